@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class CartsConfig(AppConfig):
+    """The catalog, the cart services, and the shop, API and admin on top of them."""
+
+    name = "carts"
+    verbose_name = "Carts"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from carts import event_types
+
+        event_types.register_all()

@@ -1,0 +1,450 @@
+"""The Cart aggregate: the only place where cart rules live.
+
+Commands (``add_item``, ``check_out``, ...) check the rules and record events. ``apply`` only
+assigns state from an event: no checks, no clock, no I/O, because replay runs it again for every
+event in the cart's history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from uuid import UUID
+
+from carts.domain import errors
+from carts.domain.events import (
+    CartAbandoned,
+    CartCheckedOut,
+    CartCreated,
+    CartMergedFrom,
+    CartMergedInto,
+    ChargedLine,
+    DiscountApplied,
+    DiscountRemoved,
+    ItemAdded,
+    ItemQuantityChanged,
+    ItemRemoved,
+    MergedLine,
+)
+from carts.domain.money import CENT, check_currency, to_amount
+
+MIN_QUANTITY = 1
+MAX_QUANTITY = 99
+MAX_LINES = 50
+SNAPSHOT_SCHEMA = 1
+
+OPEN, CHECKED_OUT, ABANDONED, MERGED = "open", "checked_out", "abandoned", "merged"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductOffer:
+    """A product as the catalog offers it right now: what add_item needs to decide."""
+
+    sku: str
+    name: str
+    unit_price: Decimal
+    currency: str
+    active: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class Discount:
+    """Discount terms: a percentage of the subtotal, or a fixed amount off."""
+
+    code: str
+    kind: str
+    value: Decimal
+    currency: str = ""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the cart: a SKU, its unit price as offered, and how many."""
+
+    sku: str
+    name: str
+    unit_price: Decimal
+    quantity: int
+
+    @property
+    def total(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+class Cart:
+    """A shopping cart, rebuilt from its events."""
+
+    def __init__(self, cart_id: UUID) -> None:
+        self.id = cart_id
+        self.version = 0
+        self.status = OPEN
+        self.owner_id = ""
+        self.created_currency = ""
+        self.line_currency = ""
+        self.lines: dict[str, Line] = {}
+        self.discount: Discount | None = None
+        self.merged_into: UUID | None = None
+        self._pending: list[Any] = []
+
+    # --- building -----------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, cart_id: UUID, *, owner_id: str = "", currency: str = "") -> Cart:
+        """A new, empty, open cart (one pending CartCreated)."""
+        if currency:
+            try:
+                check_currency(currency)
+            except ValueError as exc:
+                raise errors.CurrencyMismatch(str(exc)) from None
+        cart = cls(cart_id)
+        cart._record(CartCreated(cart_id=cart_id, owner_id=owner_id, currency=currency))
+        return cart
+
+    @classmethod
+    def replay(cls, cart_id: UUID, events: Iterable[Any], *, start: Cart | None = None) -> Cart:
+        """The cart after applying ``events`` (in order) to ``start`` or to a blank cart."""
+        cart = start if start is not None else cls(cart_id)
+        for event in events:
+            cart.apply(event)
+        return cart
+
+    def pending_events(self) -> list[Any]:
+        """Events recorded by commands and not yet stored."""
+        return list(self._pending)
+
+    def mark_stored(self) -> None:
+        self._pending.clear()
+
+    # --- reading ------------------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == OPEN
+
+    @property
+    def currency(self) -> str:
+        if self.lines:
+            return self.line_currency
+        if self.discount is not None and self.discount.currency:
+            return self.discount.currency
+        return self.created_currency
+
+    @property
+    def line_count(self) -> int:
+        return len(self.lines)
+
+    @property
+    def units(self) -> int:
+        return sum(line.quantity for line in self.lines.values())
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((line.total for line in self.lines.values()), Decimal("0.00"))
+
+    @property
+    def discount_amount(self) -> Decimal:
+        if self.discount is None:
+            return Decimal("0.00")
+        subtotal = self.subtotal
+        if self.discount.kind == "percent":
+            off = (subtotal * self.discount.value / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+        else:
+            off = self.discount.value
+        return min(off, subtotal)
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal - self.discount_amount
+
+    # --- commands -----------------------------------------------------------------------
+
+    def add_item(self, offer: ProductOffer, quantity: int) -> None:
+        """Add units of a product, merging into its line if the SKU is already in the cart."""
+        self._require_open()
+        if not offer.active:
+            raise errors.ProductInactive(f"product {offer.sku} is not on sale any more")
+        self._require_currency(offer.currency, what=f"product {offer.sku}")
+        _require_quantity(quantity)
+        existing = self.lines.get(offer.sku)
+        if existing is not None:
+            _require_quantity(
+                existing.quantity + quantity,
+                hint=f"the line already holds {existing.quantity}",
+            )
+        elif len(self.lines) >= MAX_LINES:
+            raise errors.TooManyLines(
+                f"a cart holds at most {MAX_LINES} different products; remove one first"
+            )
+        self._record(
+            ItemAdded(
+                sku=offer.sku,
+                name=offer.name,
+                unit_price=to_amount(offer.unit_price),
+                currency=offer.currency,
+                quantity=quantity,
+            )
+        )
+
+    def change_quantity(self, sku: str, quantity: int) -> None:
+        """Set a line's quantity; setting the quantity it already has records nothing."""
+        self._require_open()
+        line = self._require_line(sku)
+        _require_quantity(quantity, hint="to take the line out, remove the item")
+        if quantity != line.quantity:
+            self._record(
+                ItemQuantityChanged(sku=sku, quantity=quantity, previous_quantity=line.quantity)
+            )
+
+    def remove_item(self, sku: str) -> None:
+        """Take a line out of the cart."""
+        self._require_open()
+        line = self._require_line(sku)
+        self._record(ItemRemoved(sku=sku, quantity=line.quantity))
+
+    def apply_discount(self, discount: Discount) -> None:
+        """Apply a discount; a cart carries at most one."""
+        self._require_open()
+        if self.discount is not None:
+            raise errors.DiscountAlreadyApplied(
+                f"discount {self.discount.code} is already applied; remove it first"
+            )
+        value = _valid_discount_value(discount)
+        if discount.kind == "amount":
+            self._require_currency(discount.currency, what=f"discount {discount.code}")
+        self._record(
+            DiscountApplied(
+                code=discount.code, kind=discount.kind, value=value, currency=discount.currency
+            )
+        )
+
+    def remove_discount(self) -> None:
+        """Take the discount off."""
+        self._require_open()
+        if self.discount is None:
+            raise errors.NoDiscount("the cart has no discount to remove")
+        self._record(DiscountRemoved(code=self.discount.code))
+
+    def check_out(self) -> None:
+        """Buy what is in the cart, at the prices on its lines."""
+        self._require_open()
+        if not self.lines:
+            raise errors.EmptyCart("an empty cart cannot be checked out; add an item first")
+        charged = tuple(
+            ChargedLine(
+                sku=line.sku,
+                name=line.name,
+                unit_price=line.unit_price,
+                quantity=line.quantity,
+                line_total=line.total,
+            )
+            for line in self.lines.values()
+        )
+        self._record(
+            CartCheckedOut(
+                lines=charged,
+                subtotal=self.subtotal,
+                discount=self.discount_amount,
+                total=self.total,
+                currency=self.currency,
+            )
+        )
+
+    def abandon(self, reason: str) -> None:
+        """Close an open cart that nobody will check out."""
+        self._require_open()
+        self._record(CartAbandoned(reason=reason or "abandoned"))
+
+    def merge_from(self, source_cart_id: UUID, lines: Iterable[MergedLine]) -> list[MergedLine]:
+        """Take over a guest cart's lines as far as the rules allow; returns what was taken.
+
+        Quantities are capped at the line limit, lines beyond the line limit or in another
+        currency are left behind. Records nothing when nothing could be taken.
+        """
+        self._require_open()
+        taken: list[MergedLine] = []
+        simulated = dict(self.lines)
+        currency = self.currency
+        for line in lines:
+            if currency and line.currency != currency:
+                continue
+            held = simulated[line.sku].quantity if line.sku in simulated else 0
+            if held == 0 and len(simulated) >= MAX_LINES:
+                continue
+            quantity = min(line.quantity, MAX_QUANTITY - held)
+            if quantity < MIN_QUANTITY:
+                continue
+            currency = currency or line.currency
+            taken.append(replace(line, quantity=quantity))
+            simulated[line.sku] = Line(line.sku, line.name, line.unit_price, held + quantity)
+        if taken:
+            self._record(CartMergedFrom(source_cart_id=source_cart_id, lines=tuple(taken)))
+        return taken
+
+    def merge_into(self, target_cart_id: UUID) -> None:
+        """Close this guest cart because its lines moved into ``target_cart_id``."""
+        self._require_open()
+        self._record(CartMergedInto(target_cart_id=target_cart_id))
+
+    # --- rules --------------------------------------------------------------------------
+
+    def _require_open(self) -> None:
+        if self.status != OPEN:
+            raise errors.CartNotOpen(
+                f"cart {self.id} is {self.status.replace('_', ' ')}; only open carts change"
+            )
+
+    def _require_line(self, sku: str) -> Line:
+        try:
+            return self.lines[sku]
+        except KeyError:
+            raise errors.LineNotInCart(f"product {sku} is not in the cart") from None
+
+    def _require_currency(self, currency: str, *, what: str) -> None:
+        try:
+            check_currency(currency)
+        except ValueError as exc:
+            raise errors.CurrencyMismatch(f"{what}: {exc}") from None
+        if self.currency and currency != self.currency:
+            raise errors.CurrencyMismatch(
+                f"{what} is priced in {currency} but this cart is in {self.currency}; "
+                "a cart holds one currency"
+            )
+
+    # --- applying events ----------------------------------------------------------------
+
+    def _record(self, event: Any) -> None:
+        self.apply(event)
+        self._pending.append(event)
+
+    def apply(self, event: Any) -> None:
+        """Change state as the event says: assignment only, never a check."""
+        self.version += 1
+        handler = _HANDLERS[type(event)]
+        handler(self, event)
+
+    def _when_created(self, event: CartCreated) -> None:
+        self.owner_id = event.owner_id
+        self.created_currency = event.currency
+
+    def _when_item_added(self, event: ItemAdded) -> None:
+        held = self.lines[event.sku].quantity if event.sku in self.lines else 0
+        self.lines[event.sku] = Line(event.sku, event.name, event.unit_price, held + event.quantity)
+        self.line_currency = event.currency
+
+    def _when_quantity_changed(self, event: ItemQuantityChanged) -> None:
+        self.lines[event.sku] = replace(self.lines[event.sku], quantity=event.quantity)
+
+    def _when_item_removed(self, event: ItemRemoved) -> None:
+        del self.lines[event.sku]
+
+    def _when_discount_applied(self, event: DiscountApplied) -> None:
+        self.discount = Discount(
+            code=event.code, kind=event.kind, value=event.value, currency=event.currency
+        )
+
+    def _when_discount_removed(self, event: DiscountRemoved) -> None:
+        self.discount = None
+
+    def _when_checked_out(self, event: CartCheckedOut) -> None:
+        self.status = CHECKED_OUT
+
+    def _when_abandoned(self, event: CartAbandoned) -> None:
+        self.status = ABANDONED
+
+    def _when_merged_from(self, event: CartMergedFrom) -> None:
+        for line in event.lines:
+            held = self.lines[line.sku].quantity if line.sku in self.lines else 0
+            self.lines[line.sku] = Line(line.sku, line.name, line.unit_price, held + line.quantity)
+            self.line_currency = line.currency
+
+    def _when_merged_into(self, event: CartMergedInto) -> None:
+        self.status = MERGED
+        self.merged_into = event.target_cart_id
+
+    # --- snapshots ----------------------------------------------------------------------
+
+    def to_snapshot(self) -> dict[str, Any]:
+        """The state as plain JSON-ready data (schema SNAPSHOT_SCHEMA)."""
+        return {
+            "version": self.version,
+            "status": self.status,
+            "owner_id": self.owner_id,
+            "created_currency": self.created_currency,
+            "line_currency": self.line_currency,
+            "lines": [
+                [line.sku, line.name, str(line.unit_price), line.quantity]
+                for line in self.lines.values()
+            ],
+            "discount": None
+            if self.discount is None
+            else [
+                self.discount.code,
+                self.discount.kind,
+                str(self.discount.value),
+                self.discount.currency,
+            ],
+            "merged_into": str(self.merged_into) if self.merged_into else None,
+        }
+
+    @classmethod
+    def from_snapshot(cls, cart_id: UUID, state: dict[str, Any]) -> Cart:
+        """The cart as a snapshot taken with ``to_snapshot`` left it."""
+        cart = cls(cart_id)
+        cart.version = state["version"]
+        cart.status = state["status"]
+        cart.owner_id = state["owner_id"]
+        cart.created_currency = state["created_currency"]
+        cart.line_currency = state["line_currency"]
+        cart.lines = {
+            sku: Line(sku, name, Decimal(price), quantity)
+            for sku, name, price, quantity in state["lines"]
+        }
+        if state["discount"] is not None:
+            code, kind, value, currency = state["discount"]
+            cart.discount = Discount(code=code, kind=kind, value=Decimal(value), currency=currency)
+        cart.merged_into = UUID(state["merged_into"]) if state["merged_into"] else None
+        return cart
+
+
+def _require_quantity(quantity: int, *, hint: str = "") -> None:
+    if (
+        isinstance(quantity, bool)
+        or not isinstance(quantity, int)
+        or not (MIN_QUANTITY <= quantity <= MAX_QUANTITY)
+    ):
+        detail = f" ({hint})" if hint else ""
+        raise errors.QuantityOutOfRange(
+            f"quantity per line must be a whole number from {MIN_QUANTITY} to {MAX_QUANTITY}, "
+            f"got {quantity!r}{detail}"
+        )
+
+
+def _valid_discount_value(discount: Discount) -> Decimal:
+    if discount.kind not in ("percent", "amount"):
+        raise errors.InvalidDiscount(
+            f"discount kind {discount.kind!r} is unknown; use 'percent' or 'amount'"
+        )
+    try:
+        value = to_amount(discount.value)
+    except ValueError as exc:
+        raise errors.InvalidDiscount(f"discount {discount.code}: {exc}") from None
+    if value <= 0 or (discount.kind == "percent" and value > 100):
+        limit = "between 0 and 100" if discount.kind == "percent" else "above zero"
+        raise errors.InvalidDiscount(f"discount {discount.code}: value must be {limit}")
+    return value
+
+
+_HANDLERS: dict[type, Any] = {
+    CartCreated: Cart._when_created,
+    ItemAdded: Cart._when_item_added,
+    ItemQuantityChanged: Cart._when_quantity_changed,
+    ItemRemoved: Cart._when_item_removed,
+    DiscountApplied: Cart._when_discount_applied,
+    DiscountRemoved: Cart._when_discount_removed,
+    CartCheckedOut: Cart._when_checked_out,
+    CartAbandoned: Cart._when_abandoned,
+    CartMergedFrom: Cart._when_merged_from,
+    CartMergedInto: Cart._when_merged_into,
+}

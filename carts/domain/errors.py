@@ -1,0 +1,89 @@
+"""Domain errors: each names the rule that refused a command, with a stable code."""
+
+from __future__ import annotations
+
+
+class CartError(Exception):
+    """A command was refused by a cart rule; nothing was recorded."""
+
+    code = "cart_rule"
+    # 409 when the cart's state makes the command impossible now, 422 when the input breaks a rule.
+    kind = "unprocessable"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class CartNotFound(CartError):
+    code = "cart_not_found"
+    kind = "not_found"
+
+
+class CartAlreadyExists(CartError):
+    code = "cart_already_exists"
+    kind = "conflict"
+
+
+class CartNotOpen(CartError):
+    code = "cart_not_open"
+    kind = "conflict"
+
+
+class QuantityOutOfRange(CartError):
+    code = "quantity_out_of_range"
+
+
+class TooManyLines(CartError):
+    code = "too_many_lines"
+
+
+class ProductInactive(CartError):
+    code = "product_inactive"
+
+
+class UnknownProduct(CartError):
+    code = "unknown_product"
+
+
+class CurrencyMismatch(CartError):
+    code = "currency_mismatch"
+
+
+class LineNotInCart(CartError):
+    code = "line_not_in_cart"
+
+
+class EmptyCart(CartError):
+    code = "cart_empty"
+
+
+class DiscountAlreadyApplied(CartError):
+    code = "discount_already_applied"
+    kind = "conflict"
+
+
+class NoDiscount(CartError):
+    code = "no_discount"
+
+
+class InvalidDiscount(CartError):
+    code = "discount_invalid"
+
+
+class UnknownDiscountCode(CartError):
+    code = "unknown_discount_code"
+
+
+class ConcurrentModification(CartError):
+    """Others kept changing the cart while this command was being decided."""
+
+    code = "concurrent_modification"
+    kind = "conflict"
+
+
+class StaleVersion(CartError):
+    """The caller decided on a version of the cart that is no longer current."""
+
+    code = "stale_version"
+    kind = "precondition_failed"

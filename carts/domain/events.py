@@ -1,0 +1,116 @@
+"""The cart's events: facts in the past tense, with exact money and the prices as offered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class CartCreated:
+    cart_id: UUID
+    owner_id: str = ""  # "user:<id>", or "" for a guest's cart kept with the session
+    currency: str = ""  # "" until the first item decides it
+
+
+@dataclass(frozen=True)
+class ItemAdded:
+    """Units of a product were added; the name and unit price are those offered at that moment."""
+
+    sku: str
+    name: str
+    unit_price: Decimal
+    currency: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ItemQuantityChanged:
+    sku: str
+    quantity: int
+    previous_quantity: int
+
+
+@dataclass(frozen=True)
+class ItemRemoved:
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class DiscountApplied:
+    """A discount: ``kind`` is "percent" (value 0-100) or "amount" (value in ``currency``)."""
+
+    code: str
+    kind: str
+    value: Decimal
+    currency: str = ""
+
+
+@dataclass(frozen=True)
+class DiscountRemoved:
+    code: str
+
+
+@dataclass(frozen=True)
+class ChargedLine:
+    sku: str
+    name: str
+    unit_price: Decimal
+    quantity: int
+    line_total: Decimal
+
+
+@dataclass(frozen=True)
+class CartCheckedOut:
+    """The cart was bought: the lines and totals exactly as charged."""
+
+    lines: tuple[ChargedLine, ...]
+    subtotal: Decimal
+    discount: Decimal
+    total: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class CartAbandoned:
+    reason: str
+
+
+@dataclass(frozen=True)
+class MergedLine:
+    sku: str
+    name: str
+    unit_price: Decimal
+    currency: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class CartMergedFrom:
+    """A guest's cart was merged into this one at log-in; ``lines`` are what was taken over."""
+
+    source_cart_id: UUID
+    lines: tuple[MergedLine, ...]
+
+
+@dataclass(frozen=True)
+class CartMergedInto:
+    """This guest cart's lines moved into the shopper's cart; this cart is closed."""
+
+    target_cart_id: UUID
+
+
+CART_EVENTS: tuple[type, ...] = (
+    CartCreated,
+    ItemAdded,
+    ItemQuantityChanged,
+    ItemRemoved,
+    DiscountApplied,
+    DiscountRemoved,
+    CartCheckedOut,
+    CartAbandoned,
+    CartMergedFrom,
+    CartMergedInto,
+)

@@ -1,0 +1,54 @@
+"""The catalog: ordinary, editable models. Carts themselves are event streams, not rows."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+
+_currency = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code such as EUR.")
+
+
+class Product(models.Model):
+    """A product on offer. Its price is copied into the cart's events when added."""
+
+    sku = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    price = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
+    )
+    currency = models.CharField(max_length=3, default="EUR", validators=[_currency])
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="product_price_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sku})"
+
+
+class DiscountCode(models.Model):
+    """A code a shopper can type in: a percentage or a fixed amount off."""
+
+    PERCENT, AMOUNT = "percent", "amount"
+    KINDS = [(PERCENT, "Percent off"), (AMOUNT, "Amount off")]
+
+    code = models.CharField(max_length=40, unique=True)
+    description = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=10, choices=KINDS, default=PERCENT)
+    value = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    currency = models.CharField(max_length=3, blank=True, help_text="Only for amount-off codes.")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code

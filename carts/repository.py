@@ -1,0 +1,101 @@
+"""Carts <-> event streams: loading a Cart from its snapshot and newer events, and saving it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from carts.domain import errors
+from carts.domain.cart import SNAPSHOT_SCHEMA, Cart
+from eventstore import snapshots
+from eventstore.metadata import Metadata
+from eventstore.models import Event
+from eventstore.store import AppendResult, ExpectedVersion, RecordedEvent, append, read_stream
+
+STREAM_TYPE = "cart"
+
+
+def stream_id(cart_id: UUID) -> str:
+    """The event stream that holds one cart."""
+    return f"cart-{cart_id}"
+
+
+def cart_id_of(stream: str) -> UUID:
+    """The cart id inside a cart stream id."""
+    return UUID(stream.removeprefix("cart-"))
+
+
+def load(cart_id: UUID, *, to_version: int | None = None, as_of: datetime | None = None) -> Cart:
+    """The cart now, or as it was after ``to_version`` or at the moment ``as_of``.
+
+    Raises CartNotFound when the cart had no events by then.
+    """
+    start = None
+    if as_of is None:
+        snapshot = snapshots.load_snapshot(
+            stream_id(cart_id), schema_version=SNAPSHOT_SCHEMA, max_version=to_version
+        )
+        if snapshot is not None:
+            start = Cart.from_snapshot(cart_id, snapshot.state)
+    events = read_stream(
+        stream_id(cart_id),
+        after_version=start.version if start else 0,
+        to_version=to_version,
+        as_of=as_of,
+    )
+    if start is None and not events:
+        raise errors.CartNotFound(f"no cart {cart_id}")
+    return Cart.replay(cart_id, (event.data for event in events), start=start)
+
+
+def history(cart_id: UUID) -> list[RecordedEvent]:
+    """Every event of the cart, in order. Raises CartNotFound for an unknown cart."""
+    events = read_stream(stream_id(cart_id))
+    if not events:
+        raise errors.CartNotFound(f"no cart {cart_id}")
+    return events
+
+
+def save(cart: Cart, *, expected_version: ExpectedVersion, metadata: Metadata) -> AppendResult:
+    """Append the cart's pending events; snapshot it when it crossed a snapshot point.
+
+    Raises eventstore's ConcurrencyError when the cart moved on since it was loaded.
+    """
+    result = append(
+        stream_id(cart.id),
+        cart.pending_events(),
+        expected_version=expected_version,
+        metadata=metadata,
+        stream_type=STREAM_TYPE,
+    )
+    previous = result.version - len(result.events)
+    cart.mark_stored()
+    if snapshots.is_due(previous, result.version):
+        snapshots.save_snapshot(
+            stream_id(cart.id),
+            version=result.version,
+            state=cart.to_snapshot(),
+            schema_version=SNAPSHOT_SCHEMA,
+        )
+    return result
+
+
+def version_of_command(cart_id: UUID, command_id: str) -> tuple[int, int] | None:
+    """The (version, position) of the last event a command wrote to this cart, if it ran."""
+    row = (
+        Event.objects.filter(stream_id=stream_id(cart_id), command_id=command_id)
+        .order_by("-version")
+        .values_list("version", "position")
+        .first()
+    )
+    return (row[0], row[1]) if row else None
+
+
+def cart_created_by_command(command_id: str) -> UUID | None:
+    """The cart that a create command with this id made, if it ran before."""
+    stream = (
+        Event.objects.filter(command_id=command_id, event_type="cart.CartCreated")
+        .values_list("stream_id", flat=True)
+        .first()
+    )
+    return cart_id_of(stream) if stream else None

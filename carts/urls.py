@@ -1,0 +1,7 @@
+from django.urls import path
+
+from carts import views
+
+urlpatterns = [
+    path("", views.catalog, name="catalog"),
+]

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class EventstoreConfig(AppConfig):
+    """The append-only event store."""
+
+    name = "eventstore"
+    verbose_name = "Event store"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,33 @@
+"""Who, why, where from: the metadata every event carries."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, kw_only=True)
+class Metadata:
+    """Who wrote an event (actor), through what (source), and why (command and correlation ids).
+
+    ``correlation_id`` groups everything one request set off; ``causation_id`` names the command
+    or event that directly caused this one; ``command_id`` makes a retried command idempotent.
+    """
+
+    actor: str
+    source: str
+    correlation_id: str = ""
+    causation_id: str = ""
+    command_id: str = ""
+    command: str = ""
+    client_ip: str = ""
+    user_agent: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.actor:
+            raise ValueError("metadata needs an actor, e.g. 'user:42' or 'system'")
+        if not self.source:
+            raise ValueError("metadata needs a source: ui, api, admin or system")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {key: value for key, value in asdict(self).items() if value != ""}

@@ -1,0 +1,103 @@
+"""The event type registry: stable names, schema versions and upcasters.
+
+A stored event names its type (``cart.ItemAdded``) and the schema version it was written with.
+When the shape of an event changes, its schema version goes up and an upcaster turns the old
+stored payload into the new shape as it is read. Stored rows are never edited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventstore.codec import from_payload, to_payload
+from eventstore.errors import UnknownEventType
+
+Payload = dict[str, Any]
+Upcaster = Callable[[Payload], Payload]
+
+
+@dataclass(frozen=True)
+class EventType:
+    """One registered event type: its stored name, class, schema version and upcasters."""
+
+    name: str
+    cls: type
+    schema_version: int = 1
+    # upcasters[n] turns a payload of schema version n into one of version n + 1.
+    upcasters: dict[int, Upcaster] = field(default_factory=dict)
+
+    def upcast(self, payload: Payload, stored_version: int) -> Payload:
+        for version in range(stored_version, self.schema_version):
+            try:
+                payload = self.upcasters[version](payload)
+            except KeyError:
+                raise UnknownEventType(
+                    f"{self.name}: no upcaster from schema version {version} to {version + 1}"
+                ) from None
+        return payload
+
+
+class EventRegistry:
+    """Maps stored event type names to classes, both ways."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, EventType] = {}
+        self._by_class: dict[type, EventType] = {}
+
+    def register(
+        self,
+        name: str,
+        cls: type,
+        *,
+        schema_version: int = 1,
+        upcasters: dict[int, Upcaster] | None = None,
+    ) -> None:
+        """Register ``cls`` under ``name``; registering the same pair again changes nothing.
+
+        Raises ValueError when the name or the class is already taken by another.
+        """
+        if not name or "." not in name:
+            raise ValueError(f"event type name {name!r} should look like 'context.EventName'")
+        existing = self._by_name.get(name)
+        if existing is not None and existing.cls is not cls:
+            raise ValueError(f"event type {name!r} is already registered for {existing.cls}")
+        if cls in self._by_class and self._by_class[cls].name != name:
+            raise ValueError(f"{cls} is already registered as {self._by_class[cls].name!r}")
+        event_type = EventType(name, cls, schema_version, dict(upcasters or {}))
+        self._by_name[name] = event_type
+        self._by_class[cls] = event_type
+
+    def for_class(self, cls: type) -> EventType:
+        """The registration of an event class; raises UnknownEventType if there is none."""
+        try:
+            return self._by_class[cls]
+        except KeyError:
+            raise UnknownEventType(f"{cls.__qualname__} is not a registered event type") from None
+
+    def for_name(self, name: str) -> EventType | None:
+        return self._by_name.get(name)
+
+    def encode(self, event: Any) -> tuple[str, int, Payload]:
+        """The stored name, schema version and payload of a domain event."""
+        event_type = self.for_class(type(event))
+        return event_type.name, event_type.schema_version, to_payload(event)
+
+    def decode(self, name: str, schema_version: int, payload: Payload) -> tuple[Any, Payload, int]:
+        """The domain event, its payload upcast to the current schema, and that schema version.
+
+        An unregistered type decodes to its raw payload, unchanged.
+        """
+        event_type = self._by_name.get(name)
+        if event_type is None:
+            return payload, payload, schema_version
+        if schema_version != event_type.schema_version:
+            payload = event_type.upcast(payload, schema_version)
+        return from_payload(event_type.cls, payload), payload, event_type.schema_version
+
+    def names(self) -> list[str]:
+        return sorted(self._by_name)
+
+
+registry = EventRegistry()

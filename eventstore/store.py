@@ -1,0 +1,389 @@
+"""Appending to streams and reading them back: the event store's public API.
+
+Three operations: :func:`append` (all or nothing, with optimistic concurrency on the stream's
+version), :func:`read_stream` (one stream, optionally as of a version or a moment) and
+:func:`read_all` (the global log from an opaque checkpoint, gap-free under concurrent writers).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final, Literal
+
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db.models import Field
+from django.utils import timezone
+
+from eventstore.errors import ConcurrencyError
+from eventstore.hashing import GENESIS, event_hash
+from eventstore.metadata import Metadata
+from eventstore.models import Event
+from eventstore.registry import registry
+from eventstore.rows import SELECT_EVENTS, stored_row
+from eventstore.signals import events_committed
+
+NO_STREAM: Final = "no_stream"
+ANY: Final = "any"
+ExpectedVersion = int | Literal["no_stream", "any"]
+
+
+@dataclass(frozen=True)
+class RawEvent:
+    """An event given by type name and payload, for callers without a registered class."""
+
+    event_type: str
+    payload: dict[str, Any]
+    schema_version: int = 1
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """An event as stored: its place in the stream and the log, its data and its metadata."""
+
+    position: int
+    event_id: uuid.UUID
+    stream_id: str
+    stream_type: str
+    version: int
+    event_type: str
+    schema_version: int
+    data: Any
+    payload: dict[str, Any]
+    metadata: dict[str, Any]
+    recorded_at: datetime
+    hash: str
+    tx_id: int = 0
+
+    @property
+    def checkpoint(self) -> str:
+        """The checkpoint that resumes the global log just after this event."""
+        return _encode_checkpoint(self.tx_id, self.position)
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    """What an append wrote: the stream's new version and the events with their positions."""
+
+    stream_id: str
+    version: int
+    events: list[RecordedEvent] = field(default_factory=list)
+
+    @property
+    def last_position(self) -> int:
+        return self.events[-1].position
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the global log and the checkpoint to resume after it."""
+
+    events: list[RecordedEvent]
+    checkpoint: str
+
+
+START: Final = ""
+
+_COLUMNS = (
+    "event_id, stream_id, stream_type, version, event_type, schema_version, payload, metadata,"
+    " command_id, correlation_id, recorded_at, hash"
+)
+
+
+def append(
+    stream_id: str,
+    events: Sequence[Any],
+    *,
+    expected_version: ExpectedVersion,
+    metadata: Metadata,
+    stream_type: str | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+) -> AppendResult:
+    """Append ``events`` to a stream as one atomic batch and return what was written.
+
+    ``expected_version`` is the version the caller decided on: a number, NO_STREAM (the stream
+    must not exist yet) or ANY. Raises ConcurrencyError, writing nothing, when the stream has
+    moved on; ValueError for an empty batch; UnknownEventType for an unregistered event class.
+    """
+    if not events:
+        raise ValueError("append needs at least one event")
+    encoded = [_encode(event) for event in events]
+    stream_type = stream_type or encoded[0][0].split(".", 1)[0]
+    meta = metadata.to_dict()
+    connection = connections[using]
+    # The savepoint makes a refused batch vanish without spoiling a caller's outer transaction.
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        current, previous_hash = _stream_head(cursor, stream_id)
+        _check_expected(stream_id, expected_version, current)
+        rows = _chain(stream_id, stream_type, current, previous_hash, encoded, meta)
+        try:
+            with transaction.atomic(using=using):
+                positions, tx_ids = _insert(connection, cursor, rows)
+        except IntegrityError:
+            # Two writers read the same head; the unique (stream, version) index let the first
+            # commit and made this one wait for it, then fail. Nothing of this batch remains.
+            actual, _ = _stream_head(cursor, stream_id)
+            raise ConcurrencyError(stream_id, expected_version, actual) from None
+    recorded = [
+        RecordedEvent(
+            position=position,
+            event_id=row["event_id"],
+            stream_id=stream_id,
+            stream_type=stream_type,
+            version=row["version"],
+            event_type=row["event_type"],
+            schema_version=row["schema_version"],
+            data=event,
+            payload=row["payload"],
+            metadata=meta,
+            recorded_at=row["recorded_at"],
+            hash=row["hash"],
+            tx_id=tx_id,
+        )
+        for position, tx_id, row, event in zip(positions, tx_ids, rows, events, strict=True)
+    ]
+    transaction.on_commit(
+        lambda: events_committed.send(
+            sender=append, stream_id=stream_id, stream_type=stream_type, positions=positions
+        ),
+        using=using,
+    )
+    return AppendResult(stream_id=stream_id, version=rows[-1]["version"], events=recorded)
+
+
+def read_stream(
+    stream_id: str,
+    *,
+    after_version: int = 0,
+    to_version: int | None = None,
+    as_of: datetime | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+) -> list[RecordedEvent]:
+    """The events of one stream in version order, optionally only up to a version or a moment.
+
+    ``after_version`` skips what a snapshot already covers; ``to_version`` and ``as_of`` (events
+    recorded at or before that moment) give the stream as it was. An unknown stream reads empty.
+    """
+    sql = f"{SELECT_EVENTS} WHERE stream_id = %s AND version > %s"
+    params: list[Any] = [stream_id, after_version]
+    if to_version is not None:
+        sql += " AND version <= %s"
+        params.append(to_version)
+    if as_of is not None:
+        sql += " AND recorded_at <= %s"
+        params.append(_field_prep("recorded_at", as_of, connections[using]))
+    sql += " ORDER BY version"
+    return _fetch(sql, params, using)
+
+
+def read_all(after: str = START, *, limit: int = 1000, using: str = DEFAULT_DB_ALIAS) -> Page:
+    """The next page of the global log after an opaque checkpoint, in commit order.
+
+    Never skips a committed event and never returns one twice, however many writers append at
+    once. Raises ValueError for a checkpoint this store did not hand out.
+    """
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    tx_id, position = decode_checkpoint(after)
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        # Positions come from a sequence, so they are handed out at insert time, not at commit:
+        # a transaction that took position 10 may commit after one that took 11. Reading by
+        # position alone would then skip 10 for good. Instead each row records the id of its
+        # writing transaction, and we return only rows of transactions older than every
+        # transaction still running (the snapshot's xmin): those are all settled, none can still
+        # appear below them. Ordering by (transaction, position) is then a total order that
+        # only ever grows at the end. Writers take no global lock; a reader merely waits for
+        # the oldest running writer to finish.
+        #
+        # One exception: when the reader's own transaction has written events and is itself
+        # the oldest one running, its own rows are settled from its point of view too (every
+        # lower transaction has finished), so they are returned. This lets a projection read
+        # what the same transaction appended; if that transaction rolls back, the checkpoint
+        # it stored rolls back with it.
+        sql = (
+            "WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,"
+            " pg_current_xact_id_if_assigned()::text::bigint AS own)"
+            f" {SELECT_EVENTS}, horizon WHERE (tx_id, position) > (%s, %s)"
+            " AND tx_id < CASE WHEN horizon.own = horizon.xmin"
+            " THEN horizon.xmin + 1 ELSE horizon.xmin END"
+            " ORDER BY tx_id, position LIMIT %s"
+        )
+    else:
+        # SQLite lets one writer in at a time and positions are taken under that lock, so
+        # position order is commit order.
+        sql = (
+            f"{SELECT_EVENTS} WHERE (tx_id, position) > (%s, %s) ORDER BY tx_id, position LIMIT %s"
+        )
+    events = _fetch(sql, [tx_id, position, limit], using)
+    checkpoint = events[-1].checkpoint if events else after
+    return Page(events=events, checkpoint=checkpoint)
+
+
+def head_checkpoint(*, using: str = DEFAULT_DB_ALIAS) -> str:
+    """The checkpoint just after the last event currently readable by read_all."""
+    last = (
+        Event.objects.using(using)
+        .order_by("-tx_id", "-position")
+        .values_list("tx_id", "position")
+        .first()
+    )
+    return _encode_checkpoint(*last) if last else START
+
+
+def checkpoint_position(checkpoint: str) -> int:
+    """The global position of the last event a checkpoint covers (0 for the start)."""
+    return decode_checkpoint(checkpoint)[1]
+
+
+def checkpoint_covers(checkpoint: str, position: int, *, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether a reader at ``checkpoint`` has already been given the event at ``position``."""
+    row = Event.objects.using(using).filter(position=position).values_list("tx_id").first()
+    if row is None:
+        return False
+    return (row[0], position) <= decode_checkpoint(checkpoint)
+
+
+def decode_checkpoint(checkpoint: str) -> tuple[int, int]:
+    """The (transaction, position) pair inside a checkpoint; raises ValueError if malformed."""
+    if checkpoint == START:
+        return (-1, 0)
+    try:
+        tx_text, position_text = checkpoint.split(":")
+        return int(tx_text), int(position_text)
+    except (ValueError, AttributeError):
+        raise ValueError(
+            f"malformed checkpoint {checkpoint!r}: pass back one that read_all returned"
+        ) from None
+
+
+def _encode_checkpoint(tx_id: int, position: int) -> str:
+    return f"{tx_id}:{position}"
+
+
+def _encode(event: Any) -> tuple[str, int, dict[str, Any], Any]:
+    if isinstance(event, RawEvent):
+        return event.event_type, event.schema_version, event.payload, event
+    name, schema_version, payload = registry.encode(event)
+    return name, schema_version, payload, event
+
+
+def _stream_head(cursor: Any, stream_id: str) -> tuple[int, str]:
+    cursor.execute(
+        "SELECT version, hash FROM eventstore_event WHERE stream_id = %s"
+        " ORDER BY version DESC LIMIT 1",
+        [stream_id],
+    )
+    row = cursor.fetchone()
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def _check_expected(stream_id: str, expected: ExpectedVersion, current: int) -> None:
+    if expected == ANY:
+        return
+    if expected == NO_STREAM:
+        if current != 0:
+            raise ConcurrencyError(stream_id, NO_STREAM, current)
+        return
+    if not isinstance(expected, int) or isinstance(expected, bool) or expected < 0:
+        raise ValueError(
+            f"expected_version must be a version number, NO_STREAM or ANY, not {expected!r}"
+        )
+    if expected != current:
+        raise ConcurrencyError(stream_id, expected, current)
+
+
+def _chain(
+    stream_id: str,
+    stream_type: str,
+    current: int,
+    previous_hash: str,
+    encoded: list[tuple[str, int, dict[str, Any], Any]],
+    meta: dict[str, Any],
+) -> list[dict[str, Any]]:
+    recorded_at = timezone.now()
+    rows = []
+    for offset, (event_type, schema_version, payload, _) in enumerate(encoded, start=1):
+        row = {
+            "event_id": uuid.uuid4(),
+            "stream_id": stream_id,
+            "stream_type": stream_type,
+            "version": current + offset,
+            "event_type": event_type,
+            "schema_version": schema_version,
+            "payload": payload,
+            "metadata": meta,
+            "command_id": meta.get("command_id", ""),
+            "correlation_id": meta.get("correlation_id", ""),
+            "recorded_at": recorded_at,
+        }
+        row["hash"] = previous_hash = event_hash(
+            previous_hash=previous_hash,
+            event_id=str(row["event_id"]),
+            stream_id=stream_id,
+            stream_type=stream_type,
+            version=row["version"],
+            event_type=event_type,
+            schema_version=schema_version,
+            payload=payload,
+            metadata=meta,
+            recorded_at=recorded_at,
+        )
+        rows.append(row)
+    return rows
+
+
+def _insert(
+    connection: Any, cursor: Any, rows: list[dict[str, Any]]
+) -> tuple[list[int], list[int]]:
+    # Raw SQL rather than bulk_create: one round trip that leaves tx_id to the column's
+    # database default and hands back positions and transaction ids together.
+    names = [name.strip() for name in _COLUMNS.split(",")]
+    placeholder = "(" + ", ".join(["%s"] * len(names)) + ")"
+    params = [_field_prep(name, row[name], connection) for row in rows for name in names]
+    cursor.execute(
+        f"INSERT INTO eventstore_event ({_COLUMNS}) VALUES "
+        + ", ".join([placeholder] * len(rows))
+        + " RETURNING position, tx_id",
+        params,
+    )
+    returned = sorted(cursor.fetchall())
+    return [r[0] for r in returned], [r[1] for r in returned]
+
+
+def _field_prep(name: str, value: Any, connection: Any) -> Any:
+    field = Event._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field.get_db_prep_save(value, connection)
+
+
+def _fetch(sql: str, params: list[Any], using: str) -> list[RecordedEvent]:
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [_recorded(row) for row in rows]
+
+
+def _recorded(row: tuple[Any, ...]) -> RecordedEvent:
+    stored = stored_row(row)
+    data, payload, schema = registry.decode(
+        stored.event_type, stored.schema_version, stored.payload
+    )
+    return RecordedEvent(
+        position=stored.position,
+        event_id=stored.event_id,
+        stream_id=stored.stream_id,
+        stream_type=stored.stream_type,
+        version=stored.version,
+        event_type=stored.event_type,
+        schema_version=schema,
+        data=data,
+        payload=payload,
+        metadata=stored.metadata,
+        recorded_at=stored.recorded_at,
+        hash=stored.hash,
+        tx_id=stored.tx_id,
+    )

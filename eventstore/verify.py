@@ -1,0 +1,107 @@
+"""Checking the integrity of every stream: contiguous versions and an unbroken hash chain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db import DEFAULT_DB_ALIAS, connections
+
+from eventstore.hashing import GENESIS, event_hash
+from eventstore.rows import SELECT_EVENTS, StoredRow, stored_row
+
+
+@dataclass(frozen=True)
+class Breach:
+    """The first event of a stream that fails a check, and why."""
+
+    stream_id: str
+    position: int
+    version: int
+    problem: str
+
+    def __str__(self) -> str:
+        return (
+            f"stream {self.stream_id}: event #{self.position} (version {self.version}): "
+            f"{self.problem}"
+        )
+
+
+@dataclass(frozen=True)
+class StreamReport:
+    """The outcome of checking one stream."""
+
+    stream_id: str
+    events: int
+    breach: Breach | None
+
+
+def verify_stream(stream_id: str, *, using: str = DEFAULT_DB_ALIAS) -> StreamReport:
+    """Check one stream; the report names its first broken event, if any."""
+    return next(_verify(using, stream_id), StreamReport(stream_id, 0, None))
+
+
+def verify_all(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[StreamReport]:
+    """Check every stream, reading the table once in (stream, version) order."""
+    return _verify(using, None)
+
+
+class _StreamCheck:
+    """Walks one stream's rows in version order and keeps the first breach."""
+
+    def __init__(self, stream_id: str) -> None:
+        self.stream_id = stream_id
+        self.events = 0
+        self.breach: Breach | None = None
+        self._previous_hash = GENESIS
+
+    def feed(self, row: StoredRow) -> None:
+        self.events += 1
+        if self.breach is not None:
+            return
+        if row.version != self.events:
+            self.breach = self._breach(row, f"expected version {self.events}, found {row.version}")
+            return
+        digest = event_hash(
+            previous_hash=self._previous_hash,
+            event_id=str(row.event_id),
+            stream_id=row.stream_id,
+            stream_type=row.stream_type,
+            version=row.version,
+            event_type=row.event_type,
+            schema_version=row.schema_version,
+            payload=row.payload,
+            metadata=row.metadata,
+            recorded_at=row.recorded_at,
+        )
+        if digest != row.hash:
+            self.breach = self._breach(
+                row, "its hash does not match its content and predecessor: the event was altered"
+            )
+        self._previous_hash = row.hash
+
+    def report(self) -> StreamReport:
+        return StreamReport(self.stream_id, self.events, self.breach)
+
+    def _breach(self, row: StoredRow, problem: str) -> Breach:
+        return Breach(row.stream_id, row.position, row.version, problem)
+
+
+def _verify(using: str, only_stream: str | None) -> Iterator[StreamReport]:
+    where = " WHERE stream_id = %s" if only_stream else ""
+    params = [only_stream] if only_stream else []
+    check: _StreamCheck | None = None
+    connection = connections[using]
+    # A server-side cursor on PostgreSQL keeps memory flat however large the table is.
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(f"{SELECT_EVENTS}{where} ORDER BY stream_id, version", params)
+        while rows := cursor.fetchmany(2000):
+            for raw in rows:
+                row = stored_row(raw)
+                if check is None or row.stream_id != check.stream_id:
+                    if check is not None:
+                        yield check.report()
+                    check = _StreamCheck(row.stream_id)
+                check.feed(row)
+    if check is not None:
+        yield check.report()

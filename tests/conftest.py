@@ -1,0 +1,71 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from carts.models import DiscountCode, Product
+from eventstore import immutability
+from eventstore.metadata import Metadata
+from eventstore.models import Event
+
+
+@pytest.fixture
+def meta() -> Metadata:
+    return Metadata(actor="user:test", source="system", correlation_id="corr-test")
+
+
+@pytest.fixture
+def event_count():
+    """A function that counts the events in the store (all of them, or of one stream)."""
+
+    def count(stream_id: str | None = None) -> int:
+        events = Event.objects.all()
+        if stream_id is not None:
+            events = events.filter(stream_id=stream_id)
+        return events.count()
+
+    return count
+
+
+@pytest.fixture
+def catalog(db) -> dict[str, Product]:
+    """A small catalog: two products in EUR, one retired, one in USD, and two discount codes."""
+    products = [
+        Product(sku="TEA-001", name="Green tea", price=Decimal("4.50"), currency="EUR"),
+        Product(sku="MUG-001", name="Stoneware mug", price=Decimal("12.00"), currency="EUR"),
+        Product(sku="OLD-001", name="Retired kettle", price=Decimal("30.00"), active=False),
+        Product(sku="USD-001", name="Imported spoon", price=Decimal("3.00"), currency="USD"),
+    ]
+    Product.objects.bulk_create(products)
+    DiscountCode.objects.create(code="WELCOME10", kind="percent", value=Decimal("10"))
+    DiscountCode.objects.create(code="FIVEOFF", kind="amount", value=Decimal("5"), currency="EUR")
+    return {p.sku: p for p in Product.objects.all()}
+
+
+@pytest.fixture
+def committed_db(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """The test database without a wrapping transaction, for tests that span processes.
+
+    Events cannot be deleted, so clean-up lifts the append-only triggers for a moment (as the
+    schema's owner can), empties every table, and puts the triggers back.
+    """
+    with django_db_blocker.unblock():
+        yield
+        immutability.uninstall(connection)
+        try:
+            call_command("flush", interactive=False, verbosity=0)
+        finally:
+            immutability.install(connection)
+
+
+@pytest.fixture(autouse=True)
+def _postgres_tests_run_on_postgres(request) -> None:
+    """A test marked postgres fails, rather than passing vacuously, on another backend."""
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.fail("this test needs PostgreSQL: run it in the PostgreSQL pass (make test)")
