@@ -15,8 +15,8 @@ from typing import Any, Final, Literal
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import Field
-from django.utils import timezone
 
+from eventstore import clock
 from eventstore.errors import ConcurrencyError
 from eventstore.hashing import GENESIS, event_hash
 from eventstore.metadata import Metadata
@@ -303,7 +303,7 @@ def _chain(
     encoded: list[tuple[str, int, dict[str, Any], Any]],
     meta: dict[str, Any],
 ) -> list[dict[str, Any]]:
-    recorded_at = timezone.now()
+    recorded_at = clock.now()
     rows = []
     for offset, (event_type, schema_version, payload, _) in enumerate(encoded, start=1):
         row = {

@@ -9,6 +9,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from eventstore import clock
 from eventstore.errors import ConcurrencyError, UnknownEventType
 from eventstore.metadata import Metadata
 from eventstore.registry import registry
@@ -137,8 +138,7 @@ def test_read_stream_as_of_a_moment(meta):
     append("s-1", raw(2), expected_version=NO_STREAM, metadata=meta)
     moment = timezone.now()
     later = moment + timedelta(seconds=1)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(timezone, "now", lambda: later)
+    with clock.recording_at(later):
         append("s-1", raw(1), expected_version=2, metadata=meta)
 
     assert [e.version for e in read_stream("s-1", as_of=moment)] == [1, 2]
