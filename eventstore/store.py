@@ -192,23 +192,34 @@ def read_all(after: str = START, *, limit: int = 1000, using: str = DEFAULT_DB_A
         # Positions come from a sequence, so they are handed out at insert time, not at commit:
         # a transaction that took position 10 may commit after one that took 11. Reading by
         # position alone would then skip 10 for good. Instead each row records the id of its
-        # writing transaction, and we return only rows of transactions older than every
-        # transaction still running (the snapshot's xmin): those are all settled, none can still
-        # appear below them. Ordering by (transaction, position) is then a total order that
-        # only ever grows at the end. Writers take no global lock; a reader merely waits for
-        # the oldest running writer to finish.
+        # writing transaction, and we return only rows of transactions below a horizon: the
+        # oldest transaction still running in this database (from our snapshot), or the
+        # snapshot's xmax when none is. Every transaction below it has finished, so none of
+        # its rows can still appear; ordering by (transaction, position) is then a total order
+        # that only ever grows at the end. Writers take no lock beyond their own rows; a reader
+        # merely waits for the oldest running writer to finish.
         #
-        # One exception: when the reader's own transaction has written events and is itself
-        # the oldest one running, its own rows are settled from its point of view too (every
-        # lower transaction has finished), so they are returned. This lets a projection read
-        # what the same transaction appended; if that transaction rolls back, the checkpoint
-        # it stored rolls back with it.
+        # Transactions of other databases on the same server cannot write here, so they are
+        # left out of the horizon (else a long report in another database would stall every
+        # reader). Only those pg_stat_activity positively places elsewhere are left out: one
+        # it cannot see, or sees late, still holds the horizon back, which only delays.
+        #
+        # The reader's own transaction is never in its snapshot's list of running ones, and
+        # the horizon reaches it (own = h) only when every older transaction has finished.
+        # Its own rows are then settled from its point of view, so they are returned: a
+        # projection may read what the same transaction appended, and if that transaction
+        # rolls back, the checkpoint it stored rolls back with it.
         sql = (
-            "WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,"
-            " pg_current_xact_id_if_assigned()::text::bigint AS own)"
-            f" {SELECT_EVENTS}, horizon WHERE (tx_id, position) > (%s, %s)"
-            " AND tx_id < CASE WHEN horizon.own = horizon.xmin"
-            " THEN horizon.xmin + 1 ELSE horizon.xmin END"
+            "WITH snapshot AS MATERIALIZED (SELECT pg_current_snapshot() AS s),"
+            " elsewhere AS MATERIALIZED (SELECT backend_xid FROM pg_stat_activity"
+            "  WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database()),"
+            " horizon AS MATERIALIZED (SELECT COALESCE("
+            "  (SELECT min(x::text::bigint) FROM snapshot, pg_snapshot_xip(snapshot.s) AS x"
+            "   WHERE NOT EXISTS (SELECT 1 FROM elsewhere WHERE elsewhere.backend_xid = x::xid)),"
+            "  (SELECT pg_snapshot_xmax(s)::text::bigint FROM snapshot)) AS h,"
+            "  pg_current_xact_id_if_assigned()::text::bigint AS own)"
+            f" {SELECT_EVENTS} WHERE (tx_id, position) > (%s, %s)"
+            " AND tx_id < (SELECT CASE WHEN own = h THEN h + 1 ELSE h END FROM horizon)"
             " ORDER BY tx_id, position LIMIT %s"
         )
     else:
