@@ -17,6 +17,14 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import Field
 
 from eventstore import clock
+from eventstore.checkpoints import (
+    START,
+    checkpoint_covers,
+    checkpoint_position,
+    decode_checkpoint,
+    encode_checkpoint,
+    head_checkpoint,
+)
 from eventstore.errors import ConcurrencyError
 from eventstore.hashing import GENESIS, event_hash
 from eventstore.metadata import Metadata
@@ -24,6 +32,24 @@ from eventstore.models import Event
 from eventstore.registry import registry
 from eventstore.rows import SELECT_EVENTS, stored_row
 from eventstore.signals import events_committed
+
+__all__ = [
+    "ANY",
+    "NO_STREAM",
+    "START",
+    "AppendResult",
+    "ExpectedVersion",
+    "Page",
+    "RawEvent",
+    "RecordedEvent",
+    "append",
+    "checkpoint_covers",
+    "checkpoint_position",
+    "decode_checkpoint",
+    "head_checkpoint",
+    "read_all",
+    "read_stream",
+]
 
 NO_STREAM: Final = "no_stream"
 ANY: Final = "any"
@@ -60,7 +86,7 @@ class RecordedEvent:
     @property
     def checkpoint(self) -> str:
         """The checkpoint that resumes the global log just after this event."""
-        return _encode_checkpoint(self.tx_id, self.position)
+        return encode_checkpoint(self.tx_id, self.position)
 
 
 @dataclass(frozen=True)
@@ -83,8 +109,6 @@ class Page:
     events: list[RecordedEvent]
     checkpoint: str
 
-
-START: Final = ""
 
 _COLUMNS = (
     "event_id, stream_id, stream_type, version, event_type, schema_version, payload, metadata,"
@@ -231,47 +255,6 @@ def read_all(after: str = START, *, limit: int = 1000, using: str = DEFAULT_DB_A
     events = _fetch(sql, [tx_id, position, limit], using)
     checkpoint = events[-1].checkpoint if events else after
     return Page(events=events, checkpoint=checkpoint)
-
-
-def head_checkpoint(*, using: str = DEFAULT_DB_ALIAS) -> str:
-    """The checkpoint just after the last event currently readable by read_all."""
-    last = (
-        Event.objects.using(using)
-        .order_by("-tx_id", "-position")
-        .values_list("tx_id", "position")
-        .first()
-    )
-    return _encode_checkpoint(*last) if last else START
-
-
-def checkpoint_position(checkpoint: str) -> int:
-    """The global position of the last event a checkpoint covers (0 for the start)."""
-    return decode_checkpoint(checkpoint)[1]
-
-
-def checkpoint_covers(checkpoint: str, position: int, *, using: str = DEFAULT_DB_ALIAS) -> bool:
-    """Whether a reader at ``checkpoint`` has already been given the event at ``position``."""
-    row = Event.objects.using(using).filter(position=position).values_list("tx_id").first()
-    if row is None:
-        return False
-    return (row[0], position) <= decode_checkpoint(checkpoint)
-
-
-def decode_checkpoint(checkpoint: str) -> tuple[int, int]:
-    """The (transaction, position) pair inside a checkpoint; raises ValueError if malformed."""
-    if checkpoint == START:
-        return (-1, 0)
-    try:
-        tx_text, position_text = checkpoint.split(":")
-        return int(tx_text), int(position_text)
-    except (ValueError, AttributeError):
-        raise ValueError(
-            f"malformed checkpoint {checkpoint!r}: pass back one that read_all returned"
-        ) from None
-
-
-def _encode_checkpoint(tx_id: int, position: int) -> str:
-    return f"{tx_id}:{position}"
 
 
 def _encode(event: Any) -> tuple[str, int, dict[str, Any], Any]:
