@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+import pytest_django.fixtures
 from django.core.management import call_command
 from django.db import connection
 
@@ -13,6 +14,20 @@ from carts.models import DiscountCode, Product
 from eventstore import immutability
 from eventstore.metadata import Metadata
 from eventstore.models import Event
+
+_databases_for_test = pytest_django.fixtures._get_databases_for_test
+
+
+def _databases_for_committed_tests(test: pytest.Item):  # type: ignore[no-untyped-def]
+    # pytest-django creates the test database only when a collected test asks for `db` (or a
+    # marker). A file whose tests use only `committed_db` would otherwise run against the real
+    # database. pytest-django offers no public hook for this, hence the narrow wrap.
+    if "committed_db" in getattr(test, "fixturenames", ()):
+        return ("default",), False
+    return _databases_for_test(test)
+
+
+pytest_django.fixtures._get_databases_for_test = _databases_for_committed_tests
 
 
 @pytest.fixture
