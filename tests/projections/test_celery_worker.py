@@ -97,8 +97,7 @@ def test_a_real_worker_projects_what_the_cart_services_append(worker: Path) -> N
     added = services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=2, context=meta)
     assert added.last_position is not None
 
-    reached = wait_for_position(added.last_position, timeout=DEADLINE)
-    assert reached, worker.read_text()[-3000:]
+    assert _projected(added.last_position), worker.read_text()[-3000:]
     assert cart_summaries().get(cart_id=cart_id).units == 2
     assert "projections.catch_up" in worker.read_text()
 
@@ -113,8 +112,23 @@ def test_a_real_worker_runs_a_rebuild_and_switches_generations(worker: Path) -> 
     assert _generation("cart_summaries") == 2, worker.read_text()[-3000:]
     added = services.cart_add_item(cart_id=cart_id, sku="MUG-001", quantity=1, context=meta)
     assert added.last_position is not None
-    assert wait_for_position(added.last_position, timeout=DEADLINE)
+    assert _projected(added.last_position), worker.read_text()[-3000:]
     assert cart_summaries().get(cart_id=cart_id).units == 1
+
+
+def _projected(position: int) -> bool:
+    """Wait, bounded, for the worker to project ``position``, sending catch-ups as beat would.
+
+    The catch-up enqueued on commit may find the events not yet readable when another database
+    on this server has an older transaction open; in production beat's periodic catch-up covers
+    that, here the loop does.
+    """
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        if wait_for_position(position, timeout=2):
+            return True
+        tasks.catch_up.delay()
+    return False
 
 
 def _generation(name: str) -> int:

@@ -100,3 +100,27 @@ def test_the_beat_schedule_names_registered_tasks():
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert scheduled == {"projections.catch_up", "projections.abandon_idle_carts"}
     assert scheduled <= set(app.tasks)
+
+
+def test_a_catch_up_that_leaves_committed_events_unread_looks_again_once(new_cart, project):
+    project()
+    new_cart()
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        # As if an older transaction elsewhere kept the new events from being read yet.
+        with (
+            mock.patch("projections.runner.catch_up", return_value=0),
+            mock.patch.object(tasks.catch_up, "apply_async") as enqueued,
+        ):
+            tasks.catch_up()
+            tasks.catch_up(follow_up=False)
+        project()
+        with mock.patch.object(tasks.catch_up, "apply_async") as not_enqueued:
+            tasks.catch_up()
+    finally:
+        app.conf.task_always_eager = eager
+    enqueued.assert_called_once_with(
+        retry=False, kwargs={"name": None, "follow_up": False}, countdown=2
+    )
+    not_enqueued.assert_not_called()
