@@ -1,0 +1,66 @@
+"""The shopper's carts, and one cart's history with time travel."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from carts import selectors, shopper
+from carts.domain import errors
+from carts.forms import MomentForm, first_error
+from carts.time_travel import cart_moment
+from carts.timeline import cart_timeline
+from carts.views.commands import own_cart_or_404
+
+
+@require_GET
+def my_carts(request: HttpRequest) -> HttpResponse:
+    """Every cart of this shopper: open, checked out, abandoned and merged."""
+    entries = selectors.shopper_carts(shopper.shopper_of(request))
+    current = shopper.current_cart(request)
+    return render(
+        request,
+        "carts/my_carts.html",
+        {"entries": entries, "current_id": current.id if current else None},
+    )
+
+
+@require_GET
+def history(request: HttpRequest, cart_id: UUID) -> HttpResponse:
+    """Every event of the cart in order, and the cart as it was after a chosen step or moment.
+
+    An htmx request (the step list, the slider, the moment form) gets only the time-travel panel.
+    """
+    cart = own_cart_or_404(request, cart_id)
+    steps = cart_timeline(cart_id)
+    moment_form = MomentForm(request.GET if "at" in request.GET else None)
+    at = moment_form.cleaned_data["at"] if moment_form.is_valid() else None
+    problem = first_error(moment_form) if moment_form.is_bound and at is None else ""
+    try:
+        moment = cart_moment(cart_id, latest_version=cart.version, version=_version(request), as_of=at)
+    except errors.CartNotFound:
+        problem = "The cart did not exist yet at that moment; choose a later one."
+        moment = cart_moment(cart_id, latest_version=cart.version)
+    names = selectors.actor_names({step.event.metadata.get("actor", "") for step in steps})
+    template = "carts/_time_travel.html" if request.htmx else "carts/history.html"  # type: ignore[attr-defined]
+    return render(
+        request,
+        template,
+        {
+            "cart": cart,
+            "steps": steps,
+            "moment": moment,
+            "moment_step": steps[moment.version - 1],
+            "moment_form": moment_form,
+            "problem": problem,
+            "actor_names": names,
+        },
+    )
+
+
+def _version(request: HttpRequest) -> int | None:
+    raw = request.GET.get("version", "")
+    return int(raw) if raw.isdigit() else None
