@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import UserCreationForm, UsernameField
 
 
 class AddItemForm(forms.Form):
@@ -41,7 +41,12 @@ class MomentForm(forms.Form):
 
     at = forms.DateTimeField(
         label="Moment (UTC)",
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"],
+        input_formats=[
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%d %H:%M",
+        ],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}),
     )
 
@@ -49,9 +54,10 @@ class MomentForm(forms.Form):
 class SignUpForm(UserCreationForm):  # type: ignore[type-arg]
     """A new shopper account: username, optional email, password twice."""
 
-    class Meta(UserCreationForm.Meta):
+    class Meta:
         model = get_user_model()
         fields = ("username", "email")
+        field_classes = {"username": UsernameField}
 
 
 def first_error(form: forms.Form) -> str:

@@ -29,7 +29,7 @@ CHECKED_OUT = "cart.CartCheckedOut"
 
 @dataclass(frozen=True)
 class Shopper:
-    """Who is asking: ``owner_id`` ("user:<id>", or "" for a guest) and the session's guest carts."""
+    """Who is asking: ``owner_id`` ("user:<id>", "" for a guest) and the session's guest carts."""
 
     owner_id: str
     guest_cart_ids: frozenset[UUID] = frozenset()

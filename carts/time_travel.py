@@ -1,4 +1,4 @@
-"""A cart exactly as it was after one event or at one moment, and how it differed from just before."""
+"""A cart exactly as it was after one event or at one moment, and how it differed just before."""
 
 from __future__ import annotations
 
@@ -104,7 +104,9 @@ def cart_moment(
         chosen = latest_version if version is None else min(max(version, 1), latest_version)
         after = repository.load(cart_id, to_version=chosen)
     before = (
-        repository.load(cart_id, to_version=after.version - 1) if after.version > 1 else Cart(cart_id)
+        repository.load(cart_id, to_version=after.version - 1)
+        if after.version > 1
+        else Cart(cart_id)
     )
     before_view, after_view = CartView.of(before), CartView.of(after)
     return CartMoment(

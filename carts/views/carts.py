@@ -40,7 +40,9 @@ def history(request: HttpRequest, cart_id: UUID) -> HttpResponse:
     at = moment_form.cleaned_data["at"] if moment_form.is_valid() else None
     problem = first_error(moment_form) if moment_form.is_bound and at is None else ""
     try:
-        moment = cart_moment(cart_id, latest_version=cart.version, version=_version(request), as_of=at)
+        moment = cart_moment(
+            cart_id, latest_version=cart.version, version=_version(request), as_of=at
+        )
     except errors.CartNotFound:
         problem = "The cart did not exist yet at that moment; choose a later one."
         moment = cart_moment(cart_id, latest_version=cart.version)

@@ -39,7 +39,7 @@ def own_cart_or_404(request: HttpRequest, cart_id: UUID) -> Cart:
 
 
 def back(request: HttpRequest, default: str) -> HttpResponseRedirect:
-    """Redirect (303, so the browser follows with GET) to the form's ``next`` if safe, else ``default``."""
+    """Redirect with 303 (followed with GET) to the form's ``next`` if safe, else ``default``."""
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -61,4 +61,3 @@ def _sentence(message: str) -> str:
 def form_refused(request: HttpRequest, problem: str) -> None:
     """Report a request whose shape was wrong (nothing was attempted)."""
     messages.error(request, _sentence(problem))
-
