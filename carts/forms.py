@@ -47,7 +47,9 @@ class MomentForm(forms.Form):
             "%Y-%m-%d %H:%M:%S",
             "%Y-%m-%d %H:%M",
         ],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}),
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"
+        ),
     )
 
 

@@ -46,6 +46,9 @@ def history(request: HttpRequest, cart_id: UUID) -> HttpResponse:
     except errors.CartNotFound:
         problem = "The cart did not exist yet at that moment; choose a later one."
         moment = cart_moment(cart_id, latest_version=cart.version)
+    if not moment_form.is_bound:
+        # Start the moment picker at the step on show, so nudging it is one small change.
+        moment_form = MomentForm(initial={"at": steps[moment.version - 1].event.recorded_at})
     names = selectors.actor_names({step.event.metadata.get("actor", "") for step in steps})
     template = "carts/_time_travel.html" if request.htmx else "carts/history.html"  # type: ignore[attr-defined]
     return render(

@@ -38,7 +38,6 @@ def confirm(request: HttpRequest, cart_id: UUID) -> HttpResponse:
         lambda context: services.cart_check_out(
             cart_id=cart_id, expected_version=version, context=context
         ),
-        done="Thank you: your order is placed.",
     )
     if result is None:
         return back(request, reverse("cart"))

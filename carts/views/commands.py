@@ -18,15 +18,16 @@ from eventstore.metadata import Metadata
 
 
 def run_command(
-    request: HttpRequest, command: Callable[[Metadata], CommandResult], *, done: str
+    request: HttpRequest, command: Callable[[Metadata], CommandResult], *, done: str = ""
 ) -> CommandResult | None:
-    """Run ``command`` with the request's metadata; report success or the refusal as a message."""
+    """Run ``command`` with the request's metadata; show the refusal (or ``done``) as a message."""
     try:
         result = command(context_from_request(request, source="ui"))
     except errors.CartError as exc:
         messages.error(request, _sentence(exc.message))
         return None
-    messages.success(request, done)
+    if done:
+        messages.success(request, done)
     return result
 
 
