@@ -13,16 +13,16 @@ pytestmark = pytest.mark.django_db
 CONTEXT = Metadata(actor="user:7", source="ui")
 
 
-def _cart(owner: str = "user:7", **items: int):
+def _cart(owner: str = "user:7", items: dict[str, int] | None = None):
     cart_id = services.cart_create(owner_id=owner, context=CONTEXT).cart.id
-    for sku, quantity in items.items():
+    for sku, quantity in (items or {}).items():
         services.cart_add_item(cart_id=cart_id, sku=sku, quantity=quantity, context=CONTEXT)
     return cart_id
 
 
 def test_open_cart_for_is_the_newest_open_cart_of_the_owner(catalog):
     older = _cart()
-    newer = _cart(**{"TEA-001": 1})
+    newer = _cart(items={"TEA-001": 1})
     services.cart_check_out(cart_id=newer, context=CONTEXT)
     _cart(owner="user:8")
     found = selectors.open_cart_for("user:7")
@@ -30,7 +30,7 @@ def test_open_cart_for_is_the_newest_open_cart_of_the_owner(catalog):
 
 
 def test_open_cart_for_is_none_without_an_open_cart(catalog):
-    done = _cart(**{"TEA-001": 1})
+    done = _cart(items={"TEA-001": 1})
     services.cart_check_out(cart_id=done, context=CONTEXT)
     assert selectors.open_cart_for("user:7") is None
     assert selectors.open_cart_for("") is None
@@ -38,7 +38,7 @@ def test_open_cart_for_is_none_without_an_open_cart(catalog):
 
 def test_a_shopper_sees_owned_carts_merged_guest_carts_and_session_carts(catalog):
     owned = _cart()
-    guest = _cart(owner="", **{"MUG-001": 1})
+    guest = _cart(owner="", items={"MUG-001": 1})
     services.cart_merge(source_cart_id=guest, target_cart_id=owned, context=CONTEXT)
     session_guest = _cart(owner="")
     someone_elses = _cart(owner="user:8")

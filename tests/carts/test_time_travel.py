@@ -34,9 +34,9 @@ def test_a_step_shows_the_cart_after_it_and_the_line_it_added(cart):
     cart_id, _ = cart
     moment = cart_moment(cart_id, latest_version=3, version=2)
     assert moment.version == 2 and not moment.is_latest
-    assert [(row.sku, row.quantity, row.change.kind) for row in moment.rows] == [
-        ("TEA-001", 2, "added")
-    ]
+    [row] = moment.rows
+    assert (row.sku, row.quantity) == ("TEA-001", 2)
+    assert row.change is not None and row.change.kind == "added"
     assert moment.total_changed and not moment.status_changed
 
 
