@@ -38,6 +38,12 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
     return {**browser_context_args, "viewport": {"width": 1280, "height": 900}}
 
 
+@pytest.fixture(autouse=True)
+def _bounded_waits(page) -> None:  # type: ignore[no-untyped-def]
+    # A step that cannot happen fails within seconds instead of the default 30 s per action.
+    page.set_default_timeout(10_000)
+
+
 @pytest.fixture
 def shop(live_server, committed_db) -> Iterator[str]:
     """The live shop's base URL, with the tea-shop demo data; emptied afterwards."""

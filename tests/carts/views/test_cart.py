@@ -126,3 +126,12 @@ def test_cart_page_is_never_someone_elses(client, bob, make_cart):
     html = client.get("/cart/").content.decode()
     assert "Your cart is empty" in html
     assert "Green tea" not in html
+
+
+def test_every_form_that_posts_carries_a_csrf_token(alice_client, alice_cart):
+    alice_client.post(f"/cart/{alice_cart}/discount/", {"code": "WELCOME10"})
+    for path in ("/", "/products/TEA-001/", "/cart/", "/checkout/"):
+        html = alice_client.get(path).content.decode()
+        posting = html.count('method="post"')
+        assert posting > 0
+        assert html.count('name="csrfmiddlewaretoken"') == posting, path
