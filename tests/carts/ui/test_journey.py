@@ -50,6 +50,7 @@ def test_guest_shops_logs_in_and_the_cart_follows_through_checkout_and_history(
 
     # Log in: the guest cart merges into the shopper's open cart.
     page.get_by_role("link", name="Log in").click()
+    screenshot("03-login")
     page.get_by_label("Username").fill("shopper")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
@@ -90,21 +91,21 @@ def test_guest_shops_logs_in_and_the_cart_follows_through_checkout_and_history(
     expected_total = page.locator("#total").inner_text()
     quantity = held + 1
     assert expected_total == _money(quantity * 12.80 - round(quantity * 12.80 * 0.10, 2))
-    screenshot("03-cart")
+    screenshot("04-cart")
 
     page.get_by_role("link", name="Check out").click()
     expect(page.get_by_role("heading", name="Review your order")).to_be_visible()
-    screenshot("04-checkout-review")
+    screenshot("05-checkout-review")
     page.get_by_role("button", name=re.compile("^Place order")).click()
     expect(page.locator("#charged-total")).to_have_text(expected_total)
     expect(page.locator("#cart-badge .badge-count")).to_have_text("0")
-    screenshot("05-confirmation")
+    screenshot("06-confirmation")
     cart_id = page.url.rstrip("/").split("/")[-2]
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My carts").click()
     expect(page.locator(".status-merged").first).to_be_visible()
     expect(page.locator(f"#cart-{cart_id} .status")).to_have_text("Checked out")
-    screenshot("06-my-carts")
+    screenshot("07-my-carts")
 
     page.locator(f"#cart-{cart_id}").get_by_role("link", name=re.compile("^History")).click()
     expect(page.get_by_role("heading", name=re.compile("^History of cart"))).to_be_visible()
@@ -120,7 +121,7 @@ def test_guest_shops_logs_in_and_the_cart_follows_through_checkout_and_history(
     expect(page.locator(".snapshot tr.is-changed").first).to_be_visible()
     assert page.evaluate("window.notReloaded") is True
     assert "version=2" in page.url
-    screenshot("07-history-time-travel")
+    screenshot("08-history-time-travel")
 
 
 def _money(amount: float) -> str:
