@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -44,7 +45,7 @@ def add_item(request: HttpRequest) -> HttpResponse:
         form_refused(request, first_error(form))
         return back(request, reverse("catalog"))
     sku, quantity = form.cleaned_data["sku"], form.cleaned_data["quantity"]
-    run_command(
+    result = run_command(
         request,
         lambda context: shopper.fill_cart(
             request,
@@ -52,8 +53,10 @@ def add_item(request: HttpRequest) -> HttpResponse:
                 cart_id=cart_id, sku=sku, quantity=quantity, context=context
             ),
         ),
-        done=f"Added {quantity} × {sku} to your cart.",
     )
+    if result is not None:
+        name = result.cart.lines[sku].name
+        messages.success(request, f"Added {quantity} × {name} to your cart.")
     return back(request, reverse("catalog"))
 
 

@@ -44,7 +44,7 @@ def test_guest_shops_logs_in_and_the_cart_follows_through_checkout_and_history(
     page.get_by_role("button", name="Add to cart").click()
     expect(page.locator("#in-cart-TEA-OOL")).to_contain_text("2 in your cart")
     expect(page.locator("#cart-badge .badge-count")).to_have_text("3")
-    expect(page.locator("#messages")).to_contain_text("Added 2 × TEA-OOL")
+    expect(page.locator("#messages")).to_contain_text("Added 2 × Tieguanyin Oolong to your cart.")
     assert page.evaluate("window.notReloaded") is True
     screenshot("02-product")
 

@@ -76,6 +76,7 @@ def test_htmx_add_gets_the_page_with_the_updated_badge_and_line(client, catalog)
         follow=True,
     )
     html = response.content.decode()
+    assert "Added 3 × Green tea to your cart." in html
     assert 'id="cart-badge"' in html
     assert 'aria-label="Cart, 3 items"' in html
     assert "3 in your cart" in html
