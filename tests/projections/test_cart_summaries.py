@@ -64,7 +64,7 @@ def test_checkout_marks_the_cart_checked_out_with_its_time(new_cart, project, me
     services.cart_check_out(cart_id=cart_id, context=meta)
     project()
     summary = _summary(cart_id)
-    last = Event.objects.filter(stream_id=f"cart-{cart_id}").order_by("-version").first()
+    last = Event.objects.filter(stream_id=f"cart-{cart_id}").latest("version")
     assert summary.status == "checked_out"
     assert summary.checked_out_at == summary.last_activity_at == last.recorded_at
     assert summary.abandoned_at is None
