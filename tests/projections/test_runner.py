@@ -39,6 +39,7 @@ def test_a_failing_handler_stops_only_its_projection_at_that_event(new_cart, pro
     cart_id = new_cart({"TEA-001": 2, "MUG-001": 1})
     removed = services.cart_remove_item(cart_id=cart_id, sku="MUG-001", context=meta)
     later = services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=1, context=meta)
+    assert removed.last_position is not None and later.last_position is not None
     with _poisoned():
         project()
     failing = _status("product_activity")
@@ -54,6 +55,7 @@ def test_a_failing_handler_stops_only_its_projection_at_that_event(new_cart, pro
 def test_a_failing_projection_waits_for_its_backoff_then_resumes(new_cart, project, meta):
     cart_id = new_cart({"MUG-001": 1})
     last = services.cart_remove_item(cart_id=cart_id, sku="MUG-001", context=meta)
+    assert last.last_position is not None
     with _poisoned():
         project()
         runner.catch_up("product_activity", retry_now=True)
