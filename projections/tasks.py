@@ -51,6 +51,4 @@ def enqueue_catch_up(**kwargs: object) -> None:
     try:
         catch_up.apply_async(retry=False)
     except Exception:
-        logger.warning(
-            "could not enqueue projection catch-up; the periodic one will", exc_info=True
-        )
+        logger.warning("could not enqueue a catch-up; the periodic one will do", exc_info=True)
