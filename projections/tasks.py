@@ -14,16 +14,17 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(name="projections.catch_up", ignore_result=True)
-def catch_up(name: str | None = None) -> dict[str, int]:
+def catch_up(name: str | None = None, retry_now: bool = False) -> dict[str, int]:
     """Catch one projection (or all) up with the log; returns events read per projection.
 
     A projection that cannot run (its handler fails, the database hiccups) is logged and
-    skipped so the others still catch up; the next run tries it again.
+    skipped so the others still catch up; the next run tries it again. A failing projection
+    is retried only once its backoff has passed, unless ``retry_now``.
     """
     read: dict[str, int] = {}
     for each in [name] if name else names():
         try:
-            read[each] = runner.catch_up(each)
+            read[each] = runner.catch_up(each, retry_now=retry_now)
         except Exception:
             logger.exception("catch-up of projection %s failed; the next run retries", each)
     return read
