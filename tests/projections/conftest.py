@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 import pytest
 
 from carts import services
+from carts.models import Product
 from eventstore.metadata import Metadata
 from projections import runner
 from projections.models import ProjectionState
@@ -52,3 +54,10 @@ def new_cart(catalog, meta: Metadata) -> Callable[..., UUID]:
         return cart_id
 
     return make
+
+
+@pytest.fixture
+def shelf(committed_db) -> None:
+    """Two products, committed, for tests whose writers run in other processes."""
+    Product.objects.create(sku="TEA-001", name="Green tea", price=Decimal("4.50"))
+    Product.objects.create(sku="MUG-001", name="Stoneware mug", price=Decimal("12.00"))

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import Counter
-from decimal import Decimal
 
 import pytest
 from django.db import connections
 from django.db.models import Max, Sum
 
 from carts import services
-from carts.models import Product
 from eventstore.metadata import Metadata
 from eventstore.models import Event
 from eventstore.store import head_checkpoint
@@ -67,12 +65,6 @@ def _watch(stop, seen) -> None:
         observations.append((cart_summaries().count(), added))
     seen.put(Counter(observations))
     connections.close_all()
-
-
-@pytest.fixture
-def shelf(committed_db):
-    Product.objects.create(sku="TEA-001", name="Green tea", price=Decimal("4.50"))
-    Product.objects.create(sku="MUG-001", name="Stoneware mug", price=Decimal("12.00"))
 
 
 def test_projections_equal_a_rebuild_after_concurrent_writers_and_runners(shelf, read_model):
