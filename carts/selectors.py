@@ -1,19 +1,21 @@
 """Reads the shop needs: the catalog, a shopper's carts, and what a checkout charged.
 
-A shopper's carts are found in the event log itself (the CartCreated events that name them as
-owner, and the guest carts merged into those), then replayed, so what the shop shows is always
-the carts' own events and never a copy that could lag behind.
+Who may see a cart is decided from the event log itself (the CartCreated events that name the
+shopper as owner, and the guest carts merged into those), never from a projection that could
+lag behind. The list of a shopper's carts reads the cart summaries projection, with its lag.
+The shopper's open cart is looked for in the summaries and in the part of the log they have not
+reached yet, and confirmed by replaying it: the cart a person works on is always the real one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
-from django.db.models import Max, Min, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from carts import repository
 from carts.domain import errors
@@ -21,10 +23,16 @@ from carts.domain import events as ev
 from carts.domain.cart import Cart
 from carts.models import Product
 from eventstore.models import Event
+from eventstore.store import decode_checkpoint
+from projections.selectors import ProjectionStatus, cart_summaries, projection_statuses
+
+if TYPE_CHECKING:
+    from projections.models import CartSummary
 
 CREATED = "cart.CartCreated"
 MERGED_INTO = "cart.CartMergedInto"
 CHECKED_OUT = "cart.CartCheckedOut"
+SUMMARIES = "cart_summaries"
 
 
 @dataclass(frozen=True)
@@ -36,12 +44,11 @@ class Shopper:
 
 
 @dataclass(frozen=True)
-class CartEntry:
-    """A cart in a shopper's list: the cart replayed and the moments it began and last changed."""
+class CartList:
+    """A shopper's carts as the summaries projection has them, and how far it is behind."""
 
-    cart: Cart
-    created_at: datetime
-    last_activity_at: datetime
+    summaries: list[CartSummary]
+    lag_events: int
 
 
 def products(query: str = "") -> QuerySet[Product]:
@@ -88,11 +95,37 @@ def shopper_cart_ids(shopper: Shopper) -> list[UUID]:
 
 def open_cart_for(owner_id: str) -> Cart | None:
     """The newest open cart created for ``owner_id``, or None."""
-    for cart_id in owned_cart_ids(owner_id):
+    if not owner_id:
+        return None
+    for cart_id in _open_cart_candidates(owner_id):
         cart = repository.load(cart_id)
         if cart.is_open:
             return cart
     return None
+
+
+def _open_cart_candidates(owner_id: str) -> list[UUID]:
+    # Carts created after the projection's checkpoint are not summarised yet: look at those
+    # first (they are the newest), then at the summaries that were open when last projected.
+    tx_id, position = decode_checkpoint(_summaries_status().checkpoint)
+    unprojected = (
+        Event.objects.filter(event_type=CREATED, payload__owner_id=owner_id)
+        .filter(Q(tx_id__gt=tx_id) | Q(tx_id=tx_id, position__gt=position))
+        .order_by("-position")
+        .values_list("stream_id", flat=True)
+    )
+    summarised = (
+        cart_summaries()
+        .filter(owner_id=owner_id, status="open")
+        .order_by("-last_activity_at")
+        .values_list("cart_id", flat=True)
+    )
+    ids = [*(repository.cart_id_of(stream) for stream in unprojected), *summarised]
+    return list(dict.fromkeys(ids))
+
+
+def _summaries_status() -> ProjectionStatus:
+    return next(status for status in projection_statuses() if status.name == SUMMARIES)
 
 
 def shopper_cart(shopper: Shopper, cart_id: UUID) -> Cart:
@@ -104,15 +137,12 @@ def shopper_cart(shopper: Shopper, cart_id: UUID) -> Cart:
     return repository.load(cart_id)
 
 
-def shopper_carts(shopper: Shopper) -> list[CartEntry]:
-    """The shopper's carts, most recently active first."""
-    ids = shopper_cart_ids(shopper)
-    moments = _activity(ids)
-    entries = [
-        CartEntry(cart=repository.load(cart_id), created_at=first, last_activity_at=last)
-        for cart_id, (first, last) in moments.items()
-    ]
-    return sorted(entries, key=lambda entry: entry.last_activity_at, reverse=True)
+def shopper_carts(shopper: Shopper) -> CartList:
+    """The shopper's carts from the summaries projection, most recently active first."""
+    summaries = (
+        cart_summaries().filter(cart_id__in=shopper_cart_ids(shopper)).order_by("-last_activity_at")
+    )
+    return CartList(summaries=list(summaries), lag_events=_summaries_status().lag_events)
 
 
 def checkout_of(cart: Cart) -> ev.CartCheckedOut | None:
@@ -138,12 +168,3 @@ def actor_names(actors: Iterable[str]) -> dict[str, str]:
 
 def _plain_actor(actor: str) -> str:
     return "guest" if actor.startswith("guest:") else actor
-
-
-def _activity(cart_ids: list[UUID]) -> dict[UUID, tuple[datetime, datetime]]:
-    rows = (
-        Event.objects.filter(stream_id__in=[repository.stream_id(i) for i in cart_ids])
-        .values("stream_id")
-        .annotate(first=Min("recorded_at"), last=Max("recorded_at"))
-    )
-    return {repository.cart_id_of(row["stream_id"]): (row["first"], row["last"]) for row in rows}

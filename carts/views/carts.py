@@ -18,13 +18,13 @@ from carts.views.commands import own_cart_or_404
 
 @require_GET
 def my_carts(request: HttpRequest) -> HttpResponse:
-    """Every cart of this shopper: open, checked out, abandoned and merged."""
-    entries = selectors.shopper_carts(shopper.shopper_of(request))
+    """Every cart of this shopper (open, checked out, abandoned, merged), from the summaries."""
+    carts = selectors.shopper_carts(shopper.shopper_of(request))
     current = shopper.current_cart(request)
     return render(
         request,
         "carts/my_carts.html",
-        {"entries": entries, "current_id": current.id if current else None},
+        {"carts": carts, "current_id": current.id if current else None},
     )
 
 

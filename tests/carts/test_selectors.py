@@ -20,6 +20,26 @@ def _cart(owner: str = "user:7", items: dict[str, int] | None = None):
     return cart_id
 
 
+@pytest.fixture
+def projected():
+    from projections.tasks import catch_up
+
+    return lambda: catch_up(retry_now=True)
+
+
+def test_open_cart_for_finds_a_cart_the_summaries_have_not_reached_yet(catalog):
+    cart_id = _cart()
+    found = selectors.open_cart_for("user:7")
+    assert found is not None and found.id == cart_id
+
+
+def test_open_cart_for_confirms_a_summarised_cart_by_replaying_it(catalog, projected):
+    cart_id = _cart(items={"TEA-001": 1})
+    projected()
+    services.cart_check_out(cart_id=cart_id, context=CONTEXT)  # not projected yet
+    assert selectors.open_cart_for("user:7") is None
+
+
 def test_open_cart_for_is_the_newest_open_cart_of_the_owner(catalog):
     older = _cart()
     newer = _cart(items={"TEA-001": 1})
@@ -48,12 +68,14 @@ def test_a_shopper_sees_owned_carts_merged_guest_carts_and_session_carts(catalog
         selectors.shopper_cart(shopper, someone_elses)
 
 
-def test_shopper_carts_are_listed_most_recently_active_first(catalog):
+def test_shopper_carts_are_listed_most_recently_active_first(catalog, projected):
     first = _cart()
     second = _cart()
     services.cart_add_item(cart_id=first, sku="TEA-001", quantity=1, context=CONTEXT)
-    entries = selectors.shopper_carts(selectors.Shopper(owner_id="user:7"))
-    assert [entry.cart.id for entry in entries] == [first, second]
+    projected()
+    listed = selectors.shopper_carts(selectors.Shopper(owner_id="user:7"))
+    assert [summary.cart_id for summary in listed.summaries] == [first, second]
+    assert listed.lag_events == 0
 
 
 def test_actor_names_use_usernames_and_hide_guest_session_keys(django_user_model):

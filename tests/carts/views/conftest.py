@@ -51,6 +51,17 @@ def make_cart(catalog) -> Callable[..., UUID]:
     return make
 
 
+@pytest.fixture
+def projected() -> Callable[[], None]:
+    """Catch the projections up now, as the worker would after the test's commits."""
+    from projections.tasks import catch_up
+
+    def run() -> None:
+        catch_up(retry_now=True)
+
+    return run
+
+
 def messages_of(response) -> list[str]:
     """The messages shown on a rendered page."""
     return [str(message) for message in response.context["messages"]]

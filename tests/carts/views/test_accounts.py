@@ -60,7 +60,7 @@ def test_log_in_merges_the_guest_cart_into_a_new_cart_of_the_shopper(client, ali
     assert {e.metadata["source"] for e in merged} == {"ui"}
 
 
-def test_log_in_merges_into_the_shoppers_open_cart(client, alice, make_cart):
+def test_log_in_merges_into_the_shoppers_open_cart(client, alice, make_cart, projected):
     existing = make_cart(alice, {"TEA-001": 1, "MUG-001": 1})
     client.post("/cart/add/", {"sku": "TEA-001", "quantity": "2"})
     guest_id = client.session[CART_KEY]
@@ -72,6 +72,7 @@ def test_log_in_merges_into_the_shoppers_open_cart(client, alice, make_cart):
     assert "Merged 1 line(s) from a guest cart" in html
     guest_history = client.get(f"/carts/{guest_id}/history/").content.decode()
     assert f"Merged into cart {existing}" in guest_history
+    projected()
     assert ">Merged</span>" in client.get("/carts/").content.decode()
 
 

@@ -30,25 +30,37 @@ def story(alice, make_cart):
     return cart_id, start
 
 
-def test_my_carts_lists_every_status(alice, alice_client, make_cart):
+def test_my_carts_lists_every_status(alice, alice_client, make_cart, projected):
     open_id = make_cart(alice, {"TEA-001": 1})
     done_id = make_cart(alice, {"MUG-001": 1})
     gone_id = make_cart(alice, {"MUG-001": 2})
     context = Metadata(actor="system", source="system")
     services.cart_check_out(cart_id=done_id, context=context)
     services.cart_abandon(cart_id=gone_id, reason="idle", context=context)
+    projected()
     html = alice_client.get("/carts/").content.decode()
+    assert "behind the shop" not in html
     for cart_id in (open_id, done_id, gone_id):
         assert f'id="cart-{cart_id}"' in html
     for label in ("Open", "Checked out", "Abandoned"):
         assert f">{label}</span>" in html
 
 
-def test_my_carts_shows_nobody_elses(alice_client, bob, make_cart):
+def test_my_carts_shows_nobody_elses(alice_client, bob, make_cart, projected):
     bobs = make_cart(bob, {"TEA-001": 1})
+    projected()
     html = alice_client.get("/carts/").content.decode()
     assert str(bobs) not in html
     assert "No carts yet" in html
+
+
+def test_my_carts_says_when_the_list_is_behind(alice, alice_client, make_cart, projected):
+    listed = make_cart(alice, {"TEA-001": 1})
+    projected()
+    make_cart(alice, {"MUG-001": 1})  # two events the projection has not read yet
+    html = alice_client.get("/carts/").content.decode()
+    assert f'id="cart-{listed}"' in html
+    assert "This list is 2 changes behind the shop" in html
 
 
 def test_history_lists_every_event_with_who_source_and_change(alice_client, story):
