@@ -3,8 +3,8 @@
 Who may see a cart is decided from the event log itself (the CartCreated events that name the
 shopper as owner, and the guest carts merged into those), never from a projection that could
 lag behind. The list of a shopper's carts reads the cart summaries projection, with its lag.
-The shopper's open cart is looked for in the summaries and in the part of the log they have not
-reached yet, and confirmed by replaying it: the cart a person works on is always the real one.
+The shopper's open cart is found among their carts that the summaries list as open (or have not
+reached yet) and confirmed by replaying it: the cart a person works on is always the real one.
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from django.db.models import Q, QuerySet
 from carts import repository
 from carts.domain import errors
 from carts.domain import events as ev
-from carts.domain.cart import Cart
+from carts.domain.cart import OPEN, Cart
 from carts.models import Product
 from eventstore.models import Event
-from eventstore.store import decode_checkpoint
 from projections.selectors import ProjectionStatus, cart_summaries, projection_statuses
 
 if TYPE_CHECKING:
@@ -105,23 +104,12 @@ def open_cart_for(owner_id: str) -> Cart | None:
 
 
 def _open_cart_candidates(owner_id: str) -> list[UUID]:
-    # Carts created after the projection's checkpoint are not summarised yet: look at those
-    # first (they are the newest), then at the summaries that were open when last projected.
-    tx_id, position = decode_checkpoint(_summaries_status().checkpoint)
-    unprojected = (
-        Event.objects.filter(event_type=CREATED, payload__owner_id=owner_id)
-        .filter(Q(tx_id__gt=tx_id) | Q(tx_id=tx_id, position__gt=position))
-        .order_by("-position")
-        .values_list("stream_id", flat=True)
-    )
-    summarised = (
-        cart_summaries()
-        .filter(owner_id=owner_id, status="open")
-        .order_by("-last_activity_at")
-        .values_list("cart_id", flat=True)
-    )
-    ids = [*(repository.cart_id_of(stream) for stream in unprojected), *summarised]
-    return list(dict.fromkeys(ids))
+    # The log says which carts are the owner's (newest first); the summaries say which of them
+    # were open when last projected, so only those, and any the summaries have not reached yet,
+    # need replaying.
+    owned = owned_cart_ids(owner_id)
+    statuses = dict(cart_summaries().filter(cart_id__in=owned).values_list("cart_id", "status"))
+    return [cart_id for cart_id in owned if statuses.get(cart_id, OPEN) == OPEN]
 
 
 def _summaries_status() -> ProjectionStatus:
