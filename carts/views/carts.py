@@ -6,7 +6,9 @@ from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
+from django_htmx.middleware import HtmxDetails
 
 from carts import selectors, shopper
 from carts.domain import errors
@@ -28,11 +30,18 @@ def my_carts(request: HttpRequest) -> HttpResponse:
     )
 
 
+class HtmxHttpRequest(HttpRequest):
+    """A request as django-htmx's middleware leaves it."""
+
+    htmx: HtmxDetails
+
+
 @require_GET
-def history(request: HttpRequest, cart_id: UUID) -> HttpResponse:
+def history(request: HtmxHttpRequest, cart_id: UUID) -> HttpResponse:
     """Every event of the cart in order, and the cart as it was after a chosen step or moment.
 
-    An htmx request (the step list, the slider, the moment form) gets only the time-travel panel.
+    An htmx request (the step list, the slider, the moment form) gets only the time-travel panel,
+    except when htmx restores a page from history, which needs the whole page.
     """
     cart = own_cart_or_404(request, cart_id)
     steps = cart_timeline(cart_id)
@@ -50,10 +59,10 @@ def history(request: HttpRequest, cart_id: UUID) -> HttpResponse:
         # Start the moment picker at the step on show, so nudging it is one small change.
         moment_form = MomentForm(initial={"at": steps[moment.version - 1].event.recorded_at})
     names = selectors.actor_names({step.event.metadata.get("actor", "") for step in steps})
-    template = "carts/_time_travel.html" if request.htmx else "carts/history.html"  # type: ignore[attr-defined]
-    return render(
+    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    response = render(
         request,
-        template,
+        "carts/_time_travel.html" if partial else "carts/history.html",
         {
             "cart": cart,
             "steps": steps,
@@ -64,6 +73,9 @@ def history(request: HttpRequest, cart_id: UUID) -> HttpResponse:
             "actor_names": names,
         },
     )
+    # One URL, two bodies: caches must keep the panel and the page apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 def _version(request: HttpRequest) -> int | None:

@@ -117,6 +117,17 @@ def test_htmx_time_travel_gets_only_the_panel(alice_client, story):
     assert "<html" not in html
 
 
+def test_htmx_history_restore_gets_the_whole_page(alice_client, story):
+    cart_id, _ = story
+    response = alice_client.get(
+        f"/carts/{cart_id}/history/",
+        {"version": 2},
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+    assert "<html" in response.content.decode()
+    assert "HX-Request" in response["Vary"]
+
+
 @pytest.mark.parametrize("path", ["/carts/{id}/history/", "/checkout/{id}/done/"])
 def test_another_shoppers_cart_is_404(client, alice, bob, make_cart, path):
     bobs = make_cart(bob, {"TEA-001": 1})
