@@ -9,6 +9,7 @@ class CartsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from carts import event_types
+        from carts import event_types, shopper
 
         event_types.register_all()
+        shopper.connect()
