@@ -1,6 +1,15 @@
 from django.contrib import admin
+from django.urls import reverse
 
+from carts import repository
 from carts.models import DiscountCode, Product
+from eventstore.admin_links import register_stream_link
+
+register_stream_link(
+    repository.STREAM_TYPE,
+    "audit timeline of this cart",
+    lambda stream: reverse("admin:carts_cart_timeline", args=[repository.cart_id_of(stream)]),
+)
 
 
 @admin.register(Product)

@@ -14,6 +14,9 @@ from eventstore import immutability
 from eventstore.metadata import Metadata
 from eventstore.models import Event
 
+# Staff users and carts with history for the admin tests (eventstore, carts, projections).
+pytest_plugins = ["tests.admin_fixtures"]
+
 
 @pytest.fixture
 def meta() -> Metadata:
