@@ -31,7 +31,8 @@ class SourceFilter(admin.SimpleListFilter):
     parameter_name = "source"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        sources = Event.objects.values_list("metadata__source", flat=True).distinct()
+        # order_by() drops the model's ordering, which would otherwise make every row distinct.
+        sources = Event.objects.order_by().values_list("metadata__source", flat=True).distinct()
         return [(s, s) for s in sorted(s for s in sources if s)]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Event]) -> QuerySet[Event]:
@@ -48,7 +49,8 @@ class ActorFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         busiest = (
-            Event.objects.values("metadata__actor")
+            Event.objects.order_by()
+            .values("metadata__actor")
             .annotate(events=Count("position"))
             .order_by("-events")[:ACTOR_CHOICES]
         )
@@ -74,6 +76,9 @@ class EventAdmin(admin.ModelAdmin):
     ordering = ("-position",)
     list_per_page = 50
     actions = None
+
+    class Media:
+        css = {"all": ["eventstore/admin.css"]}
     fieldsets = (
         (None, {"fields": ("position", "event_type", "stream", "version", "recorded_at")}),
         (

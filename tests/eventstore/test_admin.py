@@ -83,6 +83,9 @@ def test_the_list_shows_position_stream_version_type_actor_source_and_time(
     assert "cart.DiscountApplied" in page
     assert "user:test" in page
     assert response.context["cl"].result_count == Event.objects.count()
+    # Each source and actor is offered once as a filter, however many events it wrote.
+    assert page.count('href="?source=system"') == 1
+    assert page.count('href="?actor=user%3Atest"') == 1
 
 
 @pytest.mark.parametrize(
