@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.urls import reverse
 
 from carts import repository
-from carts.models import DiscountCode, Product
+from carts.admin_carts import CartListingAdmin
+from carts.models import CartListing, DiscountCode, Product
 from eventstore.admin_links import register_stream_link
 
 register_stream_link(
@@ -29,3 +30,7 @@ class DiscountCodeAdmin(admin.ModelAdmin):
     list_display = ("code", "kind", "value", "currency", "active", "description")
     list_filter = ("active", "kind")
     search_fields = ("code", "description")
+
+
+# The cart list reads the projections' cart summaries; its rows open each cart's audit timeline.
+admin.site.register(CartListing, CartListingAdmin)

@@ -80,6 +80,7 @@ def timeline(request: HttpRequest, cart_id: UUID) -> HttpResponse:
         "abandon_form": AbandonForm(),
         "goodwill_form": GoodwillForm(initial={"currency": state.currency}),
         "is_open": steps[-1].after.status == "open",
+        "cart_list_url": reverse("admin:carts_cartlisting_changelist"),
     }
     return TemplateResponse(request, "admin/carts/timeline.html", context)
 

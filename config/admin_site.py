@@ -13,12 +13,37 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, reverse
 
-# (title, url name, what it answers): the audit and operations pages listed on the index.
+# (title, url name, what it answers, permission needed): the pages listed on the index.
 AUDIT_PAGES = [
+    (
+        "Carts",
+        "admin:carts_cartlisting_changelist",
+        "Every cart; each opens its audit timeline.",
+        "eventstore.view_event",
+    ),
     (
         "Event log",
         "admin:eventstore_event_changelist",
-        "Every event, by stream, type, actor, source and date.",
+        "Every event: stream, type, actor, source.",
+        "eventstore.view_event",
+    ),
+    (
+        "Projections",
+        "admin:projections_dashboard",
+        "State, checkpoint and lag; catch up, rebuild.",
+        "projections.view_projectionstate",
+    ),
+    (
+        "Daily funnel",
+        "admin:projections_funnel",
+        "Carts created, filled, bought, abandoned per day.",
+        "projections.view_dailyfunnel",
+    ),
+    (
+        "Removed products",
+        "admin:projections_removals",
+        "Products taken out of carts before checkout.",
+        "projections.view_productactivity",
     ),
 ]
 
@@ -33,11 +58,16 @@ class EventCartAdminSite(admin.AdminSite):
 
     def get_urls(self) -> list[URLResolver | URLPattern]:
         from carts.admin_urls import admin_urls as cart_urls
+        from projections.admin_urls import admin_urls as projection_urls
 
-        return [*cart_urls(self), *super().get_urls()]
+        return [*cart_urls(self), *projection_urls(self), *super().get_urls()]
 
     def index(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> TemplateResponse:
-        pages = [(title, reverse(name), help_text) for title, name, help_text in AUDIT_PAGES]
+        pages = [
+            (title, reverse(name), help_text)
+            for title, name, help_text, permission in AUDIT_PAGES
+            if request.user.has_perm(permission)
+        ]
         return super().index(request, {"audit_pages": pages, **(extra_context or {})})

@@ -78,7 +78,8 @@ class EventAdmin(admin.ModelAdmin):
     actions = None
 
     class Media:
-        css = {"all": ["eventstore/admin.css"]}
+        css = {"all": ["eventcart/admin.css"]}
+
     fieldsets = (
         (None, {"fields": ("position", "event_type", "stream", "version", "recorded_at")}),
         (
