@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from carts import services
 from eventstore.metadata import Metadata
-from projections import tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +19,7 @@ CART_LIST = "admin:carts_cartlisting_changelist"
 
 
 @pytest.fixture
-def carts(catalog, meta: Metadata) -> dict[str, UUID]:
+def carts(catalog, meta: Metadata, project_everything) -> dict[str, UUID]:
     """An open EUR cart of sam's (9.00), a bought one (24.00), an empty guest cart, a USD one."""
     sam = User.objects.create_user("sam", password="x")
     made = {
@@ -33,7 +32,7 @@ def carts(catalog, meta: Metadata) -> dict[str, UUID]:
     services.cart_add_item(cart_id=made["bought"], sku="MUG-001", quantity=2, context=meta)
     services.cart_check_out(cart_id=made["bought"], context=meta)
     services.cart_add_item(cart_id=made["usd"], sku="USD-001", quantity=1, context=meta)
-    tasks.catch_up()
+    project_everything()
     return made
 
 

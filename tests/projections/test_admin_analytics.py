@@ -9,14 +9,13 @@ from django.urls import reverse
 
 from carts import services
 from eventstore.metadata import Metadata
-from projections import tasks
 from projections.selectors import daily_funnel, product_activity
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def shopping(catalog, meta: Metadata) -> None:
+def shopping(catalog, meta: Metadata, project_everything) -> None:
     """Three carts: one bought, one abandoned after removing a mug, one left open."""
     bought = services.cart_create(context=meta).cart.id
     services.cart_add_item(cart_id=bought, sku="TEA-001", quantity=2, context=meta)
@@ -28,7 +27,7 @@ def shopping(catalog, meta: Metadata) -> None:
     services.cart_remove_item(cart_id=dropped, sku="TEA-001", context=meta)
     services.cart_abandon(cart_id=dropped, reason="idle", context=meta)
     services.cart_create(context=meta)
-    tasks.catch_up()
+    project_everything()
 
 
 @pytest.fixture
