@@ -7,6 +7,7 @@ grants no such permission and offers no actions, and the model and database refu
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from typing import Any
 
 from django.contrib import admin
@@ -66,7 +67,7 @@ class ActorFilter(admin.SimpleListFilter):
 class EventAdmin(admin.ModelAdmin):
     """Every event ever recorded, in global order; nothing here can change one."""
 
-    list_display = ("position", "stream_id", "version", "event_type", "actor", "source", "when")
+    list_display = ("position", "stream_short", "version", "event_type", "actor", "source", "when")
     list_display_links = ("position", "event_type")
     list_filter = ("event_type", SourceFilter, ActorFilter, "stream_type")
     date_hierarchy = "recorded_at"
@@ -163,9 +164,18 @@ class EventAdmin(admin.ModelAdmin):
     def source(self, event: Event) -> str:
         return str(event.metadata.get("source", ""))
 
-    @admin.display(description="recorded at", ordering="recorded_at")
-    def when(self, event: Event) -> Any:
-        return event.recorded_at
+    @admin.display(description="recorded at (UTC)", ordering="recorded_at")
+    def when(self, event: Event) -> str:
+        return event.recorded_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+    @admin.display(description="stream", ordering="stream_id")
+    def stream_short(self, event: Event) -> str:
+        # The head of a stream id tells streams apart in a list; the full id is in the title
+        # and the link narrows the list to that stream.
+        short = event.stream_id if len(event.stream_id) <= 18 else f"{event.stream_id[:17]}…"
+        return format_html(
+            '<a href="?stream_id={}" title="{}">{}</a>', event.stream_id, event.stream_id, short
+        )
 
     @admin.display(description="command")
     def command(self, event: Event) -> str:
