@@ -14,6 +14,7 @@ from carts import repository, services
 from eventstore.errors import ImmutableEventError
 from eventstore.metadata import Metadata
 from eventstore.models import Event
+from eventstore.store import NO_STREAM, RawEvent, append
 
 pytestmark = pytest.mark.django_db
 
@@ -194,3 +195,33 @@ def test_the_model_refuses_to_save_or_delete_a_recorded_event(cart_events: str) 
     with pytest.raises(ImmutableEventError):
         Event.objects.filter(pk=event.pk).delete()
     assert first_event().payload != {"forged": True}
+
+
+def test_an_event_of_a_stream_type_nobody_registered_is_shown_without_a_timeline_link(
+    auditor_client: Client, meta: Metadata
+) -> None:
+    result = append(
+        "ledger-1",
+        [RawEvent("ledger.Opened", {"owner": "acme"})],
+        expected_version=NO_STREAM,
+        metadata=meta,
+        stream_type="ledger",
+    )
+    url = reverse("admin:eventstore_event_change", args=[result.last_position])
+    page = auditor_client.get(url).content.decode()
+    assert "ledger-1" in page and "all events of this stream" in page
+    assert "audit timeline" not in page
+
+
+def test_the_admin_index_links_the_audit_and_operations_pages_a_user_may_open(
+    client: Client, auditor: User
+) -> None:
+    client.force_login(auditor)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert reverse("admin:eventstore_event_changelist") in page
+    assert reverse("admin:carts_cartlisting_changelist") in page
+    assert reverse("admin:projections_dashboard") not in page
+    client.force_login(User.objects.create_superuser("root", password="x"))
+    page = client.get(reverse("admin:index")).content.decode()
+    for name in ["dashboard", "funnel", "removals"]:
+        assert reverse(f"admin:projections_{name}") in page
