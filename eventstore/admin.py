@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import UTC
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -134,7 +135,8 @@ class EventAdmin(admin.ModelAdmin):
 
     def get_urls(self) -> list[URLPattern]:
         correlation = path(
-            "correlation/<str:correlation_id>/",
+            # path: a correlation id comes from a client header and may hold a slash.
+            "correlation/<path:correlation_id>/",
             self.admin_site.admin_view(self.correlation_view),
             name="eventstore_event_correlation",
         )
@@ -174,7 +176,10 @@ class EventAdmin(admin.ModelAdmin):
         # and the link narrows the list to that stream.
         short = event.stream_id if len(event.stream_id) <= 18 else f"{event.stream_id[:17]}…"
         return format_html(
-            '<a href="?stream_id={}" title="{}">{}</a>', event.stream_id, event.stream_id, short
+            '<a href="?{}" title="{}">{}</a>',
+            urlencode({"stream_id": event.stream_id}),
+            event.stream_id,
+            short,
         )
 
     @admin.display(description="command")
@@ -195,7 +200,8 @@ class EventAdmin(admin.ModelAdmin):
 
     @admin.display(description="stream")
     def stream(self, event: Event) -> str:
-        in_stream = reverse("admin:eventstore_event_changelist") + f"?stream_id={event.stream_id}"
+        query = urlencode({"stream_id": event.stream_id})
+        in_stream = reverse("admin:eventstore_event_changelist") + f"?{query}"
         html = format_html(
             '{} · <a href="{}">all events of this stream</a>', event.stream_id, in_stream
         )

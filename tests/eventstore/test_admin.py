@@ -225,3 +225,14 @@ def test_the_admin_index_links_the_audit_and_operations_pages_a_user_may_open(
     page = client.get(reverse("admin:index")).content.decode()
     for name in ["dashboard", "funnel", "removals"]:
         assert reverse(f"admin:projections_{name}") in page
+
+
+def test_a_correlation_id_holding_a_slash_still_has_its_view_and_links(
+    auditor_client: Client, catalog
+) -> None:
+    odd = Metadata(actor="user:1", source="api", correlation_id="shop/2026/req-7")
+    cart_id = services.cart_create(context=odd).cart.id
+    url = reverse("admin:eventstore_event_correlation", args=["shop/2026/req-7"])
+    assert len(auditor_client.get(url).context["rows"]) == 1
+    timeline = auditor_client.get(reverse("admin:carts_cart_timeline", args=[cart_id]))
+    assert url in timeline.content.decode()
