@@ -1,6 +1,16 @@
 from django.contrib import admin
+from django.urls import reverse
 
-from carts.models import DiscountCode, Product
+from carts import repository
+from carts.admin_carts import CartListingAdmin
+from carts.models import CartListing, DiscountCode, Product
+from eventstore.admin_links import register_stream_link
+
+register_stream_link(
+    repository.STREAM_TYPE,
+    "audit timeline of this cart",
+    lambda stream: reverse("admin:carts_cart_timeline", args=[repository.cart_id_of(stream)]),
+)
 
 
 @admin.register(Product)
@@ -20,3 +30,7 @@ class DiscountCodeAdmin(admin.ModelAdmin):
     list_display = ("code", "kind", "value", "currency", "active", "description")
     list_filter = ("active", "kind")
     search_fields = ("code", "description")
+
+
+# The cart list reads the projections' cart summaries; its rows open each cart's audit timeline.
+admin.site.register(CartListing, CartListingAdmin)

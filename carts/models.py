@@ -7,6 +7,8 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
+from projections.models import CartSummary
+
 _currency = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code such as EUR.")
 
 
@@ -52,3 +54,16 @@ class DiscountCode(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class CartListing(CartSummary):
+    """The admin's cart list: the projections' cart summaries under the Carts heading.
+
+    A proxy (no table of its own): rows are read through projections.selectors.cart_summaries,
+    and each opens the cart's audit timeline, which replays the cart's events.
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = "cart"
+        verbose_name_plural = "carts"

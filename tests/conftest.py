@@ -29,6 +29,9 @@ def _databases_for_committed_tests(test: pytest.Item):  # type: ignore[no-untype
 
 pytest_django.fixtures._get_databases_for_test = _databases_for_committed_tests
 
+# Staff users and carts with history for the admin tests (eventstore, carts, projections).
+pytest_plugins = ["tests.admin_fixtures"]
+
 
 @pytest.fixture
 def meta() -> Metadata:

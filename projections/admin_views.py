@@ -1,0 +1,69 @@
+"""The projections dashboard: each projection's state, checkpoint, lag and last error.
+
+Its buttons only enqueue the Celery tasks (catch up, rebuild); a worker does the work and the
+page shows the progress of a running rebuild from the projection's own state.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from projections import tasks
+from projections.registry import names
+from projections.selectors import REBUILDING, projection_statuses
+
+VIEW_PERMISSION = "projections.view_projectionstate"
+OPERATE_PERMISSION = "projections.change_projectionstate"
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Every projection's health, with buttons to catch up or rebuild it."""
+    _require(request, VIEW_PERMISSION)
+    statuses = projection_statuses()
+    context = {
+        **admin.site.each_context(request),
+        "title": "Projections",
+        "statuses": statuses,
+        "can_operate": request.user.has_perm(OPERATE_PERMISSION),
+        # Reload while a rebuild runs so its progress moves without anyone pressing a key.
+        "refresh_seconds": 3 if any(s.state == REBUILDING for s in statuses) else None,
+    }
+    return TemplateResponse(request, "admin/projections/dashboard.html", context)
+
+
+@require_POST
+def catch_up(request: HttpRequest) -> HttpResponse:
+    """Enqueue a catch-up of one projection, or of all when no name is posted."""
+    _require(request, OPERATE_PERMISSION)
+    name = request.POST.get("name", "")
+    if name and name not in names():
+        messages.error(request, f"There is no projection {name!r}; nothing was enqueued.")
+    else:
+        tasks.catch_up.delay(name or None)
+        messages.success(request, f"Catch-up of {name or 'every projection'} enqueued.")
+    return HttpResponseRedirect(reverse("admin:projections_dashboard"))
+
+
+@require_POST
+def rebuild(request: HttpRequest) -> HttpResponse:
+    """Enqueue a rebuild of one projection from the first event."""
+    _require(request, OPERATE_PERMISSION)
+    name = request.POST.get("name", "")
+    if name not in names():
+        messages.error(request, f"There is no projection {name!r}; nothing was enqueued.")
+    else:
+        tasks.rebuild.delay(name)
+        messages.success(
+            request, f"Rebuild of {name} enqueued; readers keep the current model until it is done."
+        )
+    return HttpResponseRedirect(reverse("admin:projections_dashboard"))
+
+
+def _require(request: HttpRequest, permission: str) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied(f"this page needs the {permission!r} permission")

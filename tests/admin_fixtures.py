@@ -1,0 +1,68 @@
+"""Users and carts the admin tests share."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from uuid import UUID
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.test import Client
+
+from carts import services
+from eventstore.metadata import Metadata
+from eventstore.models import Event
+from projections import tasks
+from projections.registry import names
+from projections.selectors import projection_includes
+
+
+@pytest.fixture
+def auditor(db) -> User:
+    """A staff member allowed to read the event log, and nothing more."""
+    user = User.objects.create_user("auditor", password="x", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_event"))
+    return user
+
+
+@pytest.fixture
+def auditor_client(client: Client, auditor: User) -> Client:
+    client.force_login(auditor)
+    return client
+
+
+@pytest.fixture
+def busy_cart(catalog, meta: Metadata) -> UUID:
+    """An open cart whose history adds, changes, removes, discounts and adds again."""
+    cart_id = services.cart_create(context=meta, owner_id="user:7").cart.id
+    services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=2, context=meta)
+    services.cart_add_item(cart_id=cart_id, sku="MUG-001", quantity=1, context=meta)
+    services.cart_change_quantity(cart_id=cart_id, sku="TEA-001", quantity=5, context=meta)
+    services.cart_apply_discount(cart_id=cart_id, code="WELCOME10", context=meta)
+    services.cart_remove_item(cart_id=cart_id, sku="MUG-001", context=meta)
+    services.cart_add_item(cart_id=cart_id, sku="MUG-001", quantity=3, context=meta)
+    return cart_id
+
+
+@pytest.fixture
+def project_everything() -> Callable[[], None]:
+    """Catch every projection up to the last event written, however long that takes to settle.
+
+    On PostgreSQL the global reader hands out a test's own (uncommitted) events only once every
+    older transaction on the server has finished, so one catch-up may read nothing yet; this
+    catches up again until every projection includes the head, and fails after a generous wait.
+    """
+
+    def run() -> None:
+        head = Event.objects.order_by("-position").values_list("position", flat=True).first()
+        deadline = time.monotonic() + 30
+        while True:
+            tasks.catch_up()
+            if head is None or all(projection_includes(name, head) for name in names()):
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"projections did not reach event #{head} in 30 s")
+            time.sleep(0.05)
+
+    return run

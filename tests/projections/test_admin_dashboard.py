@@ -1,0 +1,175 @@
+"""The projections dashboard: health at a glance, buttons that enqueue the Celery tasks."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.test import Client
+from django.urls import reverse
+
+from carts import services
+from eventstore.metadata import Metadata
+from eventstore.store import START, read_all
+from projections import tasks
+from projections.models import ProjectionState
+from projections.registry import names
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = "admin:projections_dashboard"
+
+
+@pytest.fixture
+def carts_projected(catalog, meta: Metadata, project_everything) -> None:
+    """Two carts with six events, all projected."""
+    for _ in range(2):
+        cart_id = services.cart_create(context=meta).cart.id
+        services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=1, context=meta)
+        services.cart_add_item(cart_id=cart_id, sku="MUG-001", quantity=1, context=meta)
+    project_everything()
+
+
+@pytest.fixture
+def admin_client(client: Client) -> Client:
+    client.force_login(User.objects.create_superuser("root", password="x"))
+    return client
+
+
+@pytest.fixture
+def watcher_client(client: Client) -> Client:
+    """Staff who may look at the projections but not operate them."""
+    user = User.objects.create_user("watcher", password="x", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_projectionstate"))
+    client.force_login(user)
+    return client
+
+
+def test_anonymous_visitors_and_shoppers_cannot_reach_the_dashboard(client: Client) -> None:
+    url = reverse(DASHBOARD)
+    assert client.get(url)["Location"].startswith(reverse("admin:login"))
+    client.force_login(User.objects.create_user("shopper", password="x"))
+    assert client.get(url)["Location"].startswith(reverse("admin:login"))
+    client.force_login(User.objects.create_user("clerk", password="x", is_staff=True))
+    assert client.get(url).status_code == 403
+
+
+def test_each_projection_shows_its_state_checkpoint_and_lag(
+    admin_client: Client, carts_projected: None, catalog, meta: Metadata
+) -> None:
+    services.cart_create(context=meta)  # one event the projections have not read yet
+    response = admin_client.get(reverse(DASHBOARD))
+    assert response.status_code == 200
+    statuses = response.context["statuses"]
+    assert [s.name for s in statuses] == names()
+    assert {(s.state, s.lag_events) for s in statuses} == {("catching_up", 1)}
+    page = response.content.decode()
+    for status in statuses:
+        assert f'id="projection-{status.name}"' in page
+        assert f"#{status.position}" in page
+    assert "1 event<" in page
+
+
+def test_a_failing_projection_shows_its_last_error_and_the_event_it_failed_on(
+    admin_client: Client, carts_projected: None
+) -> None:
+    ProjectionState.objects.filter(name="daily_funnel").update(
+        last_error="ValueError: no such day", failed_position=3
+    )
+    page = admin_client.get(reverse(DASHBOARD)).content.decode()
+    assert "ValueError: no such day" in page
+    assert reverse("admin:eventstore_event_change", args=[3]) in page
+    assert ">failing<" in page
+
+
+def test_a_running_rebuild_shows_its_progress_and_the_page_refreshes(
+    admin_client: Client, carts_projected: None
+) -> None:
+    halfway = read_all(START, limit=3).checkpoint  # 3 of the 6 events
+    ProjectionState.objects.filter(name="cart_summaries").update(
+        rebuild_generation=2, rebuild_checkpoint=halfway
+    )
+    response = admin_client.get(reverse(DASHBOARD))
+    rebuilding = next(s for s in response.context["statuses"] if s.name == "cart_summaries")
+    assert rebuilding.state == "rebuilding"
+    assert rebuilding.rebuild_progress == pytest.approx(0.5)
+    page = response.content.decode()
+    assert 'aria-label="rebuild 50% done"' in page
+    assert '<meta http-equiv="refresh"' in page
+
+
+def test_a_quiet_dashboard_does_not_refresh_itself(
+    admin_client: Client, carts_projected: None
+) -> None:
+    assert '<meta http-equiv="refresh"' not in admin_client.get(reverse(DASHBOARD)).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("posted", "expected"), [({"name": "daily_funnel"}, "daily_funnel"), ({}, None)]
+)
+def test_the_catch_up_button_enqueues_the_catch_up_task(
+    admin_client: Client, posted: dict[str, str], expected: str | None
+) -> None:
+    with mock.patch.object(tasks.catch_up, "delay") as delay:
+        response = admin_client.post(reverse("admin:projections_catch_up"), posted, follow=True)
+    delay.assert_called_once_with(expected)
+    assert any("enqueued" in str(m) for m in response.context["messages"])
+
+
+def test_the_rebuild_button_enqueues_the_rebuild_task(admin_client: Client) -> None:
+    with mock.patch.object(tasks.rebuild, "delay") as delay:
+        admin_client.post(reverse("admin:projections_rebuild"), {"name": "product_activity"})
+    delay.assert_called_once_with("product_activity")
+
+
+@pytest.mark.parametrize("button", ["admin:projections_catch_up", "admin:projections_rebuild"])
+def test_an_unknown_projection_name_enqueues_nothing_and_says_so(
+    admin_client: Client, button: str
+) -> None:
+    with (
+        mock.patch.object(tasks.catch_up, "delay") as catch_up,
+        mock.patch.object(tasks.rebuild, "delay") as rebuild,
+    ):
+        response = admin_client.post(reverse(button), {"name": "nope"}, follow=True)
+    catch_up.assert_not_called()
+    rebuild.assert_not_called()
+    assert any("There is no projection 'nope'" in str(m) for m in response.context["messages"])
+
+
+def test_staff_who_may_only_look_see_no_buttons_and_cannot_post(watcher_client: Client) -> None:
+    page = watcher_client.get(reverse(DASHBOARD)).content.decode()
+    assert reverse("admin:projections_rebuild") not in page
+    with (
+        mock.patch.object(tasks.catch_up, "delay") as catch_up,
+        mock.patch.object(tasks.rebuild, "delay") as rebuild,
+    ):
+        assert watcher_client.post(reverse("admin:projections_catch_up")).status_code == 403
+        assert (
+            watcher_client.post(reverse("admin:projections_rebuild"), {"name": "daily_funnel"})
+        ).status_code == 403
+    catch_up.assert_not_called()
+    rebuild.assert_not_called()
+
+
+def test_the_buttons_take_only_posts(admin_client: Client) -> None:
+    with mock.patch.object(tasks.rebuild, "delay") as rebuild:
+        response = admin_client.get(reverse("admin:projections_rebuild"), {"name": "daily_funnel"})
+    assert response.status_code == 405
+    rebuild.assert_not_called()
+
+
+def test_an_eager_rebuild_from_the_button_switches_readers_to_a_new_generation(
+    admin_client: Client, carts_projected: None, project_everything
+) -> None:
+    # Without a broker (the default), the task runs in-process: its effect is visible at once.
+    before = ProjectionState.objects.get(name="cart_summaries").active_generation
+    admin_client.post(reverse("admin:projections_rebuild"), {"name": "cart_summaries"})
+    assert ProjectionState.objects.get(name="cart_summaries").active_generation != before
+    project_everything()
+    status = next(
+        s
+        for s in admin_client.get(reverse(DASHBOARD)).context["statuses"]
+        if s.name == "cart_summaries"
+    )
+    assert (status.state, status.lag_events) == ("live", 0)
