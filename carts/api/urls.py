@@ -1,8 +1,9 @@
 """The API's routes under /api/."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from carts.api.errors import unknown_api_path
 from carts.api.views import commands, feed, queries
 
 app_name = "api"
@@ -27,4 +28,6 @@ urlpatterns = [
     path("events/", feed.EventFeedView.as_view(), name="event-feed"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Last: whatever matched nothing above (including a malformed cart id) is a JSON 404.
+    re_path(r"^(?P<path>.*)$", unknown_api_path),
 ]
