@@ -154,6 +154,15 @@ def add_common_problem_responses(
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             _no_empty_query_strings(operation)
+            if any(p.get("name") == "page" for p in operation.get("parameters", [])):
+                responses = operation.setdefault("responses", {})
+                responses.setdefault(
+                    "404",
+                    {
+                        "description": "No such page.",
+                        "content": {PROBLEM_CONTENT_TYPE: {"schema": ref}},
+                    },
+                )
             responses = operation.setdefault("responses", {})
             for code in COMMON_STATUSES:
                 text = _PROBLEM_TEXT.get(code, "The requested representation is not available.")

@@ -54,9 +54,8 @@ def test_a_filtered_reader_resuming_during_writes_sees_each_matching_event_once(
     checkpoint = ""
     while True:
         writing = any(writer.is_alive() for writer in writers)
-        page = client.get(
-            "/api/events/", {"after": checkpoint, "limit": 4, "event_type": "cart.ItemAdded"}
-        ).json()
+        params = {"after": checkpoint, "limit": "4", "event_type": "cart.ItemAdded"}
+        page = client.get("/api/events/", params).json()
         seen.extend(event["event_id"] for event in page["events"])
         checkpoint = page["checkpoint"]
         if not writing and not page["has_more"]:

@@ -64,9 +64,11 @@ def _keep_the_test_connection() -> Iterator[None]:
 
 
 @pytest.fixture
-def staff_token(_keep_the_test_connection, db, catalog, monkeypatch) -> str:
+def staff_token(_keep_the_test_connection, db, catalog, monkeypatch, settings) -> str:
     # Throttling is proven elsewhere; here it would only turn generated commands into 429s.
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"cart_commands": "100000/minute"})
+    # Generated min_positions are mostly never reached; waiting for each would only add time.
+    settings.API_MIN_POSITION_WAIT_SECONDS = 0
     user = User.objects.create_user("fuzz-staff", is_staff=True)
     # The cart the document's examples name, so example requests reach a real cart.
     context = Metadata(actor=f"user:{user.pk}", source="system")
