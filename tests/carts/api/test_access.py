@@ -102,3 +102,11 @@ def test_a_browser_session_reads_its_own_cart_without_a_token(owner, new_cart):
     browser = APIClient(enforce_csrf_checks=True)
     browser.force_login(owner)
     assert browser.get(f"/api/carts/{cart_id}/").status_code == 200
+
+
+def test_the_integrations_group_exists_for_admins_to_add_users_to(db):
+    from django.contrib.auth.models import Group
+
+    from carts.api.permissions import INTEGRATION_GROUP
+
+    assert Group.objects.filter(name=INTEGRATION_GROUP).exists()
