@@ -11,7 +11,7 @@ from projections.selectors import cart_summaries
 
 def _idle_since(hours):
     moment = timezone.now() - timedelta(hours=hours)
-    return mock.patch("eventstore.store.timezone.now", return_value=moment)
+    return mock.patch("eventstore.clock.timezone.now", return_value=moment)
 
 
 def test_open_carts_idle_too_long_are_abandoned_by_the_system(new_cart, project):

@@ -32,11 +32,11 @@ def _head_position():
 
 def test_status_shows_checkpoint_head_and_lag_in_events_and_seconds(new_cart, meta):
     now = timezone.now()
-    with mock.patch("eventstore.store.timezone.now", return_value=now - timedelta(minutes=10)):
+    with mock.patch("eventstore.clock.timezone.now", return_value=now - timedelta(minutes=10)):
         new_cart({"TEA-001": 1})
     runner.catch_up("cart_summaries")
     projected = _head_position()
-    with mock.patch("eventstore.store.timezone.now", return_value=now - timedelta(minutes=5)):
+    with mock.patch("eventstore.clock.timezone.now", return_value=now - timedelta(minutes=5)):
         new_cart({"MUG-001": 1})
     statuses = _statuses()
     summaries = statuses["cart_summaries"]

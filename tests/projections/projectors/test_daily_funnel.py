@@ -12,7 +12,7 @@ DAY_ONE = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
 
 def _on(moment):
     """Record events as if at ``moment`` (the store stamps recorded_at with timezone.now)."""
-    return mock.patch("eventstore.store.timezone.now", return_value=moment)
+    return mock.patch("eventstore.clock.timezone.now", return_value=moment)
 
 
 def _day(day):
