@@ -14,6 +14,11 @@ from rest_framework.test import APIClient
 
 from carts.api.permissions import INTEGRATION_GROUP
 
+# The feed and the read models read through eventstore's read_all, which inside the test's
+# transaction shows that transaction's own events only once it is the oldest one running on the
+# server; the projections' autouse fixture waits for exactly that, so these tests use it too.
+from tests.projections.conftest import _oldest_transaction_on_postgres  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def _fresh_throttle_counts() -> None:
