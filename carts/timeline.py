@@ -129,7 +129,7 @@ def describe(event: Any) -> str:
     """One plain sentence saying what an event did."""
     match event:
         case ev.CartCreated(owner_id=owner):
-            return f"Cart created for {owner}" if owner else "Cart created for a guest"
+            return "Cart created" if owner else "Cart created for a guest"
         case ev.ItemAdded(quantity=qty, name=name, unit_price=price, currency=cur):
             return f"Added {qty} × {name} at {price} {cur}"
         case ev.ItemQuantityChanged(sku=sku, previous_quantity=was, quantity=now):
@@ -137,7 +137,7 @@ def describe(event: Any) -> str:
         case ev.ItemRemoved(sku=sku, quantity=qty):
             return f"Removed {sku} ({qty} units)"
         case ev.DiscountApplied(code=code, kind="percent", value=value):
-            return f"Applied discount {code} ({value}% off)"
+            return f"Applied discount {code} ({value.normalize():f}% off)"
         case ev.DiscountApplied(code=code, value=value, currency=cur):
             return f"Applied discount {code} ({value} {cur} off)"
         case ev.DiscountRemoved(code=code):
