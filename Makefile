@@ -47,7 +47,7 @@ test-sqlite: $(STAMP)
 
 test-postgres: $(STAMP)
 	@if DATABASE_URL='$(TEST_DATABASE_URL)' $(PY) -m tests.postgres_reachable; then \
-		DATABASE_URL='$(TEST_DATABASE_URL)' $(PY) -m pytest -m "not browser" $(PYTEST_ARGS); \
+		DATABASE_URL='$(TEST_DATABASE_URL)' $(PY) -m pytest -m "not browser and not sqlite" $(PYTEST_ARGS); \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL at $(TEST_DATABASE_URL) is not reachable; CI requires it." >&2; exit 1; \
 	else \

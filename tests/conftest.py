@@ -83,7 +83,9 @@ def committed_db(django_db_setup, django_db_blocker) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _postgres_tests_run_on_postgres(request) -> None:
-    """A test marked postgres fails, rather than passing vacuously, on another backend."""
+def _backend_tests_run_on_their_backend(request) -> None:
+    """A test marked postgres (or sqlite) fails, rather than passing vacuously, elsewhere."""
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
         pytest.fail("this test needs PostgreSQL: run it in the PostgreSQL pass (make test)")
+    if request.node.get_closest_marker("sqlite") and connection.vendor != "sqlite":
+        pytest.fail("this test is about SQLite: run it in the SQLite pass (make test)")

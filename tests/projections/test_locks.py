@@ -12,9 +12,8 @@ def test_a_runner_lock_needs_a_transaction_to_live_in():
         locks.hold("projection:cart_summaries")
 
 
+@pytest.mark.sqlite
 def test_sqlite_without_immediate_transactions_is_refused(db, monkeypatch):
-    if connection.vendor != "sqlite":
-        pytest.skip("the SQLite fallback only")
     options = {**connection.settings_dict.get("OPTIONS", {}), "transaction_mode": "DEFERRED"}
     monkeypatch.setitem(connection.settings_dict, "OPTIONS", options)
     with transaction.atomic(), pytest.raises(ImproperlyConfigured, match="IMMEDIATE"):
