@@ -1,0 +1,123 @@
+"""The benchmark's own PostgreSQL database: created fresh, migrated, emptied between workloads.
+
+Only databases named ``eventcart_bench*`` on 127.0.0.1 are ever created or dropped here.
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+
+import dj_database_url
+import psycopg
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/eventcart_bench"
+PRODUCTS = [(f"BENCH-{n}", f"Bench tea {n}", Decimal(f"{n}.50")) for n in range(1, 6)]
+
+
+def database_url() -> str:
+    """The bench database (BENCH_DATABASE_URL), refused unless it is an eventcart_bench* one."""
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    config = dj_database_url.parse(url)
+    if not str(config["NAME"]).startswith("eventcart_bench"):
+        raise SystemExit(f"the bench database must be named eventcart_bench*, not {config['NAME']}")
+    if config["HOST"] not in ("127.0.0.1", "localhost"):
+        raise SystemExit("the bench only ever targets 127.0.0.1")
+    return url
+
+
+def configure_environment(url: str) -> None:
+    """Settings for measuring: PostgreSQL, DEBUG off (no query log), tasks queued to nowhere."""
+    os.environ["DATABASE_URL"] = url
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
+    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+
+def recreate(url: str) -> None:
+    """Drop and create the bench database, so every run starts from an empty table."""
+    config = dj_database_url.parse(url)
+    name = config["NAME"]
+    with psycopg.connect(
+        host=config["HOST"], port=config["PORT"] or 5432, user=config["USER"] or "postgres",
+        dbname="postgres", autocommit=True,
+    ) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup(url: str, *, fresh: bool = True) -> None:
+    """Point Django at the bench database, (re)create and migrate it, and stock the catalog."""
+    configure_environment(url)
+    if fresh:
+        recreate(url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    stock_catalog()
+
+
+def stock_catalog() -> None:
+    """Five products in EUR that the command workloads add to carts."""
+    from carts.models import Product
+
+    for sku, name, price in PRODUCTS:
+        Product.objects.update_or_create(
+            sku=sku, defaults={"name": name, "price": price, "currency": "EUR", "active": True}
+        )
+
+
+def empty_event_store() -> None:
+    """Remove every event and snapshot between workloads.
+
+    The append-only triggers refuse this, as they should; the schema's owner lifts them for the
+    moment of the TRUNCATE, exactly as the test suite's clean-up does, and puts them back.
+    """
+    from django.db import connection
+
+    from eventstore import immutability
+
+    immutability.uninstall(connection)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "TRUNCATE eventstore_event, eventstore_snapshot RESTART IDENTITY"
+            )
+    finally:
+        immutability.install(connection)
+    analyze()
+
+
+def analyze() -> None:
+    """Fresh planner statistics after a bulk load, as autovacuum would give a real table."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE eventstore_event")
+        cursor.execute("ANALYZE eventstore_snapshot")
+
+
+def event_count() -> int:
+    """How many events the table holds."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM eventstore_event")
+        return int(cursor.fetchone()[0])
+
+
+def raw_connection_params() -> dict[str, object]:
+    """psycopg connection keywords for the bench database, for hand-written baselines."""
+    from django.db import connection
+
+    config = connection.settings_dict
+    return {
+        "host": config["HOST"] or "127.0.0.1",
+        "port": config["PORT"] or 5432,
+        "user": config["USER"] or "postgres",
+        "dbname": config["NAME"],
+    }
