@@ -146,6 +146,24 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Beat: the periodic catch-up is the safety net for a lost task or a broker outage; it also
+# drives the retries of a failing projection (which back off by themselves).
+CELERY_BEAT_SCHEDULE = {
+    "projections-catch-up": {
+        "task": "projections.catch_up",
+        "schedule": timedelta(seconds=float(os.environ.get("PROJECTIONS_CATCH_UP_SECONDS", "10"))),
+        "options": {"expires": 60},
+    },
+    "carts-abandon-idle": {
+        "task": "projections.abandon_idle_carts",
+        "schedule": timedelta(minutes=15),
+        "options": {"expires": 600},
+    },
+}
+
+# --- Projections -----------------------------------------------------------------------------
+# DailyFunnel.revenue and average_order_value are in this currency; others are kept apart.
+PROJECTIONS_REPORTING_CURRENCY = os.environ.get("PROJECTIONS_REPORTING_CURRENCY", "EUR")
 
 LOGGING = {
     "version": 1,

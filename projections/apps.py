@@ -7,3 +7,9 @@ class ProjectionsConfig(AppConfig):
     name = "projections"
     verbose_name = "Projections"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from eventstore.signals import events_committed
+        from projections.tasks import enqueue_catch_up
+
+        events_committed.connect(enqueue_catch_up, dispatch_uid="projections.enqueue_catch_up")

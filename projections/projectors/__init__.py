@@ -1,0 +1,1 @@
+"""The projectors that build this shop's read models."""

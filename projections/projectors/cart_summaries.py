@@ -1,0 +1,101 @@
+"""Cart summaries: one row per cart for lists and filters."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from carts.domain.cart import Cart
+from carts.domain.events import (
+    CartAbandoned,
+    CartCheckedOut,
+    CartCreated,
+    CartMergedFrom,
+    CartMergedInto,
+    DiscountApplied,
+    DiscountRemoved,
+    ItemAdded,
+    ItemQuantityChanged,
+    ItemRemoved,
+)
+from eventstore.store import RecordedEvent
+from projections.models import CartSummary
+from projections.projector import Projector, RowCache, handles
+
+
+def cart_id_of(stream_id: str) -> UUID:
+    """The cart id in a cart stream id (``cart-<uuid>``, as carts.repository names them)."""
+    return UUID(stream_id.removeprefix("cart-"))
+
+
+class CartSummaries(Projector):
+    """Keeps each cart's status and totals, computed by the Cart aggregate itself."""
+
+    name = "cart_summaries"
+    tables = (CartSummary,)
+
+    def __init__(self, generation: int) -> None:
+        super().__init__(generation)
+        self.rows = RowCache(CartSummary, "cart_id", generation)
+
+    @handles(CartCreated)
+    def created(self, event: RecordedEvent) -> None:
+        data: CartCreated = event.data
+        row = self.rows.get_or_new(
+            data.cart_id,
+            created_at=event.recorded_at,
+            last_activity_at=event.recorded_at,
+            state=Cart(data.cart_id).to_snapshot(),
+        )
+        self._apply(row, event)
+
+    @handles(
+        ItemAdded,
+        ItemQuantityChanged,
+        ItemRemoved,
+        DiscountApplied,
+        DiscountRemoved,
+        CartMergedFrom,
+        CartMergedInto,
+    )
+    def changed(self, event: RecordedEvent) -> None:
+        self._apply(self._row(event), event)
+
+    @handles(CartCheckedOut)
+    def checked_out(self, event: RecordedEvent) -> None:
+        row = self._row(event)
+        if self._apply(row, event):
+            row.checked_out_at = event.recorded_at
+
+    @handles(CartAbandoned)
+    def abandoned(self, event: RecordedEvent) -> None:
+        row = self._row(event)
+        if self._apply(row, event):
+            row.abandoned_at = event.recorded_at
+
+    def flush(self) -> None:
+        self.rows.flush()
+
+    def _row(self, event: RecordedEvent) -> CartSummary:
+        row = self.rows.get(cart_id_of(event.stream_id))
+        if row is None:
+            raise LookupError(f"{event.event_type} at #{event.position}: no summary of its cart")
+        return row
+
+    def _apply(self, row: CartSummary, event: RecordedEvent) -> bool:
+        """Replay one event onto the row's cart state; False if the row already had it."""
+        if event.version <= row.version:
+            return False
+        cart = Cart.from_snapshot(row.cart_id, row.state)
+        cart.apply(event.data)
+        row.state = cart.to_snapshot()
+        row.version = event.version
+        row.owner_id = cart.owner_id
+        row.status = cart.status
+        row.line_count = cart.line_count
+        row.units = cart.units
+        row.subtotal = cart.subtotal
+        row.discount = cart.discount_amount
+        row.total = cart.total
+        row.currency = cart.currency
+        row.last_activity_at = event.recorded_at
+        return True

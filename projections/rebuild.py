@@ -1,0 +1,159 @@
+"""Rebuilding a projection from the start of the log without readers ever noticing.
+
+A rebuild fills a new generation of the projection's rows next to the active one, batch by
+batch, each batch committed with the rebuild's own checkpoint. Readers keep reading the active
+generation, and live catch-up keeps it current. When the new generation is near the head, one
+transaction takes the live lock, applies the last events, points ``active_generation`` at the
+new generation, moves its checkpoint over and deletes the old rows. Readers see either the old
+model or the new one, never a mixture, never an empty one.
+
+A rebuild that dies halfway leaves its half-built generation unreferenced; the next rebuild
+deletes it and starts over.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from eventstore.store import START, read_all
+from projections import locks
+from projections.models import ProjectionState
+from projections.registry import projector_class
+from projections.runner import BATCH_SIZE, Failure, apply_events, live_lock
+
+logger = logging.getLogger(__name__)
+
+
+class RebuildFailed(Exception):
+    """A handler raised while rebuilding; the live model was left as it was."""
+
+
+class RebuildSuperseded(Exception):
+    """Another rebuild of the same projection started after this one."""
+
+
+def rebuild_lock(name: str) -> str:
+    return f"projection-rebuild:{name}"
+
+
+def rebuild(
+    name: str,
+    *,
+    batch_size: int = BATCH_SIZE,
+    after_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Rebuild one projection from the first event and switch readers over; returns events read.
+
+    ``after_batch`` is called with the running count after each committed batch (for progress
+    output). Raises RebuildFailed when a handler raises, RebuildSuperseded when another rebuild
+    of the same projection took over, UnknownProjection for an unknown name.
+    """
+    projector_class(name)
+    generation = _start(name)
+    read = 0
+    try:
+        while True:
+            count = _rebuild_batch(name, generation, batch_size)
+            read += count
+            if after_batch is not None:
+                after_batch(read)
+            if count < batch_size:
+                break
+        return read + _switch(name, generation, batch_size)
+    except _Stopped as stopped:
+        # The failed batch was rolled back; the failure is recorded in a transaction of its
+        # own so that the status shows it. The half-built generation stays unreferenced until
+        # the next rebuild removes it.
+        error = stopped.failure.describe()
+        ProjectionState.objects.filter(name=name, rebuild_generation=generation).update(
+            rebuild_generation=None, rebuild_error=error, updated_at=timezone.now()
+        )
+        logger.error("rebuild of %s stopped at %s", name, error)
+        raise RebuildFailed(f"rebuild of {name} stopped at {error}") from stopped.failure.error
+
+
+def _start(name: str) -> int:
+    """Claim a fresh generation and remove whatever an earlier, unfinished rebuild left."""
+    with transaction.atomic():
+        locks.hold(rebuild_lock(name))
+        state, _ = ProjectionState.objects.get_or_create(name=name)
+        generation = max(state.active_generation, state.rebuild_generation or 0) + 1
+        for table in projector_class(name).tables:
+            table._default_manager.filter(~Q(generation=state.active_generation)).delete()
+        state.rebuild_generation = generation
+        state.rebuild_checkpoint = START
+        state.rebuild_started_at = timezone.now()
+        state.rebuild_error = ""
+        state.save(update_fields=[*_REBUILD_FIELDS, "updated_at"])
+    logger.info("rebuilding projection %s as generation %s", name, generation)
+    return generation
+
+
+_REBUILD_FIELDS = ["rebuild_generation", "rebuild_checkpoint", "rebuild_started_at"]
+_REBUILD_FIELDS += ["rebuild_error"]
+
+
+def _rebuild_batch(name: str, generation: int, batch_size: int) -> int:
+    # The rebuild lock, not the live one: live catch-up goes on while the rebuild runs.
+    with transaction.atomic():
+        locks.hold(rebuild_lock(name))
+        state = _own_state(name, generation)
+        return _advance(state, generation, batch_size)
+
+
+def _switch(name: str, generation: int, batch_size: int) -> int:
+    # Lock order is always rebuild lock, then live lock; live runners take only the live lock,
+    # so the two can never wait for each other in a cycle.
+    with transaction.atomic():
+        locks.hold(rebuild_lock(name))
+        locks.hold(live_lock(name))
+        state = _own_state(name, generation)
+        read = 0
+        while count := _advance(state, generation, batch_size):
+            read += count
+        old = state.active_generation
+        for table in projector_class(name).tables:
+            table._default_manager.filter(generation=old).delete()
+        state.active_generation = generation
+        state.checkpoint = state.rebuild_checkpoint
+        state.rebuild_generation = None
+        state.rebuild_checkpoint = START
+        # The new generation went past every event, so a failure of the old one is over.
+        state.last_error, state.failed_position, state.failed_at = "", None, None
+        state.retry_count, state.next_retry_at = 0, None
+        state.save()
+    logger.info("projection %s now reads generation %s", name, generation)
+    return read
+
+
+def _own_state(name: str, generation: int) -> ProjectionState:
+    state = ProjectionState.objects.get(name=name)
+    if state.rebuild_generation != generation:
+        raise RebuildSuperseded(
+            f"rebuild of {name} as generation {generation} was superseded by another rebuild"
+        )
+    return state
+
+
+def _advance(state: ProjectionState, generation: int, batch_size: int) -> int:
+    """Apply the next batch to the rebuild's generation and move the rebuild checkpoint."""
+    events = read_all(state.rebuild_checkpoint, limit=batch_size).events
+    if not events:
+        return 0
+    applied = apply_events(projector_class(state.name), generation, events)
+    if applied.failure is not None:
+        raise _Stopped(applied.failure)
+    state.rebuild_checkpoint = events[-1].checkpoint
+    state.save(update_fields=["rebuild_checkpoint", "updated_at"])
+    return len(events)
+
+
+class _Stopped(Exception):
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.describe())
+        self.failure = failure

@@ -1,0 +1,54 @@
+"""Fixtures for the projection tests: driving carts through the services, running projections."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from carts import services
+from eventstore.metadata import Metadata
+from projections import runner
+from projections.models import ProjectionState
+from projections.registry import names, projector_class
+
+
+@pytest.fixture
+def project() -> Callable[[], dict[str, int]]:
+    """Catch every projection up now (retrying failing ones at once); events read per name."""
+
+    def run() -> dict[str, int]:
+        return {name: runner.catch_up(name, retry_now=True) for name in names()}
+
+    return run
+
+
+@pytest.fixture
+def read_model() -> Callable[[str], dict[str, list[dict[str, Any]]]]:
+    """The rows of a projection's active generation, table by table, without ids."""
+    return active_rows
+
+
+def active_rows(name: str) -> dict[str, list[dict[str, Any]]]:
+    state = ProjectionState.objects.get(name=name)
+    tables = {}
+    for table in projector_class(name).tables:
+        rows = table._default_manager.filter(generation=state.active_generation).values()
+        cleaned = [{k: v for k, v in row.items() if k not in {"id", "generation"}} for row in rows]
+        tables[table.__name__] = sorted(cleaned, key=repr)
+    return tables
+
+
+@pytest.fixture
+def new_cart(catalog, meta: Metadata) -> Callable[..., UUID]:
+    """Open a cart, optionally with items (sku -> quantity); returns its id."""
+
+    def make(items: dict[str, int] | None = None, *, owner_id: str = "user:1") -> UUID:
+        cart_id = services.cart_create(context=meta, owner_id=owner_id).cart.id
+        for sku, quantity in (items or {}).items():
+            services.cart_add_item(cart_id=cart_id, sku=sku, quantity=quantity, context=meta)
+        return cart_id
+
+    return make
