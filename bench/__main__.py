@@ -1,8 +1,8 @@
 """``python -m bench``: run the workloads, print the table, write JSON under var/bench/.
 
-    python -m bench              quick run (a few minutes; smaller logs, says so in the table)
-    python -m bench --full       the issue's sizes (1,000,000-event log, 10,000,000-event B7)
-    python -m bench --only B1,B3 only some workloads
+python -m bench              quick run (a few minutes; smaller logs, says so in the table)
+python -m bench --full       the issue's sizes (1,000,000-event log, 10,000,000-event B7)
+python -m bench --only B1,B3 only some workloads
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 from dataclasses import replace
 
 from bench import database
-from bench.harness import FULL, QUICK, Figure, Sizes, log, machine, table, write_results
+from bench.harness import FULL, QUICK, TOY, Figure, Sizes, log, machine, table, write_results
 
 WORKLOADS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7")
 
@@ -23,6 +23,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="smaller sizes (the default)")
     mode.add_argument("--full", action="store_true", help="the issue's sizes; takes longer")
+    mode.add_argument("--toy", action="store_true", help="tiny sizes: checks the harness only")
     parser.add_argument("--only", default="", help="comma-separated workloads, e.g. B1,B3")
     parser.add_argument("--runs", type=int, default=0, help="runs per figure (default 3)")
     args = parser.parse_args(argv)
@@ -34,7 +35,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def run_workloads(sizes: Sizes, chosen: list[str], url: str) -> list[Figure]:
+def run_workloads(sizes: Sizes, chosen: list[str]) -> list[Figure]:
     """Run the chosen workloads in order on the (already set up) bench database."""
     from bench import commands, dataset, global_log, growth, http_api, loading, rebuild, writers
 
@@ -46,7 +47,7 @@ def run_workloads(sizes: Sizes, chosen: list[str], url: str) -> list[Figure]:
         if name == "B1":
             figures += commands.run(sizes)
         elif name == "B2":
-            figures += writers.run(sizes, url)
+            figures += writers.run(sizes)
         elif name == "B3":
             figures += loading.run(sizes)
         elif name in ("B4", "B5") and raw_rate is None:
@@ -69,13 +70,13 @@ def run_workloads(sizes: Sizes, chosen: list[str], url: str) -> list[Figure]:
 
 def main(argv: list[str]) -> int:
     args = parse(argv)
-    sizes = FULL if args.full else QUICK
+    sizes = FULL if args.full else TOY if args.toy else QUICK
     if args.runs:
         sizes = replace(sizes, runs=args.runs)
     url = database.database_url()
     log(f"{sizes.mode} run of {', '.join(args.workloads)} on {url}")
     database.setup(url)
-    figures = run_workloads(sizes, args.workloads, url)
+    figures = run_workloads(sizes, args.workloads)
     path = write_results(sizes, figures, machine())
     print(table(figures))
     print(f"\nresults: {path}")

@@ -38,8 +38,9 @@ def product_carts(cart_ids: list[uuid.UUID]) -> None:
 
 def _context() -> Metadata:
     command_id = str(uuid.uuid4())
-    return Metadata(actor="user:bench", source="api", correlation_id=command_id,
-                    command_id=command_id)
+    return Metadata(
+        actor="user:bench", source="api", correlation_id=command_id, command_id=command_id
+    )
 
 
 INSERT = (
@@ -66,8 +67,22 @@ def baseline_carts(connection: psycopg.Connection, cart_ids: list[uuid.UUID]) ->
             command_id = str(uuid.uuid4())
             meta = json.dumps({"actor": "user:bench", "source": "api", "command_id": command_id})
             digest = hashlib.sha256((previous + text).encode()).hexdigest()
-            connection.execute(INSERT, [uuid.uuid4(), stream, version + 1, name, schema, text,
-                                        meta, command_id, command_id, datetime.now(UTC), digest])
+            connection.execute(
+                INSERT,
+                [
+                    uuid.uuid4(),
+                    stream,
+                    version + 1,
+                    name,
+                    schema,
+                    text,
+                    meta,
+                    command_id,
+                    command_id,
+                    datetime.now(UTC),
+                    digest,
+                ],
+            )
             connection.commit()
 
 
@@ -88,6 +103,15 @@ def run(sizes: Sizes) -> list[Figure]:
             log(f"B1 run {attempt + 1}: services {product[-1]:.0f}/s, SQL {baseline[-1]:.0f}/s")
     value, base = median(product), median(baseline)
     return [
-        Figure("B1", f"commands/s, {sizes.b1_carts} carts x 7", value, "cmd/s",
-               ">= 50% of SQL", value >= 0.5 * base, base, "hand-written SQL", product)
+        Figure(
+            "B1",
+            f"commands/s, {sizes.b1_carts} carts x 7",
+            value,
+            "cmd/s",
+            ">= 50% of SQL",
+            value >= 0.5 * base,
+            base,
+            "hand-written SQL",
+            product,
+        )
     ]

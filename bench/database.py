@@ -12,6 +12,7 @@ import dj_database_url
 import psycopg
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/eventcart_bench"
+BROKER_URL = "redis://127.0.0.1:6379/7"
 PRODUCTS = [(f"BENCH-{n}", f"Bench tea {n}", Decimal(f"{n}.50")) for n in range(1, 6)]
 
 
@@ -33,6 +34,9 @@ def configure_environment(url: str) -> None:
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
     os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # As in production, a command enqueues projection work on commit instead of doing it
+    # in-process; nothing consumes this queue during the bench, which is emptied before.
+    os.environ["CELERY_BROKER_URL"] = os.environ.get("BENCH_BROKER_URL", BROKER_URL)
 
 
 def recreate(url: str) -> None:
@@ -40,8 +44,11 @@ def recreate(url: str) -> None:
     config = dj_database_url.parse(url)
     name = config["NAME"]
     with psycopg.connect(
-        host=config["HOST"], port=config["PORT"] or 5432, user=config["USER"] or "postgres",
-        dbname="postgres", autocommit=True,
+        host=config["HOST"],
+        port=config["PORT"] or 5432,
+        user=config["USER"] or "postgres",
+        dbname="postgres",
+        autocommit=True,
     ) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -59,6 +66,23 @@ def setup(url: str, *, fresh: bool = True) -> None:
 
     call_command("migrate", verbosity=0, interactive=False)
     stock_catalog()
+    empty_queue()
+
+
+def empty_queue() -> None:
+    """Drop the catch-up messages earlier runs left in the bench's own Redis database."""
+    import redis
+
+    redis.Redis.from_url(os.environ["CELERY_BROKER_URL"]).flushdb()
+
+
+def current_url() -> str:
+    """A URL for the database Django is connected to now, for child processes."""
+    from django.db import connection
+
+    config = connection.settings_dict
+    host, port = config["HOST"] or "127.0.0.1", config["PORT"] or 5432
+    return f"postgres://{config['USER'] or 'postgres'}@{host}:{port}/{config['NAME']}"
 
 
 def stock_catalog() -> None:
@@ -84,9 +108,7 @@ def empty_event_store() -> None:
     immutability.uninstall(connection)
     try:
         with connection.cursor() as cursor:
-            cursor.execute(
-                "TRUNCATE eventstore_event, eventstore_snapshot RESTART IDENTITY"
-            )
+            cursor.execute("TRUNCATE eventstore_event, eventstore_snapshot RESTART IDENTITY")
     finally:
         immutability.install(connection)
     analyze()

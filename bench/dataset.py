@@ -29,8 +29,9 @@ COLUMNS = (
     " command_id, correlation_id, recorded_at, hash"
 )
 OFFERS = [
-    ProductOffer(sku=f"BENCH-{n}", name=f"Bench tea {n}", unit_price=Decimal(f"{n}.50"),
-                 currency="EUR")
+    ProductOffer(
+        sku=f"BENCH-{n}", name=f"Bench tea {n}", unit_price=Decimal(f"{n}.50"), currency="EUR"
+    )
     for n in range(1, 6)
 ]
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
@@ -56,8 +57,13 @@ def cart_rows(carts: int, *, start: int = 0) -> Iterator[tuple[Any, ...]]:
         cart_id = uuid.UUID(int=n + 1)
         stream = f"cart-{cart_id}"
         command_id = str(uuid.uuid4())
-        meta = {"actor": "user:bench", "source": "system", "correlation_id": command_id,
-                "command_id": command_id, "command": "bench_load"}
+        meta = {
+            "actor": "user:bench",
+            "source": "system",
+            "correlation_id": command_id,
+            "command_id": command_id,
+            "command": "bench_load",
+        }
         meta_text = json.dumps(meta)
         recorded_at = EPOCH + timedelta(seconds=n)
         previous = GENESIS
@@ -66,12 +72,31 @@ def cart_rows(carts: int, *, start: int = 0) -> Iterator[tuple[Any, ...]]:
                 payload = {**payload, "cart_id": str(cart_id)}
             event_id = str(uuid.uuid4())
             previous = event_hash(
-                previous_hash=previous, event_id=event_id, stream_id=stream, stream_type="cart",
-                version=version, event_type=name, schema_version=schema, payload=payload,
-                metadata=meta, recorded_at=recorded_at,
+                previous_hash=previous,
+                event_id=event_id,
+                stream_id=stream,
+                stream_type="cart",
+                version=version,
+                event_type=name,
+                schema_version=schema,
+                payload=payload,
+                metadata=meta,
+                recorded_at=recorded_at,
             )
-            yield (event_id, stream, "cart", version, name, schema, json.dumps(payload),
-                   meta_text, command_id, command_id, recorded_at, previous)
+            yield (
+                event_id,
+                stream,
+                "cart",
+                version,
+                name,
+                schema,
+                json.dumps(payload),
+                meta_text,
+                command_id,
+                command_id,
+                recorded_at,
+                previous,
+            )
 
 
 def copy_carts(events: int, *, batch_carts: int = 20_000) -> int:

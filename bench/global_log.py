@@ -56,6 +56,15 @@ def run(sizes: Sizes) -> tuple[list[Figure], float]:
         product.append(rate(product_scan))
         log(f"B4 run {attempt + 1}: read_all {product[-1]:,.0f}/s, raw {raw[-1]:,.0f}/s")
     value, base = median(product), median(raw)
-    figure = Figure("B4", f"read_all {sizes.log_events:,} events", value, "events/s",
-                    ">= 100% of raw scan", value >= base, base, "raw cursor scan", product)
+    figure = Figure(
+        "B4",
+        f"read_all {sizes.log_events:,} events",
+        value,
+        "events/s",
+        ">= 100% of raw scan",
+        value >= base,
+        base,
+        "raw cursor scan",
+        product,
+    )
     return [figure], base

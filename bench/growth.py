@@ -26,8 +26,13 @@ META = Metadata(actor="user:bench", source="system", command="bench_growth")
 
 def append_latency(samples: int) -> float:
     """Median seconds to append one event to an existing stream, each in its own transaction."""
-    item = ItemAdded(sku="BENCH-1", name="Bench tea 1", unit_price=dataset.OFFERS[0].unit_price,
-                     currency="EUR", quantity=1)
+    item = ItemAdded(
+        sku="BENCH-1",
+        name="Bench tea 1",
+        unit_price=dataset.OFFERS[0].unit_price,
+        currency="EUR",
+        quantity=1,
+    )
     stream = f"growth-{uuid.uuid4()}"
     append(stream, [item], expected_version=NO_STREAM, metadata=META, stream_type="cart")
     timings = []
@@ -77,7 +82,17 @@ def run(sizes: Sizes) -> list[Figure]:
     figures = []
     for index, what in enumerate(("append one event", "load a 7-event cart")):
         value, base = median(big[index]), median(small[index])
-        figures.append(Figure("B7", f"{what} at {total:,} events", value, "ms", "within 1.5x",
-                              value <= 1.5 * base, base, f"at {sizes.b7_small:,} events",
-                              big[index]))
+        figures.append(
+            Figure(
+                "B7",
+                f"{what} at {total:,} events",
+                value,
+                "ms",
+                "within 1.5x",
+                value <= 1.5 * base,
+                base,
+                f"at {sizes.b7_small:,} events",
+                big[index],
+            )
+        )
     return figures

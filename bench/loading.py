@@ -58,9 +58,12 @@ def run(sizes: Sizes) -> list[Figure]:
         for n in sizes.b3_sizes
         for every in (SNAPSHOT_EVERY, 0)
     }
-    assert snapshots.load_snapshot(
-        repository.stream_id(carts[(sizes.b3_sizes[-1], 0)]), schema_version=1
-    ) is None
+    assert (
+        snapshots.load_snapshot(
+            repository.stream_id(carts[(sizes.b3_sizes[-1], 0)]), schema_version=1
+        )
+        is None
+    )
     samples: dict[tuple[int, int], list[float]] = {key: [] for key in carts}
     for attempt in range(sizes.runs):
         for key, cart_id in carts.items():
@@ -70,16 +73,51 @@ def run(sizes: Sizes) -> list[Figure]:
     small, big = sizes.b3_sizes[0], sizes.b3_sizes[-1]
     figures = []
     for n in sizes.b3_sizes:
-        figures.append(Figure("B3", f"load {n:,}-event cart, snapshots", ms[(n, 50)], "ms", "",
-                              None, samples=samples[(n, 50)]))
-        figures.append(Figure("B3", f"load {n:,}-event cart, no snapshots", ms[(n, 0)], "ms", "",
-                              None, samples=samples[(n, 0)]))
+        figures.append(
+            Figure(
+                "B3",
+                f"load {n:,}-event cart, snapshots",
+                ms[(n, 50)],
+                "ms",
+                "",
+                None,
+                samples=samples[(n, 50)],
+            )
+        )
+        figures.append(
+            Figure(
+                "B3",
+                f"load {n:,}-event cart, no snapshots",
+                ms[(n, 0)],
+                "ms",
+                "",
+                None,
+                samples=samples[(n, 0)],
+            )
+        )
     with_snap = ms[(big, 50)]
-    figures.append(Figure("B3", f"{big:,} vs {small}-event cart, snapshots", with_snap, "ms",
-                          "within 2x", with_snap <= 2 * ms[(small, 50)], ms[(small, 50)],
-                          f"{small}-event cart"))
+    figures.append(
+        Figure(
+            "B3",
+            f"{big:,} vs {small}-event cart, snapshots",
+            with_snap,
+            "ms",
+            "within 2x",
+            with_snap <= 2 * ms[(small, 50)],
+            ms[(small, 50)],
+            f"{small}-event cart",
+        )
+    )
     per_event = ms[(big, 0)] * 1000 / big
-    figures.append(Figure("B3", f"replay cost per event ({big:,}-event cart, no snapshot)",
-                          per_event, "us/event", "<= 30 us/event", per_event <= 30,
-                          samples=[s * 1e6 / big for s in samples[(big, 0)]]))
+    figures.append(
+        Figure(
+            "B3",
+            f"replay cost per event ({big:,}-event cart, no snapshot)",
+            per_event,
+            "us/event",
+            "<= 30 us/event",
+            per_event <= 30,
+            samples=[s * 1e6 / big for s in samples[(big, 0)]],
+        )
+    )
     return figures
