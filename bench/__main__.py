@@ -40,7 +40,6 @@ def run_workloads(sizes: Sizes, chosen: list[str]) -> list[Figure]:
     from bench import commands, dataset, global_log, growth, http_api, loading, rebuild, writers
 
     figures: list[Figure] = []
-    raw_rate: float | None = None
     for name in chosen:
         started = time.perf_counter()
         log(f"{name} starting")
@@ -50,16 +49,14 @@ def run_workloads(sizes: Sizes, chosen: list[str]) -> list[Figure]:
             figures += writers.run(sizes)
         elif name == "B3":
             figures += loading.run(sizes)
-        elif name in ("B4", "B5") and raw_rate is None:
+        elif name == "B4":
             database.empty_event_store()
             with dataset.secondary_indexes_deferred():
                 dataset.copy_carts(sizes.log_events)
             database.analyze()
-        if name == "B4":
-            b4, raw_rate = global_log.run(sizes)
-            figures += b4
+            figures += global_log.run(sizes)
         elif name == "B5":
-            figures += rebuild.run(sizes, raw_rate)
+            figures += rebuild.run(sizes)
         elif name == "B6":
             figures += http_api.run(sizes)
         elif name == "B7":

@@ -118,7 +118,8 @@ FILLER_SQL = f"""
 INSERT INTO eventstore_event ({COLUMNS})
 SELECT gen_random_uuid(), 'cart-' || md5('filler' || (g / 10))::uuid, 'cart', g %% 10 + 1,
        'cart.ItemQuantityChanged', 1,
-       jsonb_build_object('sku', 'BENCH-1', 'quantity', g %% 10 + 2, 'previous_quantity', g %% 10 + 1),
+       jsonb_build_object('sku', 'BENCH-1', 'quantity', g %% 10 + 2,
+                          'previous_quantity', g %% 10 + 1),
        jsonb_build_object('actor', 'user:bench', 'source', 'system',
                           'command_id', md5(g::text)::uuid::text),
        md5(g::text)::uuid::text, md5((g / 10)::text)::uuid::text,

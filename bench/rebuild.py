@@ -37,13 +37,17 @@ def rebuild_in_subprocess(name: str) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def run(sizes: Sizes, raw_rate: float | None) -> list[Figure]:
-    """Median events/s and peak memory of each projection's rebuild."""
+def run(sizes: Sizes) -> list[Figure]:
+    """Median events/s and peak memory of each projection's rebuild of a COPY'd log."""
+    from bench import database, dataset
     from bench.global_log import rate, raw_scan
     from projections.registry import names
 
-    if raw_rate is None:
-        raw_rate = median([rate(raw_scan) for _ in range(sizes.runs)])
+    database.empty_event_store()
+    dataset.copy_carts(sizes.rebuild_events)
+    database.analyze()
+    raw_rate = median([rate(raw_scan) for _ in range(sizes.runs)])
+    log(f"B5 raw scan of {database.event_count():,} events: {raw_rate:,.0f}/s")
     figures = []
     for name in names():
         results = [rebuild_in_subprocess(name) for _ in range(sizes.runs)]
