@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "eventstore",
     "projections",
@@ -170,4 +171,44 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}
+
+# --- REST API ----------------------------------------------------------------------------------
+# Token first, so an anonymous caller is told to authenticate (401 with WWW-Authenticate);
+# session auth (with CSRF) serves the browser and the interactive docs.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["carts.api.parsers.BoundedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "carts.api.errors.problem_exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "cart_commands": os.environ.get("API_COMMAND_RATE", "120/minute"),
+    },
+}
+# Bodies of API requests larger than this are refused with 413 before they are parsed.
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(16 * 1024)))
+# How long a read-model query with ?min_position= waits for the projection to catch up.
+API_MIN_POSITION_WAIT_SECONDS = float(os.environ.get("API_MIN_POSITION_WAIT_SECONDS", "2.0"))
+SPECTACULAR_SETTINGS = {
+    "TITLE": "eventcart API",
+    "DESCRIPTION": (
+        "Drive carts, read them as they are or were, and follow every event. "
+        "Errors are RFC 9457 problem details (application/problem+json)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "carts.api.schema.add_common_problem_responses",
+    ],
 }

@@ -3,5 +3,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("carts.api.urls")),
     path("", include("carts.urls")),
 ]

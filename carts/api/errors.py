@@ -1,0 +1,136 @@
+"""The one place that turns errors into RFC 9457 problem details.
+
+Every error the API answers has the same shape, served as application/problem+json::
+
+    {"type": "urn:eventcart:problem:quantity_out_of_range", "title": "Unprocessable Content",
+     "status": 422, "detail": "quantity per line must be ...", "code": "quantity_out_of_range",
+     "errors": {"quantity": ["..."]}}
+
+``code`` is stable and names the rule or the problem; ``errors`` (per field) is present only for
+invalid input. Domain errors map by their ``kind``; anything unexpected is logged and answered as
+a 500 problem without internals.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from carts.domain.errors import CartError
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+TYPE_PREFIX = "urn:eventcart:problem:"
+KIND_STATUS = {
+    "unprocessable": status.HTTP_422_UNPROCESSABLE_ENTITY,
+    "conflict": status.HTTP_409_CONFLICT,
+    "not_found": status.HTTP_404_NOT_FOUND,
+    "precondition_failed": status.HTTP_412_PRECONDITION_FAILED,
+}
+_CODES = {
+    exceptions.ValidationError: "invalid_input",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+}
+
+
+class ApiProblem(exceptions.APIException):
+    """An API-level problem (not a cart rule) with its own status and stable code."""
+
+    def __init__(self, detail: str, *, status_code: int, code: str) -> None:
+        super().__init__(detail=detail, code=code)
+        self.status_code = status_code
+        self.problem_code = code
+
+
+class PayloadTooLarge(ApiProblem):
+    """The request body is over the API's size limit."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            detail, status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, code="payload_too_large"
+        )
+
+
+def problem(
+    status_code: int,
+    *,
+    code: str,
+    detail: str,
+    errors: Mapping[str, list[str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """A problem-details response."""
+    body: dict[str, Any] = {
+        "type": TYPE_PREFIX + code,
+        "title": HTTPStatus(status_code).phrase,
+        "status": status_code,
+        "detail": detail,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = dict(errors)
+    return Response(
+        body, status=status_code, headers=dict(headers or {}), content_type=PROBLEM_CONTENT_TYPE
+    )
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """DRF's EXCEPTION_HANDLER: every exception becomes a problem-details response."""
+    if isinstance(exc, CartError):
+        return problem(KIND_STATUS[exc.kind], code=exc.code, detail=exc.message)
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge("the request body is too large")
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    drf_response = exception_handler(exc, context)
+    if drf_response is None or not isinstance(exc, exceptions.APIException):
+        logger.exception("unexpected error in the API", exc_info=exc)
+        return problem(500, code="server_error", detail="an unexpected error occurred")
+    headers = {k: v for k, v in drf_response.headers.items() if k != "Content-Type"}
+    if isinstance(exc, exceptions.ValidationError):
+        errors = field_errors(exc.detail)
+        return problem(
+            exc.status_code,
+            code="invalid_input",
+            detail=_validation_summary(errors),
+            errors=errors,
+            headers=headers,
+        )
+    code = getattr(exc, "problem_code", None) or _CODES.get(type(exc)) or exc.default_code
+    return problem(exc.status_code, code=str(code), detail=str(exc.detail), headers=headers)
+
+
+def field_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail flattened to {"field" or "field.sub": [messages]}."""
+    if isinstance(detail, Mapping):
+        flat: dict[str, list[str]] = {}
+        for name, value in detail.items():
+            key = f"{prefix}.{name}" if prefix else str(name)
+            flat.update(field_errors(value, key))
+        return flat
+    if isinstance(detail, list):
+        if all(not isinstance(item, Mapping | list) for item in detail):
+            return {prefix or "non_field_errors": [str(item) for item in detail]}
+        flat = {}
+        for index, item in enumerate(detail):
+            flat.update(field_errors(item, f"{prefix}.{index}" if prefix else str(index)))
+        return flat
+    return {prefix or "non_field_errors": [str(detail)]}
+
+
+def _validation_summary(errors: Mapping[str, list[str]]) -> str:
+    parts = [f"{name}: {' '.join(messages)}" for name, messages in errors.items()]
+    return "The request is not valid. " + "; ".join(parts)

@@ -1,0 +1,58 @@
+"""Serializer fields that accept exactly the JSON type they document, and nothing coerced.
+
+DRF's own fields are lenient (a CharField takes 42, an IntegerField takes "42", a UUIDField an
+integer); an integration sending the wrong type has a bug it should hear about, and the OpenAPI
+document promises these types.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from rest_framework import serializers
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string, never a number or boolean turned into one."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer: no strings, booleans or floats."""
+
+    default_error_messages = {"invalid": "A JSON integer is required, e.g. 2."}
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return int(super().to_internal_value(data))
+
+
+class StrictUUIDField(serializers.UUIDField):
+    """A UUID written as a string."""
+
+    def to_internal_value(self, data: Any) -> uuid.UUID:
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
+class StrictSerializer(serializers.Serializer):
+    """An input serializer that refuses fields it does not know, naming the ones it accepts."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            accepted = sorted(name for name, field in self.fields.items() if not field.read_only)
+            unknown = sorted(str(name) for name in data if name not in accepted)
+            if unknown:
+                hint = ", ".join(accepted) if accepted else "none: send an empty object"
+                raise serializers.ValidationError(
+                    {name: [f"Unknown field. Accepted fields: {hint}."] for name in unknown}
+                )
+        return super().to_internal_value(data)

@@ -1,0 +1,179 @@
+"""OpenAPI pieces shared by the API's views: headers, problem responses and examples."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.serializers import Serializer
+
+from carts.api.errors import PROBLEM_CONTENT_TYPE
+from carts.api.idempotency import MAX_KEY_LENGTH
+from carts.api.serializers import CartSerializer, ProblemSerializer
+
+_PROBLEM_TEXT = {
+    400: "Malformed JSON, unknown fields, wrong types or bad headers.",
+    401: "No or invalid credentials.",
+    403: "Signed in, but not allowed (or CSRF token missing for a session).",
+    404: "No such cart, or not yours.",
+    409: "The cart's state forbids the command now (e.g. not open).",
+    412: "If-Match names a version that is no longer current.",
+    413: "The request body is too large.",
+    415: "The body is not JSON.",
+    422: "A cart rule refused the command, or an Idempotency-Key was reused for another request.",
+    429: "Too many commands; retry after the Retry-After header's seconds.",
+}
+# Answers any operation may give: added to every operation by the postprocessing hook below.
+COMMON_STATUSES = (400, 401, 403, 406, 429)
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    {"type": "string", "pattern": r'^(W/)?"?[0-9]{1,9}"?$'},
+    OpenApiParameter.HEADER,
+    description="The cart version you decided on (its ETag). Stale: 412, nothing written.",
+    examples=[OpenApiExample("version 3", value='"3"')],
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": r"^\S(.*\S)?$"},
+    OpenApiParameter.HEADER,
+    description="Any unique string (e.g. a UUID). A retry with the same key returns the first"
+    " answer and writes nothing; the same key with another body answers 422.",
+    examples=[OpenApiExample("a UUID", value="3f1c9a56-8f0e-4f4b-9c39-2b1f0f7f2a10")],
+)
+
+
+def response_headers(status: int) -> list[OpenApiParameter]:
+    """ETag, X-Event-Position and Idempotent-Replayed on a command's success answer."""
+    return [
+        etag_header(status),
+        OpenApiParameter(
+            "X-Event-Position",
+            int,
+            OpenApiParameter.HEADER,
+            description="Global position of the last event written: pass it as ?min_position="
+            " to read models that include this change. Absent when the command changed nothing.",
+            response=[status],
+        ),
+        OpenApiParameter(
+            "Idempotent-Replayed",
+            str,
+            OpenApiParameter.HEADER,
+            description="'true' when this is the stored answer to an earlier request with the"
+            " same Idempotency-Key.",
+            response=[status],
+        ),
+    ]
+
+
+def etag_header(status: int = 200) -> OpenApiParameter:
+    """The ETag response header: the cart's version."""
+    return OpenApiParameter(
+        "ETag", str, OpenApiParameter.HEADER, description="The cart's version.", response=[status]
+    )
+
+
+CART_EXAMPLE = OpenApiExample(
+    "an open cart",
+    response_only=True,
+    value={
+        "id": "0b6f7c36-3c0a-4a55-9d2c-6a1c7f3f3a11",
+        "version": 3,
+        "status": "open",
+        "owner_id": "user:2",
+        "currency": "EUR",
+        "lines": [
+            {
+                "sku": "TEA-001",
+                "name": "Green tea",
+                "unit_price": "4.50",
+                "quantity": 2,
+                "total": "9.00",
+            }
+        ],
+        "line_count": 1,
+        "units": 2,
+        "subtotal": "9.00",
+        "discount": {"code": "WELCOME10", "kind": "percent", "value": "10.00", "currency": ""},
+        "discount_amount": "0.90",
+        "total": "8.10",
+        "merged_into": None,
+    },
+)
+
+
+def problems(*statuses: int) -> dict[tuple[int, str], OpenApiResponse]:
+    """Problem-details responses for the given statuses."""
+    return {
+        (code, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, _PROBLEM_TEXT[code])
+        for code in statuses
+    }
+
+
+def command_schema(
+    summary: str,
+    *,
+    request: type[Serializer] | None,
+    status: int = 200,
+    errors: tuple[int, ...] = (404, 409, 412, 413, 415, 422),
+    examples: list[OpenApiExample] | None = None,
+    description: str = "",
+) -> Callable[[Any], Any]:
+    """extend_schema for a cart command: its body, the cart it answers, headers and errors."""
+    return extend_schema(
+        summary=summary,
+        description=description or None,
+        tags=["cart commands"],
+        request=request,
+        parameters=[IF_MATCH, IDEMPOTENCY_KEY, *response_headers(status)],
+        responses={status: OpenApiResponse(CartSerializer, "The cart after the command.")}
+        | problems(*errors),
+        examples=[CART_EXAMPLE, *(examples or [])],
+    )
+
+
+def add_common_problem_responses(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: every operation documents the common errors."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    if "Problem" not in schemas:
+        schemas["Problem"] = {"type": "object"}
+    ref = {"$ref": "#/components/schemas/Problem"}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for code in COMMON_STATUSES:
+                text = _PROBLEM_TEXT.get(code, "The requested representation is not available.")
+                responses.setdefault(
+                    str(code),
+                    {"description": text, "content": {PROBLEM_CONTENT_TYPE: {"schema": ref}}},
+                )
+    return result
+
+
+EVENT_EXAMPLE = {
+    "position": 42,
+    "checkpoint": "0:42",
+    "event_id": "5d1c1c1e-2b7e-4a51-8f3e-0c9f0e2b9a77",
+    "stream_id": "cart-0b6f7c36-3c0a-4a55-9d2c-6a1c7f3f3a11",
+    "stream_type": "cart",
+    "version": 2,
+    "event_type": "cart.ItemAdded",
+    "schema_version": 2,
+    "data": {
+        "sku": "TEA-001",
+        "name": "Green tea",
+        "unit_price": "4.50",
+        "currency": "EUR",
+        "quantity": 2,
+    },
+    "metadata": {
+        "actor": "user:2",
+        "source": "api",
+        "command": "cart_add_item",
+        "correlation_id": "c0ffee00-0000-4000-8000-000000000001",
+    },
+    "recorded_at": "2026-11-26T10:15:00Z",
+}

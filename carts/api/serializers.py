@@ -1,0 +1,151 @@
+"""The API's bodies: what commands accept (shape only, never rules), how carts and events look."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from carts.api.fields import StrictCharField, StrictIntegerField, StrictSerializer, StrictUUIDField
+from carts.domain.cart import Cart
+
+# --- command input -----------------------------------------------------------------------------
+
+
+class CartCreateInput(StrictSerializer):
+    """Open a cart; every field is optional."""
+
+    cart_id = StrictUUIDField(required=False, help_text="Choose the id yourself (e.g. your ERP's).")
+    currency = StrictCharField(
+        required=False,
+        min_length=3,
+        max_length=3,
+        help_text="ISO 4217 code; else the first item's.",
+    )
+    owner_id = StrictCharField(
+        required=False,
+        max_length=100,
+        help_text="Staff and integrations only: the owner as 'user:<id>'. Defaults to you.",
+    )
+
+
+class AddItemInput(StrictSerializer):
+    """Add units of a product at its current price."""
+
+    sku = StrictCharField(max_length=40)
+    quantity = StrictIntegerField(help_text="Units to add; the line may hold 1 to 99.")
+
+
+class ChangeQuantityInput(StrictSerializer):
+    """Set a line's quantity."""
+
+    quantity = StrictIntegerField(help_text="The line's new quantity, 1 to 99.")
+
+
+class ApplyDiscountInput(StrictSerializer):
+    """Apply a discount code."""
+
+    code = StrictCharField(max_length=40)
+
+
+class AbandonInput(StrictSerializer):
+    """Close a cart nobody will check out."""
+
+    reason = StrictCharField(required=False, max_length=200, allow_blank=True)
+
+
+class EmptyInput(StrictSerializer):
+    """No fields: the command needs none."""
+
+
+# --- carts -------------------------------------------------------------------------------------
+
+
+class LineSerializer(serializers.Serializer):
+    """One line of a cart."""
+
+    sku = serializers.CharField()
+    name = serializers.CharField()
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    quantity = serializers.IntegerField()
+    total = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class DiscountSerializer(serializers.Serializer):
+    """The discount on a cart."""
+
+    code = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["percent", "amount"])
+    value = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField(allow_blank=True)
+
+
+class CartSerializer(serializers.Serializer):
+    """A cart as its events make it: lines, totals, status and version."""
+
+    id = serializers.UUIDField()
+    version = serializers.IntegerField(help_text="Also the ETag; send it back in If-Match.")
+    status = serializers.ChoiceField(choices=["open", "checked_out", "abandoned", "merged"])
+    owner_id = serializers.CharField(allow_blank=True)
+    currency = serializers.CharField(allow_blank=True)
+    lines = serializers.SerializerMethodField()
+    line_count = serializers.IntegerField()
+    units = serializers.IntegerField()
+    subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
+    discount = serializers.SerializerMethodField()
+    discount_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    merged_into = serializers.UUIDField(allow_null=True)
+
+    @extend_schema_field(LineSerializer(many=True))
+    def get_lines(self, cart: Cart) -> list[dict[str, Any]]:
+        return LineSerializer(list(cart.lines.values()), many=True).data  # type: ignore[return-value]
+
+    @extend_schema_field(DiscountSerializer(allow_null=True))
+    def get_discount(self, cart: Cart) -> dict[str, Any] | None:
+        return DiscountSerializer(cart.discount).data if cart.discount else None
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+class EventSerializer(serializers.Serializer):
+    """One recorded event, with the checkpoint that resumes the feed just after it."""
+
+    position = serializers.IntegerField()
+    checkpoint = serializers.CharField()
+    event_id = serializers.UUIDField()
+    stream_id = serializers.CharField()
+    stream_type = serializers.CharField()
+    version = serializers.IntegerField()
+    event_type = serializers.CharField()
+    schema_version = serializers.IntegerField()
+    data = serializers.DictField(source="payload")
+    metadata = serializers.DictField()
+    recorded_at = serializers.DateTimeField()
+
+
+class FeedPageSerializer(serializers.Serializer):
+    """A page of the global event feed."""
+
+    events = EventSerializer(many=True)
+    checkpoint = serializers.CharField(
+        allow_blank=True, help_text="Keep it; pass it as ?after= to resume just after this page."
+    )
+    has_more = serializers.BooleanField(help_text="True when more events may follow right away.")
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details, the shape of every error."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    code = serializers.CharField(help_text="Stable code naming the rule or problem.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Per-field messages, for invalid input.",
+    )

@@ -1,0 +1,100 @@
+"""Reading one cart: now, as of a version or a moment (time travel), and its event stream.
+
+These replay the cart's own events, so they are always current (strongly consistent).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from carts import repository
+from carts.api.errors import ApiProblem
+from carts.api.permissions import can_access_cart
+from carts.api.preconditions import etag
+from carts.api.schema import CART_EXAMPLE, EVENT_EXAMPLE, etag_header, problems
+from carts.api.serializers import CartSerializer, EventSerializer
+from carts.domain import errors
+from carts.domain.cart import Cart
+
+
+class TimeTravelQuery(serializers.Serializer):
+    """?version= or ?as_of=, not both."""
+
+    version = serializers.IntegerField(
+        required=False, min_value=1, max_value=2_147_483_647, help_text="The cart after event N."
+    )
+    as_of = serializers.DateTimeField(
+        required=False, help_text="The cart as it was at this moment (ISO 8601)."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "version" in attrs and "as_of" in attrs:
+            raise serializers.ValidationError("Ask for a version or a moment (as_of), not both.")
+        return attrs
+
+
+def visible_cart(request: Request, cart_id: UUID) -> Cart:
+    """The cart now; CartNotFound when it does not exist or this user may not see it."""
+    cart = repository.load(cart_id)
+    if not can_access_cart(request.user, cart):
+        raise errors.CartNotFound(f"no cart {cart_id}")
+    return cart
+
+
+class CartDetailView(APIView):
+    """GET /api/carts/<id>/"""
+
+    @extend_schema(
+        summary="A cart, now or in the past",
+        description="Without parameters, the cart now. With ?version=N, the cart right after its"
+        " N-th event; with ?as_of=<ISO 8601 moment>, the cart as it was then (404 before it"
+        " existed). Replayed from its events, so never stale.",
+        tags=["cart queries"],
+        parameters=[TimeTravelQuery, etag_header()],
+        responses={200: CartSerializer} | problems(404),
+        examples=[CART_EXAMPLE],
+    )
+    def get(self, request: Request, cart_id: UUID) -> Response:
+        query = TimeTravelQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        cart = visible_cart(request, cart_id)
+        version, as_of = query.validated_data.get("version"), query.validated_data.get("as_of")
+        if version is not None:
+            if version > cart.version:
+                raise ApiProblem(
+                    f"cart {cart_id} has {cart.version} versions; ask for 1 to {cart.version}",
+                    status_code=status.HTTP_404_NOT_FOUND,
+                    code="version_not_found",
+                )
+            cart = repository.load(cart_id, to_version=version)
+        elif as_of is not None:
+            cart = repository.load(cart_id, as_of=as_of)
+        return Response(CartSerializer(cart).data, headers={"ETag": etag(cart.version)})
+
+
+class CartEventsView(APIView):
+    """GET /api/carts/<id>/events/"""
+
+    @extend_schema(
+        summary="A cart's event stream",
+        description="Every event of the cart in version order, with who, why and when.",
+        tags=["cart queries"],
+        responses={
+            200: OpenApiResponse(
+                EventSerializer(many=True),
+                "The events, oldest first.",
+                examples=[OpenApiExample("one event", value=[EVENT_EXAMPLE])],
+            )
+        }
+        | problems(404),
+    )
+    def get(self, request: Request, cart_id: UUID) -> Response:
+        visible_cart(request, cart_id)
+        return Response(EventSerializer(repository.history(cart_id), many=True).data)

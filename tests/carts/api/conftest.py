@@ -1,0 +1,102 @@
+"""Fixtures for the API tests: people in every role, clients signed in as them, a cart."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from carts.api.permissions import INTEGRATION_GROUP
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts() -> None:
+    # Throttle counters live in the cache; each test starts with a clean allowance.
+    cache.clear()
+
+
+@pytest.fixture
+def owner(db) -> User:
+    return User.objects.create_user("olive")
+
+
+@pytest.fixture
+def other_shopper(db) -> User:
+    return User.objects.create_user("oscar")
+
+
+@pytest.fixture
+def staff(db) -> User:
+    return User.objects.create_user("stella", is_staff=True)
+
+
+@pytest.fixture
+def integration(db) -> User:
+    user = User.objects.create_user("erp-bot")
+    user.groups.add(Group.objects.get_or_create(name=INTEGRATION_GROUP)[0])
+    return user
+
+
+def token_client(user: User) -> APIClient:
+    """A client that authenticates as ``user`` with a DRF token, as integrations do."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+@pytest.fixture
+def as_owner(owner: User) -> APIClient:
+    return token_client(owner)
+
+
+@pytest.fixture
+def as_other(other_shopper: User) -> APIClient:
+    return token_client(other_shopper)
+
+
+@pytest.fixture
+def as_staff(staff: User) -> APIClient:
+    return token_client(staff)
+
+
+@pytest.fixture
+def as_integration(integration: User) -> APIClient:
+    return token_client(integration)
+
+
+@pytest.fixture
+def anonymous(db) -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def new_cart(as_owner: APIClient, catalog) -> Callable[..., UUID]:
+    """Open a cart as the owner (optionally with items) and return its id."""
+
+    def make(*items: tuple[str, int]) -> UUID:
+        response = as_owner.post("/api/carts/", {}, format="json")
+        assert response.status_code == 201, response.content
+        cart_id = UUID(response.json()["id"])
+        for sku, quantity in items:
+            added = as_owner.post(
+                f"/api/carts/{cart_id}/items/", {"sku": sku, "quantity": quantity}, format="json"
+            )
+            assert added.status_code == 200, added.content
+        return cart_id
+
+    return make
+
+
+def problem_of(response: Any) -> dict[str, Any]:
+    """The problem-details body of an error response, checking its media type on the way."""
+    assert response["Content-Type"] == "application/problem+json", response["Content-Type"]
+    body = response.json()
+    assert {"type", "title", "status", "detail", "code"} <= set(body)
+    assert body["status"] == response.status_code
+    return body

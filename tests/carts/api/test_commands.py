@@ -1,0 +1,190 @@
+"""Each cart command over HTTP: what it answers and what it writes."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+from carts import repository
+from eventstore.models import Event
+from tests.carts.api.conftest import problem_of
+
+
+def test_create_cart_answers_201_with_location_etag_and_position(as_owner, owner, event_count):
+    response = as_owner.post("/api/carts/", {"currency": "EUR"}, format="json")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "open"
+    assert body["owner_id"] == f"user:{owner.pk}"
+    assert body["currency"] == "EUR"
+    assert body["version"] == 1
+    assert response["ETag"] == '"1"'
+    assert response["Location"] == f"/api/carts/{body['id']}/"
+    event = Event.objects.get(stream_id=f"cart-{body['id']}")
+    assert response["X-Event-Position"] == str(event.position)
+    assert event.metadata["source"] == "api"
+    assert event.metadata["actor"] == f"user:{owner.pk}"
+    assert event_count() == 1
+
+
+def test_create_cart_with_a_chosen_id_twice_is_a_conflict(as_owner, event_count):
+    cart_id = str(uuid4())
+    assert as_owner.post("/api/carts/", {"cart_id": cart_id}, format="json").status_code == 201
+    again = as_owner.post("/api/carts/", {"cart_id": cart_id}, format="json")
+    assert again.status_code == 409
+    assert problem_of(again)["code"] == "cart_already_exists"
+    assert event_count() == 1
+
+
+def test_shopper_cannot_open_a_cart_for_someone_else(as_owner, event_count):
+    response = as_owner.post("/api/carts/", {"owner_id": "user:999"}, format="json")
+    assert response.status_code == 403
+    assert event_count() == 0
+
+
+def test_integration_opens_a_cart_for_a_customer(as_integration, owner):
+    response = as_integration.post("/api/carts/", {"owner_id": f"user:{owner.pk}"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["owner_id"] == f"user:{owner.pk}"
+
+
+def test_add_item_answers_the_cart_with_its_new_version(as_owner, new_cart):
+    cart_id = new_cart()
+    response = as_owner.post(
+        f"/api/carts/{cart_id}/items/", {"sku": "TEA-001", "quantity": 2}, format="json"
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["version"] == 2
+    assert body["lines"] == [
+        {
+            "sku": "TEA-001",
+            "name": "Green tea",
+            "unit_price": "4.50",
+            "quantity": 2,
+            "total": "9.00",
+        }
+    ]
+    assert body["total"] == "9.00"
+    assert response["ETag"] == '"2"'
+    last = Event.objects.filter(stream_id=f"cart-{cart_id}").order_by("-version").first()
+    assert response["X-Event-Position"] == str(last.position)
+
+
+def test_add_item_breaking_a_rule_answers_422_with_the_rules_code(as_owner, new_cart, event_count):
+    cart_id = new_cart()
+    before = event_count()
+    response = as_owner.post(
+        f"/api/carts/{cart_id}/items/", {"sku": "OLD-001", "quantity": 1}, format="json"
+    )
+    assert response.status_code == 422
+    assert problem_of(response)["code"] == "product_inactive"
+    assert event_count() == before
+
+
+def test_change_quantity_sets_the_line(as_owner, new_cart):
+    cart_id = new_cart(("TEA-001", 1))
+    response = as_owner.put(f"/api/carts/{cart_id}/items/TEA-001/", {"quantity": 5}, format="json")
+    assert response.status_code == 200
+    assert response.json()["lines"][0]["quantity"] == 5
+    assert repository.load(cart_id).lines["TEA-001"].quantity == 5
+
+
+def test_change_quantity_to_the_same_value_writes_nothing_and_sends_no_position(
+    as_owner, new_cart, event_count
+):
+    cart_id = new_cart(("TEA-001", 2))
+    before = event_count()
+    response = as_owner.put(f"/api/carts/{cart_id}/items/TEA-001/", {"quantity": 2}, format="json")
+    assert response.status_code == 200
+    assert "X-Event-Position" not in response
+    assert event_count() == before
+
+
+def test_remove_item_takes_the_line_out(as_owner, new_cart):
+    cart_id = new_cart(("TEA-001", 1), ("MUG-001", 1))
+    response = as_owner.delete(f"/api/carts/{cart_id}/items/TEA-001/")
+    assert response.status_code == 200
+    assert [line["sku"] for line in response.json()["lines"]] == ["MUG-001"]
+
+
+def test_removing_a_line_that_is_not_there_is_refused(as_owner, new_cart, event_count):
+    cart_id = new_cart()
+    before = event_count()
+    response = as_owner.delete(f"/api/carts/{cart_id}/items/TEA-001/")
+    assert response.status_code == 422
+    assert problem_of(response)["code"] == "line_not_in_cart"
+    assert event_count() == before
+
+
+def test_apply_and_remove_a_discount(as_owner, new_cart):
+    cart_id = new_cart(("MUG-001", 1))
+    applied = as_owner.post(f"/api/carts/{cart_id}/discount/", {"code": "WELCOME10"}, format="json")
+    assert applied.status_code == 200
+    assert applied.json()["discount"]["code"] == "WELCOME10"
+    assert applied.json()["total"] == "10.80"
+    removed = as_owner.delete(f"/api/carts/{cart_id}/discount/")
+    assert removed.status_code == 200
+    assert removed.json()["discount"] is None
+    assert removed.json()["total"] == "12.00"
+
+
+def test_an_unknown_discount_code_is_refused(as_owner, new_cart, event_count):
+    cart_id = new_cart(("MUG-001", 1))
+    before = event_count()
+    response = as_owner.post(f"/api/carts/{cart_id}/discount/", {"code": "NOPE"}, format="json")
+    assert response.status_code == 422
+    assert problem_of(response)["code"] == "unknown_discount_code"
+    assert event_count() == before
+
+
+def test_check_out_closes_the_cart(as_owner, new_cart):
+    cart_id = new_cart(("MUG-001", 2))
+    response = as_owner.post(f"/api/carts/{cart_id}/checkout/", {}, format="json")
+    assert response.status_code == 200
+    assert response.json()["status"] == "checked_out"
+
+
+def test_changing_a_checked_out_cart_is_a_conflict(as_owner, new_cart, event_count):
+    cart_id = new_cart(("MUG-001", 2))
+    as_owner.post(f"/api/carts/{cart_id}/checkout/", format="json")
+    before = event_count()
+    response = as_owner.post(
+        f"/api/carts/{cart_id}/items/", {"sku": "TEA-001", "quantity": 1}, format="json"
+    )
+    assert response.status_code == 409
+    assert problem_of(response)["code"] == "cart_not_open"
+    assert event_count() == before
+
+
+def test_staff_abandon_a_cart_with_a_reason(as_staff, new_cart):
+    cart_id = new_cart(("MUG-001", 1))
+    response = as_staff.post(
+        f"/api/carts/{cart_id}/abandon/", {"reason": "customer asked"}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "abandoned"
+    event = Event.objects.filter(stream_id=f"cart-{cart_id}").order_by("-version").first()
+    assert event.payload == {"reason": "customer asked"}
+
+
+def test_commands_on_a_cart_that_does_not_exist_answer_404(as_staff, event_count, catalog):
+    response = as_staff.post(
+        f"/api/carts/{uuid4()}/items/", {"sku": "TEA-001", "quantity": 1}, format="json"
+    )
+    assert response.status_code == 404
+    assert problem_of(response)["code"] == "cart_not_found"
+    assert event_count() == 0
+
+
+def test_commands_are_throttled_per_user(as_owner, new_cart, monkeypatch, event_count):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"cart_commands": "2/minute"})
+    assert as_owner.post("/api/carts/", {}, format="json").status_code == 201
+    assert as_owner.post("/api/carts/", {}, format="json").status_code == 201
+    before = event_count()
+    third = as_owner.post("/api/carts/", {}, format="json")
+    assert third.status_code == 429
+    assert problem_of(third)["code"] == "throttled"
+    assert "Retry-After" in third
+    assert event_count() == before

@@ -1,0 +1,132 @@
+"""One error format for the whole API, and bad input never writes or crashes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import override_settings
+
+from tests.carts.api.conftest import problem_of
+
+
+def _post_raw(client, path, body, content_type="application/json"):
+    return client.generic("POST", path, body, content_type=content_type)
+
+
+def test_malformed_json_is_a_bad_request(as_owner, new_cart, event_count):
+    cart_id = new_cart()
+    before = event_count()
+    response = _post_raw(as_owner, f"/api/carts/{cart_id}/items/", b'{"sku": "TEA-001",')
+    assert response.status_code == 400
+    body = problem_of(response)
+    assert body["code"] == "parse_error"
+    assert body["type"] == "urn:eventcart:problem:parse_error"
+    assert body["title"] == "Bad Request"
+    assert "JSON" in body["detail"]
+    assert event_count() == before
+
+
+def test_unknown_fields_are_refused_by_name(as_owner, new_cart, event_count):
+    cart_id = new_cart()
+    before = event_count()
+    response = as_owner.post(
+        f"/api/carts/{cart_id}/items/",
+        {"sku": "TEA-001", "quantity": 1, "price": "0.01"},
+        format="json",
+    )
+    assert response.status_code == 400
+    body = problem_of(response)
+    assert body["code"] == "invalid_input"
+    assert body["errors"] == {"price": ["Unknown field. Accepted fields: quantity, sku."]}
+    assert event_count() == before
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"sku": "TEA-001", "quantity": "2"}, "quantity"),
+        ({"sku": "TEA-001", "quantity": 2.5}, "quantity"),
+        ({"sku": "TEA-001", "quantity": True}, "quantity"),
+        ({"sku": 1001, "quantity": 2}, "sku"),
+        ({"sku": None, "quantity": 2}, "sku"),
+        ({"quantity": 2}, "sku"),
+    ],
+)
+def test_wrong_types_and_missing_fields_name_the_field(
+    as_owner, new_cart, event_count, payload, field
+):
+    cart_id = new_cart()
+    before = event_count()
+    response = as_owner.post(f"/api/carts/{cart_id}/items/", payload, format="json")
+    assert response.status_code == 400
+    assert field in problem_of(response)["errors"]
+    assert event_count() == before
+
+
+def test_a_body_that_is_not_an_object_is_a_bad_request(as_owner, new_cart, event_count):
+    cart_id = new_cart()
+    before = event_count()
+    for raw in (b"[1, 2]", b'"text"', b"null", b"NaN"):
+        response = _post_raw(as_owner, f"/api/carts/{cart_id}/items/", raw)
+        assert response.status_code == 400, raw
+        problem_of(response)
+    assert event_count() == before
+
+
+@override_settings(API_MAX_BODY_BYTES=1024)
+def test_an_oversized_body_is_refused_with_413(as_owner, new_cart, event_count):
+    cart_id = new_cart()
+    before = event_count()
+    huge = json.dumps({"sku": "TEA-001", "quantity": 1, "note": "x" * 2048}).encode()
+    response = _post_raw(as_owner, f"/api/carts/{cart_id}/items/", huge)
+    assert response.status_code == 413
+    assert problem_of(response)["code"] == "payload_too_large"
+    assert event_count() == before
+
+
+def test_a_body_that_is_not_json_is_unsupported(as_owner, new_cart, event_count):
+    cart_id = new_cart()
+    before = event_count()
+    response = _post_raw(
+        as_owner,
+        f"/api/carts/{cart_id}/items/",
+        b"sku=TEA-001",
+        "application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 415
+    assert problem_of(response)["code"] == "unsupported_media_type"
+    assert event_count() == before
+
+
+def test_a_wrong_method_is_405_with_allow(as_owner, new_cart):
+    cart_id = new_cart()
+    response = as_owner.delete(f"/api/carts/{cart_id}/checkout/")
+    assert response.status_code == 405
+    assert "POST" in response["Allow"]
+    assert problem_of(response)["code"] == "method_not_allowed"
+
+
+def test_a_quantity_out_of_range_is_a_rule_not_a_type_error(as_owner, new_cart, event_count):
+    cart_id = new_cart()
+    before = event_count()
+    response = as_owner.post(
+        f"/api/carts/{cart_id}/items/", {"sku": "TEA-001", "quantity": 10**12}, format="json"
+    )
+    assert response.status_code == 422
+    assert problem_of(response)["code"] == "quantity_out_of_range"
+    assert event_count() == before
+
+
+def test_an_unexpected_failure_is_a_500_problem_without_internals(as_owner, monkeypatch, db):
+    from carts import services
+
+    def broken(**kwargs):
+        raise RuntimeError("database password is hunter2")
+
+    monkeypatch.setattr(services, "cart_create", broken)
+    response = as_owner.post("/api/carts/", {}, format="json")
+    assert response.status_code == 500
+    body = problem_of(response)
+    assert body["code"] == "server_error"
+    assert "hunter2" not in response.content.decode()

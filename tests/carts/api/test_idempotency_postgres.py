@@ -1,0 +1,65 @@
+"""Concurrent duplicates with one Idempotency-Key: exactly one runs, all get its answer.
+
+Real threads with their own connections and committed transactions, on PostgreSQL: the unique
+(user, key) index makes the duplicates wait for the first transaction, then replay its answer.
+"""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from carts import services
+from carts.models import IdempotencyRecord, Product
+from eventstore.metadata import Metadata
+from eventstore.models import Event
+
+pytestmark = [pytest.mark.postgres]
+
+DUPLICATES = 6
+
+
+def test_concurrent_duplicates_write_once_and_all_get_the_first_answer(committed_db):
+    Product.objects.create(sku="TEA-001", name="Green tea", price=Decimal("4.50"))
+    user = User.objects.create_user("racer")
+    token = Token.objects.create(user=user).key
+    cart = services.cart_create(
+        context=Metadata(actor=f"user:{user.pk}", source="system"), owner_id=f"user:{user.pk}"
+    ).cart
+    barrier = threading.Barrier(DUPLICATES)
+    answers: list[tuple[int, dict, str]] = []
+
+    def send() -> None:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        barrier.wait()
+        try:
+            response = client.post(
+                f"/api/carts/{cart.id}/items/",
+                {"sku": "TEA-001", "quantity": 1},
+                format="json",
+                HTTP_IDEMPOTENCY_KEY="same-key",
+            )
+            answers.append((response.status_code, response.json(), response["ETag"]))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(DUPLICATES)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert Event.objects.filter(stream_id=f"cart-{cart.id}").count() == 2
+    assert IdempotencyRecord.objects.filter(key="same-key").count() == 1
+    assert len(answers) == DUPLICATES
+    assert {status for status, _, _ in answers} == {200}
+    assert {etag for _, _, etag in answers} == {'"2"'}
+    assert all(body == answers[0][1] for _, body, _ in answers)
+    assert answers[0][1]["lines"][0]["quantity"] == 1
