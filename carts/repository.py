@@ -11,7 +11,14 @@ from carts.domain import errors
 from carts.domain.cart import SNAPSHOT_SCHEMA, Cart
 from eventstore import snapshots
 from eventstore.metadata import Metadata
-from eventstore.store import AppendResult, ExpectedVersion, RecordedEvent, append, read_stream
+from eventstore.store import (
+    AppendResult,
+    ExpectedVersion,
+    RecordedEvent,
+    append,
+    read_stream,
+    read_stream_data,
+)
 
 STREAM_TYPE = "cart"
 
@@ -38,7 +45,9 @@ def load(cart_id: UUID, *, to_version: int | None = None, as_of: datetime | None
         )
         if snapshot is not None:
             start = Cart.from_snapshot(cart_id, snapshot.state)
-    events = read_stream(
+    # Only the events' data: replay needs nothing else, and skipping metadata, hashes and times
+    # makes a long cart several times cheaper to load.
+    events = read_stream_data(
         stream_id(cart_id),
         after_version=start.version if start else 0,
         to_version=to_version,
@@ -46,7 +55,7 @@ def load(cart_id: UUID, *, to_version: int | None = None, as_of: datetime | None
     )
     if start is None and not events:
         raise errors.CartNotFound(f"no cart {cart_id}")
-    return Cart.replay(cart_id, (event.data for event in events), start=start)
+    return Cart.replay(cart_id, events, start=start)
 
 
 def history(cart_id: UUID) -> list[RecordedEvent]:
