@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import psycopg
 
 from bench import dataset
-from bench.database import raw_connection_params
+from bench.database import raw_conninfo
 from bench.harness import Figure, Sizes, log, median
 from carts import services
 from eventstore.metadata import Metadata
@@ -90,7 +90,7 @@ def run(sizes: Sizes) -> list[Figure]:
     """Median commands/s of the services and of the hand-written SQL, runs interleaved."""
     product: list[float] = []
     baseline: list[float] = []
-    with psycopg.connect(**raw_connection_params()) as connection:
+    with psycopg.connect(raw_conninfo()) as connection:
         for attempt in range(sizes.runs):
             carts = [uuid.uuid4() for _ in range(sizes.b1_carts)]
             started = time.perf_counter()

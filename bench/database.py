@@ -132,14 +132,14 @@ def event_count() -> int:
         return int(cursor.fetchone()[0])
 
 
-def raw_connection_params() -> dict[str, object]:
-    """psycopg connection keywords for the bench database, for hand-written baselines."""
+def raw_conninfo() -> str:
+    """A psycopg connection string for the database Django uses, for hand-written baselines."""
     from django.db import connection
 
     config = connection.settings_dict
-    return {
-        "host": config["HOST"] or "127.0.0.1",
-        "port": config["PORT"] or 5432,
-        "user": config["USER"] or "postgres",
-        "dbname": config["NAME"],
-    }
+    return psycopg.conninfo.make_conninfo(
+        host=config["HOST"] or "127.0.0.1",
+        port=str(config["PORT"] or 5432),
+        user=config["USER"] or "postgres",
+        dbname=config["NAME"],
+    )

@@ -10,7 +10,7 @@ import time
 
 import psycopg
 
-from bench.database import raw_connection_params
+from bench.database import raw_conninfo
 from bench.harness import Figure, Sizes, log, median
 from eventstore.rows import SELECT_EVENTS
 from eventstore.store import START, read_all
@@ -33,7 +33,7 @@ def raw_scan() -> int:
     """Events read by one named (server-side) cursor over the same rows, JSON decoded."""
     count = 0
     with (
-        psycopg.connect(**raw_connection_params()) as connection,
+        psycopg.connect(raw_conninfo()) as connection,
         connection.cursor(name="bench_scan") as cursor,
     ):
         cursor.itersize = PAGE

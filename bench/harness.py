@@ -37,10 +37,10 @@ class Sizes:
 # Full sizes follow the issue except where one run would not fit a shared two-core machine in
 # reasonable time: B1 and B2 use fewer carts, B5 rebuilds a smaller log (see bench/README.md).
 QUICK = Sizes(
-    "quick", 3, 150, 48, (10, 100, 1_000, 10_000), 200_000, 14_000, 1_500, 10_000, 1_000_000
+    "quick", 3, 150, 96, (10, 100, 1_000, 10_000), 100_000, 7_000, 1_200, 10_000, 1_000_000
 )
 FULL = Sizes(
-    "full", 3, 500, 180, (10, 100, 1_000, 10_000), 1_000_000, 70_000, 4_800, 10_000, 10_000_000
+    "full", 3, 400, 144, (10, 100, 1_000, 10_000), 1_000_000, 35_000, 3_200, 10_000, 10_000_000
 )
 TOY = Sizes("toy", 1, 3, 4, (10, 30), 300, 140, 40, 50, 200)
 

@@ -18,6 +18,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from bench.harness import Figure, Sizes, log, median
 
@@ -44,7 +45,13 @@ def port() -> int:
 
 def start_gunicorn(url: str) -> subprocess.Popen[bytes]:
     """gunicorn on 127.0.0.1 with the bench database; returns once it answers."""
+    from django.conf import settings
+
+    # Static files are not part of the workload; an existing root keeps whitenoise quiet.
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "API_COMMAND_RATE": "100000000/minute"}
+    env.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
+    env.setdefault("ALLOWED_HOSTS", HOST)
     server = subprocess.Popen(
         [
             sys.executable,
@@ -75,11 +82,11 @@ def start_gunicorn(url: str) -> subprocess.Popen[bytes]:
 
 def prepare_clients(carts_per_client: int) -> tuple[str, list[list[uuid.UUID]]]:
     """A shopper with an API token and, per client, carts of its own."""
-    from carts.api.permissions import owner_id_of
     from django.contrib.auth import get_user_model
     from rest_framework.authtoken.models import Token
 
     from carts import services
+    from carts.api.permissions import owner_id_of
     from eventstore.metadata import Metadata
 
     user, _ = get_user_model().objects.get_or_create(username="bench-shopper")
