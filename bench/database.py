@@ -39,10 +39,12 @@ def configure_environment(url: str) -> None:
     os.environ["CELERY_BROKER_URL"] = os.environ.get("BENCH_BROKER_URL", BROKER_URL)
 
 
-def recreate(url: str) -> None:
+def recreate(url: str, *, drop_only: bool = False) -> None:
     """Drop and create the bench database, so every run starts from an empty table."""
     config = dj_database_url.parse(url)
     name = config["NAME"]
+    if not str(name).startswith("eventcart_bench"):
+        raise SystemExit(f"the bench only creates and drops eventcart_bench* databases, not {name}")
     with psycopg.connect(
         host=config["HOST"],
         port=config["PORT"] or 5432,
@@ -51,7 +53,8 @@ def recreate(url: str) -> None:
         autocommit=True,
     ) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
+        if not drop_only:
+            admin.execute(f'CREATE DATABASE "{name}"')
 
 
 def setup(url: str, *, fresh: bool = True) -> None:
@@ -143,3 +146,56 @@ def raw_conninfo() -> str:
         user=config["USER"] or "postgres",
         dbname=config["NAME"],
     )
+
+
+def wait_until_settled(timeout: float = 180.0) -> bool:
+    """Wait until the gap-free reader can see every event in the table; False on timeout.
+
+    read_all returns only events of transactions older than every transaction still running
+    anywhere in the PostgreSQL cluster (transaction ids are cluster-wide), so a long write in
+    another database holds back what a fresh bulk load shows. Measuring before it settles
+    would time a partial log.
+    """
+    import time
+
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT coalesce(max(tx_id), 0)"
+                " < pg_snapshot_xmin(pg_current_snapshot())::text::bigint FROM eventstore_event"
+            )
+            if cursor.fetchone()[0]:
+                return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(1)
+
+
+def sibling_url(suffix: str) -> str:
+    """The URL of another bench database next to the current one (its name plus a suffix)."""
+    url = current_url()
+    base, name = url.rsplit("/", 1)
+    if not name.startswith("eventcart_bench"):
+        name = f"eventcart_bench_{name}"  # e.g. under the test suite's test_ database
+    return f"{base}/{name}_{suffix}"
+
+
+def switch_to(url: str) -> None:
+    """Point Django's default connection at another database of the same server."""
+    from django.db import connection
+
+    connection.close()
+    connection.settings_dict["NAME"] = dj_database_url.parse(url)["NAME"]
+
+
+def prepare_sibling(url: str) -> None:
+    """Create, migrate and stock a fresh sibling database, and leave Django connected to it."""
+    from django.core.management import call_command
+
+    recreate(url)
+    switch_to(url)
+    call_command("migrate", verbosity=0, interactive=False)
+    stock_catalog()

@@ -1,9 +1,11 @@
 """B7: append latency and cart load time with a small table and with a big one.
 
-The small table holds the cart streams COPY'd in; the big one adds filler rows in bulk (see
-dataset) until it holds ``b7_big`` events. Both phases time the same operations on the same
-carts: appending one event to a stream (``eventstore.store.append``) and loading a cart
-(``carts.repository.load``). Indexes keep both independent of the table's size.
+Two sibling databases (``<bench db>_small`` and ``<bench db>_big``) hold the same cart streams,
+COPY'd in; the big one also gets filler rows in bulk (see dataset) until it holds ``b7_big``
+events. Runs alternate between the two, so both sides of every ratio are measured under the
+same load of a shared machine. Each run times the same operations on the same carts: appending
+one event to a stream (``eventstore.store.append``) and loading a cart
+(``carts.repository.load``). Indexes should keep both independent of the table's size.
 """
 
 from __future__ import annotations
@@ -55,33 +57,42 @@ def load_latency(carts: int, samples: int) -> float:
     return statistics.median(timings)
 
 
-def measure(sizes: Sizes, carts: int) -> tuple[list[float], list[float]]:
-    """Per run, the median append and load latencies in milliseconds."""
-    appends, loads = [], []
-    for _ in range(sizes.runs):
-        appends.append(append_latency(SAMPLES) * 1000)
-        loads.append(load_latency(carts, SAMPLES) * 1000)
-    return appends, loads
-
-
 def run(sizes: Sizes) -> list[Figure]:
-    """Both latencies at the small size, then after growing the table to the big size."""
-    database.empty_event_store()
-    carts = dataset.copy_carts(sizes.b7_small)
-    database.analyze()
-    small = measure(sizes, carts)
-    log(f"B7 at {database.event_count():,} events: append {small[0]}, load {small[1]} ms")
-    started = time.perf_counter()
-    with dataset.secondary_indexes_deferred():
-        dataset.fill(sizes.b7_big - database.event_count())
-    database.analyze()
-    total = database.event_count()
-    log(f"B7 filled to {total:,} events in {time.perf_counter() - started:.0f} s")
-    big = measure(sizes, carts)
-    log(f"B7 at {total:,} events: append {big[0]}, load {big[1]} ms")
+    """Both latencies on the small and the big table, runs alternating between them."""
+    home = database.current_url()
+    small, big = database.sibling_url("small"), database.sibling_url("big")
+    try:
+        database.prepare_sibling(small)
+        carts = dataset.copy_carts(sizes.b7_small)
+        database.analyze()
+        database.prepare_sibling(big)
+        dataset.copy_carts(sizes.b7_small)
+        started = time.perf_counter()
+        with dataset.secondary_indexes_deferred():
+            dataset.fill(sizes.b7_big - database.event_count())
+        database.analyze()
+        total = database.event_count()
+        log(f"B7 filled to {total:,} events in {time.perf_counter() - started:.0f} s")
+        samples: dict[str, tuple[list[float], list[float]]] = {small: ([], []), big: ([], [])}
+        for attempt in range(sizes.runs):
+            for url in (small, big):
+                database.switch_to(url)
+                samples[url][0].append(append_latency(SAMPLES) * 1000)
+                samples[url][1].append(load_latency(carts, SAMPLES) * 1000)
+            log(
+                f"B7 run {attempt + 1}: "
+                + ", ".join(
+                    f"{name} append {samples[url][0][-1]:.2f} ms, load {samples[url][1][-1]:.2f} ms"
+                    for name, url in (("small", small), ("big", big))
+                )
+            )
+    finally:
+        database.switch_to(home)
+        for url in (small, big):  # the big one holds gigabytes
+            database.recreate(url, drop_only=True)
     figures = []
     for index, what in enumerate(("append one event", "load a 7-event cart")):
-        value, base = median(big[index]), median(small[index])
+        value, base = median(samples[big][index]), median(samples[small][index])
         figures.append(
             Figure(
                 "B7",
@@ -92,7 +103,7 @@ def run(sizes: Sizes) -> list[Figure]:
                 value <= 1.5 * base,
                 base,
                 f"at {sizes.b7_small:,} events",
-                big[index],
+                samples[big][index],
             )
         )
     return figures

@@ -46,19 +46,24 @@ def run(sizes: Sizes) -> list[Figure]:
     database.empty_event_store()
     dataset.copy_carts(sizes.rebuild_events)
     database.analyze()
+    settled = database.wait_until_settled()
+    total = database.event_count()
     raw_rate = median([rate(raw_scan) for _ in range(sizes.runs)])
     log(f"B5 raw scan of {database.event_count():,} events: {raw_rate:,.0f}/s")
     figures = []
     for name in names():
         results = [rebuild_in_subprocess(name) for _ in range(sizes.runs)]
         rates = [r["events"] / r["seconds"] for r in results]
+        seen = min(int(r["events"]) for r in results)
+        # A rebuild reads through read_all, which stops at the cluster's oldest transaction.
+        note = "" if settled and seen == total else f"rebuild read {seen:,} of {total:,}"
         peaks = [r["peak_mb"] for r in results]
         log(f"B5 {name}: {', '.join(f'{x:,.0f}/s' for x in rates)}; peak {max(peaks):.0f} MB")
         value = median(rates)
         figures.append(
             Figure(
                 "B5",
-                f"rebuild {name}",
+                f"rebuild {name}, {total:,}-event log",
                 value,
                 "events/s",
                 ">= 50% of raw scan",
@@ -66,6 +71,7 @@ def run(sizes: Sizes) -> list[Figure]:
                 raw_rate,
                 "raw cursor scan",
                 rates,
+                note,
             )
         )
         peak = max(peaks)
