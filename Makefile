@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/eventcart
+UP_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/eventcart
+UP_BROKER_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 
 .PHONY: run test test-sqlite test-postgres lint up bench bench-full migrate seed clean
@@ -26,6 +28,16 @@ seed: migrate
 run: seed
 	@$(PY) manage.py demo_banner
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+## make up: web (gunicorn), Celery worker and Celery beat on PostgreSQL + Redis, via honcho.
+up: export DATABASE_URL = $(UP_DATABASE_URL)
+up: export CELERY_BROKER_URL = $(UP_BROKER_URL)
+up: $(STAMP)
+	@mkdir -p var
+	$(PY) -m config.createdb
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(VENV)/bin/honcho start -f Procfile
 
 ## make test: the whole suite on SQLite, then on PostgreSQL when one is reachable (required in CI).
 test: test-sqlite test-postgres

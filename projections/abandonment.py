@@ -34,7 +34,7 @@ def abandon_idle_carts(*, now: datetime | None = None) -> int:
     for cart_id, version in idle.values_list("cart_id", "version"):
         context = replace(SYSTEM, command_id=f"abandon-idle:{cart_id}:{version}")
         try:
-            services.cart_abandon(
+            result = services.cart_abandon(
                 cart_id=cart_id,
                 reason=f"idle for more than {idle_after}",
                 context=context,
@@ -43,5 +43,5 @@ def abandon_idle_carts(*, now: datetime | None = None) -> int:
         except (errors.StaleVersion, errors.CartNotOpen, errors.CartNotFound):
             logger.info("cart %s changed since its summary was built; not abandoned", cart_id)
             continue
-        abandoned += 1
+        abandoned += 0 if result.replayed else 1
     return abandoned

@@ -9,7 +9,7 @@ the clock or other tables), so that a rebuild from zero produces the same rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
 from django.db import models
@@ -56,6 +56,9 @@ class Projector:
         """The event classes this projector has a handler for."""
         return list(cls._handlers)
 
+    def prepare(self, events: Sequence[RecordedEvent]) -> None:
+        """Load what the batch will need in few queries; subclasses preload their row caches."""
+
     def apply(self, event: RecordedEvent) -> None:
         """Hand the event to its handler; events without one are skipped."""
         attribute = self._handlers.get(type(event.data))
@@ -84,11 +87,22 @@ class RowCache(Generic[Row]):
             if not f.primary_key and f.name not in {"generation", key}
         ]
 
+    def load(self, keys: Iterable[Hashable]) -> None:
+        """Fetch the rows with these keys in one query; keys without a row are remembered too."""
+        wanted = {key for key in keys if key not in self._rows}
+        if not wanted:
+            return
+        lookup: dict[str, Any] = {"generation": self.generation, f"{self.key}__in": wanted}
+        for row in self.model._default_manager.filter(**lookup).order_by():
+            self._rows[getattr(row, self.key)] = row
+        for key in wanted:
+            self._rows.setdefault(key, None)
+
     def get(self, key: Hashable) -> Row | None:
         """The row with this key in this generation, or None."""
         if key not in self._rows:
             lookup: dict[str, Any] = {"generation": self.generation, self.key: key}
-            self._rows[key] = self.model._default_manager.filter(**lookup).first()
+            self._rows[key] = self.model._default_manager.filter(**lookup).order_by().first()
         return self._rows[key]
 
     def get_or_new(self, key: Hashable, **defaults: Any) -> Row:

@@ -125,6 +125,7 @@ def apply_events(
 
 def _apply(projector: type[Projector], generation: int, events: Sequence[RecordedEvent]) -> None:
     instance = projector(generation)
+    instance.prepare(events)
     for event in events:
         instance.apply(event)
     instance.flush()

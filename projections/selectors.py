@@ -79,12 +79,12 @@ def projection_statuses() -> list[ProjectionStatus]:
 
 def _status(name: str, state: ProjectionState | None, head: int, total: int) -> ProjectionStatus:
     state = state or ProjectionState(name=name)
-    unread = _after(state.checkpoint)
+    unread = unread_after(state.checkpoint)
     oldest = unread.order_by("recorded_at").values_list("recorded_at", flat=True).first()
     lag_events = unread.count()
     progress = None
     if state.rebuild_generation is not None:
-        progress = 1.0 - _after(state.rebuild_checkpoint).count() / total if total else 1.0
+        progress = 1.0 - unread_after(state.rebuild_checkpoint).count() / total if total else 1.0
     return ProjectionStatus(
         name=name,
         state=_state_name(state, lag_events),
@@ -108,10 +108,16 @@ def _state_name(state: ProjectionState, lag_events: int) -> str:
     return CATCHING_UP if lag_events else LIVE
 
 
-def _after(checkpoint: str) -> QuerySet[Event]:
+def unread_after(checkpoint: str) -> QuerySet[Event]:
     """The events a reader at ``checkpoint`` has not been given yet (in the reader's order)."""
     tx_id, position = decode_checkpoint(checkpoint)
     return Event.objects.filter(Q(tx_id__gt=tx_id) | Q(tx_id=tx_id, position__gt=position))
+
+
+def behind_committed_events(names: list[str]) -> bool:
+    """Whether a healthy projection among ``names`` has committed events past its checkpoint."""
+    states = ProjectionState.objects.filter(name__in=names, failed_position__isnull=True)
+    return any(unread_after(state.checkpoint).exists() for state in states)
 
 
 def projection_includes(name: str, position: int) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from carts.domain.cart import Cart
@@ -36,6 +37,9 @@ class CartSummaries(Projector):
     def __init__(self, generation: int) -> None:
         super().__init__(generation)
         self.rows = RowCache(CartSummary, "cart_id", generation)
+
+    def prepare(self, events: Sequence[RecordedEvent]) -> None:
+        self.rows.load(cart_id_of(e.stream_id) for e in events if e.stream_type == "cart")
 
     @handles(CartCreated)
     def created(self, event: RecordedEvent) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date
 from decimal import Decimal
 
@@ -40,6 +41,11 @@ class DailyFunnels(Projector):
         super().__init__(generation)
         self.days = RowCache(DailyFunnel, "day", generation)
         self.carts = RowCache(FunnelCart, "cart_id", generation)
+
+    def prepare(self, events: Sequence[RecordedEvent]) -> None:
+        carts = [e for e in events if e.stream_type == "cart"]
+        self.days.load(day_of(e) for e in carts)
+        self.carts.load(cart_id_of(e.stream_id) for e in carts)
 
     @handles(CartCreated)
     def created(self, event: RecordedEvent) -> None:

@@ -2,17 +2,47 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 import pytest
+from django.db import connection
 
 from carts import services
+from carts.models import Product
 from eventstore.metadata import Metadata
 from projections import runner
 from projections.models import ProjectionState
 from projections.registry import names, projector_class
+
+
+@pytest.fixture(autouse=True)
+def _oldest_transaction_on_postgres(request: pytest.FixtureRequest) -> None:
+    """On PostgreSQL, wait (bounded) until this test's transaction is the oldest one running.
+
+    Inside a transaction, eventstore's read_all returns the transaction's own events only while
+    it is the oldest transaction running on the whole server (see store.read_all). A test in
+    the ``db`` fixture's transaction would otherwise see its events hidden whenever another
+    database on the same server (another test run) has an older transaction open. Once every
+    older transaction has finished, ours stays the oldest for the rest of the test.
+    """
+    if "db" not in request.fixturenames or connection.vendor != "postgresql":
+        return
+    request.getfixturevalue("db")
+    deadline = time.monotonic() + 60
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_xact_id()::text::bigint")
+        own = cursor.fetchone()[0]
+        while True:
+            cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+            if cursor.fetchone()[0] >= own:
+                return
+            if time.monotonic() > deadline:
+                pytest.fail("another transaction on this PostgreSQL server stayed open for 60 s")
+            time.sleep(0.02)
 
 
 @pytest.fixture
@@ -52,3 +82,10 @@ def new_cart(catalog, meta: Metadata) -> Callable[..., UUID]:
         return cart_id
 
     return make
+
+
+@pytest.fixture
+def shelf(committed_db) -> None:
+    """Two products, committed, for tests whose writers run in other processes."""
+    Product.objects.create(sku="TEA-001", name="Green tea", price=Decimal("4.50"))
+    Product.objects.create(sku="MUG-001", name="Stoneware mug", price=Decimal("12.00"))

@@ -1,0 +1,75 @@
+"""The projections in the admin: status and lag, with rebuild and catch-up buttons (actions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from projections import tasks
+from projections.models import ProjectionState
+from projections.selectors import ProjectionStatus, projection_statuses
+
+
+@admin.register(ProjectionState)
+class ProjectionStateAdmin(admin.ModelAdmin):
+    """Read-only status of each projection; rebuilding and catching up are actions."""
+
+    list_display = ["name", "state", "position", "head", "lag_events", "lag_seconds", "error"]
+    readonly_fields = [field.name for field in ProjectionState._meta.fields]
+    actions = ["rebuild", "catch_up"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProjectionState]:
+        # Computed once per page rather than once per cell: lag takes a count per projection.
+        self._statuses = {status.name: status for status in projection_statuses()}
+        return super().get_queryset(request)
+
+    def _status(self, state: ProjectionState) -> ProjectionStatus:
+        return self._statuses[state.name]
+
+    @admin.display(description="state")
+    def state(self, obj: ProjectionState) -> str:
+        status = self._status(obj)
+        if status.rebuild_progress is not None:
+            return f"{status.state} ({status.rebuild_progress:.0%})"
+        return status.state
+
+    @admin.display(description="position")
+    def position(self, obj: ProjectionState) -> int:
+        return self._status(obj).position
+
+    @admin.display(description="head")
+    def head(self, obj: ProjectionState) -> int:
+        return self._status(obj).head_position
+
+    @admin.display(description="lag (events)")
+    def lag_events(self, obj: ProjectionState) -> int:
+        return self._status(obj).lag_events
+
+    @admin.display(description="lag (s)")
+    def lag_seconds(self, obj: ProjectionState) -> str:
+        return f"{self._status(obj).lag_seconds:.1f}"
+
+    @admin.display(description="last error")
+    def error(self, obj: ProjectionState) -> str:
+        return self._status(obj).last_error[:200]
+
+    @admin.action(description="Rebuild selected projections (readers keep the current model)")
+    def rebuild(self, request: HttpRequest, queryset: QuerySet[ProjectionState]) -> None:
+        for state in queryset:
+            tasks.rebuild.delay(state.name)
+        self.message_user(request, "Rebuild requested; status shows its progress.", messages.INFO)
+
+    @admin.action(description="Catch up selected projections now")
+    def catch_up(self, request: HttpRequest, queryset: QuerySet[ProjectionState]) -> None:
+        for state in queryset:
+            tasks.catch_up.delay(state.name, retry_now=True)
+        self.message_user(request, "Catch-up requested.", messages.INFO)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,86 @@
+"""``manage.py projections status | rebuild <name> | rebuild --all | catch-up [name]``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from projections import rebuild as rebuilding
+from projections import runner
+from projections.registry import UnknownProjection, names, projector_class
+from projections.selectors import ProjectionStatus, projection_statuses
+
+
+class Command(BaseCommand):
+    """Show the projections' status and lag, catch them up, or rebuild them."""
+
+    help = "Projections: status, catch-up [name], rebuild <name> | rebuild --all."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True)
+        actions.add_parser("status", help="checkpoint, head, lag and state of each projection")
+        catch_up = actions.add_parser("catch-up", help="apply new events now (retries failing)")
+        catch_up.add_argument("name", nargs="?", help="one projection (default: all)")
+        rebuild = actions.add_parser("rebuild", help="rebuild from the first event, then switch")
+        rebuild.add_argument("name", nargs="?", help=f"one of: {', '.join(names())}")
+        rebuild.add_argument("--all", action="store_true", help="rebuild every projection")
+
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
+        if action == "status":
+            self._status()
+        elif action == "catch-up":
+            self._catch_up(self._names(options["name"], everything=not options["name"]))
+        else:
+            self._rebuild(self._names(options["name"], everything=options["all"]))
+
+    def _names(self, name: str | None, *, everything: bool) -> list[str]:
+        if everything == bool(name):
+            raise CommandError("name one projection, or pass --all (not both)")
+        if everything:
+            return names()
+        try:
+            projector_class(name or "")
+        except UnknownProjection as error:
+            raise CommandError(str(error)) from None
+        return [name or ""]
+
+    def _status(self) -> None:
+        header = (
+            f"{'projection':<18}{'state':<13}{'position':>10}{'head':>10}{'lag':>8}{'lag s':>10}"
+        )
+        self.stdout.write(header)
+        for status in projection_statuses():
+            self.stdout.write(_status_line(status))
+            if status.last_error:
+                self.stdout.write(self.style.ERROR(f"  {status.last_error}"))
+
+    def _catch_up(self, selected: list[str]) -> None:
+        for name in selected:
+            read = runner.catch_up(name, retry_now=True)
+            self.stdout.write(f"{name}: {read} events read")
+
+    def _rebuild(self, selected: list[str]) -> None:
+        for name in selected:
+            try:
+                read = rebuilding.rebuild(name, after_batch=self._progress(name))
+            except (rebuilding.RebuildFailed, rebuilding.RebuildSuperseded) as error:
+                raise CommandError(str(error)) from None
+            self.stdout.write(self.style.SUCCESS(f"{name}: rebuilt from {read} events"))
+
+    def _progress(self, name: str) -> Any:
+        def report(read: int) -> None:
+            if read and read % 10_000 == 0:
+                self.stdout.write(f"{name}: {read} events so far")
+
+        return report
+
+
+def _status_line(status: ProjectionStatus) -> str:
+    state = status.state
+    if status.rebuild_progress is not None:
+        state += f" {status.rebuild_progress:.0%}"
+    return (
+        f"{status.name:<18}{state:<13}{status.position:>10}{status.head_position:>10}"
+        f"{status.lag_events:>8}{status.lag_seconds:>10.1f}"
+    )

@@ -1,0 +1,58 @@
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from projections.models import ProjectionState
+
+
+def _run(*args):
+    out = StringIO()
+    call_command("projections", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_status_prints_a_line_per_projection_with_state_and_lag(new_cart):
+    new_cart({"TEA-001": 1})
+    lines = _run("status").splitlines()
+    assert lines[0].split() == ["projection", "state", "position", "head", "lag", "lag", "s"]
+    assert [line.split()[:2] for line in lines[1:]] == [
+        ["cart_summaries", "catching_up"],
+        ["product_activity", "catching_up"],
+        ["daily_funnel", "catching_up"],
+    ]
+    assert {line.split()[4] for line in lines[1:]} == {"2"}
+
+
+def test_catch_up_applies_new_events_to_every_projection(new_cart):
+    new_cart({"TEA-001": 1})
+    assert _run("catch-up").splitlines() == [
+        "cart_summaries: 2 events read",
+        "product_activity: 2 events read",
+        "daily_funnel: 2 events read",
+    ]
+    assert "catching_up" not in _run("status")
+
+
+def test_rebuild_switches_a_projection_to_a_new_generation(new_cart):
+    new_cart({"TEA-001": 1})
+    _run("catch-up")
+    assert "product_activity: rebuilt from 2 events" in _run("rebuild", "product_activity")
+    generations = dict(ProjectionState.objects.values_list("name", "active_generation"))
+    assert generations == {"cart_summaries": 1, "product_activity": 2, "daily_funnel": 1}
+    _run("rebuild", "--all")
+    generations = dict(ProjectionState.objects.values_list("name", "active_generation"))
+    assert generations == {"cart_summaries": 2, "product_activity": 3, "daily_funnel": 2}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("rebuild",), "name one projection, or pass --all"),
+        (("rebuild", "carts", "--all"), "name one projection, or pass --all"),
+        (("rebuild", "carts"), "no projection 'carts'; the projections are"),
+    ],
+)
+def test_rebuild_refuses_a_missing_or_unknown_name(db, args, message):
+    with pytest.raises(CommandError, match=message):
+        _run(*args)
