@@ -19,6 +19,14 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import Field
 
 from eventstore import clock
+from eventstore.checkpoints import (
+    START,
+    checkpoint_covers,
+    checkpoint_position,
+    decode_checkpoint,
+    encode_checkpoint,
+    head_checkpoint,
+)
 from eventstore.errors import ConcurrencyError
 from eventstore.hashing import GENESIS, event_hash
 from eventstore.metadata import Metadata
@@ -26,6 +34,24 @@ from eventstore.models import Event
 from eventstore.registry import registry
 from eventstore.rows import SELECT_EVENTS, stored_row
 from eventstore.signals import events_committed
+
+__all__ = [
+    "ANY",
+    "NO_STREAM",
+    "START",
+    "AppendResult",
+    "ExpectedVersion",
+    "Page",
+    "RawEvent",
+    "RecordedEvent",
+    "append",
+    "checkpoint_covers",
+    "checkpoint_position",
+    "decode_checkpoint",
+    "head_checkpoint",
+    "read_all",
+    "read_stream",
+]
 
 NO_STREAM: Final = "no_stream"
 ANY: Final = "any"
@@ -62,7 +88,7 @@ class RecordedEvent:
     @property
     def checkpoint(self) -> str:
         """The checkpoint that resumes the global log just after this event."""
-        return _encode_checkpoint(self.tx_id, self.position)
+        return encode_checkpoint(self.tx_id, self.position)
 
 
 @dataclass(frozen=True)
@@ -85,8 +111,6 @@ class Page:
     events: list[RecordedEvent]
     checkpoint: str
 
-
-START: Final = ""
 
 _COLUMNS = (
     "event_id, stream_id, stream_type, version, event_type, schema_version, payload, metadata,"
@@ -238,23 +262,34 @@ def read_all(after: str = START, *, limit: int = 1000, using: str = DEFAULT_DB_A
         # Positions come from a sequence, so they are handed out at insert time, not at commit:
         # a transaction that took position 10 may commit after one that took 11. Reading by
         # position alone would then skip 10 for good. Instead each row records the id of its
-        # writing transaction, and we return only rows of transactions older than every
-        # transaction still running (the snapshot's xmin): those are all settled, none can still
-        # appear below them. Ordering by (transaction, position) is then a total order that
-        # only ever grows at the end. Writers take no global lock; a reader merely waits for
-        # the oldest running writer to finish.
+        # writing transaction, and we return only rows of transactions below a horizon: the
+        # oldest transaction still running in this database (from our snapshot), or the
+        # snapshot's xmax when none is. Every transaction below it has finished, so none of
+        # its rows can still appear; ordering by (transaction, position) is then a total order
+        # that only ever grows at the end. Writers take no lock beyond their own rows; a reader
+        # merely waits for the oldest running writer to finish.
         #
-        # One exception: when the reader's own transaction has written events and is itself
-        # the oldest one running, its own rows are settled from its point of view too (every
-        # lower transaction has finished), so they are returned. This lets a projection read
-        # what the same transaction appended; if that transaction rolls back, the checkpoint
-        # it stored rolls back with it.
+        # Transactions of other databases on the same server cannot write here, so they are
+        # left out of the horizon (else a long report in another database would stall every
+        # reader). Only those pg_stat_activity positively places elsewhere are left out: one
+        # it cannot see, or sees late, still holds the horizon back, which only delays.
+        #
+        # The reader's own transaction is never in its snapshot's list of running ones, and
+        # the horizon reaches it (own = h) only when every older transaction has finished.
+        # Its own rows are then settled from its point of view, so they are returned: a
+        # projection may read what the same transaction appended, and if that transaction
+        # rolls back, the checkpoint it stored rolls back with it.
         sql = (
-            "WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,"
-            " pg_current_xact_id_if_assigned()::text::bigint AS own)"
-            f" {SELECT_EVENTS}, horizon WHERE (tx_id, position) > (%s, %s)"
-            " AND tx_id < CASE WHEN horizon.own = horizon.xmin"
-            " THEN horizon.xmin + 1 ELSE horizon.xmin END"
+            "WITH snapshot AS MATERIALIZED (SELECT pg_current_snapshot() AS s),"
+            " elsewhere AS MATERIALIZED (SELECT backend_xid FROM pg_stat_activity"
+            "  WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database()),"
+            " horizon AS MATERIALIZED (SELECT COALESCE("
+            "  (SELECT min(x::text::bigint) FROM snapshot, pg_snapshot_xip(snapshot.s) AS x"
+            "   WHERE NOT EXISTS (SELECT 1 FROM elsewhere WHERE elsewhere.backend_xid = x::xid)),"
+            "  (SELECT pg_snapshot_xmax(s)::text::bigint FROM snapshot)) AS h,"
+            "  pg_current_xact_id_if_assigned()::text::bigint AS own)"
+            f" {SELECT_EVENTS} WHERE (tx_id, position) > (%s, %s)"
+            " AND tx_id < (SELECT CASE WHEN own = h THEN h + 1 ELSE h END FROM horizon)"
             " ORDER BY tx_id, position LIMIT %s"
         )
     else:
@@ -266,47 +301,6 @@ def read_all(after: str = START, *, limit: int = 1000, using: str = DEFAULT_DB_A
     events = _fetch(sql, [tx_id, position, limit], using)
     checkpoint = events[-1].checkpoint if events else after
     return Page(events=events, checkpoint=checkpoint)
-
-
-def head_checkpoint(*, using: str = DEFAULT_DB_ALIAS) -> str:
-    """The checkpoint just after the last event currently readable by read_all."""
-    last = (
-        Event.objects.using(using)
-        .order_by("-tx_id", "-position")
-        .values_list("tx_id", "position")
-        .first()
-    )
-    return _encode_checkpoint(*last) if last else START
-
-
-def checkpoint_position(checkpoint: str) -> int:
-    """The global position of the last event a checkpoint covers (0 for the start)."""
-    return decode_checkpoint(checkpoint)[1]
-
-
-def checkpoint_covers(checkpoint: str, position: int, *, using: str = DEFAULT_DB_ALIAS) -> bool:
-    """Whether a reader at ``checkpoint`` has already been given the event at ``position``."""
-    row = Event.objects.using(using).filter(position=position).values_list("tx_id").first()
-    if row is None:
-        return False
-    return (row[0], position) <= decode_checkpoint(checkpoint)
-
-
-def decode_checkpoint(checkpoint: str) -> tuple[int, int]:
-    """The (transaction, position) pair inside a checkpoint; raises ValueError if malformed."""
-    if checkpoint == START:
-        return (-1, 0)
-    try:
-        tx_text, position_text = checkpoint.split(":")
-        return int(tx_text), int(position_text)
-    except (ValueError, AttributeError):
-        raise ValueError(
-            f"malformed checkpoint {checkpoint!r}: pass back one that read_all returned"
-        ) from None
-
-
-def _encode_checkpoint(tx_id: int, position: int) -> str:
-    return f"{tx_id}:{position}"
 
 
 def _encode(event: Any) -> tuple[str, int, dict[str, Any], Any]:

@@ -20,7 +20,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -85,6 +86,19 @@ def problem(
     )
 
 
+@csrf_exempt  # it changes nothing; a CSRF refusal would only hide the 404 behind an HTML page
+def unknown_api_path(request: HttpRequest, path: str = "") -> HttpResponse:
+    """Any URL under /api/ that names no endpoint (or a malformed cart id): a 404 problem."""
+    body = {
+        "type": TYPE_PREFIX + "not_found",
+        "title": HTTPStatus.NOT_FOUND.phrase,
+        "status": 404,
+        "detail": f"nothing at {request.path}; see /api/docs/ for the endpoints",
+        "code": "not_found",
+    }
+    return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's EXCEPTION_HANDLER: every exception becomes a problem-details response."""
     if isinstance(exc, CartError):
@@ -118,7 +132,7 @@ def field_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(detail, Mapping):
         flat: dict[str, list[str]] = {}
         for name, value in detail.items():
-            key = f"{prefix}.{name}" if prefix else str(name)
+            key = f"{prefix}.{name}" if prefix else (str(name) or '""')
             flat.update(field_errors(value, key))
         return flat
     if isinstance(detail, list):

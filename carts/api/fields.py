@@ -56,3 +56,19 @@ class StrictSerializer(serializers.Serializer):
                     {name: [f"Unknown field. Accepted fields: {hint}."] for name in unknown}
                 )
         return super().to_internal_value(data)
+
+
+class QueryParameters(serializers.Serializer):
+    """Query parameters: one given empty is refused (a client bug), not read as 'not given'."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        empty = [
+            name
+            for name, field in self.fields.items()
+            if data.get(name) == "" and not getattr(field, "allow_blank", False)
+        ]
+        if empty:
+            raise serializers.ValidationError(
+                {name: ["Give a value, or leave the parameter out."] for name in empty}
+            )
+        return super().to_internal_value(data)

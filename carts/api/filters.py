@@ -2,16 +2,53 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 import django_filters
+from django.core.exceptions import ValidationError
+from django_filters.fields import IsoDateTimeField
 
 from eventstore.models import Event
+from projections.models import CartSummary, DailyFunnel, ProductActivity
+
+
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 moment, turned into UTC (PostgreSQL refuses offsets beyond +-15:59)."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError("This moment is out of range.", code="overflow") from None
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """Filter on a moment given in any offset; compared in UTC."""
+
+    field_class = UtcDateTimeField
 
 
 class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
     """A comma-separated list of strings: any of them matches."""
 
 
-class EventFeedFilter(django_filters.FilterSet):
+class StrictFilterSet(django_filters.FilterSet):
+    """A filter set that refuses a filter given empty (a client bug, not 'no filter')."""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name in self.filters:
+            if name in self.data and not self.data.get(name):
+                self.form.add_error(name, "Give a value, or leave the parameter out.")
+                valid = False
+        return valid
+
+
+class EventFeedFilter(StrictFilterSet):
     """What an integration may narrow the event feed to."""
 
     event_type = CharInFilter(
@@ -23,10 +60,10 @@ class EventFeedFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(
         field_name="metadata__actor", help_text="Who wrote it, e.g. user:2 or system."
     )
-    recorded_after = django_filters.IsoDateTimeFilter(
+    recorded_after = UtcDateTimeFilter(
         field_name="recorded_at", lookup_expr="gte", help_text="Recorded at or after (ISO 8601)."
     )
-    recorded_before = django_filters.IsoDateTimeFilter(
+    recorded_before = UtcDateTimeFilter(
         field_name="recorded_at", lookup_expr="lt", help_text="Recorded before (ISO 8601)."
     )
 
@@ -38,3 +75,60 @@ class EventFeedFilter(django_filters.FilterSet):
     def narrows(self) -> bool:
         """Whether any filter was given (else every event matches and no query is needed)."""
         return any(value not in (None, "", []) for value in self.form.cleaned_data.values())
+
+
+class CartSummaryFilter(StrictFilterSet):
+    """Cart summaries by status, owner, currency, last activity, total; search by cart id."""
+
+    status = django_filters.MultipleChoiceFilter(
+        choices=[(s, s) for s in ("open", "checked_out", "abandoned", "merged")],
+        help_text="One or more statuses (repeat the parameter).",
+    )
+    owner_id = django_filters.CharFilter(help_text="e.g. user:2")
+    currency = django_filters.CharFilter(help_text="ISO 4217 code, e.g. EUR")
+    updated_after = UtcDateTimeFilter(
+        field_name="last_activity_at", lookup_expr="gte", help_text="Last activity at or after."
+    )
+    updated_before = UtcDateTimeFilter(
+        field_name="last_activity_at", lookup_expr="lt", help_text="Last activity before."
+    )
+    total_min = django_filters.NumberFilter(field_name="total", lookup_expr="gte")
+    total_max = django_filters.NumberFilter(field_name="total", lookup_expr="lte")
+    search = django_filters.CharFilter(
+        field_name="cart_id",
+        lookup_expr="istartswith",
+        max_length=36,
+        help_text="The cart id or its beginning, e.g. 0b6f7c36",
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=["last_activity_at", "created_at", "total", "units", "status"],
+        help_text="Sort key, '-' for descending; default -last_activity_at.",
+    )
+
+    class Meta:
+        model = CartSummary
+        fields: list[str] = []
+
+
+class ProductActivityFilter(StrictFilterSet):
+    """Product activity by SKU, sorted by what was bought or added."""
+
+    sku = CharInFilter(field_name="sku", help_text="One or more SKUs, comma-separated.")
+    ordering = django_filters.OrderingFilter(
+        fields=["sku", "units_purchased", "units_added", "revenue", "times_removed"]
+    )
+
+    class Meta:
+        model = ProductActivity
+        fields: list[str] = []
+
+
+class DailyFunnelFilter(StrictFilterSet):
+    """The daily funnel over a range of days."""
+
+    day_from = django_filters.DateFilter(field_name="day", lookup_expr="gte")
+    day_to = django_filters.DateFilter(field_name="day", lookup_expr="lte")
+
+    class Meta:
+        model = DailyFunnel
+        fields: list[str] = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,8 @@ from carts.models import IdempotencyRecord
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
+# Visible ASCII, spaces allowed only inside; shared with the OpenAPI document.
+KEY_PATTERN = r"^[\x21-\x7e]([\x20-\x7e]{0,253}[\x21-\x7e])?$"
 _KEPT_HEADERS = ("ETag", "Location", "X-Event-Position")
 
 
@@ -45,10 +48,10 @@ def idempotency_key(request: Request) -> str | None:
     key = request.headers.get(HEADER)
     if key is None:
         return None
-    if not (1 <= len(key) <= MAX_KEY_LENGTH) or not key.isprintable() or key.strip() != key:
+    if re.fullmatch(KEY_PATTERN, key) is None:
         raise ApiProblem(
-            f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters without surrounding"
-            " spaces, e.g. a UUID",
+            f"{HEADER} must be 1 to {MAX_KEY_LENGTH} visible ASCII characters (spaces only"
+            " inside), e.g. a UUID",
             status_code=status.HTTP_400_BAD_REQUEST,
             code="invalid_idempotency_key",
         )
@@ -85,14 +88,20 @@ def _fingerprint(request: Request) -> str:
 
 
 def _find(request: Request, key: str) -> IdempotencyRecord | None:
-    return IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+    return IdempotencyRecord.objects.filter(user=_user(request), key=key).first()
+
+
+def _user(request: Request) -> Any:
+    # Commands need an authenticated user (IsAuthenticated runs first), so never AnonymousUser.
+    assert request.user.is_authenticated
+    return request.user
 
 
 def _claim(request: Request, key: str, fingerprint: str) -> IdempotencyRecord:
     try:
         with transaction.atomic():
             return IdempotencyRecord.objects.create(
-                user=request.user,
+                user=_user(request),
                 key=key,
                 method=request.method or "",
                 path=request.path[:500],

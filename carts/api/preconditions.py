@@ -9,7 +9,9 @@ from rest_framework.request import Request
 
 from carts.api.errors import ApiProblem
 
-_ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+# Shared with the OpenAPI document, so what it promises is exactly what is accepted.
+IF_MATCH_PATTERN = r'^(W/)?"?([0-9]{1,9})"?$|^\*$'
+_ETAG = re.compile(IF_MATCH_PATTERN)
 
 
 def etag(version: int) -> str:
@@ -23,13 +25,13 @@ def expected_version(request: Request) -> int | None:
     Raises a 400 problem for a header that is not a cart version.
     """
     header = request.headers.get("If-Match")
-    if header is None or header.strip() == "*":
+    if header is None or header == "*":
         return None
-    match = _ETAG.match(header.strip())
+    match = _ETAG.fullmatch(header)
     if match is None:
         raise ApiProblem(
             f"If-Match must be the cart's ETag, e.g. '\"3\"', not {header[:40]!r}",
             status_code=status.HTTP_400_BAD_REQUEST,
             code="invalid_if_match",
         )
-    return int(match.group(1))
+    return int(match.group(2))

@@ -9,7 +9,8 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework.serializers import Serializer
 
 from carts.api.errors import PROBLEM_CONTENT_TYPE
-from carts.api.idempotency import MAX_KEY_LENGTH
+from carts.api.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
+from carts.api.preconditions import IF_MATCH_PATTERN
 from carts.api.serializers import CartSerializer, ProblemSerializer
 
 _PROBLEM_TEXT = {
@@ -29,14 +30,14 @@ COMMON_STATUSES = (400, 401, 403, 406, 429)
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
-    {"type": "string", "pattern": r'^(W/)?"?[0-9]{1,9}"?$'},
+    {"type": "string", "pattern": IF_MATCH_PATTERN},
     OpenApiParameter.HEADER,
     description="The cart version you decided on (its ETag). Stale: 412, nothing written.",
     examples=[OpenApiExample("version 3", value='"3"')],
 )
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": r"^\S(.*\S)?$"},
+    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
     OpenApiParameter.HEADER,
     description="Any unique string (e.g. a UUID). A retry with the same key returns the first"
     " answer and writes nothing; the same key with another body answers 422.",
@@ -119,6 +120,7 @@ def command_schema(
     errors: tuple[int, ...] = (404, 409, 412, 413, 415, 422),
     examples: list[OpenApiExample] | None = None,
     description: str = "",
+    conditional: bool = True,
 ) -> Callable[[Any], Any]:
     """extend_schema for a cart command: its body, the cart it answers, headers and errors."""
     return extend_schema(
@@ -126,7 +128,11 @@ def command_schema(
         description=description or None,
         tags=["cart commands"],
         request=request,
-        parameters=[IF_MATCH, IDEMPOTENCY_KEY, *response_headers(status)],
+        parameters=[
+            *([IF_MATCH] if conditional else []),
+            IDEMPOTENCY_KEY,
+            *response_headers(status),
+        ],
         responses={status: OpenApiResponse(CartSerializer, "The cart after the command.")}
         | problems(*errors),
         examples=[CART_EXAMPLE, *(examples or [])],
@@ -136,13 +142,27 @@ def command_schema(
 def add_common_problem_responses(
     result: dict[str, Any], generator: Any, request: Any, public: bool
 ) -> dict[str, Any]:
-    """drf-spectacular postprocessing hook: every operation documents the common errors."""
+    """drf-spectacular postprocessing hook: common errors on every operation, closed bodies."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     if "Problem" not in schemas:
         schemas["Problem"] = {"type": "object"}
+    for name, component in schemas.items():
+        # Request bodies refuse unknown fields (StrictSerializer); the document says so.
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = False
     ref = {"$ref": "#/components/schemas/Problem"}
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
+            _no_empty_query_strings(operation)
+            if any(p.get("name") == "page" for p in operation.get("parameters", [])):
+                responses = operation.setdefault("responses", {})
+                responses.setdefault(
+                    "404",
+                    {
+                        "description": "No such page.",
+                        "content": {PROBLEM_CONTENT_TYPE: {"schema": ref}},
+                    },
+                )
             responses = operation.setdefault("responses", {})
             for code in COMMON_STATUSES:
                 text = _PROBLEM_TEXT.get(code, "The requested representation is not available.")
@@ -177,3 +197,20 @@ EVENT_EXAMPLE = {
     },
     "recorded_at": "2026-11-26T10:15:00Z",
 }
+
+
+# Query parameters that may be sent empty; every other one, when given, needs a value (the
+# filter sets refuse an empty one rather than silently ignoring it).
+EMPTY_ALLOWED = {"after"}
+
+
+def _no_empty_query_strings(operation: dict[str, Any]) -> None:
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") != "query" or parameter.get("name") in EMPTY_ALLOWED:
+            continue
+        schema = parameter.get("schema", {})
+        if schema.get("type") == "array":
+            schema.setdefault("minItems", 1)
+            schema = schema.get("items", {})
+        if schema.get("type") == "string" and "enum" not in schema:
+            schema.setdefault("minLength", 1)

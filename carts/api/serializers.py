@@ -121,7 +121,8 @@ class EventSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     event_type = serializers.CharField()
     schema_version = serializers.IntegerField()
-    data = serializers.DictField(source="payload")
+    # Declared fields leave Serializer.data alone (the metaclass takes them off the class).
+    data = serializers.DictField(source="payload")  # type: ignore[assignment]
     metadata = serializers.DictField()
     recorded_at = serializers.DateTimeField()
 
@@ -144,7 +145,7 @@ class ProblemSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField()
     code = serializers.CharField(help_text="Stable code naming the rule or problem.")
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Per-field messages, for invalid input.",

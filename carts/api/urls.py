@@ -1,9 +1,10 @@
 """The API's routes under /api/."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from carts.api.views import commands, feed, queries
+from carts.api.errors import unknown_api_path
+from carts.api.views import commands, feed, queries, read_models
 
 app_name = "api"
 
@@ -25,6 +26,28 @@ urlpatterns = [
     ),
     path("carts/<uuid:cart_id>/abandon/", commands.CartAbandonView.as_view(), name="cart-abandon"),
     path("events/", feed.EventFeedView.as_view(), name="event-feed"),
+    path(
+        "read-models/cart-summaries/",
+        read_models.CartSummaryList.as_view(),
+        name="read-cart-summaries",
+    ),
+    path(
+        "read-models/product-activity/",
+        read_models.ProductActivityList.as_view(),
+        name="read-product-activity",
+    ),
+    path(
+        "read-models/daily-funnel/",
+        read_models.DailyFunnelList.as_view(),
+        name="read-daily-funnel",
+    ),
+    path(
+        "read-models/projections/",
+        read_models.ProjectionStatusList.as_view(),
+        name="read-projections",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Last: whatever matched nothing above (including a malformed cart id) is a JSON 404.
+    re_path(r"^(?P<path>.*)$", unknown_api_path),
 ]

@@ -8,12 +8,12 @@ event in the cart's history.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from uuid import UUID
 
-from carts.domain import errors
+from carts.domain import errors, snapshot
 from carts.domain.events import (
     CartAbandoned,
     CartCheckedOut,
@@ -29,48 +29,14 @@ from carts.domain.events import (
     MergedLine,
 )
 from carts.domain.money import CENT, check_currency, to_amount
+from carts.domain.values import Discount, Line, ProductOffer
 
 MIN_QUANTITY = 1
 MAX_QUANTITY = 99
 MAX_LINES = 50
-SNAPSHOT_SCHEMA = 1
+SNAPSHOT_SCHEMA = snapshot.SCHEMA
 
 OPEN, CHECKED_OUT, ABANDONED, MERGED = "open", "checked_out", "abandoned", "merged"
-
-
-@dataclass(frozen=True, kw_only=True)
-class ProductOffer:
-    """A product as the catalog offers it right now: what add_item needs to decide."""
-
-    sku: str
-    name: str
-    unit_price: Decimal
-    currency: str
-    active: bool = True
-
-
-@dataclass(frozen=True, kw_only=True)
-class Discount:
-    """Discount terms: a percentage of the subtotal, or a fixed amount off."""
-
-    code: str
-    kind: str
-    value: Decimal
-    currency: str = ""
-
-
-@dataclass(frozen=True)
-class Line:
-    """One line of the cart: a SKU, its unit price as offered, and how many."""
-
-    sku: str
-    name: str
-    unit_price: Decimal
-    quantity: int
-
-    @property
-    def total(self) -> Decimal:
-        return self.unit_price * self.quantity
 
 
 class Cart:
@@ -370,44 +336,13 @@ class Cart:
 
     def to_snapshot(self) -> dict[str, Any]:
         """The state as plain JSON-ready data (schema SNAPSHOT_SCHEMA)."""
-        return {
-            "version": self.version,
-            "status": self.status,
-            "owner_id": self.owner_id,
-            "created_currency": self.created_currency,
-            "line_currency": self.line_currency,
-            "lines": [
-                [line.sku, line.name, str(line.unit_price), line.quantity]
-                for line in self.lines.values()
-            ],
-            "discount": None
-            if self.discount is None
-            else [
-                self.discount.code,
-                self.discount.kind,
-                str(self.discount.value),
-                self.discount.currency,
-            ],
-            "merged_into": str(self.merged_into) if self.merged_into else None,
-        }
+        return snapshot.dump(self)
 
     @classmethod
     def from_snapshot(cls, cart_id: UUID, state: dict[str, Any]) -> Cart:
         """The cart as a snapshot taken with ``to_snapshot`` left it."""
         cart = cls(cart_id)
-        cart.version = state["version"]
-        cart.status = state["status"]
-        cart.owner_id = state["owner_id"]
-        cart.created_currency = state["created_currency"]
-        cart.line_currency = state["line_currency"]
-        cart.lines = {
-            sku: Line(sku, name, Decimal(price), quantity)
-            for sku, name, price, quantity in state["lines"]
-        }
-        if state["discount"] is not None:
-            code, kind, value, currency = state["discount"]
-            cart.discount = Discount(code=code, kind=kind, value=Decimal(value), currency=currency)
-        cart.merged_into = UUID(state["merged_into"]) if state["merged_into"] else None
+        snapshot.restore(cart, state)
         return cart
 
 

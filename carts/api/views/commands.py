@@ -69,17 +69,19 @@ def execute(
 ) -> Response:
     """Run one command, once per Idempotency-Key; nothing is written when anything refuses."""
 
+    # Headers are checked before a stored answer could be replayed: a malformed one is always 400.
+    key = idempotency_key(request)
+    expected = expected_version(request)
+
     def attempt() -> Response:
         serializer = body(data=request.data)
         serializer.is_valid(raise_exception=True)
-        expected = expected_version(request)
         if cart_id is not None:
             require_cart_access(request, cart_id)
         context = context_from_request(request, source="api")  # type: ignore[arg-type]
         result = command(dict(serializer.validated_data), context, expected)
         return cart_response(result, status_code=status_code)
 
-    key = idempotency_key(request)
     return run_once(request, key, attempt) if key else attempt()
 
 
@@ -98,6 +100,7 @@ class CartCreateView(CommandView):
         request=CartCreateInput,
         status=201,
         errors=(409, 413, 415, 422),
+        conditional=False,
         examples=[
             OpenApiExample("in euros", value={"currency": "EUR"}, request_only=True),
         ],

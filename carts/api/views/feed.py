@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from carts.api.feed import read_feed
+from carts.api.fields import QueryParameters
 from carts.api.filters import EventFeedFilter
 from carts.api.permissions import IsStaffOrIntegration
 from carts.api.schema import EVENT_EXAMPLE
@@ -20,16 +21,21 @@ from carts.api.serializers import EventSerializer, FeedPageSerializer
 from eventstore.models import Event
 from eventstore.store import decode_checkpoint
 
+# Opaque to clients, but its shape is documented so a mistyped one is refused up front; 18 digits
+# keep both numbers inside a 64-bit column.
+CHECKPOINT_PATTERN = r"^(-?[0-9]{1,18}:[0-9]{1,18})?$"
 
-class FeedQuery(serializers.Serializer):
+
+class FeedQuery(QueryParameters):
     """Where to resume and how many events to take."""
 
-    after = serializers.CharField(
+    after = serializers.RegexField(
+        CHECKPOINT_PATTERN,
         required=False,
         default="",
         allow_blank=True,
-        max_length=60,
         help_text="The checkpoint of the last page you processed; empty for the beginning.",
+        error_messages={"invalid": "Pass back a checkpoint the feed gave you, e.g. 0:42."},
     )
     limit = serializers.IntegerField(required=False, default=100, min_value=1, max_value=1000)
 

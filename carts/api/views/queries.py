@@ -5,7 +5,6 @@ These replay the cart's own events, so they are always current (strongly consist
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
@@ -16,6 +15,7 @@ from rest_framework.views import APIView
 
 from carts import repository
 from carts.api.errors import ApiProblem
+from carts.api.fields import QueryParameters
 from carts.api.permissions import can_access_cart
 from carts.api.preconditions import etag
 from carts.api.schema import CART_EXAMPLE, EVENT_EXAMPLE, etag_header, problems
@@ -24,8 +24,8 @@ from carts.domain import errors
 from carts.domain.cart import Cart
 
 
-class TimeTravelQuery(serializers.Serializer):
-    """?version= or ?as_of=, not both."""
+class TimeTravelQuery(QueryParameters):
+    """?version= and/or ?as_of=: with both, the cart at that version or that moment, if earlier."""
 
     version = serializers.IntegerField(
         required=False, min_value=1, max_value=2_147_483_647, help_text="The cart after event N."
@@ -33,11 +33,6 @@ class TimeTravelQuery(serializers.Serializer):
     as_of = serializers.DateTimeField(
         required=False, help_text="The cart as it was at this moment (ISO 8601)."
     )
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if "version" in attrs and "as_of" in attrs:
-            raise serializers.ValidationError("Ask for a version or a moment (as_of), not both.")
-        return attrs
 
 
 def visible_cart(request: Request, cart_id: UUID) -> Cart:
@@ -55,7 +50,7 @@ class CartDetailView(APIView):
         summary="A cart, now or in the past",
         description="Without parameters, the cart now. With ?version=N, the cart right after its"
         " N-th event; with ?as_of=<ISO 8601 moment>, the cart as it was then (404 before it"
-        " existed). Replayed from its events, so never stale.",
+        " existed); with both, whichever is earlier. Replayed from its events, so never stale.",
         tags=["cart queries"],
         parameters=[TimeTravelQuery, etag_header()],
         responses={200: CartSerializer} | problems(404),
@@ -66,16 +61,14 @@ class CartDetailView(APIView):
         query.is_valid(raise_exception=True)
         cart = visible_cart(request, cart_id)
         version, as_of = query.validated_data.get("version"), query.validated_data.get("as_of")
-        if version is not None:
-            if version > cart.version:
-                raise ApiProblem(
-                    f"cart {cart_id} has {cart.version} versions; ask for 1 to {cart.version}",
-                    status_code=status.HTTP_404_NOT_FOUND,
-                    code="version_not_found",
-                )
-            cart = repository.load(cart_id, to_version=version)
-        elif as_of is not None:
-            cart = repository.load(cart_id, as_of=as_of)
+        if version is not None and version > cart.version:
+            raise ApiProblem(
+                f"cart {cart_id} has {cart.version} versions; ask for 1 to {cart.version}",
+                status_code=status.HTTP_404_NOT_FOUND,
+                code="version_not_found",
+            )
+        if version is not None or as_of is not None:
+            cart = repository.load(cart_id, to_version=version, as_of=as_of)
         return Response(CartSerializer(cart).data, headers={"ETag": etag(cart.version)})
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.middleware.csrf import get_token
+from django.test import RequestFactory
 from rest_framework.test import APIClient
 
 from tests.carts.api.conftest import problem_of
@@ -87,14 +89,10 @@ def test_a_browser_session_needs_the_csrf_token_to_change_a_cart(owner, catalog,
     assert refused.status_code == 403
     assert "CSRF" in problem_of(refused)["detail"]
     assert event_count() == 0
-    browser.get("/api/carts/00000000-0000-0000-0000-000000000000/")  # any page sets no cookie
-    from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
-
-    secret = _get_new_csrf_string()
-    browser.cookies["csrftoken"] = secret
-    accepted = browser.post(
-        "/api/carts/", {}, format="json", HTTP_X_CSRFTOKEN=_mask_cipher_secret(secret)
-    )
+    issued = RequestFactory().get("/")
+    token = get_token(issued)
+    browser.cookies["csrftoken"] = issued.META["CSRF_COOKIE"]
+    accepted = browser.post("/api/carts/", {}, format="json", HTTP_X_CSRFTOKEN=token)
     assert accepted.status_code == 201
     assert event_count() == 1
 

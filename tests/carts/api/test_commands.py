@@ -67,6 +67,7 @@ def test_add_item_answers_the_cart_with_its_new_version(as_owner, new_cart):
     assert body["total"] == "9.00"
     assert response["ETag"] == '"2"'
     last = Event.objects.filter(stream_id=f"cart-{cart_id}").order_by("-version").first()
+    assert last is not None
     assert response["X-Event-Position"] == str(last.position)
 
 
@@ -164,6 +165,7 @@ def test_staff_abandon_a_cart_with_a_reason(as_staff, new_cart):
     assert response.status_code == 200
     assert response.json()["status"] == "abandoned"
     event = Event.objects.filter(stream_id=f"cart-{cart_id}").order_by("-version").first()
+    assert event is not None
     assert event.payload == {"reason": "customer asked"}
 
 

@@ -108,6 +108,8 @@ def test_a_page_links_to_the_next_one(as_staff, busy_store):
         ({"limit": 5000}, "limit"),
         ({"limit": "many"}, "limit"),
         ({"recorded_after": "yesterday"}, "recorded_after"),
+        ({"recorded_before": "0001-01-01T00:00:00+15:00"}, "recorded_before"),
+        ({"actor": ""}, "actor"),
     ],
 )
 def test_bad_feed_parameters_are_a_bad_request_naming_the_parameter(as_staff, params, field):

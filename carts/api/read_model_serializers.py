@@ -1,0 +1,86 @@
+"""How the read models (projections) look through the API."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from projections.models import CartSummary, DailyFunnel, ProductActivity
+
+
+class CartSummarySerializer(serializers.ModelSerializer):
+    """One cart as lists show it (eventually consistent: see the projection block)."""
+
+    class Meta:
+        model = CartSummary
+        fields = [
+            "cart_id",
+            "owner_id",
+            "status",
+            "line_count",
+            "units",
+            "subtotal",
+            "discount",
+            "total",
+            "currency",
+            "created_at",
+            "last_activity_at",
+            "checked_out_at",
+            "abandoned_at",
+            "version",
+        ]
+
+
+class ProductActivitySerializer(serializers.ModelSerializer):
+    """What shoppers did with one SKU."""
+
+    conversion = serializers.DecimalField(max_digits=9, decimal_places=4, read_only=True)
+
+    class Meta:
+        model = ProductActivity
+        fields = [
+            "sku",
+            "name",
+            "times_added",
+            "units_added",
+            "times_removed",
+            "units_removed_before_checkout",
+            "units_purchased",
+            "revenue",
+            "currency",
+            "conversion",
+        ]
+
+
+class DailyFunnelSerializer(serializers.ModelSerializer):
+    """One day of the funnel."""
+
+    class Meta:
+        model = DailyFunnel
+        fields = [
+            "day",
+            "carts_created",
+            "carts_with_items",
+            "checked_out",
+            "abandoned",
+            "currency",
+            "revenue",
+            "average_order_value",
+            "conversion",
+            "revenue_by_currency",
+        ]
+
+
+class ProjectionStatusSerializer(serializers.Serializer):
+    """How far one projection is, and whether it is healthy."""
+
+    name = serializers.CharField()
+    state = serializers.ChoiceField(choices=["live", "catching_up", "rebuilding", "failing"])
+    checkpoint = serializers.CharField(allow_blank=True)
+    position = serializers.IntegerField()
+    head_position = serializers.IntegerField()
+    lag_events = serializers.IntegerField()
+    lag_seconds = serializers.FloatField()
+    last_error = serializers.CharField(allow_blank=True)
+    failed_position = serializers.IntegerField(allow_null=True)
+    updated_at = serializers.DateTimeField(allow_null=True)
+    rebuild_progress = serializers.FloatField(allow_null=True)

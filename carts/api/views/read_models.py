@@ -1,0 +1,202 @@
+"""Read models for staff and integrations: cart summaries, product activity, daily funnel and
+the projections' status.
+
+These are projections, so they trail the event log a little. Every answer says how far its
+projection is; ``?min_position=`` (e.g. a command's X-Event-Position) waits briefly until the
+projection includes that event, and the answer says whether it got there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from carts.api.fields import QueryParameters
+from carts.api.filters import CartSummaryFilter, DailyFunnelFilter, ProductActivityFilter
+from carts.api.permissions import IsStaffOrIntegration
+from carts.api.read_model_serializers import (
+    CartSummarySerializer,
+    DailyFunnelSerializer,
+    ProductActivitySerializer,
+    ProjectionStatusSerializer,
+)
+from projections import selectors
+
+MAX_PAGE_SIZE = 200
+MIN_POSITION = OpenApiParameter(
+    "min_position",
+    {"type": "integer", "minimum": 1, "maximum": 2**62},
+    description="Wait briefly until the projection includes the event at this global position"
+    " (a command's X-Event-Position); `projection.includes_min_position` says if it did.",
+)
+
+
+# Written out because a pagination schema cannot reference a serializer component.
+PROGRESS_SCHEMA = {
+    "type": "object",
+    "description": "Where the projection behind this answer stands.",
+    "properties": {
+        "name": {"type": "string"},
+        "state": {"type": "string", "enum": ["live", "catching_up", "rebuilding", "failing"]},
+        "position": {"type": "integer", "description": "Global position processed up to."},
+        "lag_events": {"type": "integer", "description": "Committed events not yet processed."},
+        "includes_min_position": {
+            "type": "boolean",
+            "nullable": True,
+            "description": "With ?min_position=: whether this answer includes that event; false"
+            " means the wait ran out first (ask again shortly). Null without it.",
+        },
+    },
+    "required": ["name", "state", "position", "lag_events", "includes_min_position"],
+}
+
+
+class ReadModelQuery(QueryParameters):
+    """?min_position=, ?page= and ?page_size=, checked (DRF's paginator ignores a bad size)."""
+
+    min_position = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
+    page = serializers.IntegerField(required=False, min_value=1, max_value=2**31)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
+
+
+def projection_progress(request: Request, name: str) -> dict[str, Any]:
+    """Wait for ?min_position= if asked, then say where projection ``name`` stands."""
+    query = ReadModelQuery(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    wanted = query.validated_data.get("min_position")
+    included = None
+    if wanted is not None:
+        included = selectors.wait_for_position(
+            wanted, names=[name], timeout=settings.API_MIN_POSITION_WAIT_SECONDS
+        )
+    status = next(s for s in selectors.projection_statuses() if s.name == name)
+    return {
+        "name": name,
+        "state": status.state,
+        "position": status.position,
+        "lag_events": status.lag_events,
+        "includes_min_position": included,
+    }
+
+
+class ReadModelPagination(PageNumberPagination):
+    """Numbered pages that also carry the projection's progress."""
+
+    page_size = 50
+    request_progress: dict[str, Any] | None = None
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {"page": (1, 2**31), "page_size": (1, MAX_PAGE_SIZE)}
+        for parameter in parameters:
+            low, high = bounds[parameter["name"]]
+            parameter["schema"].update(minimum=low, maximum=high)
+        return parameters
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        response.data["projection"] = self.request_progress
+        return response
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["projection"] = PROGRESS_SCHEMA
+        paginated["required"] = [*paginated.get("required", []), "projection"]
+        return paginated
+
+
+class ReadModelView(ListAPIView):
+    """A list over one projection's active generation."""
+
+    permission_classes = [IsStaffOrIntegration]
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = ReadModelPagination
+    projection = ""
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        progress = projection_progress(request, self.projection)
+        assert isinstance(self.paginator, ReadModelPagination)
+        self.paginator.request_progress = progress
+        return super().list(request, *args, **kwargs)
+
+
+READ_MODELS = ["read models"]
+
+
+@extend_schema(
+    summary="Cart summaries",
+    description="Every cart as lists show it, newest activity first; filter, sort, search.",
+    tags=READ_MODELS,
+    parameters=[MIN_POSITION],
+)
+class CartSummaryList(ReadModelView):
+    """GET /api/read-models/cart-summaries/"""
+
+    serializer_class = CartSummarySerializer
+    filterset_class = CartSummaryFilter
+    projection = "cart_summaries"
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.cart_summaries().order_by("-last_activity_at", "cart_id")
+
+
+@extend_schema(
+    summary="Product activity",
+    description="Per SKU: added, removed, bought.",
+    tags=READ_MODELS,
+    parameters=[MIN_POSITION],
+)
+class ProductActivityList(ReadModelView):
+    """GET /api/read-models/product-activity/"""
+
+    serializer_class = ProductActivitySerializer
+    filterset_class = ProductActivityFilter
+    projection = "product_activity"
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.product_activity().order_by("sku")
+
+
+@extend_schema(
+    summary="Daily funnel",
+    description="Per day, latest first.",
+    tags=READ_MODELS,
+    parameters=[MIN_POSITION],
+)
+class DailyFunnelList(ReadModelView):
+    """GET /api/read-models/daily-funnel/"""
+
+    serializer_class = DailyFunnelSerializer
+    filterset_class = DailyFunnelFilter
+    projection = "daily_funnel"
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.daily_funnel().order_by("-day")
+
+
+class ProjectionStatusList(APIView):
+    """GET /api/read-models/projections/"""
+
+    permission_classes = [IsStaffOrIntegration]
+
+    @extend_schema(
+        summary="Projection status",
+        description="How far each projection is behind the log, and whether it is healthy.",
+        tags=["read models"],
+        responses={200: ProjectionStatusSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        statuses = selectors.projection_statuses()
+        return Response(ProjectionStatusSerializer(statuses, many=True).data)

@@ -1,0 +1,41 @@
+"""Value objects the cart works with: offers, discount terms, lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductOffer:
+    """A product as the catalog offers it right now: what add_item needs to decide."""
+
+    sku: str
+    name: str
+    unit_price: Decimal
+    currency: str
+    active: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class Discount:
+    """Discount terms: a percentage of the subtotal, or a fixed amount off."""
+
+    code: str
+    kind: str
+    value: Decimal
+    currency: str = ""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the cart: a SKU, its unit price as offered, and how many."""
+
+    sku: str
+    name: str
+    unit_price: Decimal
+    quantity: int
+
+    @property
+    def total(self) -> Decimal:
+        return self.unit_price * self.quantity

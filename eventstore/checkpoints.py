@@ -1,0 +1,57 @@
+"""Checkpoints: opaque positions in the global log that a reader keeps to resume from.
+
+A checkpoint is the (writing transaction, position) pair of the last event a reader was given,
+written as text. Callers store it and pass it back; they never look inside.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from django.db import DEFAULT_DB_ALIAS
+
+from eventstore.models import Event
+
+START: Final = ""
+
+
+def head_checkpoint(*, using: str = DEFAULT_DB_ALIAS) -> str:
+    """The checkpoint just after the last event currently readable by read_all."""
+    last = (
+        Event.objects.using(using)
+        .order_by("-tx_id", "-position")
+        .values_list("tx_id", "position")
+        .first()
+    )
+    return encode_checkpoint(*last) if last else START
+
+
+def checkpoint_position(checkpoint: str) -> int:
+    """The global position of the last event a checkpoint covers (0 for the start)."""
+    return decode_checkpoint(checkpoint)[1]
+
+
+def checkpoint_covers(checkpoint: str, position: int, *, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether a reader at ``checkpoint`` has already been given the event at ``position``."""
+    row = Event.objects.using(using).filter(position=position).values_list("tx_id").first()
+    if row is None:
+        return False
+    return (row[0], position) <= decode_checkpoint(checkpoint)
+
+
+def decode_checkpoint(checkpoint: str) -> tuple[int, int]:
+    """The (transaction, position) pair inside a checkpoint; raises ValueError if malformed."""
+    if checkpoint == START:
+        return (-1, 0)
+    try:
+        tx_text, position_text = checkpoint.split(":")
+        return int(tx_text), int(position_text)
+    except (ValueError, AttributeError):
+        raise ValueError(
+            f"malformed checkpoint {checkpoint!r}: pass back one that read_all returned"
+        ) from None
+
+
+def encode_checkpoint(tx_id: int, position: int) -> str:
+    """The checkpoint just after the event at (transaction, position)."""
+    return f"{tx_id}:{position}"

@@ -1,0 +1,83 @@
+"""Schemathesis against the API's own OpenAPI document: no 5xx, every answer as documented.
+
+Runs in-process through the WSGI application (no server) in both generation modes: positive
+(valid requests, which must be accepted or refused for a documented reason) and negative
+(invalid requests, which must be refused with a documented 4xx). Examples are bounded so the
+whole module stays well under a minute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from uuid import UUID
+
+import pytest
+import schemathesis
+from django.contrib.auth.models import User
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from drf_spectacular.generators import SchemaGenerator
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from rest_framework.throttling import ScopedRateThrottle
+from schemathesis.config import SchemathesisConfig
+
+from carts import services
+from carts.api.schema import CART_EXAMPLE
+from config.wsgi import application
+from eventstore.metadata import Metadata
+
+MAX_EXAMPLES = 12
+EXAMPLE_CART = UUID(CART_EXAMPLE.value["id"])
+
+
+def _openapi() -> dict:
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+config = SchemathesisConfig.from_dict(
+    {
+        "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True},
+        "checks": {
+            # A valid request may still be refused by a cart rule (409/412/422) or name a cart
+            # that does not exist (404): those are documented answers, not failures.
+            "positive_data_acceptance": {
+                "expected-statuses": ["2xx", "401", "403", "404", "409", "412", "422", "429"]
+            }
+        },
+    }
+)
+schema = schemathesis.openapi.from_dict(_openapi(), config=config)
+schema.app = application
+
+
+@pytest.fixture
+def _keep_the_test_connection() -> Iterator[None]:
+    # Calling the WSGI application fires request_started/finished, whose handler closes a
+    # connection that is inside a transaction (the test's); Django's own test client unhooks it
+    # the same way.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def staff_token(_keep_the_test_connection, db, catalog, monkeypatch, settings) -> str:
+    # Throttling is proven elsewhere; here it would only turn generated commands into 429s.
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"cart_commands": "100000/minute"})
+    # Generated min_positions are mostly never reached; waiting for each would only add time.
+    settings.API_MIN_POSITION_WAIT_SECONDS = 0
+    user = User.objects.create_user("fuzz-staff", is_staff=True)
+    # The cart the document's examples name, so example requests reach a real cart.
+    context = Metadata(actor=f"user:{user.pk}", source="system")
+    services.cart_create(context=context, cart_id=EXAMPLE_CART, owner_id=f"user:{user.pk}")
+    services.cart_add_item(cart_id=EXAMPLE_CART, sku="TEA-001", quantity=2, context=context)
+    return Token.objects.create(user=user).key
+
+
+@schema.parametrize()
+@settings(suppress_health_check=list(HealthCheck), deadline=None)
+def test_the_api_answers_every_generated_request_as_documented(case, staff_token):
+    case.call_and_validate(headers={"Authorization": f"Token {staff_token}"})
