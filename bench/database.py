@@ -149,29 +149,34 @@ def raw_conninfo() -> str:
 
 
 def wait_until_settled(timeout: float = 180.0) -> bool:
-    """Wait until the gap-free reader can see every event in the table; False on timeout.
+    """Wait until the gap-free reader can see the last event in the table; False on timeout.
 
-    read_all returns only events of transactions older than every transaction still running
-    anywhere in the PostgreSQL cluster (transaction ids are cluster-wide), so a long write in
-    another database holds back what a fresh bulk load shows. Measuring before it settles
-    would time a partial log.
+    read_all returns only events of transactions older than every writer still running, so
+    a long write elsewhere can hold back what a fresh bulk load shows. Measuring before it
+    settles would time a partial log.
     """
     import time
 
     from django.db import connection
 
+    from eventstore.checkpoints import encode_checkpoint
+    from eventstore.store import read_all
+
     deadline = time.monotonic() + timeout
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT coalesce(max(tx_id), 0)"
-                " < pg_snapshot_xmin(pg_current_snapshot())::text::bigint FROM eventstore_event"
-            )
-            if cursor.fetchone()[0]:
-                return True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tx_id, position FROM eventstore_event"
+            " ORDER BY tx_id DESC, position DESC LIMIT 1"
+        )
+        last = cursor.fetchone()
+    if last is None:
+        return True
+    just_before = encode_checkpoint(last[0], last[1] - 1)
+    while not read_all(just_before, limit=1).events:
         if time.monotonic() > deadline:
             return False
         time.sleep(1)
+    return True
 
 
 def sibling_url(suffix: str) -> str:
