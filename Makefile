@@ -59,5 +59,15 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 
+## make bench: the benchmarks on PostgreSQL (quick sizes); make bench-full: the issue's sizes.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/eventcart_bench
+BENCH_ARGS ?=
+
+bench: $(STAMP)
+	BENCH_DATABASE_URL='$(BENCH_DATABASE_URL)' $(PY) -m bench --quick $(BENCH_ARGS)
+
+bench-full: $(STAMP)
+	BENCH_DATABASE_URL='$(BENCH_DATABASE_URL)' $(PY) -m bench --full $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

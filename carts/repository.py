@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from django.db import connection
+
 from carts.domain import errors
 from carts.domain.cart import SNAPSHOT_SCHEMA, Cart
 from eventstore import snapshots
 from eventstore.metadata import Metadata
-from eventstore.models import Event
-from eventstore.store import AppendResult, ExpectedVersion, RecordedEvent, append, read_stream
+from eventstore.store import (
+    AppendResult,
+    ExpectedVersion,
+    RecordedEvent,
+    append,
+    read_stream,
+    read_stream_data,
+)
 
 STREAM_TYPE = "cart"
 
@@ -37,7 +45,9 @@ def load(cart_id: UUID, *, to_version: int | None = None, as_of: datetime | None
         )
         if snapshot is not None:
             start = Cart.from_snapshot(cart_id, snapshot.state)
-    events = read_stream(
+    # Only the events' data: replay needs nothing else, and skipping metadata, hashes and times
+    # makes a long cart several times cheaper to load.
+    events = read_stream_data(
         stream_id(cart_id),
         after_version=start.version if start else 0,
         to_version=to_version,
@@ -45,7 +55,7 @@ def load(cart_id: UUID, *, to_version: int | None = None, as_of: datetime | None
     )
     if start is None and not events:
         raise errors.CartNotFound(f"no cart {cart_id}")
-    return Cart.replay(cart_id, (event.data for event in events), start=start)
+    return Cart.replay(cart_id, events, start=start)
 
 
 def history(cart_id: UUID) -> list[RecordedEvent]:
@@ -82,20 +92,25 @@ def save(cart: Cart, *, expected_version: ExpectedVersion, metadata: Metadata) -
 
 def version_of_command(cart_id: UUID, command_id: str) -> tuple[int, int] | None:
     """The (version, position) of the last event a command wrote to this cart, if it ran."""
-    row = (
-        Event.objects.filter(stream_id=stream_id(cart_id), command_id=command_id)
-        .order_by("-version")
-        .values_list("version", "position")
-        .first()
-    )
+    # Asked before every command that carries an id; a plain indexed query without the ORM's
+    # compilation, which cost more than the database's answer.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT version, position FROM eventstore_event"
+            " WHERE command_id = %s AND stream_id = %s ORDER BY version DESC LIMIT 1",
+            [command_id, stream_id(cart_id)],
+        )
+        row = cursor.fetchone()
     return (row[0], row[1]) if row else None
 
 
 def cart_created_by_command(command_id: str) -> UUID | None:
     """The cart that a create command with this id made, if it ran before."""
-    stream = (
-        Event.objects.filter(command_id=command_id, event_type="cart.CartCreated")
-        .values_list("stream_id", flat=True)
-        .first()
-    )
-    return cart_id_of(stream) if stream else None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT stream_id FROM eventstore_event"
+            " WHERE command_id = %s AND event_type = 'cart.CartCreated' LIMIT 1",
+            [command_id],
+        )
+        row = cursor.fetchone()
+    return cart_id_of(row[0]) if row else None

@@ -6,11 +6,12 @@ caller expects (the state's shape changed) and the stream is replayed in full in
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from eventstore.models import Snapshot
 
@@ -43,12 +44,25 @@ def load_snapshot(
     using: str = DEFAULT_DB_ALIAS,
 ) -> StoredSnapshot | None:
     """The stream's snapshot if it has the expected schema (and is not past ``max_version``)."""
-    row = Snapshot.objects.using(using).filter(stream_id=stream_id).first()
-    if row is None or row.schema_version != schema_version:
+    # A plain cursor rather than the ORM: this runs before every command on every cart, and
+    # compiling the query cost more than the database took to answer it.
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT version, schema_version, state FROM eventstore_snapshot WHERE stream_id = %s",
+            [stream_id],
+        )
+        row = cursor.fetchone()
+    if row is None or row[1] != schema_version:
         return None
-    if max_version is not None and row.version > max_version:
+    version, _, state = row
+    if max_version is not None and version > max_version:
         return None
-    return StoredSnapshot(stream_id=row.stream_id, version=row.version, state=row.state)
+    # Both backends hand the JSON column back as text (Django leaves decoding to the field).
+    return StoredSnapshot(
+        stream_id=stream_id,
+        version=version,
+        state=json.loads(state) if isinstance(state, str) else state,
+    )
 
 
 def save_snapshot(
