@@ -49,9 +49,11 @@ def cart_create(
     """Open a new cart. Raises CartAlreadyExists when ``cart_id`` is taken."""
     context = replace(context, command="cart_create")
     if context.command_id:
-        earlier = repository.cart_created_by_command(context.command_id)
-        if earlier is not None:
-            return _earlier_result(earlier, context.command_id)
+        created = repository.cart_created_by_command(context.command_id)
+        if created is not None:
+            earlier = repository.version_of_command(created, context.command_id)
+            assert earlier is not None  # the CartCreated event that found the cart
+            return _earlier_result(created, *earlier)
     cart = Cart.create(cart_id or uuid.uuid4(), owner_id=owner_id, currency=currency)
     try:
         with transaction.atomic():
@@ -223,7 +225,7 @@ def _decide_and_append(
     if context.command_id:
         earlier = repository.version_of_command(cart_id, context.command_id)
         if earlier is not None:
-            return _earlier_result(cart_id, context.command_id)
+            return _earlier_result(cart_id, *earlier)
     cart = repository.load(cart_id)
     loaded_version = cart.version
     if expected_version is not None and expected_version != loaded_version:
@@ -237,10 +239,9 @@ def _decide_and_append(
     return CommandResult(cart=cart, version=result.version, last_position=result.last_position)
 
 
-def _earlier_result(cart_id: UUID, command_id: str) -> CommandResult:
-    version, position = repository.version_of_command(cart_id, command_id) or (None, None)
+def _earlier_result(cart_id: UUID, version: int, position: int) -> CommandResult:
     cart = repository.load(cart_id, to_version=version)
-    return CommandResult(cart=cart, version=cart.version, last_position=position, replayed=True)
+    return CommandResult(cart=cart, version=version, last_position=position, replayed=True)
 
 
 def _offer(sku: str) -> ProductOffer:
