@@ -28,35 +28,23 @@ from projections.selectors import cart_summaries, wait_for_position
 
 pytestmark = [pytest.mark.postgres, pytest.mark.celery_worker]
 
-BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/3")
 BASE_DIR = Path(__file__).resolve().parents[2]
 DEADLINE = 60
 
 
 @pytest.fixture
-def broker() -> str:
-    try:
-        redis.Redis.from_url(BROKER_URL, socket_connect_timeout=3).ping()
-    except redis.exceptions.ConnectionError as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis at {BROKER_URL} is required in CI: {error}")
-        pytest.skip(f"no Redis at {BROKER_URL}: {error}")
-    return BROKER_URL
-
-
-@pytest.fixture
-def queue(broker: str) -> Iterator[str]:
+def queue(redis_url: str) -> Iterator[str]:
     """A queue of this test's own, sent to by this process, so no other worker takes our tasks."""
     name = f"projections-test-{uuid.uuid4().hex[:12]}"
     saved = {
         key: app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")
     }
-    app.conf.update(broker_url=broker, task_always_eager=False, task_default_queue=name)
+    app.conf.update(broker_url=redis_url, task_always_eager=False, task_default_queue=name)
     _forget_connections()
     yield name
     app.conf.update(saved)
     _forget_connections()
-    client = redis.Redis.from_url(broker)
+    client = redis.Redis.from_url(redis_url)
     client.delete(name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
 
 

@@ -1,6 +1,9 @@
 import logging
+from contextlib import contextmanager
 from unittest import mock
 
+import pytest
+import redis
 from django.conf import settings
 from kombu.exceptions import OperationalError
 
@@ -67,3 +70,78 @@ def test_a_catch_up_that_leaves_committed_events_unread_looks_again_once(new_car
         retry=False, kwargs={"name": None, "follow_up": False}, countdown=2
     )
     not_enqueued.assert_not_called()
+
+
+@pytest.fixture
+def redis_broker(redis_url):
+    """Tasks are sent (not run) to a real Redis; the pending flag starts cleared."""
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    app.conf.update(broker_url=redis_url, task_always_eager=False)
+    flags = redis.Redis.from_url(redis_url)
+    flags.delete(tasks.pending_key())
+    yield flags
+    flags.delete(tasks.pending_key())
+    app.conf.update(saved)
+
+
+def test_commits_coalesce_into_one_queued_catch_up_until_it_starts(
+    redis_broker, new_cart, django_capture_on_commit_callbacks, project
+):
+    with (
+        mock.patch.object(tasks.catch_up, "apply_async") as enqueued,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        new_cart({"TEA-001": 1})
+        new_cart()
+    enqueued.assert_called_once_with(retry=False)
+    assert redis_broker.get(tasks.pending_key()) == b"1"
+    assert 0 < redis_broker.ttl(tasks.pending_key()) <= tasks.PENDING_SECONDS
+
+    # The queued run starts: it clears the flag before reading, so what commits from now on
+    # enqueues the next run, and it reads everything committed before.
+    with mock.patch("projections.runner.catch_up", side_effect=lambda name, **_: 0):
+        tasks.catch_up(follow_up=False)
+    assert redis_broker.get(tasks.pending_key()) is None
+    with (
+        mock.patch.object(tasks.catch_up, "apply_async") as enqueued_again,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        new_cart()
+    enqueued_again.assert_called_once_with(retry=False)
+
+
+def test_a_catch_up_of_one_projection_leaves_the_flag_to_the_full_run(redis_broker):
+    redis_broker.set(tasks.pending_key(), "1")
+    tasks.catch_up("cart_summaries", follow_up=False)
+    assert redis_broker.get(tasks.pending_key()) == b"1"
+
+
+@contextmanager
+def sent_to(broker_url, capture):
+    """Commits made inside run their hooks with this broker; yields the mocked publisher."""
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    app.conf.update(broker_url=broker_url, task_always_eager=False)
+    try:
+        with mock.patch.object(tasks.catch_up, "apply_async") as enqueued, capture(execute=True):
+            yield enqueued
+    finally:
+        app.conf.update(saved)
+
+
+def test_without_redis_as_broker_every_commit_enqueues(
+    new_cart, django_capture_on_commit_callbacks
+):
+    with sent_to("amqp://guest@127.0.0.1:5672//", django_capture_on_commit_callbacks) as enqueued:
+        new_cart()
+        new_cart()
+    assert enqueued.call_count == 2
+
+
+def test_a_redis_that_cannot_be_reached_still_tries_to_enqueue(
+    new_cart, django_capture_on_commit_callbacks, event_count
+):
+    # Nothing listens on port 1 of this machine: the flag cannot be set, so publish as before.
+    with sent_to("redis://127.0.0.1:1/0", django_capture_on_commit_callbacks) as enqueued:
+        new_cart()
+    enqueued.assert_called_once_with(retry=False)
+    assert event_count() == 1
