@@ -125,6 +125,7 @@ def append(
     expected_version: ExpectedVersion,
     metadata: Metadata,
     stream_type: str | None = None,
+    previous_hash: str | None = None,
     using: str = DEFAULT_DB_ALIAS,
 ) -> AppendResult:
     """Append ``events`` to a stream as one atomic batch and return what was written.
@@ -132,6 +133,10 @@ def append(
     ``expected_version`` is the version the caller decided on: a number, NO_STREAM (the stream
     must not exist yet) or ANY. Raises ConcurrencyError, writing nothing, when the stream has
     moved on; ValueError for an empty batch; UnknownEventType for an unregistered event class.
+
+    ``previous_hash`` is the hash of the event at ``expected_version`` as the caller read it
+    (see eventstore.tail): it spares reading the stream's head. The database checks it in the
+    insert itself, which writes nothing unless that very event is the stream's last.
     """
     if not events:
         raise ValueError("append needs at least one event")
@@ -139,24 +144,36 @@ def append(
     stream_type = stream_type or encoded[0][0].split(".", 1)[0]
     meta = metadata.to_dict()
     connection = connections[using]
-    # Inside a caller's transaction the append opens no savepoint of its own: every check below
-    # raises before anything is written, and a refused insert is undone without spoiling the
-    # caller's transaction (see _insert). On its own it needs a transaction for head and insert.
-    scope = nullcontext() if connection.in_atomic_block else transaction.atomic(using=using)
-    with scope, connection.cursor() as cursor:
+    # The append needs no transaction of its own, nor a savepoint inside a caller's: every
+    # check below raises before anything is written, the insert is one statement (a batch of
+    # several is wrapped, see _insert), and a version another writer took makes it write
+    # nothing. Outside a transaction a one-event append is a single round trip and commit.
+    with connection.cursor() as cursor:
+        predecessor = None
         if expected_version == NO_STREAM:
             # Version 1 can only be taken once (the unique stream-version index), so a new
             # stream needs no look at its head: an existing one makes the insert conflict.
-            current, previous_hash = 0, GENESIS
+            current, head_hash = 0, GENESIS
+        elif previous_hash is not None and len(encoded) == 1 and _is_version(expected_version):
+            # The caller knows the head. Version N + 1 can only be taken once, and the insert
+            # requires event N with this hash to exist, so a stale or wrong head writes nothing.
+            assert isinstance(expected_version, int)
+            current = expected_version
+            head_hash = previous_hash if expected_version else GENESIS
+            predecessor = (expected_version, previous_hash) if expected_version else None
         else:
-            current, previous_hash = _stream_head(cursor, stream_id)
+            current, head_hash = _stream_head(cursor, stream_id)
         _check_expected(stream_id, expected_version, current)
-        rows = _chain(stream_id, stream_type, current, previous_hash, encoded, meta)
-        inserted = _insert(connection, cursor, rows, using)
+        rows = _chain(stream_id, stream_type, current, head_hash, encoded, meta)
+        inserted = _insert(connection, cursor, rows, using, predecessor)
         if inserted is None:
             # Two writers read the same head; the unique (stream, version) index let the first
             # commit and made this one wait for it, then refuse. Nothing of this batch remains.
-            actual, _ = _stream_head(cursor, stream_id)
+            actual, actual_hash = _stream_head(cursor, stream_id)
+            if predecessor is not None and actual == current and actual_hash != head_hash:
+                raise ValueError(
+                    f"previous_hash is not the hash of event {current} of stream {stream_id}"
+                )
             raise ConcurrencyError(stream_id, expected_version, actual)
         positions, tx_ids = inserted
     recorded = [
@@ -271,8 +288,9 @@ def read_all(after: str = START, *, limit: int = 1000, using: str = DEFAULT_DB_A
         #
         # Transactions of other databases on the same server cannot write here, so they are
         # left out of the horizon (else a long report in another database would stall every
-        # reader). Only those pg_stat_activity positively places elsewhere are left out: one
-        # it cannot see, or sees late, still holds the horizon back, which only delays.
+        # reader); so are autovacuum workers, whose ANALYZE takes a transaction id but never
+        # writes an event. Only those pg_stat_activity positively places elsewhere are left
+        # out: one it cannot see, or sees late, still holds the horizon back, which only delays.
         #
         # The reader's own transaction is never in its snapshot's list of running ones, and
         # the horizon reaches it (own = h) only when every older transaction has finished.
@@ -282,7 +300,8 @@ def read_all(after: str = START, *, limit: int = 1000, using: str = DEFAULT_DB_A
         sql = (
             "WITH snapshot AS MATERIALIZED (SELECT pg_current_snapshot() AS s),"
             " elsewhere AS MATERIALIZED (SELECT backend_xid FROM pg_stat_activity"
-            "  WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database()),"
+            "  WHERE backend_xid IS NOT NULL AND (datname IS DISTINCT FROM current_database()"
+            "  OR backend_type = 'autovacuum worker')),"
             " horizon AS MATERIALIZED (SELECT COALESCE("
             "  (SELECT min(x::text::bigint) FROM snapshot, pg_snapshot_xip(snapshot.s) AS x"
             "   WHERE NOT EXISTS (SELECT 1 FROM elsewhere WHERE elsewhere.backend_xid = x::xid)),"
@@ -318,6 +337,10 @@ def _stream_head(cursor: Any, stream_id: str) -> tuple[int, str]:
     )
     row = cursor.fetchone()
     return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def _is_version(expected: ExpectedVersion) -> bool:
+    return isinstance(expected, int) and not isinstance(expected, bool) and expected >= 0
 
 
 def _check_expected(stream_id: str, expected: ExpectedVersion, current: int) -> None:
@@ -376,12 +399,17 @@ def _chain(
 
 
 def _insert(
-    connection: Any, cursor: Any, rows: list[dict[str, Any]], using: str
+    connection: Any,
+    cursor: Any,
+    rows: list[dict[str, Any]],
+    using: str,
+    predecessor: tuple[int, str] | None = None,
 ) -> tuple[list[int], list[int]] | None:
     """Insert the rows in one statement; None when another writer took one of their versions.
 
     Raw SQL rather than bulk_create: one round trip that leaves tx_id to the column's database
-    default and hands back positions and transaction ids together.
+    default and hands back positions and transaction ids together. With a ``predecessor``
+    (version, hash) a single row is inserted only if that event exists in the stream.
     """
     names = [name.strip() for name in _COLUMNS.split(",")]
     placeholder = "(" + ", ".join(["%s"] * len(names)) + ")"
@@ -389,6 +417,14 @@ def _insert(
     sql = f"INSERT INTO eventstore_event ({_COLUMNS}) VALUES " + ", ".join(
         [placeholder] * len(rows)
     )
+    if predecessor is not None:
+        # (SQLite needs the WHERE to read ON CONFLICT as the insert's, not the select's.)
+        sql = (
+            f"INSERT INTO eventstore_event ({_COLUMNS}) SELECT {placeholder[1:-1]}"
+            " WHERE EXISTS (SELECT 1 FROM eventstore_event"
+            " WHERE stream_id = %s AND version = %s AND hash = %s)"
+        )
+        params += [rows[0]["stream_id"], *predecessor]
     if len(rows) == 1:
         # One row is written whole or not at all, so a taken version can simply insert nothing:
         # no error, hence no savepoint (two round trips) to recover from one.
@@ -399,10 +435,11 @@ def _insert(
         if not returned:
             return None
     else:
-        # Several rows: a conflict on a later one must undo the earlier ones, so the savepoint
-        # makes the whole batch vanish and leaves the caller's transaction usable.
+        # Several rows: one statement is all or nothing, but inside a caller's transaction a
+        # refused one would spoil it, so there a savepoint makes the batch vanish cleanly.
+        scope = transaction.atomic(using=using) if connection.in_atomic_block else nullcontext()
         try:
-            with transaction.atomic(using=using):
+            with scope:
                 cursor.execute(f"{sql} RETURNING position, tx_id", params)
                 returned = sorted(cursor.fetchall())
         except IntegrityError:
