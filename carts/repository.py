@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -19,6 +20,7 @@ from eventstore.store import (
     read_stream,
     read_stream_data,
 )
+from eventstore.tail import read_tail
 
 STREAM_TYPE = "cart"
 
@@ -58,6 +60,42 @@ def load(cart_id: UUID, *, to_version: int | None = None, as_of: datetime | None
     return Cart.replay(cart_id, events, start=start)
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """A cart loaded to run a command on.
+
+    ``head_hash`` chains the next event (see save); ``earlier`` is the (version, position) of
+    the last event the command id wrote to this cart, when it ran before.
+    """
+
+    cart: Cart
+    head_hash: str | None
+    earlier: tuple[int, int] | None
+
+
+def load_for_command(cart_id: UUID, command_id: str = "") -> Loaded:
+    """The cart now, with what a command needs besides: one round trip to the database.
+
+    Raises CartNotFound for a cart with no events.
+    """
+    tail = read_tail(stream_id(cart_id), snapshot_schema=SNAPSHOT_SCHEMA, command_id=command_id)
+    if tail.version == 0:
+        raise errors.CartNotFound(f"no cart {cart_id}")
+    start = Cart.from_snapshot(cart_id, tail.snapshot.state) if tail.snapshot else None
+    return Loaded(Cart.replay(cart_id, tail.events, start=start), tail.head_hash, tail.earlier)
+
+
+def owner_of(cart_id: UUID) -> str:
+    """Who owns the cart ("" for a guest's), from its first event alone.
+
+    Raises CartNotFound for an unknown cart.
+    """
+    created = read_stream_data(stream_id(cart_id), to_version=1)
+    if not created:
+        raise errors.CartNotFound(f"no cart {cart_id}")
+    return str(Cart.replay(cart_id, created).owner_id)
+
+
 def history(cart_id: UUID) -> list[RecordedEvent]:
     """Every event of the cart, in order. Raises CartNotFound for an unknown cart."""
     events = read_stream(stream_id(cart_id))
@@ -66,9 +104,16 @@ def history(cart_id: UUID) -> list[RecordedEvent]:
     return events
 
 
-def save(cart: Cart, *, expected_version: ExpectedVersion, metadata: Metadata) -> AppendResult:
+def save(
+    cart: Cart,
+    *,
+    expected_version: ExpectedVersion,
+    metadata: Metadata,
+    previous_hash: str | None = None,
+) -> AppendResult:
     """Append the cart's pending events; snapshot it when it crossed a snapshot point.
 
+    ``previous_hash`` is the head's hash from load_for_command, when the cart came from there.
     Raises eventstore's ConcurrencyError when the cart moved on since it was loaded.
     """
     result = append(
@@ -77,6 +122,7 @@ def save(cart: Cart, *, expected_version: ExpectedVersion, metadata: Metadata) -
         expected_version=expected_version,
         metadata=metadata,
         stream_type=STREAM_TYPE,
+        previous_hash=previous_hash,
     )
     previous = result.version - len(result.events)
     cart.mark_stored()

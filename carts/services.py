@@ -1,7 +1,12 @@
 """Cart commands: one function per command. Load the cart, let it decide, append, done.
 
-Every service runs in one transaction on one cart. On a concurrency conflict it loads the cart
-again and lets it decide again, up to ``ATTEMPTS`` times. A command id that already wrote events
+Every service works on one cart and writes with one atomic append, guarded by the version it
+loaded (optimistic concurrency): the reads before it need no transaction of their own, so a
+command outside any transaction costs three round trips (product, cart, append) and one commit.
+Called inside a caller's transaction (the API's idempotency record, a new cart and its first
+item) it joins that transaction. On a concurrency conflict it loads the cart again and lets it
+decide again, up to ``ATTEMPTS`` times; a refused append writes nothing and leaves the caller's
+transaction usable, so no savepoint is needed for the retry. A command id that already wrote events
 returns the earlier result and writes nothing. Domain errors (carts.domain.errors) pass through
 to the caller, which maps them to a message or an HTTP status.
 """
@@ -15,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.db import transaction
+from django.db import connection
 
 from carts import repository
 from carts.domain import errors
@@ -56,8 +61,7 @@ def cart_create(
             return _earlier_result(created, *earlier)
     cart = Cart.create(cart_id or uuid.uuid4(), owner_id=owner_id, currency=currency)
     try:
-        with transaction.atomic():
-            result = repository.save(cart, expected_version=NO_STREAM, metadata=context)
+        result = repository.save(cart, expected_version=NO_STREAM, metadata=context)
     except ConcurrencyError:
         raise errors.CartAlreadyExists(f"cart {cart.id} already exists") from None
     return CommandResult(cart=cart, version=result.version, last_position=result.last_position)
@@ -205,8 +209,7 @@ def _run(
     context = replace(context, command=command)
     for _ in range(ATTEMPTS):
         try:
-            with transaction.atomic():
-                return _decide_and_append(cart_id, context, expected_version, decide)
+            return _decide_and_append(cart_id, context, expected_version, decide)
         except ConcurrencyError:
             # With If-Match the caller chose the version; deciding again on a newer one would
             # act on a cart they never saw.
@@ -222,11 +225,10 @@ def _run(
 def _decide_and_append(
     cart_id: UUID, context: Metadata, expected_version: int | None, decide: Callable[[Cart], Any]
 ) -> CommandResult:
-    if context.command_id:
-        earlier = repository.version_of_command(cart_id, context.command_id)
-        if earlier is not None:
-            return _earlier_result(cart_id, *earlier)
-    cart = repository.load(cart_id)
+    loaded = repository.load_for_command(cart_id, context.command_id)
+    if loaded.earlier is not None:
+        return _earlier_result(cart_id, *loaded.earlier)
+    cart = loaded.cart
     loaded_version = cart.version
     if expected_version is not None and expected_version != loaded_version:
         raise errors.StaleVersion(
@@ -235,7 +237,9 @@ def _decide_and_append(
     decide(cart)
     if not cart.pending_events():
         return CommandResult(cart=cart, version=cart.version, last_position=None)
-    result = repository.save(cart, expected_version=loaded_version, metadata=context)
+    result = repository.save(
+        cart, expected_version=loaded_version, metadata=context, previous_hash=loaded.head_hash
+    )
     return CommandResult(cart=cart, version=result.version, last_position=result.last_position)
 
 
@@ -245,16 +249,28 @@ def _earlier_result(cart_id: UUID, version: int, position: int) -> CommandResult
 
 
 def _offer(sku: str) -> ProductOffer:
-    product = Product.objects.filter(sku=sku).first()
-    if product is None:
+    # A plain indexed query: adding items is the commonest command, and the ORM's compilation
+    # of this look-up cost several times what the database took to answer it.
+    with connection.cursor() as cursor:
+        cursor.execute(_OFFER_SQL, [sku])
+        row = cursor.fetchone()
+    if row is None:
         raise errors.UnknownProduct(f"there is no product with SKU {sku!r}")
+    name, price, currency, active = row
+    # SQLite hands decimals back as floats; exact for prices of 10 digits, once quantised.
+    if not isinstance(price, Decimal):
+        price = Decimal(str(price))
     return ProductOffer(
-        sku=product.sku,
-        name=product.name,
-        unit_price=product.price,
-        currency=product.currency,
-        active=product.active,
+        sku=sku,
+        name=name,
+        unit_price=price.quantize(_CENT),
+        currency=currency,
+        active=bool(active),
     )
+
+
+_OFFER_SQL = f"SELECT name, price, currency, active FROM {Product._meta.db_table} WHERE sku = %s"
+_CENT = Decimal(1).scaleb(-Product._meta.get_field("price").decimal_places)  # type: ignore[union-attr]
 
 
 def _discount(code: str) -> Discount:

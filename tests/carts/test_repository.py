@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -112,3 +113,37 @@ def test_an_item_added_event_of_schema_one_is_upcast_when_loaded(catalog, meta):
     )
     assert event.schema_version == 2
     assert event.payload["unit_price"] == "3.75"
+
+
+def test_a_command_load_uses_the_snapshot_and_equals_full_replay(long_cart, meta):
+    loaded = repository.load_for_command(long_cart, "never-ran")
+
+    assert vars(loaded.cart) == vars(full_replay(long_cart))
+    assert loaded.head_hash == repository.history(long_cart)[-1].hash
+    assert loaded.earlier is None
+
+
+def test_a_command_load_finds_what_the_command_id_wrote_before(catalog, meta):
+    cart_id = services.cart_create(context=meta).cart.id
+    done = services.cart_add_item(
+        cart_id=cart_id, sku="TEA-001", quantity=1, context=replace(meta, command_id="add-1")
+    )
+    services.cart_add_item(cart_id=cart_id, sku="MUG-001", quantity=1, context=meta)
+
+    loaded = repository.load_for_command(cart_id, "add-1")
+
+    assert loaded.earlier == (done.version, done.last_position)
+    assert loaded.cart.version == 3
+
+
+def test_a_command_load_of_an_unknown_cart_is_refused():
+    with pytest.raises(errors.CartNotFound):
+        repository.load_for_command(uuid.uuid4(), "x")
+
+
+def test_the_owner_comes_from_the_first_event_alone(catalog, meta):
+    cart_id = services.cart_create(context=meta, owner_id="user:42").cart.id
+
+    assert repository.owner_of(cart_id) == "user:42"
+    with pytest.raises(errors.CartNotFound):
+        repository.owner_of(uuid.uuid4())

@@ -130,17 +130,17 @@ def test_a_stale_expected_version_is_refused_and_nothing_is_written(cart_id, met
 
 def test_a_conflict_is_retried_on_the_reloaded_cart(cart_id, meta, monkeypatch):
     loads = []
-    real_load = repository.load
+    real_load = repository.load_for_command
 
-    def load_then_lose_the_race(cart_id, **kwargs):  # type: ignore[no-untyped-def]
-        cart = real_load(cart_id, **kwargs)
-        loads.append(cart.version)
+    def load_then_lose_the_race(cart_id, command_id=""):  # type: ignore[no-untyped-def]
+        loaded = real_load(cart_id, command_id)
+        loads.append(loaded.cart.version)
         if len(loads) == 1:
             # Another writer appends after we loaded: our append must fail and be retried.
-            cart.version -= 1
-        return cart
+            loaded.cart.version -= 1
+        return loaded
 
-    monkeypatch.setattr(repository, "load", load_then_lose_the_race)
+    monkeypatch.setattr(repository, "load_for_command", load_then_lose_the_race)
     result = services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=1, context=meta)
 
     assert len(loads) == 2
@@ -150,14 +150,14 @@ def test_a_conflict_is_retried_on_the_reloaded_cart(cart_id, meta, monkeypatch):
 def test_a_command_that_keeps_conflicting_gives_up_with_a_clear_error(
     cart_id, meta, monkeypatch, event_count
 ):
-    real_load = repository.load
+    real_load = repository.load_for_command
 
-    def always_stale(cart_id, **kwargs):  # type: ignore[no-untyped-def]
-        cart = real_load(cart_id, **kwargs)
-        cart.version -= 1
-        return cart
+    def always_stale(cart_id, command_id=""):  # type: ignore[no-untyped-def]
+        loaded = real_load(cart_id, command_id)
+        loaded.cart.version -= 1
+        return loaded
 
-    monkeypatch.setattr(repository, "load", always_stale)
+    monkeypatch.setattr(repository, "load_for_command", always_stale)
     with pytest.raises(errors.ConcurrentModification, match="3 attempts"):
         services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=1, context=meta)
 
