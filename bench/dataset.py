@@ -124,7 +124,7 @@ SELECT gen_random_uuid(), 'cart-' || md5('filler' || (g / 10))::uuid, 'cart', g 
                           'command_id', md5(g::text)::uuid::text),
        md5(g::text)::uuid::text, md5((g / 10)::text)::uuid::text,
        %s::timestamptz + g * interval '1 millisecond', repeat('0', 64)
-FROM generate_series(%s, %s) AS g
+FROM generate_series(%s::bigint, %s::bigint) AS g
 """
 
 

@@ -98,6 +98,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+else:
+    # Parameters bound by the server, so psycopg prepares a statement once it has run a few
+    # times: the command path repeats the same handful of queries, and planning them anew
+    # cost more than running them. Behind a pooler that cannot keep prepared statements
+    # (PgBouncer before 1.21 in transaction mode), set DATABASE_PREPARE_THRESHOLD to "".
+    threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5")
+    DATABASES["default"]["OPTIONS"] = {
+        "server_side_binding": True,
+        "prepare_threshold": int(threshold) if threshold else None,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
