@@ -107,6 +107,55 @@ class CartSerializer(serializers.Serializer):
         return DiscountSerializer(cart.discount).data if cart.discount else None
 
 
+def cart_document(cart: Cart) -> dict[str, Any]:
+    """What CartSerializer gives for ``cart``, built directly.
+
+    Every command and cart read answers with it. DRF builds and deep-copies some thirty field
+    objects per cart it serialises, which cost about a tenth of an add-item request; the
+    serializer stays the documented shape (the OpenAPI schema) and a test holds the two equal.
+    """
+    discount = cart.discount
+    return {
+        "id": str(cart.id),
+        "version": cart.version,
+        "status": cart.status,
+        "owner_id": cart.owner_id,
+        "currency": cart.currency,
+        "lines": [
+            {
+                "sku": line.sku,
+                "name": line.name,
+                "unit_price": _amount(line.unit_price),
+                "quantity": line.quantity,
+                "total": _amount(line.total),
+            }
+            for line in cart.lines.values()
+        ],
+        "line_count": cart.line_count,
+        "units": cart.units,
+        "subtotal": _amount(cart.subtotal),
+        "discount": None
+        if discount is None
+        else {
+            "code": discount.code,
+            "kind": discount.kind,
+            "value": _amount(discount.value),
+            "currency": discount.currency,
+        },
+        "discount_amount": _amount(cart.discount_amount),
+        "total": _amount(cart.total),
+        "merged_into": None if cart.merged_into is None else str(cart.merged_into),
+    }
+
+
+_AMOUNT = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+def _amount(value: Any) -> str:
+    # The very field CartSerializer uses, so rounding and format cannot drift from it.
+    return str(_AMOUNT.to_representation(value))
+
+
 # --- events ------------------------------------------------------------------------------------
 
 

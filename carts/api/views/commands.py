@@ -30,9 +30,9 @@ from carts.api.serializers import (
     AddItemInput,
     ApplyDiscountInput,
     CartCreateInput,
-    CartSerializer,
     ChangeQuantityInput,
     EmptyInput,
+    cart_document,
 )
 from carts.domain import errors
 from carts.request_context import context_from_request
@@ -50,7 +50,7 @@ def cart_response(result: CommandResult, *, status_code: int = status.HTTP_200_O
         headers["X-Event-Position"] = str(result.last_position)
     if status_code == status.HTTP_201_CREATED:
         headers["Location"] = reverse("api:cart-detail", kwargs={"cart_id": result.cart.id})
-    return Response(CartSerializer(result.cart).data, status=status_code, headers=headers)
+    return Response(cart_document(result.cart), status=status_code, headers=headers)
 
 
 def require_cart_access(request: Request, cart_id: UUID) -> None:

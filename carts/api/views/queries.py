@@ -19,7 +19,7 @@ from carts.api.fields import QueryParameters
 from carts.api.permissions import can_access_cart
 from carts.api.preconditions import etag
 from carts.api.schema import CART_EXAMPLE, EVENT_EXAMPLE, etag_header, problems
-from carts.api.serializers import CartSerializer, EventSerializer
+from carts.api.serializers import CartSerializer, EventSerializer, cart_document
 from carts.domain import errors
 from carts.domain.cart import Cart
 
@@ -69,7 +69,7 @@ class CartDetailView(APIView):
             )
         if version is not None or as_of is not None:
             cart = repository.load(cart_id, to_version=version, as_of=as_of)
-        return Response(CartSerializer(cart).data, headers={"ETag": etag(cart.version)})
+        return Response(cart_document(cart), headers={"ETag": etag(cart.version)})
 
 
 class CartEventsView(APIView):
