@@ -11,6 +11,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from contextlib import nullcontext
+from functools import cache
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, Literal
@@ -448,9 +449,14 @@ def _insert(
 
 
 def _field_prep(name: str, value: Any, connection: Any) -> Any:
+    return _field(name).get_db_prep_save(value, connection)
+
+
+@cache
+def _field(name: str) -> Field[Any, Any]:
     field = Event._meta.get_field(name)
     assert isinstance(field, Field)
-    return field.get_db_prep_save(value, connection)
+    return field
 
 
 def _fetch(sql: str, params: list[Any], using: str) -> list[RecordedEvent]:
