@@ -1,16 +1,20 @@
 """Turning frozen dataclass events into JSON payloads and back.
 
-Written here rather than taken from a serialisation library because the needs are narrow and
-on the replay hot path: a handful of types (Decimal, UUID, datetime, tuples, nested dataclasses),
-decoders compiled once per class from its type hints, and no dependency for the domain layer.
+Encoding is written here: ``to_payload`` makes the dict that is hashed into the chain and
+stored, so its output must never change for an existing event (see eventstore.hashing).
+
+Decoding is msgspec's: it builds the dataclasses straight from the stored JSON text in C
+(Decimal from its string, UUID, datetime, enums by value, tuples and nested dataclasses,
+defaults for missing fields, unknown fields ignored), several times faster than ``json.loads``
+followed by hand-written decoders, and replay and the global log spend most of their time
+here. Event classes stay plain dataclasses (msgspec needs no base class or decorator), so the
+domain layer knows nothing of it. A payload that does not fit its class (a wrong type, a
+missing field without default) raises ``msgspec.ValidationError``, a ValueError.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import types
-import typing
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -18,7 +22,7 @@ from functools import cache
 from typing import Any
 from uuid import UUID
 
-Decoder = Callable[[Any], Any]
+import msgspec
 
 
 def to_payload(value: Any) -> Any:
@@ -39,56 +43,21 @@ def to_payload(value: Any) -> Any:
 
 
 def from_payload(cls: type, payload: dict[str, Any]) -> Any:
-    """Build an instance of the dataclass ``cls`` from its payload."""
-    return _dataclass_decoder(cls)(payload)
+    """Build an instance of the dataclass ``cls`` from a payload dict, as to_payload makes them."""
+    return msgspec.convert(payload, cls)
 
 
-def _identity(value: Any) -> Any:
-    return value
+def from_json(cls: type, text: str | bytes) -> Any:
+    """Build an instance of the dataclass ``cls`` straight from its payload's JSON text."""
+    return _decoder(cls).decode(text)
+
+
+def parse_json(text: str | bytes) -> Any:
+    """Plain JSON text as Python values (dicts, lists, str, numbers), as json.loads gives them."""
+    return msgspec.json.decode(text)
 
 
 @cache
-def _dataclass_decoder(cls: type) -> Decoder:
-    hints = typing.get_type_hints(cls)
-    # None stands for "as stored": most fields are str or int, and skipping a call per field
-    # matters on replay, which decodes every event of a stream.
-    fields = [
-        (f.name, None if decoder is _identity else decoder)
-        for f in dataclasses.fields(cls)
-        if f.init
-        for decoder in [_decoder_for(hints[f.name])]
-    ]
-
-    def decode(payload: dict[str, Any]) -> Any:
-        return cls(
-            **{
-                name: payload[name] if decode_field is None else decode_field(payload[name])
-                for name, decode_field in fields
-                if name in payload
-            }
-        )
-
-    return decode
-
-
-def _decoder_for(hint: Any) -> Decoder:
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        inner = [a for a in args if a is not type(None)]
-        decode_inner = _decoder_for(inner[0]) if len(inner) == 1 else _identity
-        return lambda v: None if v is None else decode_inner(v)
-    if origin is tuple:
-        decode_item = _decoder_for(args[0]) if args else _identity
-        return lambda v: tuple(decode_item(item) for item in v)
-    if origin is not None:
-        return _identity
-    if hint in (Decimal, UUID):
-        return hint  # type: ignore[no-any-return]
-    if hint is datetime:
-        return datetime.fromisoformat
-    if isinstance(hint, type) and issubclass(hint, Enum):
-        return hint
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return _dataclass_decoder(hint)
-    return _identity
+def _decoder(cls: type) -> msgspec.json.Decoder[Any]:
+    # Building a decoder inspects the class's type hints; one per class is kept for good.
+    return msgspec.json.Decoder(type=cls)

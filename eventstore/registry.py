@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventstore.codec import from_payload, to_payload
+from eventstore.codec import from_json, from_payload, parse_json, to_payload
 from eventstore.errors import UnknownEventType
 
 Payload = dict[str, Any]
@@ -95,6 +95,25 @@ class EventRegistry:
         if schema_version != event_type.schema_version:
             payload = event_type.upcast(payload, schema_version)
         return from_payload(event_type.cls, payload), payload, event_type.schema_version
+
+    def decode_stored(
+        self, name: str, schema_version: int, stored: Payload | str | bytes
+    ) -> tuple[Any, Payload | str | bytes, int]:
+        """As :meth:`decode`, from a payload as the database hands it back: JSON text, or a dict.
+
+        Text is decoded straight into the event class. The payload then comes back as that same
+        text when its schema is current (whoever wants it as a dict decodes it then, see
+        RecordedEvent), else as the upcast dict.
+        """
+        if not isinstance(stored, str | bytes):
+            return self.decode(name, schema_version, stored)
+        event_type = self._by_name.get(name)
+        if event_type is None:
+            payload = parse_json(stored)
+            return payload, payload, schema_version
+        if schema_version == event_type.schema_version:
+            return from_json(event_type.cls, stored), stored, schema_version
+        return self.decode(name, schema_version, parse_json(stored))
 
     def names(self) -> list[str]:
         return sorted(self._by_name)

@@ -41,10 +41,6 @@ def stored_row(row: tuple[Any, ...]) -> StoredRow:
         meta = json.loads(meta)
     if not isinstance(event_id, uuid.UUID):
         event_id = uuid.UUID(event_id)
-    if isinstance(recorded_at, str):
-        recorded_at = datetime.fromisoformat(recorded_at)
-    if recorded_at.tzinfo is None:
-        recorded_at = recorded_at.replace(tzinfo=UTC)
     return StoredRow(
         position,
         event_id,
@@ -55,7 +51,37 @@ def stored_row(row: tuple[Any, ...]) -> StoredRow:
         schema,
         payload,
         meta,
-        recorded_at,
+        aware(recorded_at),
         digest,
         tx_id,
     )
+
+
+def aware(recorded_at: datetime | str) -> datetime:
+    """A stored time as an aware datetime (SQLite hands back naive UTC text)."""
+    if isinstance(recorded_at, str):
+        recorded_at = datetime.fromisoformat(recorded_at)
+    if recorded_at.tzinfo is None:
+        return recorded_at.replace(tzinfo=UTC)
+    return recorded_at
+
+
+def fast_timestamps(cursor: Any, connection: Any) -> None:
+    """Let a PostgreSQL cursor load timestamps with psycopg's own loader, written in C.
+
+    Django registers a loader written in Python that loads the time and then sets its zone to
+    the connection's; on a page of the log it took a sixth of the read. Django also sets the
+    session's TimeZone to that same zone, and psycopg's loader returns times in the session's
+    zone, so the datetimes are the same (UTC comes back as datetime.UTC either way).
+    """
+    if connection.vendor != "postgresql":
+        return
+    import psycopg
+
+    driver_cursor = cursor.cursor
+    if not isinstance(driver_cursor, psycopg.Cursor):
+        return  # psycopg2, whose loader is in C already
+    oid = psycopg.postgres.types["timestamptz"].oid
+    loader = psycopg.adapters.get_loader(oid, psycopg.pq.Format.TEXT)
+    if loader is not None:
+        driver_cursor.adapters.register_loader(oid, loader)

@@ -7,7 +7,6 @@ version), :func:`read_stream` (one stream, optionally as of a version or a momen
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from contextlib import nullcontext
@@ -25,15 +24,15 @@ from eventstore.checkpoints import (
     checkpoint_covers,
     checkpoint_position,
     decode_checkpoint,
-    encode_checkpoint,
     head_checkpoint,
 )
 from eventstore.errors import ConcurrencyError
 from eventstore.hashing import GENESIS, event_hash
 from eventstore.metadata import Metadata
 from eventstore.models import Event
+from eventstore.recorded import RecordedEvent
 from eventstore.registry import registry
-from eventstore.rows import SELECT_EVENTS, stored_row
+from eventstore.rows import SELECT_EVENTS, aware, fast_timestamps
 from eventstore.signals import events_committed
 
 __all__ = [
@@ -66,30 +65,6 @@ class RawEvent:
     event_type: str
     payload: dict[str, Any]
     schema_version: int = 1
-
-
-@dataclass(frozen=True)
-class RecordedEvent:
-    """An event as stored: its place in the stream and the log, its data and its metadata."""
-
-    position: int
-    event_id: uuid.UUID
-    stream_id: str
-    stream_type: str
-    version: int
-    event_type: str
-    schema_version: int
-    data: Any
-    payload: dict[str, Any]
-    metadata: dict[str, Any]
-    recorded_at: datetime
-    hash: str
-    tx_id: int = 0
-
-    @property
-    def checkpoint(self) -> str:
-        """The checkpoint that resumes the global log just after this event."""
-        return encode_checkpoint(self.tx_id, self.position)
 
 
 @dataclass(frozen=True)
@@ -239,12 +214,9 @@ def read_stream_data(
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    decode, loads = registry.decode, json.loads
     # Both backends hand JSON columns back as text (Django leaves decoding to the field).
-    return [
-        decode(name, schema, loads(payload) if isinstance(payload, str) else payload)[0]
-        for name, schema, payload in rows
-    ]
+    decode = registry.decode_stored
+    return [decode(name, schema, payload)[0] for name, schema, payload in rows]
 
 
 def _stream_query(
@@ -462,28 +434,29 @@ def _field(name: str) -> Field[Any, Any]:
 def _fetch(sql: str, params: list[Any], using: str) -> list[RecordedEvent]:
     connection = connections[using]
     with connection.cursor() as cursor:
+        fast_timestamps(cursor, connection)
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [_recorded(row) for row in rows]
 
 
 def _recorded(row: tuple[Any, ...]) -> RecordedEvent:
-    stored = stored_row(row)
-    data, payload, schema = registry.decode(
-        stored.event_type, stored.schema_version, stored.payload
-    )
+    position, event_id, stream_id, stream_type, version, event_type, schema, payload, meta = row[:9]
+    recorded_at, digest, tx_id = row[9:]
+    data, payload, schema = registry.decode_stored(event_type, schema, payload)
+    # Metadata stays JSON text until someone asks for it (see RecordedEvent).
     return RecordedEvent(
-        position=stored.position,
-        event_id=stored.event_id,
-        stream_id=stored.stream_id,
-        stream_type=stored.stream_type,
-        version=stored.version,
-        event_type=stored.event_type,
-        schema_version=schema,
-        data=data,
-        payload=payload,
-        metadata=stored.metadata,
-        recorded_at=stored.recorded_at,
-        hash=stored.hash,
-        tx_id=stored.tx_id,
+        position,
+        event_id if event_id.__class__ is uuid.UUID else uuid.UUID(event_id),
+        stream_id,
+        stream_type,
+        version,
+        event_type,
+        schema,
+        data,
+        payload,
+        meta,
+        aware(recorded_at),
+        digest,
+        tx_id,
     )

@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from django.db import models
-
 from eventstore.store import RecordedEvent
 from projections.models import GenerationRow
+from projections.upsert import upsert
 
 Handler = Callable[[Any, RecordedEvent], None]
 Row = TypeVar("Row", bound=GenerationRow)
@@ -72,7 +71,7 @@ class Projector:
 class RowCache(Generic[Row]):
     """The rows of one table and generation that a batch touches, written back in bulk.
 
-    Loading a row once per batch and writing all touched rows with two bulk statements makes a
+    Loading a row once per batch and writing all touched rows with one statement makes a
     rebuild a few queries per batch instead of a few per event.
     """
 
@@ -81,11 +80,6 @@ class RowCache(Generic[Row]):
         self.key = key
         self.generation = generation
         self._rows: dict[Hashable, Row | None] = {}
-        self._fields = [
-            f.name
-            for f in model._meta.concrete_fields
-            if not f.primary_key and f.name not in {"generation", key}
-        ]
 
     def load(self, keys: Iterable[Hashable]) -> None:
         """Fetch the rows with these keys in one query; keys without a row are remembered too."""
@@ -114,13 +108,8 @@ class RowCache(Generic[Row]):
         return row
 
     def flush(self) -> None:
-        """Insert the new rows and update the loaded ones."""
+        """Write the touched rows, new and loaded alike, then forget them."""
         rows = [row for row in self._rows.values() if row is not None]
-        new = [row for row in rows if row.pk is None]
-        old = [row for row in rows if row.pk is not None]
-        manager: models.Manager[Row] = self.model._default_manager
-        if new:
-            manager.bulk_create(new)
-        if old:
-            manager.bulk_update(old, self._fields)
         self._rows.clear()
+        if rows:
+            upsert(self.model, self.key, rows)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from eventstore import clock
+from eventstore.codec import to_payload
 from eventstore.errors import ConcurrencyError, UnknownEventType
 from eventstore.metadata import Metadata
 from eventstore.registry import registry
@@ -24,7 +25,9 @@ from eventstore.store import (
     head_checkpoint,
     read_all,
     read_stream,
+    read_stream_data,
 )
+from tests.eventstore.cart_event_examples import EXAMPLES
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +146,24 @@ def test_read_stream_as_of_a_moment(meta):
 
     assert [e.version for e in read_stream("s-1", as_of=moment)] == [1, 2]
     assert [e.version for e in read_stream("s-1", as_of=later)] == [1, 2, 3]
+
+
+def test_every_cart_event_reads_back_equal_from_every_reader(meta):
+    result = append(
+        "cart-x", EXAMPLES, expected_version=NO_STREAM, metadata=meta, stream_type="cart"
+    )
+
+    from_stream = read_stream("cart-x")
+    from_log = read_all().events
+
+    assert [e.data for e in from_stream] == [e.data for e in from_log] == EXAMPLES
+    assert read_stream_data("cart-x") == EXAMPLES
+    for written, *read in zip(result.events, from_stream, from_log, strict=True):
+        for event in read:
+            assert event == written
+            assert event.payload == to_payload(event.data)
+            assert event.metadata == meta.to_dict()
+            assert event.recorded_at.utcoffset() == timedelta(0)
 
 
 def test_unknown_stream_reads_empty():

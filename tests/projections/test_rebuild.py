@@ -1,3 +1,4 @@
+import gc
 from unittest import mock
 
 import pytest
@@ -47,6 +48,44 @@ def test_a_rebuild_gives_exactly_the_rows_incremental_processing_gave(
     assert _generation(name) == before + 1
     assert read_model(name) == incremental
     assert incremental[next(iter(incremental))] != []
+
+
+@pytest.mark.parametrize("name", names())
+def test_a_rebuild_in_its_default_batches_gives_the_incremental_rows(
+    name, history, project, read_model
+):
+    project()
+    incremental = read_model(name)
+
+    rebuild(name)
+
+    assert read_model(name) == incremental
+
+
+def test_a_rebuild_leaves_the_garbage_collector_as_it_found_it(history, project):
+    project()
+    rebuild("cart_summaries")
+    assert gc.get_freeze_count() == 0
+
+    gc.freeze()  # as a server does before forking its workers
+    try:
+        frozen = gc.get_freeze_count()
+        rebuild("cart_summaries")
+        # Still frozen, and nothing added (frozen objects that were freed meanwhile drop out).
+        assert 0 < gc.get_freeze_count() <= frozen
+    finally:
+        gc.unfreeze()
+
+
+def test_a_failed_rebuild_leaves_nothing_frozen(history, project):
+    project()
+    with (
+        mock.patch.object(CartSummaries, "changed", side_effect=RuntimeError("boom")),
+        pytest.raises(RebuildFailed),
+    ):
+        rebuild("cart_summaries")
+
+    assert gc.get_freeze_count() == 0
 
 
 def test_readers_see_the_last_complete_model_while_a_rebuild_runs(

@@ -1,0 +1,54 @@
+"""One example of every cart event, with every kind of field the codec handles filled in."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from uuid import UUID
+
+from carts.domain import events
+
+CART = UUID("6f1c1f5e-0000-4000-8000-000000000001")
+GUEST_CART = UUID("6f1c1f5e-0000-4000-8000-000000000002")
+
+EXAMPLES: list[object] = [
+    events.CartCreated(cart_id=CART, owner_id="user:7", currency="EUR"),
+    events.ItemAdded(
+        sku="TEA-001", name="Assam", unit_price=Decimal("3.75"), currency="EUR", quantity=2
+    ),
+    events.ItemQuantityChanged(sku="TEA-001", quantity=5, previous_quantity=2),
+    events.ItemRemoved(sku="TEA-001", quantity=5),
+    events.DiscountApplied(code="FIVE", kind="amount", value=Decimal("5.00"), currency="EUR"),
+    events.DiscountRemoved(code="FIVE"),
+    events.CartCheckedOut(
+        lines=(
+            events.ChargedLine(
+                sku="MUG-001",
+                name="Mug",
+                unit_price=Decimal("12.00"),
+                quantity=2,
+                line_total=Decimal("24.00"),
+            ),
+            events.ChargedLine(
+                sku="TEA-002",
+                name="Sencha",
+                unit_price=Decimal("0.10"),
+                quantity=3,
+                line_total=Decimal("0.30"),
+            ),
+        ),
+        subtotal=Decimal("24.30"),
+        discount=Decimal("2.43"),
+        total=Decimal("21.87"),
+        currency="EUR",
+    ),
+    events.CartAbandoned(reason="idle for 30 days"),
+    events.CartMergedFrom(
+        source_cart_id=GUEST_CART,
+        lines=(
+            events.MergedLine(
+                sku="TEA-001", name="Assam", unit_price=Decimal("3.75"), currency="EUR", quantity=1
+            ),
+        ),
+    ),
+    events.CartMergedInto(target_cart_id=CART),
+]
