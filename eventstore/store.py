@@ -10,9 +10,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from contextlib import nullcontext
-from functools import cache
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any, Final, Literal
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction

@@ -9,12 +9,12 @@ hands back the last event's hash so that ``append`` need not read the head again
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from eventstore.codec import parse_json
 from eventstore.registry import registry
 from eventstore.snapshots import StoredSnapshot
 
@@ -73,18 +73,17 @@ def read_tail(
         rows = cursor.fetchall()
     snapshot, events, earlier = None, [], None
     version, head_hash = 0, None
-    decode, loads = registry.decode, json.loads
+    decode = registry.decode_stored
     for kind, row_version, event_type, number, document, digest in rows:
         # Both backends hand JSON columns back as text (Django leaves decoding to the field).
         if kind == 0:
-            state = loads(document) if isinstance(document, str) else document
+            state = parse_json(document) if isinstance(document, str) else document
             snapshot = StoredSnapshot(stream_id=stream_id, version=row_version, state=state)
             version = row_version
         elif kind == 1:
             version, head_hash = row_version, digest
             if snapshot is None or row_version > snapshot.version:
-                payload = loads(document) if isinstance(document, str) else document
-                events.append(decode(event_type, number, payload)[0])
+                events.append(decode(event_type, number, document)[0])
         else:
             earlier = (row_version, number)
     return StreamTail(snapshot, events, version, head_hash, earlier)
