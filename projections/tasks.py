@@ -14,6 +14,7 @@ from projections import abandonment, runner
 from projections import rebuild as rebuilding
 from projections.registry import names
 from projections.selectors import behind_committed_events
+from projections.waker import Waker
 
 logger = logging.getLogger(__name__)
 
@@ -74,14 +75,25 @@ def enqueue_catch_up(**kwargs: object) -> None:
     now (eager mode). A broker that cannot be reached is logged and otherwise ignored: the
     periodic catch-up picks the events up, so the command that appended them must not fail.
 
-    With a Redis broker, commits coalesce: only the first commit after a catch-up started
-    enqueues the next one (one SET NX), and the rest find it queued and not started yet, so it
-    will read their events. Publishing a Celery message for every command cost about a quarter
-    of a command's time and queued thousands of catch-ups that found nothing to do.
+    With a broker, the asking happens on a background thread (see projections.waker), so the
+    command's caller never waits for the network. With Redis as the broker, commits coalesce:
+    only the first commit after a catch-up started enqueues the next one (one SET NX), and the
+    rest find it queued and not started yet, so it will read their events. Publishing a Celery
+    message for every command cost about a quarter of a command's time and queued thousands of
+    catch-ups that found nothing to do.
     """
-    if not catch_up.app.conf.task_always_eager and not _claim_pending():
-        return
-    _enqueue()
+    if catch_up.app.conf.task_always_eager:
+        _enqueue()
+    else:
+        waker.wake()
+
+
+def _wake_projections() -> None:
+    if _claim_pending():
+        _enqueue()
+
+
+waker = Waker(_wake_projections, name="projections-waker")
 
 
 def _enqueue(**options: Any) -> None:

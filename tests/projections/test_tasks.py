@@ -1,4 +1,5 @@
 import logging
+import threading
 from contextlib import contextmanager
 from unittest import mock
 
@@ -85,14 +86,12 @@ def redis_broker(redis_url):
 
 
 def test_commits_coalesce_into_one_queued_catch_up_until_it_starts(
-    redis_broker, new_cart, django_capture_on_commit_callbacks, project
+    redis_broker, new_cart, django_capture_on_commit_callbacks
 ):
-    with (
-        mock.patch.object(tasks.catch_up, "apply_async") as enqueued,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        new_cart({"TEA-001": 1})
-        new_cart()
+    capture = django_capture_on_commit_callbacks
+    with mock.patch.object(tasks.catch_up, "apply_async") as enqueued:
+        committed(capture, lambda: new_cart({"TEA-001": 1}))
+        committed(capture, new_cart)
     enqueued.assert_called_once_with(retry=False)
     assert redis_broker.get(tasks.pending_key()) == b"1"
     assert 0 < redis_broker.ttl(tasks.pending_key()) <= tasks.PENDING_SECONDS
@@ -102,12 +101,16 @@ def test_commits_coalesce_into_one_queued_catch_up_until_it_starts(
     with mock.patch("projections.runner.catch_up", side_effect=lambda name, **_: 0):
         tasks.catch_up(follow_up=False)
     assert redis_broker.get(tasks.pending_key()) is None
-    with (
-        mock.patch.object(tasks.catch_up, "apply_async") as enqueued_again,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        new_cart()
+    with mock.patch.object(tasks.catch_up, "apply_async") as enqueued_again:
+        committed(capture, new_cart)
     enqueued_again.assert_called_once_with(retry=False)
+
+
+def committed(capture, make):  # type: ignore[no-untyped-def]
+    """Run ``make`` as if its transaction committed, then wait for the waker to act on it."""
+    with capture(execute=True):
+        make()
+    assert tasks.waker.flush()
 
 
 def test_a_catch_up_of_one_projection_leaves_the_flag_to_the_full_run(redis_broker):
@@ -117,23 +120,21 @@ def test_a_catch_up_of_one_projection_leaves_the_flag_to_the_full_run(redis_brok
 
 
 @contextmanager
-def sent_to(broker_url, capture):
-    """Commits made inside run their hooks with this broker; yields the mocked publisher."""
+def sent_to(broker_url):  # type: ignore[no-untyped-def]
+    """Commits made inside publish to this broker; yields the mocked publisher."""
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
     app.conf.update(broker_url=broker_url, task_always_eager=False)
     try:
-        with mock.patch.object(tasks.catch_up, "apply_async") as enqueued, capture(execute=True):
+        with mock.patch.object(tasks.catch_up, "apply_async") as enqueued:
             yield enqueued
     finally:
         app.conf.update(saved)
 
 
-def test_without_redis_as_broker_every_commit_enqueues(
-    new_cart, django_capture_on_commit_callbacks
-):
-    with sent_to("amqp://guest@127.0.0.1:5672//", django_capture_on_commit_callbacks) as enqueued:
-        new_cart()
-        new_cart()
+def test_without_redis_as_broker_every_wake_enqueues(new_cart, django_capture_on_commit_callbacks):
+    with sent_to("amqp://guest@127.0.0.1:5672//") as enqueued:
+        committed(django_capture_on_commit_callbacks, new_cart)
+        committed(django_capture_on_commit_callbacks, new_cart)
     assert enqueued.call_count == 2
 
 
@@ -141,7 +142,20 @@ def test_a_redis_that_cannot_be_reached_still_tries_to_enqueue(
     new_cart, django_capture_on_commit_callbacks, event_count
 ):
     # Nothing listens on port 1 of this machine: the flag cannot be set, so publish as before.
-    with sent_to("redis://127.0.0.1:1/0", django_capture_on_commit_callbacks) as enqueued:
-        new_cart()
+    with sent_to("redis://127.0.0.1:1/0") as enqueued:
+        committed(django_capture_on_commit_callbacks, new_cart)
     enqueued.assert_called_once_with(retry=False)
     assert event_count() == 1
+
+
+def test_the_caller_never_waits_for_the_broker(new_cart, django_capture_on_commit_callbacks):
+    release = threading.Event()
+    with sent_to("amqp://guest@127.0.0.1:5672//") as enqueued:
+        enqueued.side_effect = lambda **_: release.wait(10)
+        with django_capture_on_commit_callbacks(execute=True):
+            new_cart()
+        # The commit hook returned although the publish is still blocked.
+        assert not tasks.waker.flush(timeout=0.2)
+        release.set()
+        assert tasks.waker.flush()
+    enqueued.assert_called_once_with(retry=False)
