@@ -16,6 +16,8 @@ WAIT_SECONDS = 30
 def hold(key: str, *, using: str = DEFAULT_DB_ALIAS) -> None:
     """Wait for the runner lock ``key`` and hold it until the current transaction ends.
 
+    On PostgreSQL the runner's transaction also plans every query afresh (see below).
+
     Raises RuntimeError outside a transaction; on PostgreSQL, OperationalError when another
     runner held the lock for more than WAIT_SECONDS.
     """
@@ -30,6 +32,10 @@ def hold(key: str, *, using: str = DEFAULT_DB_ALIAS) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL lock_timeout = '{WAIT_SECONDS}s'")
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_NAMESPACE, _key(key)])
+            # A runner's tables change size fast (a rebuild fills a generation from nothing),
+            # and a prepared statement's generic plan, once cached while a table was empty,
+            # would go on scanning it whole: plan each query for the table as it is now.
+            cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
     elif connection.vendor == "sqlite":
         # SQLite has no advisory locks, but it lets one writer in at a time, and settings open
         # every transaction with BEGIN IMMEDIATE, which takes that write lock at once. A runner

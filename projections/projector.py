@@ -92,6 +92,11 @@ class RowCache(Generic[Row]):
         for key in wanted:
             self._rows.setdefault(key, None)
 
+    def absent(self, keys: Iterable[Hashable]) -> None:
+        """Remember that these keys have no row, without asking (their first event is here)."""
+        for key in keys:
+            self._rows.setdefault(key, None)
+
     def get(self, key: Hashable) -> Row | None:
         """The row with this key in this generation, or None."""
         if key not in self._rows:

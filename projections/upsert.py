@@ -8,13 +8,10 @@ has. Rows are written as Django would save them; no signals are sent, as with bu
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from datetime import date
-from decimal import Decimal
 from typing import Any
-from uuid import UUID
 
+import msgspec
 from django.db import connections, models, router
 
 
@@ -54,18 +51,10 @@ def upsert(model: type[models.Model], key: str, rows: Sequence[models.Model]) ->
 
 
 def _as_json(fields: list[Any], rows: Sequence[models.Model]) -> str:
+    # msgspec writes datetimes, dates, decimals and UUIDs as text in forms PostgreSQL reads
+    # for the column (ISO 8601 with full microseconds, exact decimals), several times faster
+    # than json.dumps with a default hook; anything else is refused with a TypeError.
     names = [(f.column, f.attname) for f in fields]
-    return json.dumps(
-        [{column: getattr(row, name) for column, name in names} for row in rows],
-        default=_json_value,
-        separators=(",", ":"),
-    )
-
-
-def _json_value(value: Any) -> Any:
-    # As text in PostgreSQL's input format for the column: exact decimals, full microseconds.
-    if isinstance(value, date):  # datetime too
-        return value.isoformat()
-    if isinstance(value, Decimal | UUID):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} has no JSON form for a read-model row")
+    return msgspec.json.encode(
+        [{column: getattr(row, name) for column, name in names} for row in rows]
+    ).decode()

@@ -45,17 +45,22 @@ class CartSummaries(Projector):
         self.carts: dict[UUID, tuple[CartSummary, Cart]] = {}
 
     def prepare(self, events: Sequence[RecordedEvent]) -> None:
-        self.rows.load(cart_id_of(e.stream_id) for e in events if e.stream_type == "cart")
+        carts = [e for e in events if e.stream_type == "cart"]
+        # A cart created in this batch has no row yet: only older carts need looking up (in a
+        # rebuild, most carts of a batch are born in it).
+        born = {e.stream_id for e in carts if e.version == 1}
+        self.rows.absent(cart_id_of(stream) for stream in born)
+        self.rows.load(cart_id_of(e.stream_id) for e in carts if e.stream_id not in born)
 
     @handles(CartCreated)
     def created(self, event: RecordedEvent) -> None:
         data: CartCreated = event.data
         row = self.rows.get_or_new(
-            data.cart_id,
-            created_at=event.recorded_at,
-            last_activity_at=event.recorded_at,
-            state=Cart(data.cart_id).to_snapshot(),
+            data.cart_id, created_at=event.recorded_at, last_activity_at=event.recorded_at
         )
+        if row.cart_id not in self.carts and not row.version:
+            # A new row: its cart starts blank (flush writes the state), no snapshot to restore.
+            self.carts[row.cart_id] = (row, Cart(row.cart_id))
         self._apply(row, event)
 
     @handles(
