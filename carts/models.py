@@ -93,6 +93,7 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_uniq"),
         ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} [{self.key}]"
