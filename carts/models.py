@@ -69,6 +69,7 @@ class CartListing(CartSummary):
         proxy = True
         verbose_name = "cart"
         verbose_name_plural = "carts"
+        permissions = [("act_on_cart", "Can abandon carts and give goodwill discounts")]
 
 
 class IdempotencyRecord(models.Model):
