@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/eventcart
 UP_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/eventcart
 UP_BROKER_URL ?= redis://127.0.0.1:6379/0
+UP_CACHE_URL ?= redis://127.0.0.1:6379/1
 PYTEST_ARGS ?=
 
 .PHONY: run test test-sqlite test-postgres lint up bench bench-full migrate seed clean
@@ -32,6 +33,7 @@ run: seed
 ## make up: web (gunicorn), Celery worker and Celery beat on PostgreSQL + Redis, via honcho.
 up: export DATABASE_URL = $(UP_DATABASE_URL)
 up: export CELERY_BROKER_URL = $(UP_BROKER_URL)
+up: export CACHE_URL = $(UP_CACHE_URL)
 up: $(STAMP)
 	@mkdir -p var
 	$(PY) -m config.createdb

@@ -29,6 +29,9 @@ from eventstore.verify import verify_stream
 
 # Reading the audit trail needs the right to view events; superusers hold every permission.
 AUDIT_PERMISSION = "eventstore.view_event"
+# Acting on a cart from the timeline (abandon, goodwill discount) needs a right of its own:
+# an auditor who may read everything need not be able to change anything.
+ACT_PERMISSION = "carts.act_on_cart"
 
 
 class AbandonForm(forms.Form):
@@ -80,6 +83,7 @@ def timeline(request: HttpRequest, cart_id: UUID) -> HttpResponse:
         "abandon_form": AbandonForm(),
         "goodwill_form": GoodwillForm(initial={"currency": state.currency}),
         "is_open": steps[-1].after.status == "open",
+        "can_act": request.user.has_perm(ACT_PERMISSION),
         "cart_list_url": reverse("admin:carts_cartlisting_changelist"),
     }
     return TemplateResponse(request, "admin/carts/timeline.html", context)
@@ -128,6 +132,10 @@ def _act(
     done: str,
 ) -> HttpResponse:
     require_audit_access(request)
+    if not request.user.has_perm(ACT_PERMISSION):
+        raise PermissionDenied(
+            "changing a cart needs the 'can abandon carts and give goodwill discounts' permission"
+        )
     cart_steps(cart_id)  # 404 before anything else for a cart that does not exist
     if not form.is_valid():
         problems = "; ".join(f"{name}: {' '.join(map(str, e))}" for name, e in form.errors.items())

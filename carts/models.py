@@ -69,6 +69,7 @@ class CartListing(CartSummary):
         proxy = True
         verbose_name = "cart"
         verbose_name_plural = "carts"
+        permissions = [("act_on_cart", "Can abandon carts and give goodwill discounts")]
 
 
 class IdempotencyRecord(models.Model):
@@ -93,6 +94,7 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_uniq"),
         ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} [{self.key}]"

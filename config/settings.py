@@ -170,6 +170,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=15),
         "options": {"expires": 600},
     },
+    "carts-prune-idempotency-records": {
+        "task": "carts.prune_idempotency_records",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 1800},
+    },
 }
 
 # --- Projections -----------------------------------------------------------------------------
@@ -205,6 +210,17 @@ REST_FRAMEWORK = {
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(16 * 1024)))
 # How long a read-model query with ?min_position= waits for the projection to catch up.
 API_MIN_POSITION_WAIT_SECONDS = float(os.environ.get("API_MIN_POSITION_WAIT_SECONDS", "2.0"))
+# The cache holds the API's throttle counts. Several web processes must share them, so
+# production points CACHE_URL at Redis; unset, each process keeps its own (fine for one).
+if os.environ.get("CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["CACHE_URL"],
+        }
+    }
+# How long an Idempotency-Key's first answer is kept for retries (pruned hourly by beat).
+API_IDEMPOTENCY_KEEP_HOURS = float(os.environ.get("API_IDEMPOTENCY_KEEP_HOURS", "24"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "eventcart API",
     "DESCRIPTION": (

@@ -33,6 +33,23 @@ def auditor_client(client: Client, auditor: User) -> Client:
 
 
 @pytest.fixture
+def agent(db) -> User:
+    """A staff member who reads the event log and may act on carts from the timeline."""
+    user = User.objects.create_user("agent", password="x", is_staff=True)
+    user.user_permissions.add(
+        Permission.objects.get(codename="view_event"),
+        Permission.objects.get(codename="act_on_cart"),
+    )
+    return user
+
+
+@pytest.fixture
+def agent_client(client: Client, agent: User) -> Client:
+    client.force_login(agent)
+    return client
+
+
+@pytest.fixture
 def busy_cart(catalog, meta: Metadata) -> UUID:
     """An open cart whose history adds, changes, removes, discounts and adds again."""
     cart_id = services.cart_create(context=meta, owner_id="user:7").cart.id

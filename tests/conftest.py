@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 import pytest_django.fixtures
+import redis
 from django.core.management import call_command
 from django.db import connection
 
@@ -89,3 +91,18 @@ def _backend_tests_run_on_their_backend(request) -> None:
         pytest.fail("this test needs PostgreSQL: run it in the PostgreSQL pass (make test)")
     if request.node.get_closest_marker("sqlite") and connection.vendor != "sqlite":
         pytest.fail("this test is about SQLite: run it in the SQLite pass (make test)")
+
+
+REDIS_URL = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/3")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A Redis for tests that need a real one: required in CI (CI=true), else skipped without."""
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.exceptions.ConnectionError as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis at {REDIS_URL} is required in CI: {error}")
+        pytest.skip(f"no Redis at {REDIS_URL}: {error}")
+    return REDIS_URL

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 import pytest
-import redis
 
 from carts import services
 from carts.models import Product
@@ -17,20 +15,6 @@ from eventstore.metadata import Metadata
 from projections import runner
 from projections.models import ProjectionState
 from projections.registry import names, projector_class
-
-REDIS_URL = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/3")
-
-
-@pytest.fixture
-def redis_url() -> str:
-    """A Redis for tests that need a real one: required in CI (CI=true), else skipped without."""
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
-    except redis.exceptions.ConnectionError as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis at {REDIS_URL} is required in CI: {error}")
-        pytest.skip(f"no Redis at {REDIS_URL}: {error}")
-    return REDIS_URL
 
 
 @pytest.fixture

@@ -45,7 +45,11 @@ def test_catch_up_goes_on_with_the_others_when_one_projection_cannot_run(new_car
 
 def test_the_beat_schedule_names_registered_tasks():
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert scheduled == {"projections.catch_up", "projections.abandon_idle_carts"}
+    assert scheduled == {
+        "projections.catch_up",
+        "projections.abandon_idle_carts",
+        "carts.prune_idempotency_records",
+    }
     assert scheduled <= set(app.tasks)
 
 

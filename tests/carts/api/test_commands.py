@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from uuid import uuid4
 
+import redis
+from django.core.cache import cache
+
 from carts import repository
 from eventstore.models import Event
 from tests.carts.api.conftest import problem_of
@@ -190,3 +193,24 @@ def test_commands_are_throttled_per_user(as_owner, new_cart, monkeypatch, event_
     assert problem_of(third)["code"] == "throttled"
     assert "Retry-After" in third
     assert event_count() == before
+
+
+def test_with_a_redis_cache_throttle_counts_are_shared_by_every_process(
+    as_owner, new_cart, monkeypatch, event_count, redis_url, settings
+):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+    }
+    cache.clear()
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"cart_commands": "1/minute"})
+    assert as_owner.post("/api/carts/", {}, format="json").status_code == 201
+
+    # Another web process would find the count in Redis, not in its own memory.
+    counted = redis.Redis.from_url(redis_url).keys("*throttle_cart_commands_*")
+    before = event_count()
+    assert as_owner.post("/api/carts/", {}, format="json").status_code == 429
+    assert counted
+    assert event_count() == before
+    cache.clear()
