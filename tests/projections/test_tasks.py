@@ -50,6 +50,7 @@ def test_the_beat_schedule_names_registered_tasks():
         "projections.abandon_idle_carts",
         "carts.prune_idempotency_records",
     }
+    app.loader.import_default_modules()  # what a worker does at start: autodiscovery
     assert scheduled <= set(app.tasks)
 
 

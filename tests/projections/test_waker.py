@@ -73,3 +73,15 @@ def test_a_forked_child_starts_its_own_thread():
 
     assert os.waitstatus_to_exitcode(status) == 0
     assert pids == [str(os.getpid()), str(child)]
+
+
+def test_with_a_pause_wakes_arriving_during_it_gather_into_one_run():
+    runs = []
+    waker = Waker(lambda: runs.append(1), name="test-waker", pause=0.3)
+    waker.wake()
+    assert waker.flush()
+    for _ in range(3):
+        waker.wake()  # the thread is pausing after its first run
+
+    assert waker.flush()
+    assert len(runs) == 2
