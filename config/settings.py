@@ -147,9 +147,11 @@ EVENTSTORE_SNAPSHOT_EVERY = int(os.environ.get("EVENTSTORE_SNAPSHOT_EVERY", "50"
 CART_ABANDON_AFTER = timedelta(hours=float(os.environ.get("CART_ABANDON_AFTER_HOURS", "24")))
 
 # --- Celery ----------------------------------------------------------------------------------
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
-# Without a broker, tasks run in-process so `make run` needs nothing but Python.
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Without a broker, tasks run in-process so `make run` needs nothing but Python. Even then
+# Celery builds a producer for every task it runs; the in-memory transport spares it looking
+# for an AMQP server on localhost (and warning that it found no hostname).
+CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CELERY_BROKER_URL")
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
