@@ -64,6 +64,16 @@ class ActorFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _metadata_field(key: str, description: str) -> Any:
+    """A read-only admin column showing one metadata entry (blank when the event has none)."""
+
+    @admin.display(description=description)
+    def show(self: admin.ModelAdmin[Event], event: Event) -> str:
+        return str(event.metadata.get(key, ""))
+
+    return show
+
+
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     """Every event ever recorded, in global order; nothing here can change one."""
@@ -182,21 +192,10 @@ class EventAdmin(admin.ModelAdmin):
             short,
         )
 
-    @admin.display(description="command")
-    def command(self, event: Event) -> str:
-        return str(event.metadata.get("command", ""))
-
-    @admin.display(description="causation id")
-    def causation(self, event: Event) -> str:
-        return str(event.metadata.get("causation_id", ""))
-
-    @admin.display(description="client IP")
-    def client_ip(self, event: Event) -> str:
-        return str(event.metadata.get("client_ip", ""))
-
-    @admin.display(description="user agent")
-    def user_agent(self, event: Event) -> str:
-        return str(event.metadata.get("user_agent", ""))
+    command = _metadata_field("command", "command")
+    causation = _metadata_field("causation_id", "causation id")
+    client_ip = _metadata_field("client_ip", "client IP")
+    user_agent = _metadata_field("user_agent", "user agent")
 
     @admin.display(description="stream")
     def stream(self, event: Event) -> str:

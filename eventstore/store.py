@@ -135,8 +135,10 @@ def append(
             # requires event N with this hash to exist, so a stale or wrong head writes nothing.
             assert isinstance(expected_version, int)
             current = expected_version
-            head_hash = previous_hash if expected_version else GENESIS
-            predecessor = (expected_version, previous_hash) if expected_version else None
+            if expected_version:
+                head_hash, predecessor = previous_hash, (expected_version, previous_hash)
+            else:
+                head_hash = GENESIS  # a new stream chains from genesis, whatever was given
         else:
             current, head_hash = _stream_head(cursor, stream_id)
         _check_expected(stream_id, expected_version, current)
@@ -323,7 +325,7 @@ def _check_expected(stream_id: str, expected: ExpectedVersion, current: int) -> 
         if current != 0:
             raise ConcurrencyError(stream_id, NO_STREAM, current)
         return
-    if not isinstance(expected, int) or isinstance(expected, bool) or expected < 0:
+    if not _is_version(expected):
         raise ValueError(
             f"expected_version must be a version number, NO_STREAM or ANY, not {expected!r}"
         )

@@ -94,7 +94,8 @@ def _wake_projections() -> None:
 
 
 # Projections are woken at most 50 times a second per process: under steady load, asking
-# Redis after nearly every commit cost a tenth of a command's CPU, for no fresher read models.
+# Redis after nearly every commit cost the commands a quarter of their throughput, for no
+# fresher read models.
 waker = Waker(_wake_projections, name="projections-waker", pause=0.02)
 
 

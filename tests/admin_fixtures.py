@@ -18,12 +18,19 @@ from projections.registry import names
 from projections.selectors import projection_includes
 
 
+def staff_member(username: str, *codenames: str) -> User:
+    """A staff user holding exactly the permissions with these codenames."""
+    user = User.objects.create_user(username, password="x", is_staff=True)
+    permissions = list(Permission.objects.filter(codename__in=codenames))
+    assert len(permissions) == len(codenames), f"unknown permission among {codenames}"
+    user.user_permissions.add(*permissions)
+    return user
+
+
 @pytest.fixture
 def auditor(db) -> User:
     """A staff member allowed to read the event log, and nothing more."""
-    user = User.objects.create_user("auditor", password="x", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_event"))
-    return user
+    return staff_member("auditor", "view_event")
 
 
 @pytest.fixture
@@ -35,12 +42,7 @@ def auditor_client(client: Client, auditor: User) -> Client:
 @pytest.fixture
 def agent(db) -> User:
     """A staff member who reads the event log and may act on carts from the timeline."""
-    user = User.objects.create_user("agent", password="x", is_staff=True)
-    user.user_permissions.add(
-        Permission.objects.get(codename="view_event"),
-        Permission.objects.get(codename="act_on_cart"),
-    )
-    return user
+    return staff_member("agent", "view_event", "act_on_cart")
 
 
 @pytest.fixture

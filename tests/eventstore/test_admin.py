@@ -130,6 +130,9 @@ def test_the_detail_page_shows_payload_and_metadata_and_links_to_timeline_and_co
     assert reverse("admin:carts_cart_timeline", args=[cart_id]) in page
     assert reverse("admin:eventstore_event_correlation", args=["corr-test"]) in page
     assert "all 3 events of this correlation" in page
+    # Each metadata entry has its own labelled line under "Who, why, from where".
+    for label in ("Command:", "Causation id:", "Client IP:", "User agent:"):
+        assert label in page
 
 
 def test_the_correlation_view_lists_every_event_of_one_correlation_across_streams(
