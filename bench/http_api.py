@@ -86,15 +86,15 @@ def prepare_clients(carts_per_client: int) -> tuple[str, list[list[uuid.UUID]]]:
     from rest_framework.authtoken.models import Token
 
     from carts import services
-    from carts.api.permissions import owner_id_of
+    from carts.access import Person
     from eventstore.metadata import Metadata
 
     user, _ = get_user_model().objects.get_or_create(username="bench-shopper")
     token, _ = Token.objects.get_or_create(user=user)
-    context = Metadata(actor=owner_id_of(user), source="api")
+    context = Metadata(actor=Person(user=user).user_id, source="api")
     carts = [
         [
-            services.cart_create(context=context, owner_id=owner_id_of(user)).cart.id
+            services.cart_create(context=context, owner_id=Person(user=user).user_id).cart.id
             for _ in range(carts_per_client)
         ]
         for _ in range(CLIENTS)

@@ -20,7 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from carts.admin_views import AUDIT_PERMISSION, actor_names
+from carts import access
+from carts.admin_views import actor_names
+from carts.request_context import person_of
 from projections.models import CartSummary
 from projections.selectors import cart_summaries, projection_statuses
 
@@ -111,10 +113,10 @@ class CartListingAdmin(admin.ModelAdmin):
         return super().changelist_view(request, {"projection": status, **(extra_context or {})})
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(AUDIT_PERMISSION)
+        return access.may_read_every_cart(person_of(request))
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_perm(AUDIT_PERMISSION)
+        return access.may_read_every_cart(person_of(request))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

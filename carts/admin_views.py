@@ -20,18 +20,12 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from carts import repository, services
+from carts import access, repository, services
 from carts.domain import errors
-from carts.request_context import context_from_request
+from carts.request_context import context_from_request, person_of
 from carts.timeline import TimelineStep, cart_timeline
 from eventstore.metadata import Metadata
 from eventstore.verify import verify_stream
-
-# Reading the audit trail needs the right to view events; superusers hold every permission.
-AUDIT_PERMISSION = "eventstore.view_event"
-# Acting on a cart from the timeline (abandon, goodwill discount) needs a right of its own:
-# an auditor who may read everything need not be able to change anything.
-ACT_PERMISSION = "carts.act_on_cart"
 
 
 class AbandonForm(forms.Form):
@@ -48,14 +42,20 @@ class GoodwillForm(forms.Form):
     currency = forms.CharField(max_length=3, required=False, help_text="For an amount off.")
 
 
-def require_audit_access(request: HttpRequest) -> None:
-    """Refuse (403) a staff member who may not read the event log."""
-    if not request.user.has_perm(AUDIT_PERMISSION):
-        raise PermissionDenied("reading the audit trail needs the 'view event' permission")
+def require_cart_access(request: HttpRequest, cart_id: UUID, action: access.Action) -> None:
+    """Ask the access policy: 404 for a cart this person may not read (as for a missing one),
+    403 for one they may read but not do ``action`` to."""
+    try:
+        access.require(person_of(request), action, access.facts_of_stream(cart_id))
+    except errors.CartNotFound:
+        raise Http404(f"no cart {cart_id}") from None
+    except access.Refused as refused:
+        raise PermissionDenied(str(refused)) from None
 
 
-def cart_steps(cart_id: UUID) -> list[TimelineStep]:
-    """The cart's timeline, or 404 for a cart that has no events."""
+def cart_steps(request: HttpRequest, cart_id: UUID) -> list[TimelineStep]:
+    """The cart's timeline if this person may read it; 404 otherwise or when it has no events."""
+    require_cart_access(request, cart_id, access.Action.READ)
     try:
         return cart_timeline(cart_id)
     except errors.CartNotFound:
@@ -64,8 +64,8 @@ def cart_steps(cart_id: UUID) -> list[TimelineStep]:
 
 def timeline(request: HttpRequest, cart_id: UUID) -> HttpResponse:
     """Every event of one cart with who, when, from where and why, and the cart at any event."""
-    require_audit_access(request)
-    steps = cart_steps(cart_id)
+    steps = cart_steps(request, cart_id)
+    facts = access.facts_of_stream(cart_id)
     selected = _selected_version(request, len(steps))
     state = steps[selected - 1].after
     context = {
@@ -83,7 +83,9 @@ def timeline(request: HttpRequest, cart_id: UUID) -> HttpResponse:
         "abandon_form": AbandonForm(),
         "goodwill_form": GoodwillForm(initial={"currency": state.currency}),
         "is_open": steps[-1].after.status == "open",
-        "can_act": request.user.has_perm(ACT_PERMISSION),
+        "can_act": access.may(
+            person_of(request), access.Action.ABANDON, access.facts_of_stream(cart_id)
+        ),
         "cart_list_url": reverse("admin:carts_cartlisting_changelist"),
     }
     return TemplateResponse(request, "admin/carts/timeline.html", context)
@@ -97,6 +99,7 @@ def abandon(request: HttpRequest, cart_id: UUID) -> HttpResponse:
         request,
         cart_id,
         form,
+        access.Action.ABANDON,
         lambda context: services.cart_abandon(
             cart_id=cart_id, reason=form.cleaned_data["reason"], context=context
         ),
@@ -112,6 +115,7 @@ def goodwill(request: HttpRequest, cart_id: UUID) -> HttpResponse:
         request,
         cart_id,
         form,
+        access.Action.GOODWILL,
         lambda context: services.cart_apply_goodwill_discount(
             cart_id=cart_id,
             kind=form.cleaned_data["kind"],
@@ -127,16 +131,12 @@ def _act(
     request: HttpRequest,
     cart_id: UUID,
     form: forms.Form,
+    action: access.Action,
     command: Callable[[Metadata], services.CommandResult],
     *,
     done: str,
 ) -> HttpResponse:
-    require_audit_access(request)
-    if not request.user.has_perm(ACT_PERMISSION):
-        raise PermissionDenied(
-            "changing a cart needs the 'can abandon carts and give goodwill discounts' permission"
-        )
-    cart_steps(cart_id)  # 404 before anything else for a cart that does not exist
+    require_cart_access(request, cart_id, action)
     if not form.is_valid():
         problems = "; ".join(f"{name}: {' '.join(map(str, e))}" for name, e in form.errors.items())
         messages.error(request, f"Nothing was changed: {problems}")

@@ -1,28 +1,66 @@
-"""Building event metadata (who, from where, why) from an incoming HTTP request."""
+"""Who is behind an incoming HTTP request, and the event metadata (who, from where, why) it gives.
+
+A guest is named by a random identity kept in the server-side session (``guest:<32 hex>``),
+never by the session key: the key is the credential that opens the session, and whatever an
+event records stays in the permanent log, its feed and its exports for good.
+"""
 
 from __future__ import annotations
 
+import secrets
 import uuid
+from typing import Any
 
 from django.http import HttpRequest
 
+from carts.access import GUEST_PREFIX, Person
 from eventstore.metadata import Metadata
 
 SOURCES = ("ui", "api", "admin", "system")
 SYSTEM = Metadata(actor="system", source="system")
 
 
+GUEST_ID_KEY = "guest_id"
+
+
+def guest_id_of(request: HttpRequest, *, create: bool = False) -> str:
+    """The session's guest identity (``guest:<32 hex>``), made on first need when ``create``.
+
+    "" for a request without a session (an API call with a token) or, unless ``create``, a
+    session that never needed one.
+    """
+    session = _session_of(request)
+    if session is None:
+        return ""
+    guest_id = session.get(GUEST_ID_KEY, "")
+    if not guest_id and create:
+        guest_id = f"{GUEST_PREFIX}{secrets.token_hex(16)}"
+        session[GUEST_ID_KEY] = guest_id
+    return str(guest_id)
+
+
+def person_of(request: HttpRequest) -> Person:
+    """The person behind ``request`` as the access policy knows them (cached on the request)."""
+    guest_id = guest_id_of(request)
+    cached = getattr(request, "_person", None)
+    if cached is not None and cached.guest_id == guest_id:
+        return cached  # type: ignore[no-any-return]
+    person = Person(user=getattr(request, "user", None), guest_id=guest_id)
+    request._person = person  # type: ignore[attr-defined]
+    return person
+
+
 def actor_of(request: HttpRequest) -> str:
-    """``user:<id>`` for a signed-in user, ``guest:<session key>`` for an anonymous shopper."""
+    """``user:<id>`` for a signed-in user, the session's guest identity for a guest."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
-    session = getattr(request, "session", None)
-    if session is not None:
-        if not session.session_key:
-            session.save()
-        return f"guest:{session.session_key}"
-    return "anonymous"
+    return guest_id_of(request, create=True) or "anonymous"
+
+
+def _session_of(request: Any) -> Any:
+    # A DRF Request wraps the Django one; the session is the Django request's.
+    return getattr(getattr(request, "_request", request), "session", None)
 
 
 def context_from_request(

@@ -1,8 +1,9 @@
 """Reads the shop needs: the catalog, a shopper's carts, and what a checkout charged.
 
-Who may see a cart is decided from the event log itself (the CartCreated events that name the
-shopper as owner, and the guest carts merged into those), never from a projection that could
-lag behind. The list of a shopper's carts reads the cart summaries projection, with its lag.
+Which carts are a shopper's is read from the event log itself (the CartCreated events that name
+one of the person's identities as owner, and the guest carts merged into those), never from a
+projection that could lag behind; whether a person may read one cart is the access policy's
+answer (carts.access). The list of a shopper's carts reads the cart summaries projection.
 The shopper's open cart is found among their carts that the summaries list as open (or have not
 reached yet) and confirmed by replaying it: the cart a person works on is always the real one.
 """
@@ -17,8 +18,7 @@ from uuid import UUID
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from carts import repository
-from carts.domain import errors
+from carts import access, repository
 from carts.domain import events as ev
 from carts.domain.cart import OPEN, Cart
 from carts.models import Product
@@ -32,14 +32,6 @@ CREATED = "cart.CartCreated"
 MERGED_INTO = "cart.CartMergedInto"
 CHECKED_OUT = "cart.CartCheckedOut"
 SUMMARIES = "cart_summaries"
-
-
-@dataclass(frozen=True)
-class Shopper:
-    """Who is asking: ``owner_id`` ("user:<id>", "" for a guest) and the session's guest carts."""
-
-    owner_id: str
-    guest_cart_ids: frozenset[UUID] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -66,21 +58,25 @@ def product(sku: str) -> Product:
     return Product.objects.get(sku=sku)
 
 
-def owned_cart_ids(owner_id: str) -> list[UUID]:
-    """Every cart created for ``owner_id``, newest first."""
-    if not owner_id:
+def owned_cart_ids(*owner_ids: str) -> list[UUID]:
+    """Every cart created for one of ``owner_ids``, newest first."""
+    wanted = [owner_id for owner_id in owner_ids if owner_id]
+    if not wanted:
         return []
     streams = (
-        Event.objects.filter(event_type=CREATED, payload__owner_id=owner_id)
+        Event.objects.filter(event_type=CREATED, payload__owner_id__in=wanted)
         .order_by("-position")
         .values_list("stream_id", flat=True)
     )
     return [repository.cart_id_of(stream) for stream in streams]
 
 
-def shopper_cart_ids(shopper: Shopper) -> list[UUID]:
-    """The carts a shopper may see: owned ones, guest carts merged into them, and the session's."""
-    owned = owned_cart_ids(shopper.owner_id)
+def shopper_cart_ids(person: access.Person) -> list[UUID]:
+    """A person's own carts (as user and as the session's guest) and guest carts merged into them.
+
+    The same carts the access policy lets them read as an owner.
+    """
+    owned = owned_cart_ids(*sorted(person.owner_ids))
     merged = (
         Event.objects.filter(
             event_type=MERGED_INTO, payload__target_cart_id__in=[str(i) for i in owned]
@@ -88,7 +84,7 @@ def shopper_cart_ids(shopper: Shopper) -> list[UUID]:
         if owned
         else []
     )
-    ids = [*owned, *(repository.cart_id_of(s) for s in merged), *shopper.guest_cart_ids]
+    ids = [*owned, *(repository.cart_id_of(s) for s in merged)]
     return list(dict.fromkeys(ids))
 
 
@@ -116,19 +112,22 @@ def _summaries_status() -> ProjectionStatus:
     return next(status for status in projection_statuses() if status.name == SUMMARIES)
 
 
-def shopper_cart(shopper: Shopper, cart_id: UUID) -> Cart:
-    """A cart the shopper may see. Raises CartNotFound for a cart that is not theirs."""
-    if cart_id not in shopper_cart_ids(shopper):
-        # The same answer as for a cart that does not exist: whether someone else's cart
-        # exists is itself not the shopper's business.
-        raise errors.CartNotFound(f"no cart {cart_id}")
-    return repository.load(cart_id)
+def readable_cart(person: access.Person, cart_id: UUID, action: access.Action) -> Cart:
+    """The cart now, if ``person`` may do ``action`` to it.
+
+    Raises CartNotFound for a missing cart and for one the person may not read (the same
+    answer: whether someone else's cart exists is not their business), and access.Refused for
+    one they may read but not change.
+    """
+    cart = repository.load(cart_id)
+    access.require(person, action, access.facts_of(cart))
+    return cart
 
 
-def shopper_carts(shopper: Shopper) -> CartList:
-    """The shopper's carts from the summaries projection, most recently active first."""
+def shopper_carts(person: access.Person) -> CartList:
+    """The person's own carts from the summaries projection, most recently active first."""
     summaries = (
-        cart_summaries().filter(cart_id__in=shopper_cart_ids(shopper)).order_by("-last_activity_at")
+        cart_summaries().filter(cart_id__in=shopper_cart_ids(person)).order_by("-last_activity_at")
     )
     return CartList(summaries=list(summaries), lag_events=_summaries_status().lag_events)
 

@@ -1,8 +1,8 @@
 """The shopper behind a request: who they are and which cart they are filling.
 
-The current cart's id lives in the session. A guest's carts are also remembered in the session
-(it is the only thing that ties a guest to them); a signed-in shopper's cart is found again from
-the event log when the session does not name one. On log-in, the guest's cart is merged into the
+The current cart's id lives in the session. A guest's carts are owned by the session's guest
+identity (see carts.request_context), so they are found again from the event log as a signed-in
+shopper's are when the session does not name one. On log-in, the guest's cart is merged into the
 shopper's open cart through the ordinary merge command, so both carts' histories record it.
 """
 
@@ -18,41 +18,34 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from carts import repository, selectors, services
+from carts.access import GUEST_PREFIX, Person
 from carts.domain import errors
 from carts.domain.cart import Cart
-from carts.request_context import context_from_request
+from carts.request_context import context_from_request, guest_id_of, person_of
 from carts.services import CommandResult
 
 CART_KEY = "cart_id"
-GUEST_CARTS_KEY = "guest_cart_ids"
 
 log = logging.getLogger(__name__)
 
 
-def owner_id_of(request: HttpRequest) -> str:
-    """``user:<id>`` for a signed-in shopper, "" for a guest."""
-    user = getattr(request, "user", None)
-    return f"user:{user.pk}" if user is not None and user.is_authenticated else ""
-
-
-def shopper_of(request: HttpRequest) -> selectors.Shopper:
-    """The shopper making this request, as the selectors know them."""
-    guest_ids = frozenset(UUID(i) for i in request.session.get(GUEST_CARTS_KEY, []))
-    return selectors.Shopper(owner_id=owner_id_of(request), guest_cart_ids=guest_ids)
+def shopper_of(request: HttpRequest) -> Person:
+    """The person making this request, as the access policy and the selectors know them."""
+    return person_of(request)
 
 
 def current_cart(request: HttpRequest) -> Cart | None:
     """The open cart this shopper is filling, or None when there is none yet."""
+    owner_id = person_of(request).own_id
     stored = request.session.get(CART_KEY)
     if stored:
         try:
             cart = repository.load(UUID(stored))
-        except errors.CartNotFound:
+        except (errors.CartNotFound, ValueError):
             cart = None
-        if cart is not None and cart.is_open and cart.owner_id == owner_id_of(request):
+        if cart is not None and cart.is_open and owner_id and cart.owner_id == owner_id:
             return cart
         del request.session[CART_KEY]
-    owner_id = owner_id_of(request)
     found = selectors.open_cart_for(owner_id) if owner_id else None
     if found is not None:
         request.session[CART_KEY] = str(found.id)
@@ -68,9 +61,10 @@ def fill_cart(request: HttpRequest, command: Callable[[UUID], CommandResult]) ->
     cart = current_cart(request)
     if cart is not None:
         return command(cart.id)
+    owner_id = person_of(request).user_id or guest_id_of(request, create=True)
     with transaction.atomic():
         created = services.cart_create(
-            owner_id=owner_id_of(request), context=context_from_request(request, source="ui")
+            owner_id=owner_id, context=context_from_request(request, source="ui")
         )
         result = command(created.cart.id)
     remember_cart(request, created.cart.id)
@@ -78,11 +72,8 @@ def fill_cart(request: HttpRequest, command: Callable[[UUID], CommandResult]) ->
 
 
 def remember_cart(request: HttpRequest, cart_id: UUID) -> None:
-    """Make ``cart_id`` the session's current cart (and one of its guest carts, for a guest)."""
+    """Make ``cart_id`` the session's current cart."""
     request.session[CART_KEY] = str(cart_id)
-    if not owner_id_of(request):
-        guest_ids = request.session.get(GUEST_CARTS_KEY, [])
-        request.session[GUEST_CARTS_KEY] = [*guest_ids, str(cart_id)]
 
 
 def merge_guest_cart(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
@@ -115,7 +106,10 @@ def _guest_cart(request: HttpRequest) -> Cart | None:
         cart = repository.load(UUID(stored))
     except (errors.CartNotFound, ValueError):
         return None
-    if cart.owner_id or not cart.is_open or not cart.lines:
+    guest_id = guest_id_of(request)
+    if not guest_id.startswith(GUEST_PREFIX) or cart.owner_id != guest_id:
+        return None
+    if not cart.is_open or not cart.lines:
         return None
     return cart
 

@@ -1,61 +1,45 @@
-"""Who may do what through the API.
+"""The API's permission classes: each asks the one access policy (carts.access), nothing more.
 
-- A shopper (any signed-in user) sees and changes only carts they own; anyone else's cart answers
-  404, exactly like a cart that does not exist, so ids cannot be probed.
-- Staff see and change every cart, may abandon carts, and read the feed and read models.
-- Integrations are users in the ``integrations`` group, normally used through a token
-  (``manage.py drf_create_token <username>``): they drive and read every cart and read the feed
-  and read models, but cannot abandon carts (a staff decision).
+- :class:`CartPermission` guards every cart endpoint: a view names the action each HTTP method
+  asks for (``cart_actions``) and calls ``check_object_permissions`` with the cart's facts. A
+  person who may not read the cart gets 404 (``cart_not_found``), exactly as for a cart that
+  does not exist; one who may read it but not act gets 403.
+- :class:`MayReadLog` guards the event feed and the read models.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from carts.domain.cart import Cart
+from carts import access
+from carts.request_context import person_of
 
-INTEGRATION_GROUP = "integrations"
-
-
-def owner_id_of(user: Any) -> str:
-    """How a user is named as a cart's owner (the same actor id events carry)."""
-    return f"user:{user.pk}"
+INTEGRATION_GROUP = access.INTEGRATION_GROUP
 
 
-def is_integration(user: Any) -> bool:
-    """Staff, or a member of the integrations group."""
-    if not user.is_authenticated:
-        return False
-    return bool(user.is_staff) or user.groups.filter(name=INTEGRATION_GROUP).exists()
+class CartPermission(BasePermission):
+    """The access policy's answer for the cart a view loaded and the action its method asks."""
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        action = view.cart_actions[request.method]
+        try:
+            access.require(person_of(request), action, obj)  # type: ignore[arg-type]
+        except access.Refused as refused:
+            raise PermissionDenied(str(refused)) from None
+        return True
 
 
-def can_access_cart(user: Any, cart: Cart) -> bool:
-    """Whether ``user`` may see and change ``cart``."""
-    return may_use_cart_of(user, cart.owner_id)
+class MayReadLog(BasePermission):
+    """Auditors, integrations and superusers: the event feed and the read models."""
 
-
-def may_use_cart_of(user: Any, owner_id: str) -> bool:
-    """Whether ``user`` may see and change a cart owned by ``owner_id``."""
-    # The owner first: it needs no query, the integrations group does.
-    return owner_id == owner_id_of(user) or is_integration(user)
-
-
-class IsStaffOrIntegration(BasePermission):
-    """Staff or integration users: the event feed and the read models."""
-
-    message = "The event feed and read models are for staff and integration accounts."
+    message = (
+        "The event feed and read models are for auditors (the 'view event' permission),"
+        " integrations and superusers."
+    )
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return is_integration(request.user)
-
-
-class IsStaff(BasePermission):
-    """Staff only: abandoning a cart."""
-
-    message = "Only staff may abandon a cart."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+        return access.may_read_log(person_of(request))  # type: ignore[arg-type]

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from carts import services, shopper
+from carts.access import Action
 from carts.forms import DiscountForm, QuantityForm, first_error
-from carts.views.commands import back, form_refused, own_cart_or_404, run_command
+from carts.views.commands import back, cart_or_404, form_refused, run_command
 
 
 @require_GET
@@ -27,7 +28,7 @@ def cart_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def change_quantity(request: HttpRequest, cart_id: UUID, sku: str) -> HttpResponse:
     """Set a line's quantity."""
-    own_cart_or_404(request, cart_id)
+    cart_or_404(request, cart_id, Action.SHOP)
     form = QuantityForm(request.POST)
     if not form.is_valid():
         form_refused(request, first_error(form))
@@ -46,7 +47,7 @@ def change_quantity(request: HttpRequest, cart_id: UUID, sku: str) -> HttpRespon
 @require_POST
 def remove_item(request: HttpRequest, cart_id: UUID, sku: str) -> HttpResponse:
     """Take a line out of the cart."""
-    own_cart_or_404(request, cart_id)
+    cart_or_404(request, cart_id, Action.SHOP)
     run_command(
         request,
         lambda context: services.cart_remove_item(cart_id=cart_id, sku=sku, context=context),
@@ -58,7 +59,7 @@ def remove_item(request: HttpRequest, cart_id: UUID, sku: str) -> HttpResponse:
 @require_POST
 def apply_discount(request: HttpRequest, cart_id: UUID) -> HttpResponse:
     """Apply the discount code the shopper typed."""
-    own_cart_or_404(request, cart_id)
+    cart_or_404(request, cart_id, Action.SHOP)
     form = DiscountForm(request.POST)
     if not form.is_valid():
         form_refused(request, first_error(form))
@@ -75,7 +76,7 @@ def apply_discount(request: HttpRequest, cart_id: UUID) -> HttpResponse:
 @require_POST
 def remove_discount(request: HttpRequest, cart_id: UUID) -> HttpResponse:
     """Take the discount off."""
-    own_cart_or_404(request, cart_id)
+    cart_or_404(request, cart_id, Action.SHOP)
     run_command(
         request,
         lambda context: services.cart_remove_discount(cart_id=cart_id, context=context),

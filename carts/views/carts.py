@@ -11,17 +11,19 @@ from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
 
 from carts import selectors, shopper
+from carts.access import Action
 from carts.domain import errors
 from carts.forms import MomentForm, first_error
+from carts.request_context import person_of
 from carts.time_travel import cart_moment
 from carts.timeline import cart_timeline
-from carts.views.commands import own_cart_or_404
+from carts.views.commands import cart_or_404
 
 
 @require_GET
 def my_carts(request: HttpRequest) -> HttpResponse:
     """Every cart of this shopper (open, checked out, abandoned, merged), from the summaries."""
-    carts = selectors.shopper_carts(shopper.shopper_of(request))
+    carts = selectors.shopper_carts(person_of(request))
     current = shopper.current_cart(request)
     return render(
         request,
@@ -43,7 +45,7 @@ def history(request: HtmxHttpRequest, cart_id: UUID) -> HttpResponse:
     An htmx request (the step list, the slider, the moment form) gets only the time-travel panel,
     except when htmx restores a page from history, which needs the whole page.
     """
-    cart = own_cart_or_404(request, cart_id)
+    cart = cart_or_404(request, cart_id, Action.READ)
     steps = cart_timeline(cart_id)
     moment_form = MomentForm(request.GET if "at" in request.GET else None)
     at = moment_form.cleaned_data["at"] if moment_form.is_valid() else None

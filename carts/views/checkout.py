@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from carts import selectors, services, shopper
+from carts.access import Action
 from carts.forms import CheckoutForm, first_error
-from carts.views.commands import back, form_refused, own_cart_or_404, run_command
+from carts.views.commands import back, cart_or_404, form_refused, run_command
 
 
 @require_GET
@@ -27,7 +28,7 @@ def review(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["POST"])
 def confirm(request: HttpRequest, cart_id: UUID) -> HttpResponse:
     """Check out the cart at the version the shopper reviewed."""
-    own_cart_or_404(request, cart_id)
+    cart_or_404(request, cart_id, Action.SHOP)
     form = CheckoutForm(request.POST)
     if not form.is_valid():
         form_refused(request, first_error(form))
@@ -47,7 +48,7 @@ def confirm(request: HttpRequest, cart_id: UUID) -> HttpResponse:
 @require_GET
 def confirmation(request: HttpRequest, cart_id: UUID) -> HttpResponse:
     """What was charged, exactly as the CartCheckedOut event recorded it."""
-    cart = own_cart_or_404(request, cart_id)
+    cart = cart_or_404(request, cart_id, Action.READ)
     charged = selectors.checkout_of(cart)
     if charged is None:
         raise Http404("This cart has not been checked out.")

@@ -6,13 +6,14 @@ from collections.abc import Callable
 from uuid import UUID
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from carts import selectors, shopper
+from carts import access, selectors
 from carts.domain import errors
 from carts.domain.cart import Cart
-from carts.request_context import context_from_request
+from carts.request_context import context_from_request, person_of
 from carts.services import CommandResult
 from eventstore.metadata import Metadata
 
@@ -31,12 +32,18 @@ def run_command(
     return result
 
 
-def own_cart_or_404(request: HttpRequest, cart_id: UUID) -> Cart:
-    """The cart if this shopper may see it; 404 otherwise, as for a cart that does not exist."""
+def cart_or_404(request: HttpRequest, cart_id: UUID, action: access.Action) -> Cart:
+    """The cart if the access policy lets this person do ``action`` to it.
+
+    404 when they may not read it, exactly as for a cart that does not exist; 403 when they may
+    read it but not do ``action``.
+    """
     try:
-        return selectors.shopper_cart(shopper.shopper_of(request), cart_id)
+        return selectors.readable_cart(person_of(request), cart_id, action)
     except errors.CartNotFound:
         raise Http404("No such cart.") from None
+    except access.Refused as refused:
+        raise PermissionDenied(str(refused)) from None
 
 
 def back(request: HttpRequest, default: str) -> HttpResponseRedirect:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import User
 
 from carts import selectors, services
+from carts.access import Action, Person
 from carts.domain import errors
 from eventstore.metadata import Metadata
 
@@ -18,6 +20,11 @@ def _cart(owner: str = "user:7", items: dict[str, int] | None = None):
     for sku, quantity in (items or {}).items():
         services.cart_add_item(cart_id=cart_id, sku=sku, quantity=quantity, context=CONTEXT)
     return cart_id
+
+
+def _user(pk: int) -> User:
+    """A signed-in shopper whose carts are owned by ``user:<pk>``."""
+    return User.objects.get_or_create(pk=pk, defaults={"username": f"shopper-{pk}"})[0]
 
 
 @pytest.fixture
@@ -58,14 +65,18 @@ def test_open_cart_for_is_none_without_an_open_cart(catalog):
 
 def test_a_shopper_sees_owned_carts_merged_guest_carts_and_session_carts(catalog):
     owned = _cart()
-    guest = _cart(owner="", items={"MUG-001": 1})
+    guest = _cart(owner="guest:earlier", items={"MUG-001": 1})
     services.cart_merge(source_cart_id=guest, target_cart_id=owned, context=CONTEXT)
-    session_guest = _cart(owner="")
+    session_guest = _cart(owner="guest:now")
     someone_elses = _cart(owner="user:8")
-    shopper = selectors.Shopper(owner_id="user:7", guest_cart_ids=frozenset({session_guest}))
+    another_guests = _cart(owner="guest:other")
+    shopper = Person(user=_user(7), guest_id="guest:now")
     assert set(selectors.shopper_cart_ids(shopper)) == {owned, guest, session_guest}
-    with pytest.raises(errors.CartNotFound):
-        selectors.shopper_cart(shopper, someone_elses)
+    for cart_id in (owned, guest, session_guest):
+        assert selectors.readable_cart(shopper, cart_id, Action.READ).id == cart_id
+    for cart_id in (someone_elses, another_guests):
+        with pytest.raises(errors.CartNotFound):
+            selectors.readable_cart(shopper, cart_id, Action.READ)
 
 
 def test_shopper_carts_are_listed_most_recently_active_first(catalog, projected):
@@ -73,7 +84,7 @@ def test_shopper_carts_are_listed_most_recently_active_first(catalog, projected)
     second = _cart()
     services.cart_add_item(cart_id=first, sku="TEA-001", quantity=1, context=CONTEXT)
     projected()
-    listed = selectors.shopper_carts(selectors.Shopper(owner_id="user:7"))
+    listed = selectors.shopper_carts(Person(user=_user(7)))
     assert [summary.cart_id for summary in listed.summaries] == [first, second]
     assert listed.lag_events == 0
 

@@ -9,18 +9,18 @@ from uuid import UUID
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from carts import repository
+from carts import access, repository
 from carts.api.errors import ApiProblem
 from carts.api.fields import QueryParameters
-from carts.api.permissions import can_access_cart
+from carts.api.permissions import CartPermission
 from carts.api.preconditions import etag
 from carts.api.schema import CART_EXAMPLE, EVENT_EXAMPLE, etag_header, problems
 from carts.api.serializers import CartSerializer, EventSerializer, cart_document
-from carts.domain import errors
 from carts.domain.cart import Cart
 
 
@@ -35,15 +35,20 @@ class TimeTravelQuery(QueryParameters):
     )
 
 
-def visible_cart(request: Request, cart_id: UUID) -> Cart:
-    """The cart now; CartNotFound when it does not exist or this user may not see it."""
-    cart = repository.load(cart_id)
-    if not can_access_cart(request.user, cart):
-        raise errors.CartNotFound(f"no cart {cart_id}")
-    return cart
+class CartQueryView(APIView):
+    """Base of the cart queries: the access policy must let the person read the cart."""
+
+    permission_classes = [IsAuthenticated, CartPermission]
+    cart_actions = {"GET": access.Action.READ, "HEAD": access.Action.READ}
+
+    def visible_cart(self, request: Request, cart_id: UUID) -> Cart:
+        """The cart now; CartNotFound when it does not exist or this person may not read it."""
+        cart = repository.load(cart_id)
+        self.check_object_permissions(request, access.facts_of(cart))
+        return cart
 
 
-class CartDetailView(APIView):
+class CartDetailView(CartQueryView):
     """GET /api/carts/<id>/"""
 
     @extend_schema(
@@ -59,7 +64,7 @@ class CartDetailView(APIView):
     def get(self, request: Request, cart_id: UUID) -> Response:
         query = TimeTravelQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        cart = visible_cart(request, cart_id)
+        cart = self.visible_cart(request, cart_id)
         version, as_of = query.validated_data.get("version"), query.validated_data.get("as_of")
         if version is not None and version > cart.version:
             raise ApiProblem(
@@ -72,7 +77,7 @@ class CartDetailView(APIView):
         return Response(cart_document(cart), headers={"ETag": etag(cart.version)})
 
 
-class CartEventsView(APIView):
+class CartEventsView(CartQueryView):
     """GET /api/carts/<id>/events/"""
 
     @extend_schema(
@@ -89,5 +94,5 @@ class CartEventsView(APIView):
         | problems(404),
     )
     def get(self, request: Request, cart_id: UUID) -> Response:
-        visible_cart(request, cart_id)
+        self.visible_cart(request, cart_id)
         return Response(EventSerializer(repository.history(cart_id), many=True).data)

@@ -17,13 +17,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from carts.api.fields import QueryParameters
 from carts.api.filters import CartSummaryFilter, DailyFunnelFilter, ProductActivityFilter
-from carts.api.permissions import IsStaffOrIntegration
+from carts.api.permissions import MayReadLog
 from carts.api.read_model_serializers import (
     CartSummarySerializer,
     DailyFunnelSerializer,
@@ -120,7 +121,7 @@ class ReadModelPagination(PageNumberPagination):
 class ReadModelView(ListAPIView):
     """A list over one projection's active generation."""
 
-    permission_classes = [IsStaffOrIntegration]
+    permission_classes = [IsAuthenticated, MayReadLog]
     filter_backends = [DjangoFilterBackend]
     pagination_class = ReadModelPagination
     projection = ""
@@ -189,7 +190,7 @@ class DailyFunnelList(ReadModelView):
 class ProjectionStatusList(APIView):
     """GET /api/read-models/projections/"""
 
-    permission_classes = [IsStaffOrIntegration]
+    permission_classes = [IsAuthenticated, MayReadLog]
 
     @extend_schema(
         summary="Projection status",

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -33,7 +33,12 @@ def other_shopper(db) -> User:
 
 @pytest.fixture
 def staff(db) -> User:
-    return User.objects.create_user("stella", is_staff=True)
+    """A staff member who reads everything and acts on carts (auditor and operator)."""
+    user = User.objects.create_user("stella", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_event", "act_on_cart"])
+    )
+    return user
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from carts.request_context import GUEST_ID_KEY
 from carts import repository
 from carts.shopper import CART_KEY
 from eventstore.models import Event
@@ -50,7 +51,8 @@ def test_adding_opens_a_guest_cart_kept_with_the_session(client, catalog, event_
     assert response.status_code == 303
     assert response["Location"] == "/"
     cart = repository.load(repository.cart_id_of(f"cart-{client.session[CART_KEY]}"))
-    assert cart.owner_id == ""
+    assert cart.owner_id == client.session[GUEST_ID_KEY]
+    assert cart.owner_id.startswith("guest:")
     assert cart.lines["TEA-001"].quantity == 2
     assert event_count() == 2  # CartCreated, ItemAdded
     page = client.get("/")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from carts.request_context import GUEST_ID_KEY
 from carts import repository, services
 from carts.shopper import CART_KEY
 from eventstore.metadata import Metadata
@@ -51,10 +52,11 @@ def test_confirming_a_cart_that_changed_since_review_is_refused(client, guest_ca
 
 
 def test_confirming_an_empty_cart_is_refused_and_writes_nothing(client, catalog, event_count):
-    cart_id = services.cart_create(context=Metadata(actor="t", source="ui")).cart.id
     session = client.session
-    session["guest_cart_ids"] = [str(cart_id)]
+    session[GUEST_ID_KEY] = "guest:checkout-test"
     session.save()
+    context = Metadata(actor="guest:checkout-test", source="ui")
+    cart_id = services.cart_create(owner_id="guest:checkout-test", context=context).cart.id
     before = event_count()
     response = client.post(f"/checkout/{cart_id}/", {"version": "1"}, follow=True)
     assert messages_of(response) == ["An empty cart cannot be checked out; add an item first."]
