@@ -119,8 +119,9 @@ def _seed_cart(number: int, owners: list[int]) -> bool:
     except errors.CartNotFound:
         pass
     rng = random.Random(number)
-    owner = f"user:{owners[number % len(owners)]}" if number % 5 else ""
-    actor = owner or f"guest:demo-{number}"
+    # Every fifth cart is a guest's, owned by that guest's session identity.
+    owner = f"user:{owners[number % len(owners)]}" if number % 5 else f"guest:demo-{number}"
+    actor = owner
     start = timezone.now() - timedelta(days=6 - number % 7, hours=rng.randint(1, 9))
     steps = _Steps(cart_id, actor, start, rng)
     steps.run(partial(services.cart_create, owner_id=owner, cart_id=cart_id))

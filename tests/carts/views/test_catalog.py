@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from carts.request_context import GUEST_ID_KEY
 from carts import repository
+from carts.request_context import GUEST_ID_KEY
 from carts.shopper import CART_KEY
 from eventstore.models import Event
 from tests.carts.views.conftest import messages_of

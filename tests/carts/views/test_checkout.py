@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from carts.request_context import GUEST_ID_KEY
 from carts import repository, services
+from carts.request_context import GUEST_ID_KEY
 from carts.shopper import CART_KEY
 from eventstore.metadata import Metadata
 from tests.carts.views.conftest import messages_of
