@@ -26,7 +26,7 @@ class CartCreateInput(StrictSerializer):
     owner_id = StrictCharField(
         required=False,
         max_length=100,
-        help_text="Staff and integrations only: the owner as 'user:<id>'. Defaults to you.",
+        help_text="Operators and integrations only: the owner as 'user:<id>'. Defaults to you.",
     )
 
 

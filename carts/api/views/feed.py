@@ -1,4 +1,4 @@
-"""GET /api/events/: the global event feed for integrations (staff and integration accounts)."""
+"""GET /api/events/: the global event feed (auditors, integrations and superusers)."""
 
 from __future__ import annotations
 

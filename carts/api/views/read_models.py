@@ -1,4 +1,4 @@
-"""Read models for staff and integrations: cart summaries, product activity, daily funnel and
+"""Read models for auditors and integrations: cart summaries, product activity, daily funnel and
 the projections' status.
 
 These are projections, so they trail the event log a little. Every answer says how far its
