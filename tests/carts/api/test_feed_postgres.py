@@ -10,7 +10,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -44,6 +44,7 @@ def test_a_filtered_reader_resuming_during_writes_sees_each_matching_event_once(
     Product.objects.create(sku="TEA-001", name="Green tea", price=Decimal("4.50"))
     Product.objects.create(sku="MUG-001", name="Mug", price=Decimal("12.00"))
     staff = User.objects.create_user("feed-reader", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_event"))
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=staff).key}")
     writers = [threading.Thread(target=_write, args=(ITEMS_PER_WRITER,)) for _ in range(WRITERS)]
