@@ -9,7 +9,7 @@ UP_BROKER_URL ?= redis://127.0.0.1:6379/0
 UP_CACHE_URL ?= redis://127.0.0.1:6379/1
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint up bench bench-full migrate seed clean
+.PHONY: run test test-sqlite test-postgres browser lint up bench bench-full migrate seed clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
@@ -44,8 +44,25 @@ up: $(STAMP)
 ## make test: the whole suite on SQLite, then on PostgreSQL when one is reachable (required in CI).
 test: test-sqlite test-postgres
 
-test-sqlite: $(STAMP)
-	env -u DATABASE_URL $(PY) -m pytest -m "not postgres" $(PYTEST_ARGS)
+# The browser tests drive Debian's Chromium. As root with apt (a fresh Debian machine, CI) it is
+# installed here; elsewhere they are left out with a message saying what to install.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests (once)."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "NOTE: $(CHROMIUM) is missing, so the browser tests (-m browser) are left out."; \
+		echo "      Install it with: sudo apt-get install chromium   (Debian or Ubuntu)"; \
+	fi
+
+test-sqlite: $(STAMP) browser
+	@if [ -x $(CHROMIUM) ]; then marks="not postgres"; \
+	elif [ "$$CI" = "true" ]; then echo "CI requires $(CHROMIUM) for the browser tests." >&2; exit 1; \
+	else marks="not postgres and not browser"; fi; \
+	echo "env -u DATABASE_URL $(PY) -m pytest -m \"$$marks\" $(PYTEST_ARGS)"; \
+	env -u DATABASE_URL $(PY) -m pytest -m "$$marks" $(PYTEST_ARGS)
 
 test-postgres: $(STAMP)
 	@if DATABASE_URL='$(TEST_DATABASE_URL)' $(PY) -m tests.postgres_reachable; then \
