@@ -21,10 +21,12 @@ class Breach:
     problem: str
 
     def __str__(self) -> str:
-        return (
-            f"stream {self.stream_id}: event #{self.position} (version {self.version}): "
-            f"{self.problem}"
-        )
+        return f"stream {self.stream_id}: {self.in_stream}"
+
+    @property
+    def in_stream(self) -> str:
+        """The breach as said within its stream: which event, and what is wrong with it."""
+        return f"event #{self.position} (version {self.version}): {self.problem}"
 
 
 @dataclass(frozen=True)

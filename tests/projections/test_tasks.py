@@ -47,6 +47,7 @@ def test_the_beat_schedule_names_registered_tasks():
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert scheduled == {
         "projections.catch_up",
+        "eventstore.seal",
         "projections.abandon_idle_carts",
         "carts.prune_idempotency_records",
     }
