@@ -47,7 +47,9 @@ class Command(BaseCommand):
                 found.append(("", problem))
         breaches.record((s, p) for s, p in found if s)
         if found:
-            raise CommandError(f"{len(found)} problems found; first: {found[0][1]}")
+            stream_id, problem = found[0]
+            first = f"stream {stream_id}: {problem}" if stream_id else problem
+            raise CommandError(f"{len(found)} problems found; first: {first}")
         checked = "all chains intact" + ("" if stream else ", seals and snapshots verified")
         self.stdout.write(f"OK: {streams} streams, {events} events, {checked}")
 
