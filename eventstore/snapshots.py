@@ -112,7 +112,8 @@ def bad_snapshots(
 ) -> Iterator[tuple[str, str]]:
     """(stream id, problem) for every stored snapshot (or only ``stream_id``'s) that fails."""
     where, params = (" WHERE s.stream_id = %s", [stream_id]) if stream_id else ("", [])
-    with connections[using].chunked_cursor() as cursor:
+    connection = connections[using]
+    with connection.cursor() if stream_id else connection.chunked_cursor() as cursor:
         cursor.execute(f"{_SELECT}{where} ORDER BY s.stream_id", params)
         while rows := cursor.fetchmany(500):
             for row in rows:
