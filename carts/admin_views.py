@@ -1,8 +1,9 @@
 """The cart audit trail in the admin: one cart's timeline, its state at any event, staff actions.
 
-Thin views: they read ``carts.timeline`` (the cart replayed event by event) and the event
-store's hash-chain check, or call a cart service with the staff member as actor and ``admin`` as
-source. A refused action shows the rule that refused it; the service wrote nothing.
+Thin views: they read ``carts.timeline`` (the cart replayed event by event) and the cart's
+integrity check (hash chain, sealed head, recorded breaches, snapshot), or call a cart service
+with the staff member as actor and ``admin`` as source. A refused action shows the rule that
+refused it; the service wrote nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from carts.domain import errors
 from carts.request_context import context_from_request, person_of
 from carts.timeline import TimelineStep, cart_timeline
 from eventstore.metadata import Metadata
-from eventstore.verify import verify_stream
 
 
 class AbandonForm(forms.Form):
@@ -78,7 +78,7 @@ def timeline(request: HttpRequest, cart_id: UUID) -> HttpResponse:
         "selected": selected,
         "state": state,
         "state_event": steps[selected - 1].event,
-        "integrity": verify_stream(repository.stream_id(cart_id)),
+        "integrity": repository.integrity(cart_id),
         "actors": actor_names(step.event.metadata.get("actor", "") for step in steps),
         "abandon_form": AbandonForm(),
         "goodwill_form": GoodwillForm(initial={"currency": state.currency}),

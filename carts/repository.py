@@ -11,6 +11,7 @@ from django.db import connection
 from carts.domain import errors
 from carts.domain.cart import SNAPSHOT_SCHEMA, Cart
 from eventstore import snapshots
+from eventstore.integrity import StreamIntegrity, check_stream
 from eventstore.metadata import Metadata
 from eventstore.store import (
     AppendResult,
@@ -76,9 +77,16 @@ class Loaded:
 def load_for_command(cart_id: UUID, command_id: str = "") -> Loaded:
     """The cart now, with what a command needs besides: one round trip to the database.
 
-    Raises CartNotFound for a cart with no events.
+    Raises CartIntegrityFailed for a cart whose history failed an integrity check (a breach
+    recorded, or events its newest seal covered gone or changed), CartNotFound for a cart with
+    no events.
     """
     tail = read_tail(stream_id(cart_id), snapshot_schema=SNAPSHOT_SCHEMA, command_id=command_id)
+    if tail.problems:
+        raise errors.CartIntegrityFailed(
+            f"cart {cart_id} failed its integrity check ({tail.problems[0]}); it can be read"
+            " but not changed"
+        )
     if tail.version == 0:
         raise errors.CartNotFound(f"no cart {cart_id}")
     start = Cart.from_snapshot(cart_id, tail.snapshot.state) if tail.snapshot else None
@@ -94,6 +102,11 @@ def owner_of(cart_id: UUID) -> str:
     if not created:
         raise errors.CartNotFound(f"no cart {cart_id}")
     return str(Cart.replay(cart_id, created).owner_id)
+
+
+def integrity(cart_id: UUID) -> StreamIntegrity:
+    """The cart's history checked now: chain, sealed head, recorded breaches and snapshot."""
+    return check_stream(stream_id(cart_id))
 
 
 def history(cart_id: UUID) -> list[RecordedEvent]:
@@ -132,6 +145,7 @@ def save(
             version=result.version,
             state=cart.to_snapshot(),
             schema_version=SNAPSHOT_SCHEMA,
+            event_hash=result.events[-1].hash,
         )
     return result
 

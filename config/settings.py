@@ -142,6 +142,13 @@ STORAGES = {
 # --- Event store ---------------------------------------------------------------------------
 # A snapshot of an aggregate is cached every this many events; 0 turns snapshots off.
 EVENTSTORE_SNAPSHOT_EVERY = int(os.environ.get("EVENTSTORE_SNAPSHOT_EVERY", "50"))
+# Seals and snapshots are authenticated with HMAC under this key, which must never be stored
+# in the database (see README, "What the audit trail guarantees"). Unset, a key derived from
+# SECRET_KEY is used. To rotate, set the new key and list the old one in the fallbacks.
+EVENTSTORE_SEAL_KEY = os.environ.get("EVENTSTORE_SEAL_KEY", "")
+EVENTSTORE_SEAL_KEY_FALLBACKS = [
+    key for key in os.environ.get("EVENTSTORE_SEAL_KEY_FALLBACKS", "").split(",") if key
+]
 
 # --- Carts -----------------------------------------------------------------------------------
 CART_ABANDON_AFTER = timedelta(hours=float(os.environ.get("CART_ABANDON_AFTER_HOURS", "24")))
@@ -165,6 +172,11 @@ CELERY_BEAT_SCHEDULE = {
     "projections-catch-up": {
         "task": "projections.catch_up",
         "schedule": timedelta(seconds=float(os.environ.get("PROJECTIONS_CATCH_UP_SECONDS", "10"))),
+        "options": {"expires": 60},
+    },
+    "eventstore-seal": {
+        "task": "eventstore.seal",
+        "schedule": timedelta(seconds=float(os.environ.get("EVENTSTORE_SEAL_SECONDS", "10"))),
         "options": {"expires": 60},
     },
     "carts-abandon-idle": {

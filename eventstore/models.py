@@ -90,13 +90,81 @@ class Event(models.Model):
 
 
 class Snapshot(models.Model):
-    """A disposable cache of one stream's state at one version; full replay is the truth."""
+    """A disposable cache of one stream's state at one version; full replay is the truth.
+
+    Bound to the chain by the hash of the event it was taken at, and authenticated by a MAC
+    under the seal key (see eventstore.snapshots): one that fails either check is never used.
+    """
 
     stream_id = models.CharField(max_length=200, primary_key=True)
     version = models.PositiveIntegerField()
     schema_version = models.PositiveSmallIntegerField()
     state = models.JSONField()
     taken_at = models.DateTimeField(auto_now=True)
+    event_hash = models.CharField(max_length=64, default="")
+    mac = models.CharField(max_length=64, default="")
 
     def __str__(self) -> str:
         return f"snapshot {self.stream_id}@{self.version}"
+
+
+class Seal(models.Model):
+    """One authenticated link of the chain over the global log (see eventstore.seals).
+
+    Covers the events after the previous seal's ``last_checkpoint`` up to its own, in commit
+    order. Append-only, like the events.
+    """
+
+    number = models.PositiveIntegerField(primary_key=True)
+    previous_digest = models.CharField(max_length=64)
+    first_checkpoint = models.CharField(max_length=60)
+    last_checkpoint = models.CharField(max_length=60)
+    events = models.PositiveIntegerField()
+    digest = models.CharField(max_length=64)
+    mac = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"seal #{self.number} {self.digest[:12]}"
+
+
+class SealedStream(models.Model):
+    """What one seal recorded of one stream: how many of its events, and its head at the end."""
+
+    seal = models.PositiveIntegerField()
+    stream_id = models.CharField(max_length=200)
+    events = models.PositiveIntegerField()
+    last_version = models.PositiveIntegerField()
+    last_hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["stream_id", "seal"], name="sealed_stream_uniq")
+        ]
+        indexes = [models.Index(fields=["seal"], name="sealed_stream_seal_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.stream_id}@{self.last_version} in seal #{self.seal}"
+
+
+class Breach(models.Model):
+    """A failed integrity check of one stream, recorded so that read paths can flag it cheaply.
+
+    Append-only: a breach is part of the audit record. Its stream stays readable and refuses
+    commands (see carts.repository.load_for_command).
+    """
+
+    stream_id = models.CharField(max_length=200)
+    problem = models.CharField(max_length=500)
+    found_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["stream_id", "problem"], name="breach_stream_problem")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stream_id}: {self.problem}"

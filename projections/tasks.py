@@ -1,4 +1,4 @@
-"""Celery tasks: catch-up, rebuild and abandonment. Thin: they call the runner and services."""
+"""Celery tasks: catch-up, sealing, rebuild, abandonment. Thin: they call the runner, services."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import redis
 from celery import shared_task
 from django.db import connection
 
+from eventstore import seals
 from projections import abandonment, runner
 from projections import rebuild as rebuilding
 from projections.registry import names
@@ -56,6 +57,16 @@ def catch_up(
     return read
 
 
+@shared_task(name="eventstore.seal", ignore_result=True)
+def seal() -> int:
+    """Seal the events committed since the last seal (eventstore.seals); returns seals written.
+
+    Run here, like a projection, because a seal is built after commit from the global log;
+    eventstore itself knows nothing of Celery. Woken with the catch-up, and by beat.
+    """
+    return seals.seal_new_events()
+
+
 @shared_task(name="projections.rebuild", ignore_result=True)
 def rebuild(name: str) -> int:
     """Rebuild one projection from the start of the log and switch readers over to it."""
@@ -84,6 +95,7 @@ def enqueue_catch_up(**kwargs: object) -> None:
     """
     if catch_up.app.conf.task_always_eager:
         _enqueue()
+        _enqueue_seal()
     else:
         waker.wake()
 
@@ -91,6 +103,9 @@ def enqueue_catch_up(**kwargs: object) -> None:
 def _wake_projections() -> None:
     if _claim_pending():
         _enqueue()
+        # The seal shares the catch-up's coalescing: one seal per burst of commits, not one
+        # per commit (a seal per event would make the seal table as long as the log).
+        _enqueue_seal()
 
 
 # Projections are woken at most 50 times a second per process: under steady load, asking
@@ -104,6 +119,13 @@ def _enqueue(**options: Any) -> None:
         catch_up.apply_async(retry=False, **options)
     except Exception:
         logger.warning("could not enqueue a catch-up; the periodic one will do", exc_info=True)
+
+
+def _enqueue_seal() -> None:
+    try:
+        seal.apply_async(retry=False)
+    except Exception:
+        logger.warning("could not enqueue sealing; the periodic one will do", exc_info=True)
 
 
 def pending_key() -> str:

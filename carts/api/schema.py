@@ -75,6 +75,19 @@ def etag_header(status: int = 200) -> OpenApiParameter:
     )
 
 
+def integrity_header() -> OpenApiParameter:
+    """The X-Integrity response header: whether the cart's history passed verification."""
+    return OpenApiParameter(
+        "X-Integrity",
+        str,
+        OpenApiParameter.HEADER,
+        enum=["intact", "broken"],
+        description="intact, or broken when the cart's stored history failed an integrity"
+        " check (a removed, inserted or altered event, or a forged snapshot).",
+        response=[200],
+    )
+
+
 CART_EXAMPLE = OpenApiExample(
     "an open cart",
     response_only=True,
@@ -214,3 +227,10 @@ def _no_empty_query_strings(operation: dict[str, Any]) -> None:
             schema = schema.get("items", {})
         if schema.get("type") == "string" and "enum" not in schema:
             schema.setdefault("minLength", 1)
+
+
+CART_READ_EXAMPLE = OpenApiExample(
+    "an open cart, history intact",
+    response_only=True,
+    value={**CART_EXAMPLE.value, "integrity": {"status": "intact", "problems": []}},
+)

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from carts.api.fields import StrictCharField, StrictIntegerField, StrictSerializer, StrictUUIDField
 from carts.domain.cart import Cart
+from eventstore.integrity import StreamIntegrity
 
 # --- command input -----------------------------------------------------------------------------
 
@@ -105,6 +106,33 @@ class CartSerializer(serializers.Serializer):
     @extend_schema_field(DiscountSerializer(allow_null=True))
     def get_discount(self, cart: Cart) -> dict[str, Any] | None:
         return DiscountSerializer(cart.discount).data if cart.discount else None
+
+
+class IntegritySerializer(serializers.Serializer):
+    """Whether the cart's stored history passed every integrity check when it was read."""
+
+    status = serializers.ChoiceField(
+        choices=["intact", "broken"], help_text="Also the X-Integrity response header."
+    )
+    problems = serializers.ListField(
+        child=serializers.CharField(), help_text="What failed, in plain words; empty if intact."
+    )
+
+
+class CartReadSerializer(CartSerializer):
+    """A cart as a query answers it: the cart, and whether its history passed verification."""
+
+    integrity = IntegritySerializer()
+
+
+def integrity_document(integrity: StreamIntegrity) -> dict[str, Any]:
+    """What IntegritySerializer gives for a stream's integrity."""
+    return {"status": integrity_status(integrity), "problems": list(integrity.problems)}
+
+
+def integrity_status(integrity: StreamIntegrity) -> str:
+    """ "intact" or "broken": the X-Integrity header and the body's integrity.status."""
+    return "intact" if integrity.intact else "broken"
 
 
 def cart_document(cart: Cart) -> dict[str, Any]:

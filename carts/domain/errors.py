@@ -87,3 +87,13 @@ class StaleVersion(CartError):
 
     code = "stale_version"
     kind = "precondition_failed"
+
+
+class CartIntegrityFailed(CartError):
+    """The cart's stored history failed an integrity check: it may be read, never changed.
+
+    Appending to it would chain genuine events onto forged or missing ones and launder them.
+    """
+
+    code = "cart_integrity_failed"
+    kind = "conflict"

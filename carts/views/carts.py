@@ -10,7 +10,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
 
-from carts import selectors, shopper
+from carts import repository, selectors, shopper
 from carts.access import Action
 from carts.domain import errors
 from carts.forms import MomentForm, first_error
@@ -43,7 +43,8 @@ def history(request: HtmxHttpRequest, cart_id: UUID) -> HttpResponse:
     """Every event of the cart in order, and the cart as it was after a chosen step or moment.
 
     An htmx request (the step list, the slider, the moment form) gets only the time-travel panel,
-    except when htmx restores a page from history, which needs the whole page.
+    except when htmx restores a page from history, which needs the whole page. The whole page
+    says so when the cart's stored history failed its integrity check.
     """
     cart = cart_or_404(request, cart_id, Action.READ)
     steps = cart_timeline(cart_id)
@@ -73,6 +74,7 @@ def history(request: HtmxHttpRequest, cart_id: UUID) -> HttpResponse:
             "moment_form": moment_form,
             "problem": problem,
             "actor_names": names,
+            "integrity": None if partial else repository.integrity(cart_id),
         },
     )
     # One URL, two bodies: caches must keep the panel and the page apart.

@@ -15,13 +15,14 @@ def install(apps: Any, schema_editor: Any) -> None:
             "ALTER TABLE eventstore_event ALTER COLUMN tx_id "
             "SET DEFAULT (pg_current_xact_id()::text::bigint)"
         )
-    immutability.install(connection)
+    immutability.install(connection, (immutability.TABLE,))
 
 
 def uninstall(apps: Any, schema_editor: Any) -> None:
     connection = schema_editor.connection
-    immutability.uninstall(connection)
+    immutability.uninstall(connection, (immutability.TABLE,))
     if connection.vendor == "postgresql":
+        schema_editor.execute("DROP FUNCTION IF EXISTS eventstore_refuse_change()")
         schema_editor.execute("ALTER TABLE eventstore_event ALTER COLUMN tx_id SET DEFAULT 0")
 
 

@@ -134,5 +134,5 @@ def test_an_event_altered_behind_the_stores_back_is_reported(
     finally:
         immutability.install(connection)
     page = auditor_client.get(timeline_url(busy_cart)).content.decode()
-    assert "Hash chain broken" in page
+    assert "Integrity check failed" in page
     assert "version 2" in page

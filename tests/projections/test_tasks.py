@@ -9,6 +9,7 @@ from django.conf import settings
 from kombu.exceptions import OperationalError
 
 from config.celery import app
+from eventstore.models import Seal
 from projections import tasks
 from projections.selectors import cart_summaries
 
@@ -47,6 +48,7 @@ def test_the_beat_schedule_names_registered_tasks():
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert scheduled == {
         "projections.catch_up",
+        "eventstore.seal",
         "projections.abandon_idle_carts",
         "carts.prune_idempotency_records",
     }
@@ -164,3 +166,12 @@ def test_the_caller_never_waits_for_the_broker(new_cart, django_capture_on_commi
         release.set()
         assert tasks.waker.flush()
     enqueued.assert_called_once_with(retry=False)
+
+
+def test_a_commit_seals_what_it_wrote_with_the_catch_up(
+    new_cart, event_count, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        new_cart({"TEA-001": 1})
+
+    assert sum(Seal.objects.values_list("events", flat=True)) == event_count() == 2

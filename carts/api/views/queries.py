@@ -1,6 +1,11 @@
 """Reading one cart: now, as of a version or a moment (time travel), and its event stream.
 
-These replay the cart's own events, so they are always current (strongly consistent).
+These replay the cart's own events, so they are always current (strongly consistent). Both
+check the cart's stored history as they read it (carts.repository.integrity) and say the
+outcome in the X-Integrity header (``intact`` or ``broken``); the cart's document also carries
+it as ``integrity`` with the problems found. A broken cart is still served, as its events now
+replay, so that its owner and staff can see what is stored; commands on it answer 409
+``cart_integrity_failed``.
 """
 
 from __future__ import annotations
@@ -19,8 +24,20 @@ from carts.api.errors import ApiProblem
 from carts.api.fields import QueryParameters
 from carts.api.permissions import CartPermission
 from carts.api.preconditions import etag
-from carts.api.schema import CART_EXAMPLE, EVENT_EXAMPLE, etag_header, problems
-from carts.api.serializers import CartSerializer, EventSerializer, cart_document
+from carts.api.schema import (
+    CART_READ_EXAMPLE,
+    EVENT_EXAMPLE,
+    etag_header,
+    integrity_header,
+    problems,
+)
+from carts.api.serializers import (
+    CartReadSerializer,
+    EventSerializer,
+    cart_document,
+    integrity_document,
+    integrity_status,
+)
 from carts.domain.cart import Cart
 
 
@@ -57,9 +74,9 @@ class CartDetailView(CartQueryView):
         " N-th event; with ?as_of=<ISO 8601 moment>, the cart as it was then (404 before it"
         " existed); with both, whichever is earlier. Replayed from its events, so never stale.",
         tags=["cart queries"],
-        parameters=[TimeTravelQuery, etag_header()],
-        responses={200: CartSerializer} | problems(404),
-        examples=[CART_EXAMPLE],
+        parameters=[TimeTravelQuery, etag_header(), integrity_header()],
+        responses={200: CartReadSerializer} | problems(404),
+        examples=[CART_READ_EXAMPLE],
     )
     def get(self, request: Request, cart_id: UUID) -> Response:
         query = TimeTravelQuery(data=request.query_params)
@@ -74,7 +91,10 @@ class CartDetailView(CartQueryView):
             )
         if version is not None or as_of is not None:
             cart = repository.load(cart_id, to_version=version, as_of=as_of)
-        return Response(cart_document(cart), headers={"ETag": etag(cart.version)})
+        integrity = repository.integrity(cart_id)
+        document = cart_document(cart) | {"integrity": integrity_document(integrity)}
+        headers = {"ETag": etag(cart.version), "X-Integrity": integrity_status(integrity)}
+        return Response(document, headers=headers)
 
 
 class CartEventsView(CartQueryView):
@@ -82,8 +102,11 @@ class CartEventsView(CartQueryView):
 
     @extend_schema(
         summary="A cart's event stream",
-        description="Every event of the cart in version order, with who, why and when.",
+        description="Every event of the cart in version order, with who, why and when, as"
+        " stored. X-Integrity says whether they passed the integrity checks; the cart's own"
+        " document (GET /api/carts/{id}/) lists the problems.",
         tags=["cart queries"],
+        parameters=[integrity_header()],
         responses={
             200: OpenApiResponse(
                 EventSerializer(many=True),
@@ -95,4 +118,6 @@ class CartEventsView(CartQueryView):
     )
     def get(self, request: Request, cart_id: UUID) -> Response:
         self.visible_cart(request, cart_id)
-        return Response(EventSerializer(repository.history(cart_id), many=True).data)
+        events = EventSerializer(repository.history(cart_id), many=True).data
+        integrity = integrity_status(repository.integrity(cart_id))
+        return Response(events, headers={"X-Integrity": integrity})

@@ -2,29 +2,79 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from eventstore import breaches
+from eventstore.seal_check import SealReport, verify_seals
+from eventstore.snapshots import bad_snapshots
 from eventstore.verify import verify_all, verify_stream
 
 
-class Command(BaseCommand):
-    """Check every stream's versions and hash chain; fail on the first sign of tampering."""
+def anchor(text: str) -> tuple[int, str]:
+    """``N:DIGEST`` as printed by this command, parsed."""
+    number, _, digest = text.partition(":")
+    if not number.isdigit() or len(digest) != 64:
+        raise ValueError(f"an anchor is NUMBER:DIGEST as verify_events prints it, not {text!r}")
+    return int(number), digest.lower()
 
-    help = "Verify that every event stream is contiguous and its hash chain intact."
+
+class Command(BaseCommand):
+    """Check every stream's chain, every seal over the log and every snapshot.
+
+    Fails (non-zero exit) on any sign of tampering, and records each broken stream as a breach,
+    so that its cart is flagged where it is shown and refuses commands.
+    """
+
+    help = (
+        "Verify every event stream (versions, hash chain), the seals over the global log and"
+        " every snapshot; print the newest seal to anchor outside the database."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--stream", help="check only this stream id")
+        parser.add_argument("--stream", help="check only this stream's chain")
+        parser.add_argument(
+            "--anchor",
+            type=anchor,
+            help="NUMBER:DIGEST of a seal printed earlier: fail unless the log still holds it",
+        )
 
     def handle(self, *args: Any, stream: str | None = None, **options: Any) -> None:
-        reports = [verify_stream(stream)] if stream else verify_all()
+        found: list[tuple[str, str]] = []
+        streams, events = self._check_chains(stream, found)
+        if stream is None:
+            report = verify_seals(anchor=options.get("anchor"))
+            self._report_seals(report, found)
+            for _, problem in bad_snapshots():
+                self.stderr.write(f"BROKEN {problem}")
+                found.append(("", problem))
+        breaches.record((s, p) for s, p in found if s)
+        if found:
+            stream_id, problem = found[0]
+            first = f"stream {stream_id}: {problem}" if stream_id else problem
+            raise CommandError(f"{len(found)} problems found; first: {first}")
+        checked = "all chains intact" + ("" if stream else ", seals and snapshots verified")
+        self.stdout.write(f"OK: {streams} streams, {events} events, {checked}")
+
+    def _check_chains(self, stream: str | None, found: list[tuple[str, str]]) -> tuple[int, int]:
         streams = events = 0
-        broken = []
-        for report in reports:
+        for report in [verify_stream(stream)] if stream else verify_all():
             streams += 1
             events += report.events
             if report.breach is not None:
-                broken.append(report.breach)
                 self.stderr.write(f"BROKEN {report.breach}")
-        if broken:
-            raise CommandError(
-                f"{len(broken)} of {streams} streams failed verification; first: {broken[0]}"
+                found.append((report.stream_id, report.breach.in_stream))
+        return streams, events
+
+    def _report_seals(self, report: SealReport, found: list[tuple[str, str]]) -> None:
+        for problem in report.problems:
+            names = f" (streams: {', '.join(problem.streams)})" if problem.streams else ""
+            self.stderr.write(f"BROKEN {problem}{names}")
+            found += [(s, str(problem)) for s in problem.streams] or [("", str(problem))]
+        newest = report.newest
+        self.stdout.write(
+            f"Seals: {report.seals} covering {report.sealed_events} events;"
+            f" {report.unsealed_events} events not sealed yet."
+        )
+        if newest is not None:
+            self.stdout.write(
+                f"Newest seal: {newest.number}:{newest.digest} (keep it outside the database;"
+                f" check it later with --anchor {newest.number}:{newest.digest})"
             )
-        self.stdout.write(f"OK: {streams} streams, {events} events, all chains intact")

@@ -18,7 +18,8 @@ from tests.carts.api.conftest import problem_of
 def _replayed(cart_id, version):
     """The cart rebuilt independently: its first ``version`` events applied to a blank cart."""
     events = read_stream(repository.stream_id(cart_id))[:version]
-    return CartSerializer(Cart.replay(cart_id, (event.data for event in events))).data
+    cart = CartSerializer(Cart.replay(cart_id, (event.data for event in events))).data
+    return {**cart, "integrity": {"status": "intact", "problems": []}}
 
 
 def test_a_cart_reads_as_its_events_make_it(as_owner, new_cart):

@@ -1,0 +1,179 @@
+"""Checking the seals against the log: one pass over both, in commit order.
+
+Each seal's range is read again and its digest recomputed; the digest's MAC, the numbering
+and the chain of digests are checked too. A mismatch names the seal, its range and, where the
+seal's recorded stream heads tell, the streams that lost, gained or changed events. Every
+recorded stream head must still be in its stream with the same hash. See eventstore.seals for
+what this catches and what it cannot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.db import DEFAULT_DB_ALIAS, connections
+
+from eventstore import keys
+from eventstore.checkpoints import decode_checkpoint
+from eventstore.hashing import GENESIS
+from eventstore.models import Seal, SealedStream
+from eventstore.seals import Batch, mac_message
+
+_PAGE = 1000
+_LOG = "SELECT position, stream_id, version, hash, tx_id FROM eventstore_event"
+
+
+@dataclass(frozen=True)
+class SealProblem:
+    """One failed check of the seals; ``streams`` are the streams it concerns, when known."""
+
+    seal: int | None
+    problem: str
+    streams: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return f"seal #{self.seal}: {self.problem}" if self.seal else self.problem
+
+
+@dataclass
+class SealReport:
+    """The outcome of checking every seal, and the newest one (to anchor outside)."""
+
+    seals: int = 0
+    sealed_events: int = 0
+    unsealed_events: int = 0
+    newest: Seal | None = None
+    problems: list[SealProblem] = field(default_factory=list)
+
+
+def verify_seals(
+    *, anchor: tuple[int, str] | None = None, using: str = DEFAULT_DB_ALIAS
+) -> SealReport:
+    """Check every seal against the log, and that the seal ``anchor`` (number, digest) is held."""
+    report = SealReport()
+    log = _Log(using)
+    previous = Seal(number=0, digest=GENESIS, last_checkpoint="")
+    for seal in _seals(using):
+        report.seals += 1
+        report.sealed_events += seal.events
+        report.problems += _check_link(previous, seal)
+        report.problems += _check_range(seal, log.until(seal.last_checkpoint), using)
+        previous = report.newest = seal
+    report.unsealed_events = sum(1 for _ in log.until(None))
+    report.problems += _check_heads(using)
+    if anchor is not None:
+        report.problems += _check_anchor(anchor, using)
+    return report
+
+
+def _check_link(previous: Seal, seal: Seal) -> list[SealProblem]:
+    problems = []
+    if seal.number != previous.number + 1:
+        missing = f"#{previous.number + 1} to #{seal.number - 1}"
+        problems.append(SealProblem(seal.number, f"seals {missing} are missing: seals removed"))
+    if seal.previous_digest != previous.digest:
+        problems.append(SealProblem(seal.number, "it does not chain to the seal before it"))
+    if not keys.is_signed(mac_message(seal.number, seal.digest), seal.mac):
+        problems.append(
+            SealProblem(
+                seal.number,
+                "its MAC is not valid: the seal was forged or altered, or the key is wrong",
+            )
+        )
+    return problems
+
+
+def _check_range(seal: Seal, rows: Iterator[tuple], using: str) -> list[SealProblem]:
+    found = Batch(number=seal.number, previous_digest=seal.previous_digest)
+    for row in rows:
+        found.add(*row)
+    # The range as recorded, with the events as found: equal digests mean equal events.
+    found.first_checkpoint, found.last_checkpoint = seal.first_checkpoint, seal.last_checkpoint
+    if found.digest() == seal.digest and found.events == seal.events:
+        return []
+    where = f"range {seal.first_checkpoint} to {seal.last_checkpoint}"
+    problem = (
+        f"{where}: sealed {seal.events} events, found {found.events}; the digest differs:"
+        " events in it were removed, inserted or altered"
+    )
+    return [SealProblem(seal.number, problem, _changed_streams(seal.number, found, using))]
+
+
+def _changed_streams(number: int, found: Batch, using: str) -> tuple[str, ...]:
+    recorded = {
+        row.stream_id: (row.events, row.last_version, row.last_hash)
+        for row in SealedStream.objects.using(using).filter(seal=number)
+    }
+    names = set(recorded) | set(found.streams)
+    return tuple(sorted(n for n in names if recorded.get(n) != found.streams.get(n)))
+
+
+def _check_heads(using: str) -> list[SealProblem]:
+    # Every stream head a seal recorded must still be there, unchanged: this names the stream
+    # whose newest events were removed, or whose chain was recomputed after an edit.
+    sql = (
+        "SELECT s.seal, s.stream_id, s.last_version, e.hash FROM eventstore_sealedstream s"
+        " LEFT JOIN eventstore_event e ON e.stream_id = s.stream_id AND e.version = s.last_version"
+        " WHERE e.hash IS NULL OR e.hash <> s.last_hash ORDER BY s.seal, s.stream_id"
+    )
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    return [
+        SealProblem(number, head_problem(number, version, found is None), (stream_id,))
+        for number, stream_id, version, found in rows
+    ]
+
+
+def head_problem(number: int, version: int, missing: bool) -> str:
+    """How a stream's head differs from what seal ``number`` recorded of it."""
+    if missing:
+        return f"it sealed version {version} of the stream, which is gone: events were removed"
+    return f"version {version} of the stream is not the event it sealed: it was altered"
+
+
+def _check_anchor(anchor: tuple[int, str], using: str) -> list[SealProblem]:
+    number, digest = anchor
+    held = Seal.objects.using(using).filter(number=number).values_list("digest", flat=True).first()
+    if held == digest:
+        return []
+    found = "is missing" if held is None else f"has digest {held}"
+    return [
+        SealProblem(
+            number,
+            f"the anchored seal (digest {digest}) {found}: the seal chain was cut or rewritten",
+        )
+    ]
+
+
+def _seals(using: str) -> Iterator[Seal]:
+    after = 0
+    while page := list(
+        Seal.objects.using(using).filter(number__gt=after).order_by("number")[:_PAGE]
+    ):
+        yield from page
+        after = page[-1].number
+
+
+class _Log:
+    """The log's (position, stream, version, hash, tx) rows in commit order, handed out by range."""
+
+    def __init__(self, using: str) -> None:
+        self._rows = self._read(using)
+        self._next: tuple | None = next(self._rows, None)
+
+    def until(self, checkpoint: str | None) -> Iterator[tuple]:
+        """The rows up to and including ``checkpoint`` (all that remain for None)."""
+        bound = decode_checkpoint(checkpoint) if checkpoint is not None else None
+        while self._next is not None and (bound is None or (self._next[4], self._next[0]) <= bound):
+            yield self._next
+            self._next = next(self._rows, None)
+
+    @staticmethod
+    def _read(using: str) -> Iterator[tuple]:
+        # A server-side cursor on PostgreSQL keeps memory flat however long the log is.
+        with connections[using].chunked_cursor() as cursor:
+            cursor.execute(f"{_LOG} ORDER BY tx_id, position")
+            while rows := cursor.fetchmany(2000):
+                yield from rows
