@@ -104,9 +104,17 @@ def owner_of(cart_id: UUID) -> str:
     return str(Cart.replay(cart_id, created).owner_id)
 
 
-def integrity(cart_id: UUID) -> StreamIntegrity:
-    """The cart's history checked now: chain, sealed head, recorded breaches and snapshot."""
-    return check_stream(stream_id(cart_id))
+def integrity(cart_id: UUID, *, since_snapshot: bool = False) -> StreamIntegrity:
+    """The cart's history checked now: chain, sealed head, recorded breaches and snapshot.
+
+    ``since_snapshot`` re-hashes only the events after the cart's valid snapshot, for a reader
+    that serves the cart now (snapshot and newer events) rather than its whole history.
+    """
+    since = 0
+    if since_snapshot:
+        snapshot = snapshots.load_snapshot(stream_id(cart_id), schema_version=SNAPSHOT_SCHEMA)
+        since = snapshot.version if snapshot is not None else 0
+    return check_stream(stream_id(cart_id), since_version=since)
 
 
 def history(cart_id: UUID) -> list[RecordedEvent]:

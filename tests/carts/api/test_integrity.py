@@ -154,3 +154,46 @@ def test_an_edit_with_the_chain_recomputed_refuses_commands_at_once(
     served = reads_as_broken(as_owner, shop_client, cart_id)
     assert any("it was altered" in p for p in served["integrity"]["problems"])
     command_is_refused(as_owner, cart_id, event_count)
+
+
+def _long_cart(new_cart, settings) -> UUID:
+    """A cart of 9 events with a snapshot at version 5 (snapshots every 5 events)."""
+    settings.EVENTSTORE_SNAPSHOT_EVERY = 5
+    cart_id = new_cart(*[("TEA-001", 1)] * 8)
+    assert Snapshot.objects.get(stream_id=repository.stream_id(cart_id)).version == 5
+    seals.seal_new_events()
+    return cart_id
+
+
+def _edit_price(cart_id: UUID, version: int) -> None:
+    edited = Event.objects.get(stream_id=repository.stream_id(cart_id), version=version)
+    tamper(
+        "UPDATE eventstore_event SET payload = %s WHERE position = %s",
+        [json.dumps(edited.payload | {"unit_price": "0.01"}), edited.position],
+    )
+
+
+def test_an_edit_after_the_snapshot_is_flagged_on_the_cart_served_now(
+    as_owner, shop_client, new_cart, settings
+):
+    cart_id = _long_cart(new_cart, settings)
+    _edit_price(cart_id, version=7)
+    reads_as_broken(as_owner, shop_client, cart_id)
+
+
+def test_an_edit_before_the_snapshot_is_flagged_by_every_read_of_the_history(
+    as_owner, shop_client, new_cart, settings
+):
+    cart_id = _long_cart(new_cart, settings)
+    _edit_price(cart_id, version=3)
+    # The cart served now comes from the signed snapshot and is the true one (9 x 4.50) ...
+    detail = as_owner.get(f"/api/carts/{cart_id}/")
+    assert Decimal(detail.json()["total"]) == Decimal("36.00")
+    # ... while everything that shows the history re-hashes all of it and says so at once,
+    assert as_owner.get(f"/api/carts/{cart_id}/events/")["X-Integrity"] == "broken"
+    page = shop_client.get(f"/carts/{cart_id}/history/").content.decode()
+    assert "failed its integrity check" in page
+    # and once verify_events has recorded the breach, the cart itself reads as broken too.
+    with pytest.raises(CommandError):
+        call_command("verify_events")
+    assert as_owner.get(f"/api/carts/{cart_id}/")["X-Integrity"] == "broken"
