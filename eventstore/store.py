@@ -264,24 +264,40 @@ def read_all(after: str = START, *, limit: int = 1000, using: str = DEFAULT_DB_A
         # Transactions of other databases on the same server cannot write here, so they are
         # left out of the horizon (else a long report in another database would stall every
         # reader); so are autovacuum workers, whose ANALYZE takes a transaction id but never
-        # writes an event. Only those pg_stat_activity positively places elsewhere are left
-        # out: one it cannot see, or sees late, still holds the horizon back, which only delays.
+        # writes an event. Only those positively placed elsewhere are left out: one that
+        # cannot be placed (its lock or backend not seen yet) holds the horizon back, which
+        # only delays.
         #
         # The reader's own transaction is never in its snapshot's list of running ones, and
         # the horizon reaches it (own = h) only when every older transaction has finished.
         # Its own rows are then settled from its point of view, so they are returned: a
         # projection may read what the same transaction appended, and if that transaction
         # rolls back, the checkpoint it stored rolls back with it.
+        #
+        # Which database a running transaction belongs to is read from the locks every
+        # transaction (and each of its subtransactions) holds on its own id, joined to its
+        # backend: pg_stat_activity alone shows only a backend's top-level id. And since
+        # PostgreSQL 14 a snapshot's xmax is "the newest finished transaction + 1", so
+        # transactions that began after it are running yet not in its list: those below our
+        # own id are enumerated too (they are few: all are still running), so that one of
+        # another database does not hold back our own rows.
         sql = (
-            "WITH snapshot AS MATERIALIZED (SELECT pg_current_snapshot() AS s),"
-            " elsewhere AS MATERIALIZED (SELECT backend_xid FROM pg_stat_activity"
-            "  WHERE backend_xid IS NOT NULL AND (datname IS DISTINCT FROM current_database()"
-            "  OR backend_type = 'autovacuum worker')),"
+            "WITH snapshot AS MATERIALIZED (SELECT pg_current_snapshot() AS s,"
+            "  pg_current_xact_id_if_assigned()::text::bigint AS own),"
+            " elsewhere AS MATERIALIZED (SELECT l.transactionid AS x FROM pg_locks l"
+            "  JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'transactionid'"
+            "  AND l.mode = 'ExclusiveLock' AND l.granted"
+            "  AND (a.datname IS DISTINCT FROM current_database()"
+            "  OR a.backend_type = 'autovacuum worker')),"
+            " running AS MATERIALIZED ("
+            "  SELECT x::text::bigint AS x FROM snapshot, pg_snapshot_xip(snapshot.s) AS x"
+            "  UNION ALL SELECT g FROM snapshot, generate_series("
+            "   pg_snapshot_xmax(snapshot.s)::text::bigint, snapshot.own - 1) AS g),"
             " horizon AS MATERIALIZED (SELECT COALESCE("
-            "  (SELECT min(x::text::bigint) FROM snapshot, pg_snapshot_xip(snapshot.s) AS x"
-            "   WHERE NOT EXISTS (SELECT 1 FROM elsewhere WHERE elsewhere.backend_xid = x::xid)),"
-            "  (SELECT pg_snapshot_xmax(s)::text::bigint FROM snapshot)) AS h,"
-            "  pg_current_xact_id_if_assigned()::text::bigint AS own)"
+            "  (SELECT min(r.x) FROM running r WHERE NOT EXISTS"
+            "   (SELECT 1 FROM elsewhere e WHERE e.x = r.x::text::xid8::xid)),"
+            "  (SELECT GREATEST(pg_snapshot_xmax(s)::text::bigint, own) FROM snapshot)) AS h,"
+            "  (SELECT own FROM snapshot) AS own)"
             f" {SELECT_EVENTS} WHERE (tx_id, position) > (%s, %s)"
             " AND tx_id < (SELECT CASE WHEN own = h THEN h + 1 ELSE h END FROM horizon)"
             " ORDER BY tx_id, position LIMIT %s"
@@ -292,6 +308,13 @@ def read_all(after: str = START, *, limit: int = 1000, using: str = DEFAULT_DB_A
         sql = (
             f"{SELECT_EVENTS} WHERE (tx_id, position) > (%s, %s) ORDER BY tx_id, position LIMIT %s"
         )
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        # pg_stat_activity is read once per transaction and then served from a cached copy:
+        # inside a long transaction (a projection batch, a test) a transaction of another
+        # database begun since would not be seen as "elsewhere" and would hold the horizon
+        # back for nothing. Dropping the cached copy first makes every read look afresh.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
     events = _fetch(sql, [tx_id, position, limit], using)
     checkpoint = events[-1].checkpoint if events else after
     return Page(events=events, checkpoint=checkpoint)

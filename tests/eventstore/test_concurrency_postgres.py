@@ -110,3 +110,53 @@ def test_racing_writers_on_one_stream_keep_versions_contiguous(committed_db):
     assert len(events) == sum(accepted.values())
     per_writer = Counter(e.payload["writer"] for e in events)
     assert dict(per_writer) == {w: n for w, n in accepted.items() if n}
+
+
+def _open_transaction_in(dbname: str):  # type: ignore[no-untyped-def]
+    """A connection to ``dbname`` inside a transaction that holds an id (with a subtransaction)."""
+    import psycopg
+
+    settings = connections["default"].settings_dict
+    other = psycopg.connect(
+        dbname=dbname,
+        host=settings["HOST"] or "127.0.0.1",
+        port=settings["PORT"] or 5432,
+        user=settings["USER"],
+        autocommit=False,
+    )
+    with other.cursor() as cursor:
+        cursor.execute("SELECT pg_current_xact_id()")
+        cursor.execute("SAVEPOINT inner_work")
+        cursor.execute("CREATE TEMP TABLE scratch (n int)")  # the savepoint takes an id too
+    return other
+
+
+def test_an_open_transaction_of_another_database_does_not_hold_the_reader_back(db):
+    other = _open_transaction_in("postgres")
+    try:
+        append(
+            "elsewhere-test",
+            [RawEvent("test.Written", {})],
+            expected_version=NO_STREAM,
+            metadata=META,
+        )
+        # The reader's own, uncommitted event is settled from its point of view once every
+        # transaction of this database older than it has finished: the other one does not count.
+        assert [e.stream_id for e in read_all().events] == ["elsewhere-test"]
+    finally:
+        other.rollback()
+        other.close()
+
+
+def test_an_older_open_transaction_of_this_database_holds_the_reader_back(db):
+    other = _open_transaction_in(connections["default"].settings_dict["NAME"])
+    try:
+        append(
+            "held-back", [RawEvent("test.Written", {})], expected_version=NO_STREAM, metadata=META
+        )
+        # The older transaction may still commit events below ours: nothing is handed out yet.
+        assert read_all().events == []
+    finally:
+        other.rollback()
+        other.close()
+    assert [e.stream_id for e in read_all().events] == ["held-back"]
