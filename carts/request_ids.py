@@ -42,8 +42,10 @@ def require_id(value: str, *, source: str) -> str:
 def client_correlation_id(request: HttpRequest) -> str:
     """The id the client named its request with, or "" if none. Raises InvalidRequestId."""
     # Both headers are checked, not only the one used: a malformed one is a client bug either
-    # way. One sent empty counts as not sent, as it did before the rule.
-    given = [(header, value) for header in HEADERS if (value := request.headers.get(header))]
+    # way, and so is one sent empty.
+    given = [(header, request.headers[header]) for header in HEADERS if header in request.headers]
     for header, value in given:
+        if not value:
+            raise InvalidRequestId(f"the {header} header")
         require_id(value, source=f"the {header} header")
     return given[0][1] if given else ""

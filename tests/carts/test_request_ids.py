@@ -60,8 +60,13 @@ def test_a_malformed_request_id_is_refused_even_beside_a_valid_correlation_id(
         client_correlation_id(request)
 
 
-def test_a_header_sent_empty_counts_as_not_sent(rf: RequestFactory) -> None:
-    assert client_correlation_id(rf.get("/", HTTP_X_CORRELATION_ID="")) == ""
+def test_a_header_sent_empty_is_refused(rf: RequestFactory) -> None:
+    with pytest.raises(InvalidRequestId, match="X-Correlation-ID"):
+        client_correlation_id(rf.get("/", HTTP_X_CORRELATION_ID=""))
+
+
+def test_without_either_header_there_is_no_client_id(rf: RequestFactory) -> None:
+    assert client_correlation_id(rf.get("/")) == ""
 
 
 def test_request_metadata_carries_the_client_correlation_id(rf: RequestFactory) -> None:
