@@ -185,6 +185,20 @@ def world(
     )
 
 
+@dataclass(frozen=True)
+class Request:
+    """One request of the sweep; ``guarded`` if a NUL in it must be refused before any view."""
+
+    method: str
+    url: str
+    form: str | None = None
+    json: bytes | None = None
+    guarded: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.method.upper()} {self.url[:150]} {(self.form or self.json or '')[:60]!r}"
+
+
 def requests(world: World, route: str, value: Hostile) -> Iterator[Request]:
     """Every way ``value`` can reach ``route``: query string, form body, path, JSON body."""
     url = world.url(route)
@@ -222,20 +236,6 @@ def _json_bodies(value: Hostile) -> Iterator[bytes]:
         return
     for body in JSON_BODIES:
         yield json.dumps(body(value.in_json)).encode()
-
-
-@dataclass(frozen=True)
-class Request:
-    """One request of the sweep; ``guarded`` if a NUL in it must be refused before any view."""
-
-    method: str
-    url: str
-    form: str | None = None
-    json: bytes | None = None
-    guarded: bool = False
-
-    def __str__(self) -> str:
-        return f"{self.method.upper()} {self.url[:150]} {(self.form or self.json or '')[:60]!r}"
 
 
 class Visitor:
