@@ -1,8 +1,7 @@
-"""Exporting one cart's audit timeline, every event of it, as CSV or JSON."""
+"""Exporting one cart's audit timeline, every event of it, as CSV (spreadsheet-safe) or JSON."""
 
 from __future__ import annotations
 
-import csv
 import json
 from decimal import Decimal
 from typing import Any
@@ -12,6 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from carts.admin_views import cart_steps
+from carts.csv_export import csv_response
 from carts.timeline import CartView, TimelineStep
 
 CSV_COLUMNS = [
@@ -42,13 +42,8 @@ CSV_COLUMNS = [
 def timeline_csv(request: HttpRequest, cart_id: UUID) -> HttpResponse:
     """The timeline as CSV: a row per event with its metadata, the totals after it, its payload."""
     steps = cart_steps(request, cart_id)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="cart-{cart_id}-timeline.csv"'
-    writer = csv.DictWriter(response, fieldnames=CSV_COLUMNS)
-    writer.writeheader()
-    for step in steps:
-        writer.writerow(_csv_row(step))
-    return response
+    rows = (_csv_row(step) for step in steps)
+    return csv_response(f"cart-{cart_id}-timeline.csv", CSV_COLUMNS, rows)
 
 
 def timeline_json(request: HttpRequest, cart_id: UUID) -> HttpResponse:

@@ -14,6 +14,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from carts.access import GUEST_PREFIX, Person
+from carts.request_ids import client_correlation_id, require_id
 from eventstore.metadata import Metadata
 
 SOURCES = ("ui", "api", "admin", "system")
@@ -66,16 +67,19 @@ def _session_of(request: Any) -> Any:
 def context_from_request(
     request: HttpRequest, *, source: str, command_id: str = "", causation_id: str = ""
 ) -> Metadata:
-    """Metadata for a command issued through ``request`` from the given source."""
+    """Metadata for a command issued through ``request`` from the given source.
+
+    Raises InvalidRequestId for an id that breaks the rule in ``carts.request_ids`` (the
+    request guard middleware has already answered such a request with 400).
+    """
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
-    correlation_id = request.headers.get("X-Correlation-ID") or request.headers.get("X-Request-ID")
     return Metadata(
         actor=actor_of(request),
         source=source,
-        correlation_id=(correlation_id or str(uuid.uuid4()))[:100],
-        causation_id=causation_id[:100],
-        command_id=(command_id or str(uuid.uuid4()))[:100],
+        correlation_id=client_correlation_id(request) or str(uuid.uuid4()),
+        causation_id=require_id(causation_id, source="causation_id"),
+        command_id=require_id(command_id, source="command_id") or str(uuid.uuid4()),
         client_ip=_client_ip(request),
         user_agent=request.headers.get("User-Agent", "")[:300],
     )

@@ -15,23 +15,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from carts.api.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_response
 from carts.domain.errors import CartError
 
 logger = logging.getLogger(__name__)
 
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-TYPE_PREFIX = "urn:eventcart:problem:"
 KIND_STATUS = {
     "unprocessable": status.HTTP_422_UNPROCESSABLE_ENTITY,
     "conflict": status.HTTP_409_CONFLICT,
@@ -72,13 +70,7 @@ def problem(
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     """A problem-details response."""
-    body: dict[str, Any] = {
-        "type": TYPE_PREFIX + code,
-        "title": HTTPStatus(status_code).phrase,
-        "status": status_code,
-        "detail": detail,
-        "code": code,
-    }
+    body = problem_body(status_code, code=code, detail=detail)
     if errors:
         body["errors"] = dict(errors)
     return Response(
@@ -89,14 +81,9 @@ def problem(
 @csrf_exempt  # it changes nothing; a CSRF refusal would only hide the 404 behind an HTML page
 def unknown_api_path(request: HttpRequest, path: str = "") -> HttpResponse:
     """Any URL under /api/ that names no endpoint (or a malformed cart id): a 404 problem."""
-    body = {
-        "type": TYPE_PREFIX + "not_found",
-        "title": HTTPStatus.NOT_FOUND.phrase,
-        "status": 404,
-        "detail": f"nothing at {request.path}; see /api/docs/ for the endpoints",
-        "code": "not_found",
-    }
-    return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)
+    return problem_response(
+        404, code="not_found", detail=f"nothing at {request.path}; see /api/docs/ for the endpoints"
+    )
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:

@@ -8,6 +8,7 @@ from typing import Any
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.serializers import Serializer
 
+from carts import request_ids
 from carts.api.errors import PROBLEM_CONTENT_TYPE
 from carts.api.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
 from carts.api.preconditions import IF_MATCH_PATTERN
@@ -42,6 +43,21 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     description="Any unique string (e.g. a UUID). A retry with the same key returns the first"
     " answer and writes nothing; the same key with another body answers 422.",
     examples=[OpenApiExample("a UUID", value="3f1c9a56-8f0e-4f4b-9c39-2b1f0f7f2a10")],
+)
+
+CORRELATION_ID = OpenApiParameter(
+    "X-Correlation-ID",
+    {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": request_ids.MAX_LENGTH,
+        "pattern": request_ids.ID_PATTERN,
+    },
+    OpenApiParameter.HEADER,
+    description="Your id for this request, carried by every event it causes (X-Request-ID is"
+    f" read too): {request_ids.ALLOWED}. Anything else answers 400 and writes nothing; without"
+    " one, a fresh UUID is used.",
+    examples=[OpenApiExample("a UUID", value="c0ffee00-0000-4000-8000-000000000001")],
 )
 
 
@@ -144,6 +160,7 @@ def command_schema(
         parameters=[
             *([IF_MATCH] if conditional else []),
             IDEMPOTENCY_KEY,
+            CORRELATION_ID,
             *response_headers(status),
         ],
         responses={status: OpenApiResponse(CartSerializer, "The cart after the command.")}

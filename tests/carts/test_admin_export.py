@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from uuid import UUID
 
 import pytest
@@ -12,7 +13,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from carts import repository
+from carts import repository, services
+from eventstore.metadata import Metadata
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +69,29 @@ def test_exports_are_refused_to_anyone_but_auditors(
     # Staff without a role may not read the cart: it answers as a missing one would.
     client.force_login(User.objects.create_user("clerk", password="x", is_staff=True))
     assert client.get(url).status_code == 404
+
+
+def test_the_csv_export_neutralises_ids_a_spreadsheet_would_evaluate(
+    auditor_client: Client, catalog
+) -> None:
+    # Events written before ids were checked keep what the client sent: the export is the
+    # last place that can stop a formula from running in staff's spreadsheet.
+    forged = Metadata(
+        actor="user:7",
+        source="api",
+        correlation_id='=HYPERLINK("http://evil.example","open")',
+        causation_id="@SUM(A1)",
+        command_id="+cmd|' /C calc'!A0",
+    )
+    cart_id = services.cart_create(context=forged, owner_id="user:7").cart.id
+    added = replace(forged, command_id="-2+3")
+    services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=2, context=added)
+    response = auditor_client.get(reverse("admin:carts_cart_csv", args=[cart_id]))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert len(rows) == 2
+    for row in rows:
+        assert row["correlation_id"] == "'" + forged.correlation_id
+        assert row["causation_id"] == "'@SUM(A1)"
+    assert [row["command_id"] for row in rows] == ["'+cmd|' /C calc'!A0", "'-2+3"]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r.values())
+    assert rows[-1]["total_after"] == "9.00"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import yaml
 from django.test import Client
 
+from carts.request_ids import ID_PATTERN
+
 
 def test_the_openapi_document_lists_every_endpoint(db):
     response = Client().get("/api/schema/")
@@ -32,7 +34,9 @@ def test_commands_document_their_headers_errors_and_examples(db):
     document = yaml.safe_load(Client().get("/api/schema/").content)
     add_item = document["paths"]["/api/carts/{cart_id}/items/"]["post"]
     headers = {p["name"] for p in add_item["parameters"] if p["in"] == "header"}
-    assert headers == {"If-Match", "Idempotency-Key"}
+    assert headers == {"If-Match", "Idempotency-Key", "X-Correlation-ID"}
+    correlation = next(p for p in add_item["parameters"] if p["name"] == "X-Correlation-ID")
+    assert correlation["schema"]["pattern"] == ID_PATTERN
     assert set(add_item["responses"]["200"]["headers"]) == {
         "ETag",
         "X-Event-Position",
