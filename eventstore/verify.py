@@ -78,19 +78,7 @@ class _StreamCheck:
         if row.version != expected:
             self.breach = self._breach(row, f"expected version {expected}, found {row.version}")
             return
-        digest = event_hash(
-            previous_hash=self._previous_hash,
-            event_id=str(row.event_id),
-            stream_id=row.stream_id,
-            stream_type=row.stream_type,
-            version=row.version,
-            event_type=row.event_type,
-            schema_version=row.schema_version,
-            payload=row.payload,
-            metadata=row.metadata,
-            recorded_at=row.recorded_at,
-        )
-        if digest != row.hash:
+        if row_hash(row, self._previous_hash) != row.hash:
             self.breach = self._breach(
                 row, "its hash does not match its content and predecessor: the event was altered"
             )
@@ -101,6 +89,22 @@ class _StreamCheck:
 
     def _breach(self, row: StoredRow, problem: str) -> Breach:
         return Breach(row.stream_id, row.position, row.version, problem)
+
+
+def row_hash(row: StoredRow, previous_hash: str) -> str:
+    """The hash a stored event should carry, chained to ``previous_hash``."""
+    return event_hash(
+        previous_hash=previous_hash,
+        event_id=str(row.event_id),
+        stream_id=row.stream_id,
+        stream_type=row.stream_type,
+        version=row.version,
+        event_type=row.event_type,
+        schema_version=row.schema_version,
+        payload=row.payload,
+        metadata=row.metadata,
+        recorded_at=row.recorded_at,
+    )
 
 
 def _verify(using: str, only_stream: str | None, since_version: int) -> Iterator[StreamReport]:

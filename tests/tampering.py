@@ -11,8 +11,9 @@ from typing import Any
 from django.db import connection
 
 from eventstore import immutability
-from eventstore.hashing import GENESIS, event_hash
+from eventstore.hashing import GENESIS
 from eventstore.rows import SELECT_EVENTS, stored_row
+from eventstore.verify import row_hash
 
 
 def tamper(sql: str, params: list[Any] | tuple[Any, ...] = ()) -> None:
@@ -29,18 +30,7 @@ def recompute_chain(stream_id: str) -> None:
         rows = [stored_row(raw) for raw in cursor.fetchall()]
     previous = GENESIS
     for row in rows:
-        previous = event_hash(
-            previous_hash=previous,
-            event_id=str(row.event_id),
-            stream_id=row.stream_id,
-            stream_type=row.stream_type,
-            version=row.version,
-            event_type=row.event_type,
-            schema_version=row.schema_version,
-            payload=row.payload,
-            metadata=row.metadata,
-            recorded_at=row.recorded_at,
-        )
+        previous = row_hash(row, previous)
         tamper(
             "UPDATE eventstore_event SET hash = %s WHERE position = %s", [previous, row.position]
         )

@@ -125,12 +125,7 @@ def test_a_mid_stream_edit_is_flagged_at_once_and_refused_once_verified(
 ):
     cart_id = new_cart(("TEA-001", 1), ("MUG-001", 1), ("TEA-001", 2))
     seals.seal_new_events()
-    stream = repository.stream_id(cart_id)
-    edited = Event.objects.get(stream_id=stream, version=2)
-    tamper(
-        "UPDATE eventstore_event SET payload = %s WHERE position = %s",
-        [json.dumps(edited.payload | {"unit_price": "0.01"}), edited.position],
-    )
+    _edit_price(cart_id, version=2)
 
     reads_as_broken(as_owner, shop_client, cart_id)
     with pytest.raises(CommandError):
@@ -143,13 +138,8 @@ def test_an_edit_with_the_chain_recomputed_refuses_commands_at_once(
 ):
     cart_id = new_cart(("TEA-001", 1), ("MUG-001", 1))
     seals.seal_new_events()
-    stream = repository.stream_id(cart_id)
-    edited = Event.objects.get(stream_id=stream, version=2)
-    tamper(
-        "UPDATE eventstore_event SET payload = %s WHERE position = %s",
-        [json.dumps(edited.payload | {"unit_price": "0.01"}), edited.position],
-    )
-    recompute_chain(stream)
+    _edit_price(cart_id, version=2)
+    recompute_chain(repository.stream_id(cart_id))
 
     served = reads_as_broken(as_owner, shop_client, cart_id)
     assert any("it was altered" in p for p in served["integrity"]["problems"])
