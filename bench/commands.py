@@ -19,7 +19,7 @@ import psycopg
 from bench import dataset
 from bench.database import raw_conninfo
 from bench.harness import Figure, Sizes, log, median
-from carts import services
+from carts.application import services
 from eventstore.metadata import Metadata
 from eventstore.registry import registry
 
@@ -29,7 +29,7 @@ SKUS = [offer.sku for offer in dataset.OFFERS]
 
 
 def product_carts(cart_ids: list[uuid.UUID]) -> None:
-    """Run the seven commands of each cart through carts.services."""
+    """Run the seven commands of each cart through carts.application.services."""
     for cart_id in cart_ids:
         services.cart_create(context=_context(), cart_id=cart_id, owner_id="user:bench")
         for sku in SKUS:

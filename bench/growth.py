@@ -5,7 +5,7 @@ COPY'd in; the big one also gets filler rows in bulk (see dataset) until it hold
 events. Runs alternate between the two, so both sides of every ratio are measured under the
 same load of a shared machine. Each run times the same operations on the same carts: appending
 one event to a stream (``eventstore.store.append``) and loading a cart
-(``carts.repository.load``). Indexes should keep both independent of the table's size.
+(``carts.application.repository.load``). Indexes should keep both independent of the table's size.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import uuid
 
 from bench import database, dataset
 from bench.harness import Figure, Sizes, log, median
-from carts import repository
+from carts.application import repository
 from carts.domain.events import ItemAdded
 from eventstore.metadata import Metadata
 from eventstore.store import NO_STREAM, append

@@ -85,8 +85,8 @@ def prepare_clients(carts_per_client: int) -> tuple[str, list[list[uuid.UUID]]]:
     from django.contrib.auth import get_user_model
     from rest_framework.authtoken.models import Token
 
-    from carts import services
-    from carts.access import Person
+    from carts.application import services
+    from carts.application.access import Person
     from eventstore.metadata import Metadata
 
     user, _ = get_user_model().objects.get_or_create(username="bench-shopper")

@@ -2,8 +2,8 @@
 
 Carts are written through the repository, so snapshots land exactly where the product takes
 them (every EVENTSTORE_SNAPSHOT_EVERY events); the carts without snapshots are written with the
-setting at 0 and so have none. Each load is ``carts.repository.load``: snapshot, newer events,
-replay through the aggregate.
+setting at 0 and so have none. Each load is ``carts.application.repository.load``: snapshot,
+newer events, replay through the aggregate.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.test import override_settings
 
 from bench import database, dataset
 from bench.harness import Figure, Sizes, log, median
-from carts import repository
+from carts.application import repository
 from carts.domain.cart import Cart
 from eventstore import snapshots
 from eventstore.metadata import Metadata

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import reverse
 
-from carts import repository
-from carts.admin_carts import CartListingAdmin
+from carts.application import repository
+from carts.backoffice.cart_list import CartListingAdmin
 from carts.models import CartListing, DiscountCode, Product
 from eventstore.admin_links import register_stream_link
 

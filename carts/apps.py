@@ -9,7 +9,8 @@ class CartsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from carts import event_types, shopper
+        from carts.application import event_types
+        from carts.web import shopper
 
         event_types.register_all()
         shopper.connect()

@@ -1,4 +1,4 @@
-"""Celery tasks of the carts app: housekeeping around the API."""
+"""Celery tasks of the carts app: closing idle carts, and housekeeping around the API."""
 
 from __future__ import annotations
 
@@ -8,9 +8,16 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from carts.application import abandonment
 from carts.models import IdempotencyRecord
 
 PRUNE_BATCH = 1_000
+
+
+@shared_task(name="carts.abandon_idle_carts", ignore_result=True)
+def abandon_idle_carts() -> int:
+    """Abandon open carts idle for longer than CART_ABANDON_AFTER (actor: system)."""
+    return abandonment.abandon_idle_carts()
 
 
 @shared_task(name="carts.prune_idempotency_records", ignore_result=True)

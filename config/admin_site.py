@@ -1,6 +1,6 @@
 """The admin site: Django's own, plus the audit and operations pages each app contributes.
 
-Apps own their pages (``carts.admin_urls``, ``projections.admin_urls``); the site mounts them
+Apps own their pages (``carts.backoffice.urls``, ``projections.admin_urls``); the site mounts them
 under /admin/ behind the admin's login and lists them on its index page.
 """
 
@@ -57,7 +57,7 @@ class EventCartAdminSite(admin.AdminSite):
     index_template = "admin/eventcart_index.html"
 
     def get_urls(self) -> list[URLResolver | URLPattern]:
-        from carts.admin_urls import admin_urls as cart_urls
+        from carts.backoffice.urls import admin_urls as cart_urls
         from projections.admin_urls import admin_urls as projection_urls
 
         return [*cart_urls(self), *projection_urls(self), *super().get_urls()]

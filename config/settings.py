@@ -58,7 +58,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the session and the user are read: a NUL in their cookie or token is refused too.
-    "carts.request_guard.RequestGuardMiddleware",
+    "carts.web.request_guard.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -82,6 +82,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The shop's template tags live with the shop's views (carts/web), not at the top
+            # of the app where Django would look for them.
+            "libraries": {"shop": "carts.web.templatetags.shop"},
         },
     },
 ]
@@ -182,7 +185,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 60},
     },
     "carts-abandon-idle": {
-        "task": "projections.abandon_idle_carts",
+        "task": "carts.abandon_idle_carts",
         "schedule": timedelta(minutes=15),
         "options": {"expires": 600},
     },

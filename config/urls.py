@@ -4,5 +4,5 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("carts.api.urls")),
-    path("", include("carts.urls")),
+    path("", include("carts.web.urls")),
 ]

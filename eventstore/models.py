@@ -154,7 +154,7 @@ class Breach(models.Model):
     """A failed integrity check of one stream, recorded so that read paths can flag it cheaply.
 
     Append-only: a breach is part of the audit record. Its stream stays readable and refuses
-    commands (see carts.repository.load_for_command).
+    commands (see carts.application.repository.load_for_command).
     """
 
     stream_id = models.CharField(max_length=200)

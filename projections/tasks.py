@@ -1,4 +1,4 @@
-"""Celery tasks: catch-up, sealing, rebuild, abandonment. Thin: they call the runner, services."""
+"""Celery tasks: catch-up, sealing and rebuild. Thin: they call the runner."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from celery import shared_task
 from django.db import connection
 
 from eventstore import seals
-from projections import abandonment, runner
 from projections import rebuild as rebuilding
+from projections import runner
 from projections.registry import names
 from projections.selectors import behind_committed_events
 from projections.waker import Waker
@@ -71,12 +71,6 @@ def seal() -> int:
 def rebuild(name: str) -> int:
     """Rebuild one projection from the start of the log and switch readers over to it."""
     return rebuilding.rebuild(name)
-
-
-@shared_task(name="projections.abandon_idle_carts", ignore_result=True)
-def abandon_idle_carts() -> int:
-    """Abandon open carts idle for longer than CART_ABANDON_AFTER (actor: system)."""
-    return abandonment.abandon_idle_carts()
 
 
 def enqueue_catch_up(**kwargs: object) -> None:

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.test import Client
 
-from carts import services
+from carts.application import services
 from eventstore.metadata import Metadata
 from eventstore.models import Event
 from projections import tasks

@@ -1,4 +1,4 @@
-"""The API's permission classes: each asks the one access policy (carts.access), nothing more.
+"""The API's permission classes: each asks the one access policy, carts.application.access.
 
 - :class:`CartPermission` guards every cart endpoint: a view names the action each HTTP method
   asks for (``cart_actions``) and calls ``check_object_permissions`` with the cart's facts. A
@@ -15,8 +15,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from carts import access
-from carts.request_context import person_of
+from carts.application import access
+from carts.web.request_context import person_of
 
 INTEGRATION_GROUP = access.INTEGRATION_GROUP
 

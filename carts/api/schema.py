@@ -8,11 +8,11 @@ from typing import Any
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.serializers import Serializer
 
-from carts import request_ids
 from carts.api.errors import PROBLEM_CONTENT_TYPE
 from carts.api.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
 from carts.api.preconditions import IF_MATCH_PATTERN
 from carts.api.serializers import CartSerializer, ProblemSerializer
+from carts.web import request_ids
 
 _PROBLEM_TEXT = {
     400: "Malformed JSON, unknown fields, wrong types or bad headers.",

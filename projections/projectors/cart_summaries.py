@@ -26,7 +26,7 @@ from projections.projector import Projector, RowCache, handles
 
 @lru_cache(maxsize=4096)
 def cart_id_of(stream_id: str) -> UUID:
-    """The cart id in a cart stream id (``cart-<uuid>``, as carts.repository names them)."""
+    """The cart id in a cart stream id (``cart-<uuid>``, as the carts' repository names them)."""
     # Cached: a batch asks once per event, and a cart's events mostly come together.
     return UUID(stream_id.removeprefix("cart-"))
 

@@ -23,9 +23,9 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from carts import repository, services
-from carts.access import INTEGRATION_GROUP
-from carts.request_context import GUEST_ID_KEY
+from carts.application import repository, services
+from carts.application.access import INTEGRATION_GROUP
+from carts.web.request_context import GUEST_ID_KEY
 from eventstore.metadata import Metadata
 
 ROLES = (

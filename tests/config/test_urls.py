@@ -28,7 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import ScopedRateThrottle
 
-from carts import services
+from carts.application import services
 from carts.models import Product
 from eventstore.metadata import Metadata
 from eventstore.models import Event

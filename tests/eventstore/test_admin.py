@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from carts import repository, services
+from carts.application import repository, services
 from eventstore.errors import ImmutableEventError
 from eventstore.metadata import Metadata
 from eventstore.models import Event

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import pytest
 
-from carts import services
+from carts.application import services
 from carts.models import Product
 from eventstore.metadata import Metadata
 from projections import runner

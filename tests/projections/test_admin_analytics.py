@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from carts import services
+from carts.application import services
 from eventstore.metadata import Metadata
 from projections.selectors import daily_funnel, product_activity
 

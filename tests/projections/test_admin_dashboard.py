@@ -9,7 +9,7 @@ from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.urls import reverse
 
-from carts import services
+from carts.application import services
 from eventstore.metadata import Metadata
 from eventstore.store import START, read_all
 from projections import tasks

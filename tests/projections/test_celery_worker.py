@@ -19,7 +19,7 @@ import pytest
 import redis
 from django.db import connection
 
-from carts import services
+from carts.application import services
 from config.celery import app
 from eventstore.metadata import Metadata
 from projections import tasks

@@ -17,7 +17,7 @@ import pytest
 from django.db import connections
 from django.db.models import Max, Sum
 
-from carts import services
+from carts.application import services
 from eventstore.metadata import Metadata
 from eventstore.models import Event
 from eventstore.store import head_checkpoint

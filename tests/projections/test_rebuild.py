@@ -3,7 +3,7 @@ from unittest import mock
 
 import pytest
 
-from carts import services
+from carts.application import services
 from projections.models import CartSummary, ProjectionState
 from projections.projectors.cart_summaries import CartSummaries
 from projections.rebuild import RebuildFailed, RebuildSuperseded, rebuild

@@ -1,7 +1,7 @@
 from datetime import timedelta
 from unittest import mock
 
-from carts import services
+from carts.application import services
 from projections import runner
 from projections.models import ProjectionState
 from projections.projectors.product_activity import ProductActivities

@@ -49,7 +49,7 @@ def test_the_beat_schedule_names_registered_tasks():
     assert scheduled == {
         "projections.catch_up",
         "eventstore.seal",
-        "projections.abandon_idle_carts",
+        "carts.abandon_idle_carts",
         "carts.prune_idempotency_records",
     }
     app.loader.import_default_modules()  # what a worker does at start: autodiscovery

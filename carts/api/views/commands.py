@@ -20,7 +20,6 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from carts import access, services
 from carts.api.fields import StrictSerializer
 from carts.api.idempotency import idempotency_key, run_once
 from carts.api.permissions import CartPermission
@@ -35,8 +34,9 @@ from carts.api.serializers import (
     EmptyInput,
     cart_document,
 )
-from carts.request_context import context_from_request, person_of
-from carts.services import CommandResult
+from carts.application import access, services
+from carts.application.services import CommandResult
+from carts.web.request_context import context_from_request, person_of
 from eventstore.metadata import Metadata
 
 # A command: (validated body, event metadata, If-Match version or None) -> what it did.
@@ -85,7 +85,7 @@ def execute(
 class CommandView(APIView):
     """Base of the command views: throttled per user; the access policy decides per cart.
 
-    ``cart_actions`` names what each HTTP method asks the policy for (carts.access.Action).
+    ``cart_actions`` names what each HTTP method asks the policy for (an access.Action).
     """
 
     throttle_classes = [ScopedRateThrottle]

@@ -1,7 +1,7 @@
 """Reading one cart: now, as of a version or a moment (time travel), and its event stream.
 
 These replay the cart's own events, so they are always current (strongly consistent). Both
-check the cart's stored history as they read it (carts.repository.integrity) and say the
+check the cart's stored history as they read it (carts.application.repository.integrity) and say the
 outcome in the X-Integrity header (``intact`` or ``broken``); the cart's document also carries
 it as ``integrity`` with the problems found. A broken cart is still served, as its events now
 replay, so that its owner and staff can see what is stored; commands on it answer 409
@@ -19,7 +19,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from carts import access, repository
 from carts.api.errors import ApiProblem
 from carts.api.fields import QueryParameters
 from carts.api.permissions import CartPermission
@@ -38,6 +37,7 @@ from carts.api.serializers import (
     integrity_document,
     integrity_status,
 )
+from carts.application import access, repository
 from carts.domain.cart import Cart
 
 

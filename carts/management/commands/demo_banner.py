@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from carts.demo import SHOPPERS, STAFF
+from carts.application.demo import SHOPPERS, STAFF
 
 BASE = "http://127.0.0.1:8000"
 

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from carts.demo import seed
+from carts.application.demo import seed
 
 
 class Command(BaseCommand):

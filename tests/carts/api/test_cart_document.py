@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from carts import services
 from carts.api.serializers import CartSerializer, cart_document
+from carts.application import services
 
 pytestmark = pytest.mark.django_db
 

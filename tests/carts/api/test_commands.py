@@ -7,7 +7,7 @@ from uuid import uuid4
 import redis
 from django.core.cache import cache
 
-from carts import repository
+from carts.application import repository
 from eventstore.models import Event
 from tests.carts.api.conftest import problem_of
 

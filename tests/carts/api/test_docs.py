@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 from django.test import Client
 
-from carts.request_ids import ID_PATTERN
+from carts.web.request_ids import ID_PATTERN
 
 
 def test_the_openapi_document_lists_every_endpoint(db):

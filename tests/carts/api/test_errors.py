@@ -119,7 +119,7 @@ def test_a_quantity_out_of_range_is_a_rule_not_a_type_error(as_owner, new_cart, 
 
 
 def test_an_unexpected_failure_is_a_500_problem_without_internals(as_owner, monkeypatch, db):
-    from carts import services
+    from carts.application import services
 
     def broken(**kwargs):
         raise RuntimeError("database password is hunter2")

@@ -15,7 +15,7 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from carts import services
+from carts.application import services
 from carts.models import IdempotencyRecord, Product
 from eventstore.metadata import Metadata
 from eventstore.models import Event

@@ -15,7 +15,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from carts import repository, services
+from carts.application import repository, services
 from carts.models import Product
 from eventstore import seals
 from eventstore.models import Event, Snapshot

@@ -22,8 +22,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.throttling import ScopedRateThrottle
 from schemathesis.config import SchemathesisConfig
 
-from carts import services
 from carts.api.schema import CART_EXAMPLE
+from carts.application import services
 from config.wsgi import application
 from eventstore.metadata import Metadata
 

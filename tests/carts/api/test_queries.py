@@ -7,8 +7,8 @@ from uuid import uuid4
 
 from django.utils import timezone
 
-from carts import repository
 from carts.api.serializers import CartSerializer
+from carts.application import repository
 from carts.domain.cart import Cart
 from eventstore import clock
 from eventstore.store import read_stream

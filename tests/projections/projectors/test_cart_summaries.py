@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from carts import services
+from carts.application import services
 from eventstore.models import Event
 from projections.selectors import cart_summaries
 

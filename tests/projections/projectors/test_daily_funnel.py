@@ -4,7 +4,7 @@ from unittest import mock
 
 from django.test import override_settings
 
-from carts import services
+from carts.application import services
 from projections.selectors import daily_funnel
 
 DAY_ONE = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)

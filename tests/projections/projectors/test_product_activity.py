@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from carts import services
+from carts.application import services
 from projections.selectors import product_activity
 
 

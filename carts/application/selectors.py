@@ -1,0 +1,158 @@
+"""Reads the shop needs: the catalog, a shopper's carts, and what a checkout charged.
+
+Which carts are a shopper's is read from the event log itself (the CartCreated events that name
+one of the person's identities as owner, and the guest carts merged into those), never from a
+projection that could lag behind; whether a person may read one cart is the access policy's
+answer (carts.application.access). The list of a shopper's carts reads the cart summaries
+projection.
+The shopper's open cart is found among their carts that the summaries list as open (or have not
+reached yet) and confirmed by replaying it: the cart a person works on is always the real one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+
+from carts.application import access, repository
+from carts.domain import events as ev
+from carts.domain.cart import OPEN, Cart
+from carts.models import Product
+from eventstore.models import Event
+from projections.selectors import ProjectionStatus, cart_summaries, projection_statuses
+
+if TYPE_CHECKING:
+    from projections.models import CartSummary
+
+CREATED = "cart.CartCreated"
+MERGED_INTO = "cart.CartMergedInto"
+CHECKED_OUT = "cart.CartCheckedOut"
+SUMMARIES = "cart_summaries"
+
+
+@dataclass(frozen=True)
+class CartList:
+    """A shopper's carts as the summaries projection has them, and how far it is behind."""
+
+    summaries: list[CartSummary]
+    lag_events: int
+
+
+def products(query: str = "") -> QuerySet[Product]:
+    """Products on sale, optionally only those whose name, description or SKU has ``query``."""
+    found = Product.objects.filter(active=True)
+    query = query.strip()
+    if query:
+        found = found.filter(
+            Q(name__icontains=query) | Q(description__icontains=query) | Q(sku__icontains=query)
+        )
+    return found
+
+
+def product(sku: str) -> Product:
+    """The product with this SKU, on sale or not. Raises Product.DoesNotExist."""
+    return Product.objects.get(sku=sku)
+
+
+def owned_cart_ids(*owner_ids: str) -> list[UUID]:
+    """Every cart created for one of ``owner_ids``, newest first."""
+    wanted = [owner_id for owner_id in owner_ids if owner_id]
+    if not wanted:
+        return []
+    streams = (
+        Event.objects.filter(event_type=CREATED, payload__owner_id__in=wanted)
+        .order_by("-position")
+        .values_list("stream_id", flat=True)
+    )
+    return [repository.cart_id_of(stream) for stream in streams]
+
+
+def shopper_cart_ids(person: access.Person) -> list[UUID]:
+    """A person's own carts (as user and as the session's guest) and guest carts merged into them.
+
+    The same carts the access policy lets them read as an owner.
+    """
+    owned = owned_cart_ids(*sorted(person.owner_ids))
+    merged = (
+        Event.objects.filter(
+            event_type=MERGED_INTO, payload__target_cart_id__in=[str(i) for i in owned]
+        ).values_list("stream_id", flat=True)
+        if owned
+        else []
+    )
+    ids = [*owned, *(repository.cart_id_of(s) for s in merged)]
+    return list(dict.fromkeys(ids))
+
+
+def open_cart_for(owner_id: str) -> Cart | None:
+    """The newest open cart created for ``owner_id``, or None."""
+    if not owner_id:
+        return None
+    for cart_id in _open_cart_candidates(owner_id):
+        cart = repository.load(cart_id)
+        if cart.is_open:
+            return cart
+    return None
+
+
+def _open_cart_candidates(owner_id: str) -> list[UUID]:
+    # The log says which carts are the owner's (newest first); the summaries say which of them
+    # were open when last projected, so only those, and any the summaries have not reached yet,
+    # need replaying.
+    owned = owned_cart_ids(owner_id)
+    statuses = dict(cart_summaries().filter(cart_id__in=owned).values_list("cart_id", "status"))
+    return [cart_id for cart_id in owned if statuses.get(cart_id, OPEN) == OPEN]
+
+
+def _summaries_status() -> ProjectionStatus:
+    return next(status for status in projection_statuses() if status.name == SUMMARIES)
+
+
+def readable_cart(person: access.Person, cart_id: UUID, action: access.Action) -> Cart:
+    """The cart now, if ``person`` may do ``action`` to it.
+
+    Raises CartNotFound for a missing cart and for one the person may not read (the same
+    answer: whether someone else's cart exists is not their business), and access.Refused for
+    one they may read but not change.
+    """
+    cart = repository.load(cart_id)
+    access.require(person, action, access.facts_of(cart))
+    return cart
+
+
+def shopper_carts(person: access.Person) -> CartList:
+    """The person's own carts from the summaries projection, most recently active first."""
+    summaries = (
+        cart_summaries().filter(cart_id__in=shopper_cart_ids(person)).order_by("-last_activity_at")
+    )
+    return CartList(summaries=list(summaries), lag_events=_summaries_status().lag_events)
+
+
+def checkout_of(cart: Cart) -> ev.CartCheckedOut | None:
+    """What a checked-out cart was charged, as its CartCheckedOut event says; else None."""
+    found = (
+        Event.objects.filter(stream_id=repository.stream_id(cart.id), event_type=CHECKED_OUT)
+        .values_list("version", flat=True)
+        .first()
+    )
+    if found is None:
+        return None
+    event = repository.history(cart.id)[found - 1]
+    return event.data  # type: ignore[no-any-return]
+
+
+def actor_names(actors: Iterable[str]) -> dict[str, str]:
+    """Readable names for event actors: usernames for ``user:<id>``, the rest as they are."""
+    ids = {actor.removeprefix("user:") for actor in actors if actor.startswith("user:")}
+    users = get_user_model().objects.filter(pk__in=[i for i in ids if i.isdigit()])
+    names = {f"user:{user.pk}": user.get_username() for user in users}
+    return {actor: names.get(actor, _plain_actor(actor)) for actor in actors}
+
+
+def _plain_actor(actor: str) -> str:
+    return "guest" if actor.startswith("guest:") else actor

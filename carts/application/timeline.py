@@ -1,0 +1,153 @@
+"""A cart's history as steps: each event with the cart before and after it, and what changed.
+
+The shop's history page and the admin's audit timeline both read this. It replays the stream
+once, so every "after" is exactly what loading the cart at that version gives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from carts.application import repository
+from carts.domain import events as ev
+from carts.domain.cart import Cart, Line
+from eventstore.store import RecordedEvent
+
+
+@dataclass(frozen=True)
+class CartView:
+    """The cart as it stood at one version, ready to display or serialise."""
+
+    version: int
+    status: str
+    currency: str
+    lines: tuple[Line, ...]
+    discount_code: str
+    subtotal: Decimal
+    discount: Decimal
+    total: Decimal
+
+    @property
+    def units(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @classmethod
+    def of(cls, cart: Cart) -> CartView:
+        return cls(
+            version=cart.version,
+            status=cart.status,
+            currency=cart.currency,
+            lines=tuple(cart.lines.values()),
+            discount_code=cart.discount.code if cart.discount else "",
+            subtotal=cart.subtotal,
+            discount=cart.discount_amount,
+            total=cart.total,
+        )
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """How one line differs between two versions: added, removed or changed."""
+
+    sku: str
+    name: str
+    kind: str
+    quantity_before: int
+    quantity_after: int
+    unit_price_before: Decimal | None
+    unit_price_after: Decimal | None
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    """One event, the cart before and after it, and the difference."""
+
+    event: RecordedEvent
+    before: CartView
+    after: CartView
+    changes: tuple[LineChange, ...]
+    summary: str
+
+    @property
+    def totals_changed(self) -> bool:
+        return (self.before.subtotal, self.before.discount, self.before.total) != (
+            self.after.subtotal,
+            self.after.discount,
+            self.after.total,
+        )
+
+
+def cart_timeline(cart_id: UUID) -> list[TimelineStep]:
+    """Every event of the cart as a step. Raises CartNotFound for an unknown cart."""
+    cart = Cart(cart_id)
+    before = CartView.of(cart)
+    steps = []
+    for event in repository.history(cart_id):
+        cart.apply(event.data)
+        after = CartView.of(cart)
+        steps.append(
+            TimelineStep(
+                event=event,
+                before=before,
+                after=after,
+                changes=line_changes(before, after),
+                summary=describe(event.data),
+            )
+        )
+        before = after
+    return steps
+
+
+def line_changes(before: CartView, after: CartView) -> tuple[LineChange, ...]:
+    """The lines added, removed or changed (quantity or price) from ``before`` to ``after``."""
+    old = {line.sku: line for line in before.lines}
+    new = {line.sku: line for line in after.lines}
+    changes = []
+    for sku in [*old, *(s for s in new if s not in old)]:
+        was, now = old.get(sku), new.get(sku)
+        if was == now:
+            continue
+        kind = "added" if was is None else "removed" if now is None else "changed"
+        changes.append(
+            LineChange(
+                sku=sku,
+                name=(now or was).name,  # type: ignore[union-attr]
+                kind=kind,
+                quantity_before=was.quantity if was else 0,
+                quantity_after=now.quantity if now else 0,
+                unit_price_before=was.unit_price if was else None,
+                unit_price_after=now.unit_price if now else None,
+            )
+        )
+    return tuple(changes)
+
+
+def describe(event: Any) -> str:
+    """One plain sentence saying what an event did."""
+    match event:
+        case ev.CartCreated(owner_id=owner):
+            return "Cart created" if owner else "Cart created for a guest"
+        case ev.ItemAdded(quantity=qty, name=name, unit_price=price, currency=cur):
+            return f"Added {qty} × {name} at {price} {cur}"
+        case ev.ItemQuantityChanged(sku=sku, previous_quantity=was, quantity=now):
+            return f"Changed quantity of {sku} from {was} to {now}"
+        case ev.ItemRemoved(sku=sku, quantity=qty):
+            return f"Removed {sku} ({qty} units)"
+        case ev.DiscountApplied(code=code, kind="percent", value=value):
+            return f"Applied discount {code} ({value.normalize():f}% off)"
+        case ev.DiscountApplied(code=code, value=value, currency=cur):
+            return f"Applied discount {code} ({value} {cur} off)"
+        case ev.DiscountRemoved(code=code):
+            return f"Removed discount {code}"
+        case ev.CartCheckedOut(total=total, currency=cur):
+            return f"Checked out, charged {total} {cur}"
+        case ev.CartAbandoned(reason=reason):
+            return f"Abandoned: {reason}"
+        case ev.CartMergedFrom(lines=lines):
+            return f"Merged {len(lines)} line(s) from a guest cart"
+        case ev.CartMergedInto(target_cart_id=target):
+            return f"Merged into cart {target}"
+    return type(event).__name__

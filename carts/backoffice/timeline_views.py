@@ -1,0 +1,164 @@
+"""The cart audit trail in the admin: one cart's timeline, its state at any event, staff actions.
+
+Thin views: they read ``carts.application.timeline`` (the cart replayed event by event) and the
+cart's integrity check (hash chain, sealed head, recorded breaches, snapshot), or run a cart
+command with the staff member as actor and ``admin`` as source. A refused action shows the rule
+that refused it; nothing was written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from carts.application import access, repository, services
+from carts.application.timeline import TimelineStep, cart_timeline
+from carts.domain import errors
+from carts.web.request_context import context_from_request, person_of
+from eventstore.metadata import Metadata
+
+
+class AbandonForm(forms.Form):
+    """Why staff close a cart nobody will check out."""
+
+    reason = forms.CharField(max_length=200, initial="closed by staff")
+
+
+class GoodwillForm(forms.Form):
+    """A goodwill discount: its shape only; the cart decides whether it may be applied."""
+
+    kind = forms.ChoiceField(choices=[("percent", "percent off"), ("amount", "amount off")])
+    value = forms.DecimalField(max_digits=10, decimal_places=2)
+    currency = forms.CharField(max_length=3, required=False, help_text="For an amount off.")
+
+
+def require_cart_access(request: HttpRequest, cart_id: UUID, action: access.Action) -> None:
+    """Ask the access policy: 404 for a cart this person may not read (as for a missing one),
+    403 for one they may read but not do ``action`` to."""
+    try:
+        access.require(person_of(request), action, access.facts_of_stream(cart_id))
+    except errors.CartNotFound:
+        raise Http404(f"no cart {cart_id}") from None
+    except access.Refused as refused:
+        raise PermissionDenied(str(refused)) from None
+
+
+def cart_steps(request: HttpRequest, cart_id: UUID) -> list[TimelineStep]:
+    """The cart's timeline if this person may read it; 404 otherwise or when it has no events."""
+    require_cart_access(request, cart_id, access.Action.READ)
+    try:
+        return cart_timeline(cart_id)
+    except errors.CartNotFound:
+        raise Http404(f"no cart {cart_id}") from None
+
+
+def timeline(request: HttpRequest, cart_id: UUID) -> HttpResponse:
+    """Every event of one cart with who, when, from where and why, and the cart at any event."""
+    steps = cart_steps(request, cart_id)
+    facts = access.facts_of_stream(cart_id)
+    selected = _selected_version(request, len(steps))
+    state = steps[selected - 1].after
+    context = {
+        **admin.site.each_context(request),
+        "title": f"Cart {cart_id}",
+        "subtitle": "Audit timeline",
+        "cart_id": cart_id,
+        "stream_id": repository.stream_id(cart_id),
+        "steps": steps,
+        "selected": selected,
+        "state": state,
+        "state_event": steps[selected - 1].event,
+        "integrity": repository.integrity(cart_id),
+        "actors": actor_names(step.event.metadata.get("actor", "") for step in steps),
+        "abandon_form": AbandonForm(),
+        "goodwill_form": GoodwillForm(initial={"currency": state.currency}),
+        "is_open": steps[-1].after.status == "open",
+        "can_act": access.may(person_of(request), access.Action.ABANDON, facts),
+        "cart_list_url": reverse("admin:carts_cartlisting_changelist"),
+    }
+    return TemplateResponse(request, "admin/carts/timeline.html", context)
+
+
+@require_POST
+def abandon(request: HttpRequest, cart_id: UUID) -> HttpResponse:
+    """Staff close an open cart, recorded with them as actor and ``admin`` as source."""
+    form = AbandonForm(request.POST)
+    return _act(
+        request,
+        cart_id,
+        form,
+        access.Action.ABANDON,
+        lambda context: services.cart_abandon(
+            cart_id=cart_id, reason=form.cleaned_data["reason"], context=context
+        ),
+        done="Cart abandoned.",
+    )
+
+
+@require_POST
+def goodwill(request: HttpRequest, cart_id: UUID) -> HttpResponse:
+    """Staff grant a goodwill discount through the cart service (code GOODWILL)."""
+    form = GoodwillForm(request.POST)
+    return _act(
+        request,
+        cart_id,
+        form,
+        access.Action.GOODWILL,
+        lambda context: services.cart_apply_goodwill_discount(
+            cart_id=cart_id,
+            kind=form.cleaned_data["kind"],
+            value=form.cleaned_data["value"],
+            currency=form.cleaned_data["currency"].strip().upper(),
+            context=context,
+        ),
+        done="Goodwill discount applied.",
+    )
+
+
+def _act(
+    request: HttpRequest,
+    cart_id: UUID,
+    form: forms.Form,
+    action: access.Action,
+    command: Callable[[Metadata], services.CommandResult],
+    *,
+    done: str,
+) -> HttpResponse:
+    require_cart_access(request, cart_id, action)
+    if not form.is_valid():
+        problems = "; ".join(f"{name}: {' '.join(map(str, e))}" for name, e in form.errors.items())
+        messages.error(request, f"Nothing was changed: {problems}")
+    else:
+        try:
+            result = command(context_from_request(request, source="admin"))
+        except errors.CartError as refused:
+            messages.error(request, f"Refused, nothing was recorded: {refused.message}")
+        else:
+            messages.success(request, f"{done} The cart is now at version {result.version}.")
+    return HttpResponseRedirect(reverse("admin:carts_cart_timeline", args=[cart_id]))
+
+
+def _selected_version(request: HttpRequest, last: int) -> int:
+    try:
+        version = int(request.GET.get("version", last))
+    except ValueError:
+        return last
+    return min(max(version, 1), last)
+
+
+def actor_names(actors: Any) -> dict[str, str]:
+    """A readable name for every ``user:<id>`` actor among ``actors`` (others read as they are)."""
+    ids = {a.removeprefix("user:") for a in actors if a.startswith("user:")}
+    numeric = [int(i) for i in ids if i.isdigit()]
+    users = get_user_model().objects.filter(pk__in=numeric).values_list("pk", "username")
+    return {f"user:{pk}": str(username) for pk, username in users}

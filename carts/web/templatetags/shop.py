@@ -1,0 +1,73 @@
+"""Template helpers for the shop: money, product families, the cart badge."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.utils.formats import number_format
+
+from carts.web import shopper
+
+register = template.Library()
+
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
+FAMILIES = {"TEA": "tea", "POT": "teaware", "CUP": "teaware", "MUG": "teaware", "ACC": "tools"}
+STATUSES = {
+    "open": "Open",
+    "checked_out": "Checked out",
+    "abandoned": "Abandoned",
+    "merged": "Merged",
+}
+SOURCES = {"ui": "shop", "api": "API", "admin": "staff", "system": "system"}
+
+
+@register.filter
+def money(amount: Decimal | None, currency: str = "") -> str:
+    """``€8.90``: two decimals, the currency's symbol when known, else its code."""
+    if amount is None:
+        return ""
+    text = number_format(Decimal(amount), decimal_pos=2, force_grouping=True)
+    symbol = SYMBOLS.get(currency)
+    if symbol:
+        return f"-{symbol}{text[1:]}" if text.startswith("-") else f"{symbol}{text}"
+    return f"{text} {currency}".strip()
+
+
+@register.filter
+def family(sku: str) -> str:
+    """The product family a SKU belongs to (tea, teaware, tools), for its tile colour."""
+    return FAMILIES.get(sku.split("-", 1)[0], "other")
+
+
+@register.filter
+def status_label(status: str) -> str:
+    """A cart status as a shopper reads it."""
+    return STATUSES.get(status, status)
+
+
+@register.filter
+def source_label(source: str) -> str:
+    """Where a change came from, as a shopper reads it."""
+    return SOURCES.get(source, source)
+
+
+@register.filter
+def get_item(mapping: dict[str, Any], key: str) -> Any:
+    """``mapping[key]``, or None."""
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def short_id(value: object) -> str:
+    """The first eight characters of an id: enough to tell carts apart on screen."""
+    return str(value)[:8]
+
+
+@register.inclusion_tag("carts/_cart_badge.html", takes_context=True)
+def cart_badge(context: template.Context) -> dict[str, Any]:
+    """The header's cart link with the number of units in the open cart."""
+    request = context.get("request")
+    cart = shopper.current_cart(request) if request is not None else None
+    return {"units": cart.units if cart else 0}

@@ -1,0 +1,86 @@
+"""The shopper's current cart: lines, quantities, removal and the discount code."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from carts.application import services
+from carts.application.access import Action
+from carts.web import shopper
+from carts.web.forms import DiscountForm, QuantityForm, first_error
+from carts.web.views.feedback import back, cart_or_404, form_refused, run_command
+
+
+@require_GET
+def cart_page(request: HttpRequest) -> HttpResponse:
+    """The open cart with its lines and totals, or an empty-cart page."""
+    return render(
+        request,
+        "carts/cart.html",
+        {"cart": shopper.current_cart(request), "discount_form": DiscountForm()},
+    )
+
+
+@require_POST
+def change_quantity(request: HttpRequest, cart_id: UUID, sku: str) -> HttpResponse:
+    """Set a line's quantity."""
+    cart_or_404(request, cart_id, Action.SHOP)
+    form = QuantityForm(request.POST)
+    if not form.is_valid():
+        form_refused(request, first_error(form))
+        return back(request, reverse("cart"))
+    quantity = form.cleaned_data["quantity"]
+    run_command(
+        request,
+        lambda context: services.cart_change_quantity(
+            cart_id=cart_id, sku=sku, quantity=quantity, context=context
+        ),
+        done=f"Quantity of {sku} set to {quantity}.",
+    )
+    return back(request, reverse("cart"))
+
+
+@require_POST
+def remove_item(request: HttpRequest, cart_id: UUID, sku: str) -> HttpResponse:
+    """Take a line out of the cart."""
+    cart_or_404(request, cart_id, Action.SHOP)
+    run_command(
+        request,
+        lambda context: services.cart_remove_item(cart_id=cart_id, sku=sku, context=context),
+        done=f"Removed {sku} from your cart.",
+    )
+    return back(request, reverse("cart"))
+
+
+@require_POST
+def apply_discount(request: HttpRequest, cart_id: UUID) -> HttpResponse:
+    """Apply the discount code the shopper typed."""
+    cart_or_404(request, cart_id, Action.SHOP)
+    form = DiscountForm(request.POST)
+    if not form.is_valid():
+        form_refused(request, first_error(form))
+        return back(request, reverse("cart"))
+    code = form.cleaned_data["code"]
+    run_command(
+        request,
+        lambda context: services.cart_apply_discount(cart_id=cart_id, code=code, context=context),
+        done=f"Discount code {code.strip().upper()} applied.",
+    )
+    return back(request, reverse("cart"))
+
+
+@require_POST
+def remove_discount(request: HttpRequest, cart_id: UUID) -> HttpResponse:
+    """Take the discount off."""
+    cart_or_404(request, cart_id, Action.SHOP)
+    run_command(
+        request,
+        lambda context: services.cart_remove_discount(cart_id=cart_id, context=context),
+        done="Discount removed.",
+    )
+    return back(request, reverse("cart"))

@@ -1,0 +1,88 @@
+"""The shopper's carts, and one cart's history with time travel."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+from django_htmx.middleware import HtmxDetails
+
+from carts.application import repository, selectors
+from carts.application.access import Action
+from carts.application.time_travel import cart_moment
+from carts.application.timeline import cart_timeline
+from carts.domain import errors
+from carts.web import shopper
+from carts.web.forms import MomentForm, first_error
+from carts.web.request_context import person_of
+from carts.web.views.feedback import cart_or_404
+
+
+@require_GET
+def my_carts(request: HttpRequest) -> HttpResponse:
+    """Every cart of this shopper (open, checked out, abandoned, merged), from the summaries."""
+    carts = selectors.shopper_carts(person_of(request))
+    current = shopper.current_cart(request)
+    return render(
+        request,
+        "carts/my_carts.html",
+        {"carts": carts, "current_id": current.id if current else None},
+    )
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request as django-htmx's middleware leaves it."""
+
+    htmx: HtmxDetails
+
+
+@require_GET
+def history(request: HtmxHttpRequest, cart_id: UUID) -> HttpResponse:
+    """Every event of the cart in order, and the cart as it was after a chosen step or moment.
+
+    An htmx request (the step list, the slider, the moment form) gets only the time-travel panel,
+    except when htmx restores a page from history, which needs the whole page. The whole page
+    says so when the cart's stored history failed its integrity check.
+    """
+    cart = cart_or_404(request, cart_id, Action.READ)
+    steps = cart_timeline(cart_id)
+    moment_form = MomentForm(request.GET if "at" in request.GET else None)
+    at = moment_form.cleaned_data["at"] if moment_form.is_valid() else None
+    problem = first_error(moment_form) if moment_form.is_bound and at is None else ""
+    try:
+        moment = cart_moment(
+            cart_id, latest_version=cart.version, version=_version(request), as_of=at
+        )
+    except errors.CartNotFound:
+        problem = "The cart did not exist yet at that moment; choose a later one."
+        moment = cart_moment(cart_id, latest_version=cart.version)
+    if not moment_form.is_bound:
+        # Start the moment picker at the step on show, so nudging it is one small change.
+        moment_form = MomentForm(initial={"at": steps[moment.version - 1].event.recorded_at})
+    names = selectors.actor_names({step.event.metadata.get("actor", "") for step in steps})
+    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    response = render(
+        request,
+        "carts/_time_travel.html" if partial else "carts/history.html",
+        {
+            "cart": cart,
+            "steps": steps,
+            "moment": moment,
+            "moment_step": steps[moment.version - 1],
+            "moment_form": moment_form,
+            "problem": problem,
+            "actor_names": names,
+            "integrity": None if partial else repository.integrity(cart_id),
+        },
+    )
+    # One URL, two bodies: caches must keep the panel and the page apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _version(request: HttpRequest) -> int | None:
+    raw = request.GET.get("version", "")
+    return int(raw) if raw.isdigit() else None

@@ -1,0 +1,68 @@
+"""The cart at one step or moment, and what changed from the step before."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from carts.application import services
+from carts.application.time_travel import cart_moment
+from carts.domain import errors
+from eventstore import clock
+from eventstore.metadata import Metadata
+
+pytestmark = pytest.mark.django_db
+
+CONTEXT = Metadata(actor="user:7", source="ui")
+
+
+@pytest.fixture
+def cart(catalog):
+    start = timezone.now() - timedelta(hours=5)
+    with clock.recording_at(start):
+        cart_id = services.cart_create(owner_id="user:7", context=CONTEXT).cart.id
+    with clock.recording_at(start + timedelta(hours=1)):
+        services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=2, context=CONTEXT)
+    with clock.recording_at(start + timedelta(hours=2)):
+        services.cart_remove_item(cart_id=cart_id, sku="TEA-001", context=CONTEXT)
+    return cart_id, start
+
+
+def test_a_step_shows_the_cart_after_it_and_the_line_it_added(cart):
+    cart_id, _ = cart
+    moment = cart_moment(cart_id, latest_version=3, version=2)
+    assert moment.version == 2 and not moment.is_latest
+    [row] = moment.rows
+    assert (row.sku, row.quantity) == ("TEA-001", 2)
+    assert row.change is not None and row.change.kind == "added"
+    assert moment.total_changed and not moment.status_changed
+
+
+def test_a_removed_line_is_shown_struck_with_its_old_quantity(cart):
+    cart_id, _ = cart
+    moment = cart_moment(cart_id, latest_version=3)
+    [row] = moment.rows
+    assert row.change is not None and row.change.kind == "removed"
+    assert row.change.quantity_before == 2 and row.quantity == 0
+    assert moment.after.total == 0
+
+
+def test_a_moment_between_events_shows_the_cart_as_it_stood(cart):
+    cart_id, start = cart
+    moment = cart_moment(cart_id, latest_version=3, as_of=start + timedelta(minutes=90))
+    assert moment.version == 2
+    assert moment.after.units == 2
+
+
+def test_a_moment_before_the_cart_existed_is_not_found(cart):
+    cart_id, start = cart
+    with pytest.raises(errors.CartNotFound):
+        cart_moment(cart_id, latest_version=3, as_of=start - timedelta(seconds=1))
+
+
+def test_a_version_out_of_range_is_brought_within_the_history(cart):
+    cart_id, _ = cart
+    assert cart_moment(cart_id, latest_version=3, version=99).version == 3
+    assert cart_moment(cart_id, latest_version=3, version=0).version == 1

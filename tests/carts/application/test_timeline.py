@@ -1,0 +1,36 @@
+"""The timeline: each step's state equals replay up to that version, with the right diff."""
+
+from __future__ import annotations
+
+import pytest
+
+from carts.application import repository, services
+from carts.application.timeline import cart_timeline
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_step_shows_the_cart_as_replay_gives_it(catalog, meta):
+    cart_id = services.cart_create(context=meta).cart.id
+    services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=2, context=meta)
+    services.cart_add_item(cart_id=cart_id, sku="MUG-001", quantity=1, context=meta)
+    services.cart_change_quantity(cart_id=cart_id, sku="TEA-001", quantity=3, context=meta)
+    services.cart_remove_item(cart_id=cart_id, sku="MUG-001", context=meta)
+    services.cart_apply_discount(cart_id=cart_id, code="WELCOME10", context=meta)
+
+    steps = cart_timeline(cart_id)
+
+    assert len(steps) == 6
+    for step in steps:
+        replayed = repository.load(cart_id, to_version=step.event.version)
+        assert step.after.total == replayed.total
+        assert [(line.sku, line.quantity) for line in step.after.lines] == [
+            (line.sku, line.quantity) for line in replayed.lines.values()
+        ]
+    assert [(c.sku, c.kind) for c in steps[1].changes] == [("TEA-001", "added")]
+    assert [(c.kind, c.quantity_before, c.quantity_after) for c in steps[3].changes] == [
+        ("changed", 2, 3)
+    ]
+    assert [(c.sku, c.kind) for c in steps[4].changes] == [("MUG-001", "removed")]
+    assert steps[5].changes == () and steps[5].totals_changed
+    assert steps[1].summary == "Added 2 × Green tea at 4.50 EUR"
