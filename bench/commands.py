@@ -1,4 +1,4 @@
-"""B1: cart commands through the services against the same commands written by hand in SQL.
+"""B1: cart commands through the handler against the same commands written by hand in SQL.
 
 Every cart is created, given five items and checked out: seven commands, each its own
 transaction. The product path loads the cart (snapshot + events), lets the aggregate decide and
@@ -19,7 +19,8 @@ import psycopg
 from bench import dataset
 from bench.database import raw_conninfo
 from bench.harness import Figure, Sizes, log, median
-from carts.application import services
+from carts.application.commands import AddItem, CheckOut, CreateCart
+from carts.application.handler import Context, handle
 from eventstore.metadata import Metadata
 from eventstore.registry import registry
 
@@ -29,12 +30,12 @@ SKUS = [offer.sku for offer in dataset.OFFERS]
 
 
 def product_carts(cart_ids: list[uuid.UUID]) -> None:
-    """Run the seven commands of each cart through carts.application.services."""
+    """Run the seven commands of each cart through carts.application.handler."""
     for cart_id in cart_ids:
-        services.cart_create(context=_context(), cart_id=cart_id, owner_id="user:bench")
+        handle(CreateCart(cart_id=cart_id, owner_id="user:bench"), Context.system(_context()))
         for sku in SKUS:
-            services.cart_add_item(cart_id=cart_id, sku=sku, quantity=2, context=_context())
-        services.cart_check_out(cart_id=cart_id, context=_context())
+            handle(AddItem(cart_id=cart_id, sku=sku, quantity=2), Context.system(_context()))
+        handle(CheckOut(cart_id=cart_id), Context.system(_context()))
 
 
 def _context() -> Metadata:
@@ -88,7 +89,7 @@ def baseline_carts(connection: psycopg.Connection, cart_ids: list[uuid.UUID]) ->
 
 
 def run(sizes: Sizes) -> list[Figure]:
-    """Median commands/s of the services and of the hand-written SQL, interleaved in blocks.
+    """Median commands/s of the handler and of the hand-written SQL, interleaved in blocks.
 
     Each run alternates ten blocks of carts between the two sides, so both meet the same
     moments of the shared disk's commit latency (which drifts within seconds) rather than one
@@ -112,7 +113,7 @@ def run(sizes: Sizes) -> list[Figure]:
             commands = -(-sizes.b1_carts // block) * block * COMMANDS_PER_CART
             baseline.append(commands / spent["baseline"])
             product.append(commands / spent["product"])
-            log(f"B1 run {attempt + 1}: services {product[-1]:.0f}/s, SQL {baseline[-1]:.0f}/s")
+            log(f"B1 run {attempt + 1}: handler {product[-1]:.0f}/s, SQL {baseline[-1]:.0f}/s")
     value, base = median(product), median(baseline)
     return [
         Figure(

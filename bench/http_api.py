@@ -85,8 +85,9 @@ def prepare_clients(carts_per_client: int) -> tuple[str, list[list[uuid.UUID]]]:
     from django.contrib.auth import get_user_model
     from rest_framework.authtoken.models import Token
 
-    from carts.application import services
     from carts.application.access import Person
+    from carts.application.commands import CreateCart
+    from carts.application.handler import Context, handle
     from eventstore.metadata import Metadata
 
     user, _ = get_user_model().objects.get_or_create(username="bench-shopper")
@@ -94,7 +95,7 @@ def prepare_clients(carts_per_client: int) -> tuple[str, list[list[uuid.UUID]]]:
     context = Metadata(actor=Person(user=user).user_id, source="api")
     carts = [
         [
-            services.cart_create(context=context, owner_id=Person(user=user).user_id).cart.id
+            handle(CreateCart(owner_id=Person(user=user).user_id), Context.system(context)).cart.id
             for _ in range(carts_per_client)
         ]
         for _ in range(CLIENTS)

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class CartsConfig(AppConfig):
-    """The catalog, the cart services, and the shop, API and admin on top of them."""
+    """The catalog, the cart commands, and the shop, API and admin on top of them."""
 
     name = "carts"
     verbose_name = "Carts"

@@ -10,7 +10,14 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.test import Client
 
-from carts.application import services
+from carts.application.commands import (
+    AddItem,
+    ApplyDiscount,
+    ChangeQuantity,
+    CreateCart,
+    RemoveItem,
+)
+from carts.application.handler import Context, handle
 from eventstore.metadata import Metadata
 from eventstore.models import Event
 from projections import tasks
@@ -54,13 +61,13 @@ def agent_client(client: Client, agent: User) -> Client:
 @pytest.fixture
 def busy_cart(catalog, meta: Metadata) -> UUID:
     """An open cart whose history adds, changes, removes, discounts and adds again."""
-    cart_id = services.cart_create(context=meta, owner_id="user:7").cart.id
-    services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=2, context=meta)
-    services.cart_add_item(cart_id=cart_id, sku="MUG-001", quantity=1, context=meta)
-    services.cart_change_quantity(cart_id=cart_id, sku="TEA-001", quantity=5, context=meta)
-    services.cart_apply_discount(cart_id=cart_id, code="WELCOME10", context=meta)
-    services.cart_remove_item(cart_id=cart_id, sku="MUG-001", context=meta)
-    services.cart_add_item(cart_id=cart_id, sku="MUG-001", quantity=3, context=meta)
+    cart_id = handle(CreateCart(owner_id="user:7"), Context.system(meta)).cart.id
+    handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=2), Context.system(meta))
+    handle(AddItem(cart_id=cart_id, sku="MUG-001", quantity=1), Context.system(meta))
+    handle(ChangeQuantity(cart_id=cart_id, sku="TEA-001", quantity=5), Context.system(meta))
+    handle(ApplyDiscount(cart_id=cart_id, code="WELCOME10"), Context.system(meta))
+    handle(RemoveItem(cart_id=cart_id, sku="MUG-001"), Context.system(meta))
+    handle(AddItem(cart_id=cart_id, sku="MUG-001", quantity=3), Context.system(meta))
     return cart_id
 
 

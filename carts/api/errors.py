@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from carts.api.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_response
+from carts.application.access import Refused
 from carts.domain.errors import CartError
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    if isinstance(exc, Refused):
+        exc = exceptions.PermissionDenied(str(exc))
     drf_response = exception_handler(exc, context)
     if drf_response is None or not isinstance(exc, exceptions.APIException):
         logger.exception("unexpected error in the API", exc_info=exc)

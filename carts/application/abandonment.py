@@ -11,8 +11,9 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
-from carts.application import services
+from carts.application.commands import Abandon
 from carts.application.context import SYSTEM
+from carts.application.handler import Context, handle
 from carts.domain import errors
 from projections.selectors import cart_summaries
 
@@ -33,11 +34,13 @@ def abandon_idle_carts(*, now: datetime | None = None) -> int:
     for cart_id, version in idle.values_list("cart_id", "version"):
         context = replace(SYSTEM, command_id=f"abandon-idle:{cart_id}:{version}")
         try:
-            result = services.cart_abandon(
-                cart_id=cart_id,
-                reason=f"idle for more than {idle_after}",
-                context=context,
-                expected_version=version,
+            result = handle(
+                Abandon(
+                    cart_id=cart_id,
+                    reason=f"idle for more than {idle_after}",
+                    expected_version=version,
+                ),
+                Context.system(context),
             )
         except (errors.StaleVersion, errors.CartNotOpen, errors.CartNotFound):
             logger.info("cart %s changed since its summary was built; not abandoned", cart_id)

@@ -8,17 +8,26 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from carts.application import repository, services
+from carts.application import repository
+from carts.application.commands import (
+    Abandon,
+    AddItem,
+    ApplyDiscount,
+    ChangeQuantity,
+    CheckOut,
+    Command,
+    CreateCart,
+    RemoveItem,
+)
+from carts.application.handler import Context, handle
 from carts.domain import errors
 from carts.models import DiscountCode, Product
 from eventstore import clock
@@ -124,32 +133,23 @@ def _seed_cart(number: int, owners: list[int]) -> bool:
     actor = owner
     start = timezone.now() - timedelta(days=6 - number % 7, hours=rng.randint(1, 9))
     steps = _Steps(cart_id, actor, start, rng)
-    steps.run(partial(services.cart_create, owner_id=owner, cart_id=cart_id))
+    steps.run(CreateCart(owner_id=owner, cart_id=cart_id))
     skus = rng.sample([sku for sku, *_ in PRODUCTS if sku not in RETIRED], k=rng.randint(2, 5))
     for sku in skus:
-        steps.run(
-            partial(services.cart_add_item, cart_id=cart_id, sku=sku, quantity=rng.randint(1, 3))
-        )
+        steps.run(AddItem(cart_id=cart_id, sku=sku, quantity=rng.randint(1, 3)))
     if rng.random() < 0.6:
-        steps.run(
-            partial(
-                services.cart_change_quantity,
-                cart_id=cart_id,
-                sku=skus[0],
-                quantity=rng.randint(2, 4),
-            )
-        )
+        steps.run(ChangeQuantity(cart_id=cart_id, sku=skus[0], quantity=rng.randint(2, 4)))
     if rng.random() < 0.5:
-        steps.run(partial(services.cart_remove_item, cart_id=cart_id, sku=skus[-1]))
+        steps.run(RemoveItem(cart_id=cart_id, sku=skus[-1]))
     if rng.random() < 0.4:
         code = rng.choice(CODES)[0]
-        steps.run(partial(services.cart_apply_discount, cart_id=cart_id, code=code))
+        steps.run(ApplyDiscount(cart_id=cart_id, code=code))
     ending = number % 4
     if ending in (0, 1):
-        steps.run(partial(services.cart_check_out, cart_id=cart_id))
+        steps.run(CheckOut(cart_id=cart_id))
     elif ending == 2 and number < 10:
         steps.run(
-            partial(services.cart_abandon, cart_id=cart_id, reason="idle for more than 24 hours"),
+            Abandon(cart_id=cart_id, reason="idle for more than 24 hours"),
             actor="system",
             source="system",
             after=timedelta(hours=25),
@@ -166,7 +166,7 @@ class _Steps:
 
     def run(
         self,
-        command: Callable[..., object],
+        command: Command,
         *,
         actor: str = "",
         source: str = "ui",
@@ -182,4 +182,4 @@ class _Steps:
             user_agent="seed_demo",
         )
         with clock.recording_at(min(self.moment, timezone.now())):
-            command(context=context)
+            handle(command, Context.system(context))

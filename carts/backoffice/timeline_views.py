@@ -8,7 +8,6 @@ that refused it; nothing was written.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -21,25 +20,47 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from carts.application import access, repository, services
+from carts.application import access, repository
+from carts.application.commands import Abandon, CartCommand, GiveGoodwill
+from carts.application.handler import handle
 from carts.application.timeline import TimelineStep, cart_timeline
 from carts.domain import errors
-from carts.web.request_context import context_from_request, person_of
-from eventstore.metadata import Metadata
+from carts.web.request_context import command_context, person_of
 
 
-class AbandonForm(forms.Form):
+class StaffActionForm(forms.Form):
+    """A staff action on one cart: the access policy's action it needs, the command it makes."""
+
+    action: access.Action
+
+    def command(self, cart_id: UUID) -> CartCommand:
+        raise NotImplementedError
+
+
+class AbandonForm(StaffActionForm):
     """Why staff close a cart nobody will check out."""
 
+    action = access.Action.ABANDON
     reason = forms.CharField(max_length=200, initial="closed by staff")
 
+    def command(self, cart_id: UUID) -> CartCommand:
+        return Abandon(cart_id=cart_id, reason=self.cleaned_data["reason"])
 
-class GoodwillForm(forms.Form):
+
+class GoodwillForm(StaffActionForm):
     """A goodwill discount: its shape only; the cart decides whether it may be applied."""
 
+    action = access.Action.GOODWILL
     kind = forms.ChoiceField(choices=[("percent", "percent off"), ("amount", "amount off")])
     value = forms.DecimalField(max_digits=10, decimal_places=2)
     currency = forms.CharField(max_length=3, required=False, help_text="For an amount off.")
+
+    def command(self, cart_id: UUID) -> CartCommand:
+        data = self.cleaned_data
+        currency = data["currency"].strip().upper()
+        return GiveGoodwill(
+            cart_id=cart_id, kind=data["kind"], value=data["value"], currency=currency
+        )
 
 
 def require_cart_access(request: HttpRequest, cart_id: UUID, action: access.Action) -> None:
@@ -92,55 +113,23 @@ def timeline(request: HttpRequest, cart_id: UUID) -> HttpResponse:
 @require_POST
 def abandon(request: HttpRequest, cart_id: UUID) -> HttpResponse:
     """Staff close an open cart, recorded with them as actor and ``admin`` as source."""
-    form = AbandonForm(request.POST)
-    return _act(
-        request,
-        cart_id,
-        form,
-        access.Action.ABANDON,
-        lambda context: services.cart_abandon(
-            cart_id=cart_id, reason=form.cleaned_data["reason"], context=context
-        ),
-        done="Cart abandoned.",
-    )
+    return _act(request, cart_id, AbandonForm(request.POST), done="Cart abandoned.")
 
 
 @require_POST
 def goodwill(request: HttpRequest, cart_id: UUID) -> HttpResponse:
-    """Staff grant a goodwill discount through the cart service (code GOODWILL)."""
-    form = GoodwillForm(request.POST)
-    return _act(
-        request,
-        cart_id,
-        form,
-        access.Action.GOODWILL,
-        lambda context: services.cart_apply_goodwill_discount(
-            cart_id=cart_id,
-            kind=form.cleaned_data["kind"],
-            value=form.cleaned_data["value"],
-            currency=form.cleaned_data["currency"].strip().upper(),
-            context=context,
-        ),
-        done="Goodwill discount applied.",
-    )
+    """Staff grant a goodwill discount (recorded as code GOODWILL)."""
+    return _act(request, cart_id, GoodwillForm(request.POST), done="Goodwill discount applied.")
 
 
-def _act(
-    request: HttpRequest,
-    cart_id: UUID,
-    form: forms.Form,
-    action: access.Action,
-    command: Callable[[Metadata], services.CommandResult],
-    *,
-    done: str,
-) -> HttpResponse:
-    require_cart_access(request, cart_id, action)
+def _act(request: HttpRequest, cart_id: UUID, form: StaffActionForm, *, done: str) -> HttpResponse:
+    require_cart_access(request, cart_id, form.action)
     if not form.is_valid():
         problems = "; ".join(f"{name}: {' '.join(map(str, e))}" for name, e in form.errors.items())
         messages.error(request, f"Nothing was changed: {problems}")
     else:
         try:
-            result = command(context_from_request(request, source="admin"))
+            result = handle(form.command(cart_id), command_context(request, source="admin"))
         except errors.CartError as refused:
             messages.error(request, f"Refused, nothing was recorded: {refused.message}")
         else:

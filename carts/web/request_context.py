@@ -14,6 +14,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from carts.application.access import GUEST_PREFIX, Person
+from carts.application.handler import Context
 from carts.web.request_ids import client_correlation_id, require_id
 from eventstore.metadata import Metadata
 
@@ -76,12 +77,36 @@ def context_from_request(
     return Metadata(
         actor=actor_of(request),
         source=source,
-        correlation_id=client_correlation_id(request) or str(uuid.uuid4()),
+        correlation_id=client_correlation_id(request) or _correlation_of(request),
         causation_id=require_id(causation_id, source="causation_id"),
-        command_id=require_id(command_id, source="command_id") or str(uuid.uuid4()),
+        # No invented command id: one that can never be seen again makes nothing idempotent
+        # (retries over HTTP are the API's Idempotency-Key's business).
+        command_id=require_id(command_id, source="command_id"),
         client_ip=_client_ip(request),
         user_agent=request.headers.get("User-Agent", "")[:300],
     )
+
+
+def command_context(request: HttpRequest, *, source: str) -> Context:
+    """The person and metadata of every command this request runs, built once per request.
+
+    Everything one request causes (a new cart and its first item, a log-in merge) then shares
+    one correlation id. Raises as context_from_request does.
+    """
+    plain = getattr(request, "_request", request)
+    cached: dict[tuple[str, str], Context] = plain.__dict__.setdefault("_command_contexts", {})
+    key = (source, actor_of(request))  # a log-in within the request makes another person
+    if key not in cached:
+        metadata = context_from_request(request, source=source)  # makes a guest's identity
+        cached[key] = Context(person=person_of(request), metadata=metadata)
+    return cached[key]
+
+
+def _correlation_of(request: HttpRequest) -> str:
+    # One id per request, whoever the request turns out to be acting as (a log-in changes it).
+    plain = getattr(request, "_request", request)  # a DRF Request wraps the Django one
+    found: str = plain.__dict__.setdefault("_correlation_id", str(uuid.uuid4()))
+    return found
 
 
 def _client_ip(request: HttpRequest) -> str:

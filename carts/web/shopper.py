@@ -1,9 +1,12 @@
-"""The shopper behind a request: who they are and which cart they are filling.
+"""The shopper behind a request: which cart they are filling, read once per request.
 
 The current cart's id lives in the session. A guest's carts are owned by the session's guest
-identity (see carts.web.request_context), so they are found again from the event log as a signed-in
-shopper's are when the session does not name one. On log-in, the guest's cart is merged into the
-shopper's open cart through the ordinary merge command, so both carts' histories record it.
+identity (see carts.web.request_context), so they are found again from the event log as a
+signed-in shopper's are when the session does not name one. ``request.cart`` (set by
+:class:`CartMiddleware`, as django-oscar's basket middleware sets ``request.basket``) loads the
+open cart on first use and shares it with the views, the catalog's marks and the cart badge. On
+log-in, the guest's cart is merged into the shopper's open cart through the ordinary merge
+command, so both carts' histories record it.
 """
 
 from __future__ import annotations
@@ -15,27 +18,79 @@ from uuid import UUID
 
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
-from carts.application import repository, selectors, services
-from carts.application.access import GUEST_PREFIX, Person
-from carts.application.services import CommandResult
+from carts.application import repository, selectors
+from carts.application.access import GUEST_PREFIX
+from carts.application.commands import AddItem, CreateCart, MergeCarts
+from carts.application.handler import CommandResult, handle
 from carts.domain import errors
 from carts.domain.cart import Cart
-from carts.web.request_context import context_from_request, guest_id_of, person_of
+from carts.web.request_context import command_context, guest_id_of, person_of
 
 CART_KEY = "cart_id"
 
 log = logging.getLogger(__name__)
 
 
-def shopper_of(request: HttpRequest) -> Person:
-    """The person making this request, as the access policy and the selectors know them."""
-    return person_of(request)
+class RequestCart:
+    """``request.cart``: the shopper's open cart, replayed from its events at most once."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self._request = request
+        self._loaded = False
+        self._cart: Cart | None = None
+
+    def get(self) -> Cart | None:
+        """The open cart this shopper is filling, or None when there is none yet."""
+        if not self._loaded:
+            self._cart, self._loaded = _find_current_cart(self._request), True
+        return self._cart
+
+    def set(self, cart: Cart) -> None:
+        """The cart as a command of this request left it (so what is shown is what was done)."""
+        self._cart, self._loaded = cart, True
+        self._request.session[CART_KEY] = str(cart.id)
+
+
+class CartMiddleware:
+    """Give every request a lazy ``request.cart`` (after sessions and authentication)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.cart = RequestCart(request)  # type: ignore[attr-defined]
+        return self.get_response(request)
 
 
 def current_cart(request: HttpRequest) -> Cart | None:
-    """The open cart this shopper is filling, or None when there is none yet."""
+    """The request's open cart (``request.cart``), loaded once however often it is asked."""
+    holder: RequestCart | None = getattr(request, "cart", None)
+    if holder is None:  # a request that did not pass the middleware (a signal's, a test's)
+        holder = RequestCart(request)
+        request.cart = holder  # type: ignore[attr-defined]
+    return holder.get()
+
+
+def add_to_cart(request: HttpRequest, *, sku: str, quantity: int) -> CommandResult:
+    """Add to the shopper's open cart, opening one first when they have none.
+
+    A new cart and its first item share one transaction and one request's metadata, so a
+    refused first item leaves no empty cart behind and both events share a correlation id.
+    Raises the cart's rules (carts.domain.errors).
+    """
+    context = command_context(request, source="ui")
+    cart = current_cart(request)
+    with transaction.atomic():
+        if cart is None:
+            cart = handle(CreateCart(), context).cart
+        result = handle(AddItem(cart_id=cart.id, sku=sku, quantity=quantity), context)
+    request.cart.set(result.cart)  # type: ignore[attr-defined]
+    return result
+
+
+def _find_current_cart(request: HttpRequest) -> Cart | None:
     owner_id = person_of(request).own_id
     stored = request.session.get(CART_KEY)
     if stored:
@@ -52,30 +107,6 @@ def current_cart(request: HttpRequest) -> Cart | None:
     return found
 
 
-def fill_cart(request: HttpRequest, command: Callable[[UUID], CommandResult]) -> CommandResult:
-    """Run ``command`` on the shopper's open cart, opening one first when they have none.
-
-    A new cart and the command share one transaction, so a refused first command leaves no
-    empty cart behind and writes nothing.
-    """
-    cart = current_cart(request)
-    if cart is not None:
-        return command(cart.id)
-    owner_id = person_of(request).user_id or guest_id_of(request, create=True)
-    with transaction.atomic():
-        created = services.cart_create(
-            owner_id=owner_id, context=context_from_request(request, source="ui")
-        )
-        result = command(created.cart.id)
-    remember_cart(request, created.cart.id)
-    return result
-
-
-def remember_cart(request: HttpRequest, cart_id: UUID) -> None:
-    """Make ``cart_id`` the session's current cart."""
-    request.session[CART_KEY] = str(cart_id)
-
-
 def merge_guest_cart(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     """On log-in, move the session's guest cart into the shopper's open cart (if it has lines)."""
     if request is None or not hasattr(request, "session"):
@@ -83,19 +114,19 @@ def merge_guest_cart(sender: Any, request: HttpRequest | None, user: Any, **kwar
     guest_cart = _guest_cart(request)
     if guest_cart is None:
         return
-    context = context_from_request(request, source="ui")
-    owner_id = f"user:{user.pk}"
-    target = selectors.open_cart_for(owner_id)
+    context = command_context(request, source="ui")
+    target = selectors.open_cart_for(f"user:{user.pk}")
     try:
         if target is None:
-            target = services.cart_create(owner_id=owner_id, context=context).cart
-        services.cart_merge(source_cart_id=guest_cart.id, target_cart_id=target.id, context=context)
+            target = handle(CreateCart(), context).cart
+        merged = handle(MergeCarts(source_cart_id=guest_cart.id, target_cart_id=target.id), context)
     except errors.CartError as exc:
         # Logging in must not fail because a cart could not be merged; the guest cart stays
         # where it is and remains listed with the shopper's carts.
         log.warning("guest cart %s not merged at log-in: %s", guest_cart.id, exc)
         return
-    request.session[CART_KEY] = str(target.id)
+    request.cart = RequestCart(request)  # type: ignore[attr-defined]
+    request.cart.set(merged.cart)  # type: ignore[attr-defined]
 
 
 def _guest_cart(request: HttpRequest) -> Cart | None:

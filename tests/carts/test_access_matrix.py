@@ -23,8 +23,10 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from carts.application import repository, services
+from carts.application import repository
 from carts.application.access import INTEGRATION_GROUP
+from carts.application.commands import AddItem, ApplyDiscount, CheckOut, CreateCart, MergeCarts
+from carts.application.handler import Context, handle
 from carts.web.request_context import GUEST_ID_KEY
 from eventstore.metadata import Metadata
 
@@ -238,8 +240,8 @@ def shoppers_cart(catalog) -> UUID:
     cache.clear()  # a clean throttle allowance for every case
     shopper = User.objects.create_user("shopper", password="x")
     context = Metadata(actor=f"user:{shopper.pk}", source="ui")
-    cart_id = services.cart_create(owner_id=f"user:{shopper.pk}", context=context).cart.id
-    services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=2, context=context)
+    cart_id = handle(CreateCart(owner_id=f"user:{shopper.pk}"), Context.system(context)).cart.id
+    handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=2), Context.system(context))
     return cart_id
 
 
@@ -258,9 +260,9 @@ def test_every_cart_url_answers_each_role_as_the_policy_says(
     shopper = User.objects.get(username="shopper")
     context = Metadata(actor=f"user:{shopper.pk}", source="ui")
     if endpoint.discounted:
-        services.cart_apply_discount(cart_id=shoppers_cart, code="WELCOME10", context=context)
+        handle(ApplyDiscount(cart_id=shoppers_cart, code="WELCOME10"), Context.system(context))
     if endpoint.checked_out:
-        services.cart_check_out(cart_id=shoppers_cart, context=context)
+        handle(CheckOut(cart_id=shoppers_cart), Context.system(context))
     client = _client(endpoint, role)
     path = endpoint.path.format(cart=shoppers_cart)
     body = {
@@ -319,8 +321,8 @@ def test_a_guest_cart_belongs_to_its_session_alone(
     catalog, event_count, who: str, read: int, change: int | str
 ) -> None:
     context = Metadata(actor=GUEST_ID, source="ui")
-    cart_id = services.cart_create(owner_id=GUEST_ID, context=context).cart.id
-    services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=1, context=context)
+    cart_id = handle(CreateCart(owner_id=GUEST_ID), Context.system(context)).cart.id
+    handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=1), Context.system(context))
     client = Client()
     if who == "a shopper":
         client.force_login(User.objects.create_user("sam"))
@@ -345,11 +347,11 @@ def test_a_shopper_reads_but_does_not_drive_a_guest_cart_merged_into_theirs(
     shopper = User.objects.create_user("mia")
     owner = f"user:{shopper.pk}"
     guest = Metadata(actor="guest:before-login", source="ui")
-    guest_cart = services.cart_create(owner_id="guest:before-login", context=guest).cart.id
-    services.cart_add_item(cart_id=guest_cart, sku="TEA-001", quantity=1, context=guest)
+    guest_cart = handle(CreateCart(owner_id="guest:before-login"), Context.system(guest)).cart.id
+    handle(AddItem(cart_id=guest_cart, sku="TEA-001", quantity=1), Context.system(guest))
     own = Metadata(actor=owner, source="ui")
-    target = services.cart_create(owner_id=owner, context=own).cart.id
-    services.cart_merge(source_cart_id=guest_cart, target_cart_id=target, context=own)
+    target = handle(CreateCart(owner_id=owner), Context.system(own)).cart.id
+    handle(MergeCarts(source_cart_id=guest_cart, target_cart_id=target), Context.system(own))
     client = APIClient()
     client.force_authenticate(shopper)
     assert client.get(f"/api/carts/{guest_cart}/").status_code == 200

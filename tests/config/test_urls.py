@@ -28,7 +28,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import ScopedRateThrottle
 
-from carts.application import services
+from carts.application.commands import AddItem, ApplyDiscount, CheckOut, CreateCart
+from carts.application.handler import Context, handle
 from carts.models import Product
 from eventstore.metadata import Metadata
 from eventstore.models import Event
@@ -159,12 +160,12 @@ def world(
     root = User.objects.create_superuser("sweep-root", password="x")
     bystander = User.objects.create_user("sweep-bystander")
     context = Metadata(actor=f"user:{shopper.pk}", source="ui", correlation_id="sweep-1")
-    cart_id = services.cart_create(context=context, owner_id=f"user:{shopper.pk}").cart.id
-    services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=2, context=context)
-    services.cart_apply_discount(cart_id=cart_id, code="WELCOME10", context=context)
-    paid = services.cart_create(context=context, owner_id=f"user:{shopper.pk}").cart.id
-    services.cart_add_item(cart_id=paid, sku="MUG-001", quantity=1, context=context)
-    services.cart_check_out(cart_id=paid, context=context)
+    cart_id = handle(CreateCart(owner_id=f"user:{shopper.pk}"), Context.system(context)).cart.id
+    handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=2), Context.system(context))
+    handle(ApplyDiscount(cart_id=cart_id, code="WELCOME10"), Context.system(context))
+    paid = handle(CreateCart(owner_id=f"user:{shopper.pk}"), Context.system(context)).cart.id
+    handle(AddItem(cart_id=paid, sku="MUG-001", quantity=1), Context.system(context))
+    handle(CheckOut(cart_id=paid), Context.system(context))
     project_everything()
     objects = {
         "auth.user": str(bystander.pk),

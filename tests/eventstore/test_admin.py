@@ -10,7 +10,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from carts.application import repository, services
+from carts.application import repository
+from carts.application.commands import AddItem, ApplyDiscount, CreateCart
+from carts.application.handler import Context, handle
 from eventstore.errors import ImmutableEventError
 from eventstore.metadata import Metadata
 from eventstore.models import Event
@@ -22,13 +24,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def cart_events(catalog, meta: Metadata) -> str:
     """A cart with three events, all under correlation corr-test, and one more elsewhere."""
-    cart = services.cart_create(context=meta, owner_id="user:7").cart
-    services.cart_add_item(
-        cart_id=cart.id, sku="TEA-001", quantity=2, context=replace(meta, command_id="cmd-add-1")
+    cart = handle(CreateCart(owner_id="user:7"), Context.system(meta)).cart
+    handle(
+        AddItem(cart_id=cart.id, sku="TEA-001", quantity=2),
+        Context.system(replace(meta, command_id="cmd-add-1")),
     )
-    services.cart_apply_discount(cart_id=cart.id, code="WELCOME10", context=meta)
+    handle(ApplyDiscount(cart_id=cart.id, code="WELCOME10"), Context.system(meta))
     other = Metadata(actor="user:other", source="api", correlation_id="corr-other")
-    services.cart_create(context=other)
+    handle(CreateCart(), Context.system(other))
     return repository.stream_id(cart.id)
 
 
@@ -138,7 +141,7 @@ def test_the_detail_page_shows_payload_and_metadata_and_links_to_timeline_and_co
 def test_the_correlation_view_lists_every_event_of_one_correlation_across_streams(
     auditor_client: Client, cart_events: str, meta: Metadata
 ) -> None:
-    second = services.cart_create(context=meta).cart  # same correlation, another stream
+    second = handle(CreateCart(), Context.system(meta)).cart  # same correlation, another stream
     response = auditor_client.get(reverse("admin:eventstore_event_correlation", args=["corr-test"]))
     shown = [event.position for event, _link in response.context["rows"]]
     expected = list(
@@ -234,7 +237,7 @@ def test_a_correlation_id_holding_a_slash_still_has_its_view_and_links(
     auditor_client: Client, catalog
 ) -> None:
     odd = Metadata(actor="user:1", source="api", correlation_id="shop/2026/req-7")
-    cart_id = services.cart_create(context=odd).cart.id
+    cart_id = handle(CreateCart(), Context.system(odd)).cart.id
     url = reverse("admin:eventstore_event_correlation", args=["shop/2026/req-7"])
     assert len(auditor_client.get(url).context["rows"]) == 1
     timeline = auditor_client.get(reverse("admin:carts_cart_timeline", args=[cart_id]))

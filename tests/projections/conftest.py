@@ -1,4 +1,4 @@
-"""Fixtures for the projection tests: driving carts through the services, running projections."""
+"""Fixtures for the projection tests: driving carts through commands, running projections."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from uuid import UUID
 
 import pytest
 
-from carts.application import services
+from carts.application.commands import AddItem, CreateCart
+from carts.application.handler import Context, handle
 from carts.models import Product
 from eventstore.metadata import Metadata
 from projections import runner
@@ -48,9 +49,9 @@ def new_cart(catalog, meta: Metadata) -> Callable[..., UUID]:
     """Open a cart, optionally with items (sku -> quantity); returns its id."""
 
     def make(items: dict[str, int] | None = None, *, owner_id: str = "user:1") -> UUID:
-        cart_id = services.cart_create(context=meta, owner_id=owner_id).cart.id
+        cart_id = handle(CreateCart(owner_id=owner_id), Context.system(meta)).cart.id
         for sku, quantity in (items or {}).items():
-            services.cart_add_item(cart_id=cart_id, sku=sku, quantity=quantity, context=meta)
+            handle(AddItem(cart_id=cart_id, sku=sku, quantity=quantity), Context.system(meta))
         return cart_id
 
     return make

@@ -7,7 +7,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from carts.application import services
+from carts.application.commands import Abandon, AddItem, CheckOut, CreateCart, RemoveItem
+from carts.application.handler import Context, handle
 from eventstore.metadata import Metadata
 from projections.selectors import daily_funnel, product_activity
 
@@ -17,16 +18,16 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def shopping(catalog, meta: Metadata, project_everything) -> None:
     """Three carts: one bought, one abandoned after removing a mug, one left open."""
-    bought = services.cart_create(context=meta).cart.id
-    services.cart_add_item(cart_id=bought, sku="TEA-001", quantity=2, context=meta)
-    services.cart_check_out(cart_id=bought, context=meta)
-    dropped = services.cart_create(context=meta).cart.id
-    services.cart_add_item(cart_id=dropped, sku="MUG-001", quantity=3, context=meta)
-    services.cart_add_item(cart_id=dropped, sku="TEA-001", quantity=1, context=meta)
-    services.cart_remove_item(cart_id=dropped, sku="MUG-001", context=meta)
-    services.cart_remove_item(cart_id=dropped, sku="TEA-001", context=meta)
-    services.cart_abandon(cart_id=dropped, reason="idle", context=meta)
-    services.cart_create(context=meta)
+    bought = handle(CreateCart(), Context.system(meta)).cart.id
+    handle(AddItem(cart_id=bought, sku="TEA-001", quantity=2), Context.system(meta))
+    handle(CheckOut(cart_id=bought), Context.system(meta))
+    dropped = handle(CreateCart(), Context.system(meta)).cart.id
+    handle(AddItem(cart_id=dropped, sku="MUG-001", quantity=3), Context.system(meta))
+    handle(AddItem(cart_id=dropped, sku="TEA-001", quantity=1), Context.system(meta))
+    handle(RemoveItem(cart_id=dropped, sku="MUG-001"), Context.system(meta))
+    handle(RemoveItem(cart_id=dropped, sku="TEA-001"), Context.system(meta))
+    handle(Abandon(cart_id=dropped, reason="idle"), Context.system(meta))
+    handle(CreateCart(), Context.system(meta))
     project_everything()
 
 

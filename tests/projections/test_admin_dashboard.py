@@ -9,7 +9,8 @@ from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.urls import reverse
 
-from carts.application import services
+from carts.application.commands import AddItem, CreateCart
+from carts.application.handler import Context, handle
 from eventstore.metadata import Metadata
 from eventstore.store import START, read_all
 from projections import tasks
@@ -25,9 +26,9 @@ DASHBOARD = "admin:projections_dashboard"
 def carts_projected(catalog, meta: Metadata, project_everything) -> None:
     """Two carts with six events, all projected."""
     for _ in range(2):
-        cart_id = services.cart_create(context=meta).cart.id
-        services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=1, context=meta)
-        services.cart_add_item(cart_id=cart_id, sku="MUG-001", quantity=1, context=meta)
+        cart_id = handle(CreateCart(), Context.system(meta)).cart.id
+        handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=1), Context.system(meta))
+        handle(AddItem(cart_id=cart_id, sku="MUG-001", quantity=1), Context.system(meta))
     project_everything()
 
 
@@ -58,7 +59,7 @@ def test_anonymous_visitors_and_shoppers_cannot_reach_the_dashboard(client: Clie
 def test_each_projection_shows_its_state_checkpoint_and_lag(
     admin_client: Client, carts_projected: None, catalog, meta: Metadata
 ) -> None:
-    services.cart_create(context=meta)  # one event the projections have not read yet
+    handle(CreateCart(), Context.system(meta))  # one event the projections have not read yet
     response = admin_client.get(reverse(DASHBOARD))
     assert response.status_code == 200
     statuses = response.context["statuses"]

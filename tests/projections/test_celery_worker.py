@@ -1,4 +1,4 @@
-"""A real Celery worker, consuming from Redis, projects what the cart services append.
+"""A real Celery worker, consuming from Redis, projects what the cart commands append.
 
 This process sends tasks to Redis (it does not run them itself); a `celery -A config worker`
 subprocess against the test database runs them. Redis is required in CI (CI=true): there the
@@ -19,7 +19,8 @@ import pytest
 import redis
 from django.db import connection
 
-from carts.application import services
+from carts.application.commands import AddItem, CreateCart
+from carts.application.handler import Context, handle
 from config.celery import app
 from eventstore.metadata import Metadata
 from projections import tasks
@@ -81,8 +82,8 @@ def worker(queue: str, shelf: None, tmp_path: Path) -> Iterator[Path]:
 
 def test_a_real_worker_projects_what_the_cart_services_append(worker: Path) -> None:
     meta = Metadata(actor="user:worker-test", source="system")
-    cart_id = services.cart_create(context=meta, owner_id="user:9").cart.id
-    added = services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=2, context=meta)
+    cart_id = handle(CreateCart(owner_id="user:9"), Context.system(meta)).cart.id
+    added = handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=2), Context.system(meta))
     assert added.last_position is not None
 
     assert _projected(added.last_position), worker.read_text()[-3000:]
@@ -92,13 +93,13 @@ def test_a_real_worker_projects_what_the_cart_services_append(worker: Path) -> N
 
 def test_a_real_worker_runs_a_rebuild_and_switches_generations(worker: Path) -> None:
     meta = Metadata(actor="user:worker-test", source="system")
-    cart_id = services.cart_create(context=meta).cart.id
+    cart_id = handle(CreateCart(), Context.system(meta)).cart.id
     tasks.rebuild.delay("cart_summaries")
     deadline = time.monotonic() + DEADLINE
     while time.monotonic() < deadline and _generation("cart_summaries") < 2:
         time.sleep(0.2)
     assert _generation("cart_summaries") == 2, worker.read_text()[-3000:]
-    added = services.cart_add_item(cart_id=cart_id, sku="MUG-001", quantity=1, context=meta)
+    added = handle(AddItem(cart_id=cart_id, sku="MUG-001", quantity=1), Context.system(meta))
     assert added.last_position is not None
     assert _projected(added.last_position), worker.read_text()[-3000:]
     assert cart_summaries().get(cart_id=cart_id).units == 1

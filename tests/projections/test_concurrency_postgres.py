@@ -1,6 +1,6 @@
 """Projections under concurrent writers and runners on PostgreSQL, with real processes.
 
-Writers append through the cart services while several processes catch the projections up at
+Writers append through the cart commands while several processes catch the projections up at
 once (each writer's own on-commit catch-up, running eagerly, plus a dedicated runner). After
 that every projection must equal a full rebuild: nothing skipped, nothing applied twice. Then a
 reader process queries while every projection is rebuilt and must only ever see the complete
@@ -17,7 +17,8 @@ import pytest
 from django.db import connections
 from django.db.models import Max, Sum
 
-from carts.application import services
+from carts.application.commands import Abandon, AddItem, CheckOut, CreateCart, RemoveItem
+from carts.application.handler import Context, handle
 from eventstore.metadata import Metadata
 from eventstore.models import Event
 from eventstore.store import head_checkpoint
@@ -38,15 +39,15 @@ def _shop(writer: int) -> None:
     connections.close_all()
     meta = Metadata(actor=f"user:{writer}", source="system")
     for n in range(CARTS_PER_WRITER):
-        cart_id = services.cart_create(context=meta, owner_id=f"user:{writer}").cart.id
-        services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=1 + n % 3, context=meta)
-        services.cart_add_item(cart_id=cart_id, sku="MUG-001", quantity=1, context=meta)
+        cart_id = handle(CreateCart(owner_id=f"user:{writer}"), Context.system(meta)).cart.id
+        handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=1 + n % 3), Context.system(meta))
+        handle(AddItem(cart_id=cart_id, sku="MUG-001", quantity=1), Context.system(meta))
         if n % 3 == 0:
-            services.cart_check_out(cart_id=cart_id, context=meta)
+            handle(CheckOut(cart_id=cart_id), Context.system(meta))
         elif n % 3 == 1:
-            services.cart_remove_item(cart_id=cart_id, sku="TEA-001", context=meta)
+            handle(RemoveItem(cart_id=cart_id, sku="TEA-001"), Context.system(meta))
         else:
-            services.cart_abandon(cart_id=cart_id, reason="test", context=meta)
+            handle(Abandon(cart_id=cart_id, reason="test"), Context.system(meta))
     connections.close_all()
 
 

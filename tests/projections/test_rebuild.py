@@ -3,7 +3,16 @@ from unittest import mock
 
 import pytest
 
-from carts.application import services
+from carts.application.commands import (
+    Abandon,
+    ApplyDiscount,
+    ChangeQuantity,
+    CheckOut,
+    MergeCarts,
+    RemoveDiscount,
+    RemoveItem,
+)
+from carts.application.handler import Context, handle
 from projections.models import CartSummary, ProjectionState
 from projections.projectors.cart_summaries import CartSummaries
 from projections.rebuild import RebuildFailed, RebuildSuperseded, rebuild
@@ -19,17 +28,17 @@ class Killed(BaseException):
 def history(new_cart, meta):
     """Carts that went through every kind of event."""
     bought = new_cart({"TEA-001": 2, "MUG-001": 1})
-    services.cart_apply_discount(cart_id=bought, code="FIVEOFF", context=meta)
-    services.cart_change_quantity(cart_id=bought, sku="TEA-001", quantity=4, context=meta)
-    services.cart_check_out(cart_id=bought, context=meta)
+    handle(ApplyDiscount(cart_id=bought, code="FIVEOFF"), Context.system(meta))
+    handle(ChangeQuantity(cart_id=bought, sku="TEA-001", quantity=4), Context.system(meta))
+    handle(CheckOut(cart_id=bought), Context.system(meta))
     dropped = new_cart({"MUG-001": 3})
-    services.cart_remove_item(cart_id=dropped, sku="MUG-001", context=meta)
-    services.cart_abandon(cart_id=dropped, reason="idle", context=meta)
+    handle(RemoveItem(cart_id=dropped, sku="MUG-001"), Context.system(meta))
+    handle(Abandon(cart_id=dropped, reason="idle"), Context.system(meta))
     guest = new_cart({"TEA-001": 1}, owner_id="")
-    services.cart_merge(source_cart_id=guest, target_cart_id=new_cart(), context=meta)
+    handle(MergeCarts(source_cart_id=guest, target_cart_id=new_cart()), Context.system(meta))
     in_dollars = new_cart({"USD-001": 1})
-    services.cart_apply_discount(cart_id=in_dollars, code="WELCOME10", context=meta)
-    services.cart_remove_discount(cart_id=in_dollars, context=meta)
+    handle(ApplyDiscount(cart_id=in_dollars, code="WELCOME10"), Context.system(meta))
+    handle(RemoveDiscount(cart_id=in_dollars), Context.system(meta))
     return [bought, dropped, guest, in_dollars]
 
 

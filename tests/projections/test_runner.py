@@ -1,7 +1,8 @@
 from datetime import timedelta
 from unittest import mock
 
-from carts.application import services
+from carts.application.commands import AddItem, CheckOut, RemoveItem
+from carts.application.handler import Context, handle
 from projections import runner
 from projections.models import ProjectionState
 from projections.projectors.product_activity import ProductActivities
@@ -26,7 +27,7 @@ def test_catching_up_again_changes_nothing(new_cart, project, read_model):
 
 def test_small_batches_give_the_same_rows_as_one_big_batch(new_cart, project, read_model, meta):
     for _ in range(3):
-        services.cart_check_out(cart_id=new_cart({"TEA-001": 1, "MUG-001": 2}), context=meta)
+        handle(CheckOut(cart_id=new_cart({"TEA-001": 1, "MUG-001": 2})), Context.system(meta))
     runner.catch_up("product_activity", batch_size=2)
     in_small_batches = read_model("product_activity")
     ProjectionState.objects.filter(name="product_activity").update(checkpoint="")
@@ -37,8 +38,8 @@ def test_small_batches_give_the_same_rows_as_one_big_batch(new_cart, project, re
 
 def test_a_failing_handler_stops_only_its_projection_at_that_event(new_cart, project, meta):
     cart_id = new_cart({"TEA-001": 2, "MUG-001": 1})
-    removed = services.cart_remove_item(cart_id=cart_id, sku="MUG-001", context=meta)
-    later = services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=1, context=meta)
+    removed = handle(RemoveItem(cart_id=cart_id, sku="MUG-001"), Context.system(meta))
+    later = handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=1), Context.system(meta))
     assert removed.last_position is not None and later.last_position is not None
     with _poisoned():
         project()
@@ -54,7 +55,7 @@ def test_a_failing_handler_stops_only_its_projection_at_that_event(new_cart, pro
 
 def test_a_failing_projection_waits_for_its_backoff_then_resumes(new_cart, project, meta):
     cart_id = new_cart({"MUG-001": 1})
-    last = services.cart_remove_item(cart_id=cart_id, sku="MUG-001", context=meta)
+    last = handle(RemoveItem(cart_id=cart_id, sku="MUG-001"), Context.system(meta))
     assert last.last_position is not None
     with _poisoned():
         project()

@@ -6,14 +6,12 @@ answers the cart with its version as ETag and the position of the last event wri
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample
 from rest_framework import status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,7 +20,6 @@ from rest_framework.views import APIView
 
 from carts.api.fields import StrictSerializer
 from carts.api.idempotency import idempotency_key, run_once
-from carts.api.permissions import CartPermission
 from carts.api.preconditions import etag, expected_version
 from carts.api.schema import command_schema
 from carts.api.serializers import (
@@ -34,13 +31,19 @@ from carts.api.serializers import (
     EmptyInput,
     cart_document,
 )
-from carts.application import access, services
-from carts.application.services import CommandResult
-from carts.web.request_context import context_from_request, person_of
-from eventstore.metadata import Metadata
-
-# A command: (validated body, event metadata, If-Match version or None) -> what it did.
-Command = Callable[[dict[str, Any], Metadata, int | None], CommandResult]
+from carts.application.commands import (
+    Abandon,
+    AddItem,
+    ApplyDiscount,
+    CartCommand,
+    ChangeQuantity,
+    CheckOut,
+    CreateCart,
+    RemoveDiscount,
+    RemoveItem,
+)
+from carts.application.handler import CommandResult, handle
+from carts.web.request_context import command_context
 
 
 def cart_response(result: CommandResult, *, status_code: int = status.HTTP_200_OK) -> Response:
@@ -54,16 +57,19 @@ def cart_response(result: CommandResult, *, status_code: int = status.HTTP_200_O
 
 
 def execute(
-    view: APIView,
     request: Request,
     *,
     body: type[StrictSerializer],
-    command: Command,
-    cart_id: UUID | None,
+    command: type[CartCommand] | type[CreateCart],
     status_code: int = status.HTTP_200_OK,
+    **path: Any,
 ) -> Response:
-    """Run one command, once per Idempotency-Key; nothing is written when anything refuses."""
+    """Build ``command`` from the path and the validated body, and hand it to the handler.
 
+    Once per Idempotency-Key; nothing is written when anything refuses. The handler asks the
+    access policy about the cart it loads, so a cart the person may not read answers 404 after
+    the body was checked, exactly as a cart that does not exist.
+    """
     # Headers are checked before a stored answer could be replayed: a malformed one is always 400.
     key = idempotency_key(request)
     expected = expected_version(request)
@@ -71,31 +77,26 @@ def execute(
     def attempt() -> Response:
         serializer = body(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if cart_id is not None:
-            # The owner is all the policy needs for the usual answer, and CartCreated
-            # (version 1) fixes it for good: one event read instead of a full replay.
-            view.check_object_permissions(request, access.facts_of_stream(cart_id))
-        context = context_from_request(request, source="api")  # type: ignore[arg-type]
-        result = command(dict(serializer.validated_data), context, expected)
+        fields = dict(serializer.validated_data)
+        if issubclass(command, CartCommand):
+            fields["expected_version"] = expected
+        context = command_context(request, source="api")  # type: ignore[arg-type]
+        result = handle(command(**path, **fields), context)
         return cart_response(result, status_code=status_code)
 
     return run_once(request, key, attempt) if key else attempt()
 
 
 class CommandView(APIView):
-    """Base of the command views: throttled per user; the access policy decides per cart.
+    """Base of the command views: authenticated and throttled per user.
 
-    ``cart_actions`` names what each HTTP method asks the policy for (an access.Action).
+    Who may run which command on which cart is the access policy's answer, asked by the
+    handler about the cart it loaded (one read serves the check and the decision).
     """
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "cart_commands"
-    permission_classes = [IsAuthenticated, CartPermission]
-    cart_actions: dict[str, access.Action] = {
-        "POST": access.Action.SHOP,
-        "PUT": access.Action.SHOP,
-        "DELETE": access.Action.SHOP,
-    }
+    permission_classes = [IsAuthenticated]
 
 
 class CartCreateView(CommandView):
@@ -112,27 +113,7 @@ class CartCreateView(CommandView):
         ],
     )
     def post(self, request: Request) -> Response:
-        def create(data: dict[str, Any], context: Metadata, _: int | None) -> CommandResult:
-            return services.cart_create(
-                context=context,
-                owner_id=self._owner(request, data.get("owner_id")),
-                currency=data.get("currency", ""),
-                cart_id=data.get("cart_id"),
-            )
-
-        return execute(
-            self, request, body=CartCreateInput, command=create, cart_id=None, status_code=201
-        )
-
-    @staticmethod
-    def _owner(request: Request, asked: str | None) -> str:
-        person = person_of(request)  # type: ignore[arg-type]
-        owner_id = asked or person.own_id
-        if not access.may_open_cart_for(person, owner_id):
-            raise PermissionDenied(
-                "Only operators, integrations and superusers open carts for someone else."
-            )
-        return owner_id
+        return execute(request, body=CartCreateInput, command=CreateCart, status_code=201)
 
 
 class CartItemsView(CommandView):
@@ -146,15 +127,7 @@ class CartItemsView(CommandView):
         ],
     )
     def post(self, request: Request, cart_id: UUID) -> Response:
-        return execute(
-            self,
-            request,
-            body=AddItemInput,
-            cart_id=cart_id,
-            command=lambda data, context, expected: services.cart_add_item(
-                cart_id=cart_id, context=context, expected_version=expected, **data
-            ),
-        )
+        return execute(request, body=AddItemInput, command=AddItem, cart_id=cart_id)
 
 
 class CartItemView(CommandView):
@@ -167,26 +140,12 @@ class CartItemView(CommandView):
     )
     def put(self, request: Request, cart_id: UUID, sku: str) -> Response:
         return execute(
-            self,
-            request,
-            body=ChangeQuantityInput,
-            cart_id=cart_id,
-            command=lambda data, context, expected: services.cart_change_quantity(
-                cart_id=cart_id, sku=sku, context=context, expected_version=expected, **data
-            ),
+            request, body=ChangeQuantityInput, command=ChangeQuantity, cart_id=cart_id, sku=sku
         )
 
     @command_schema("Remove an item", request=None)
     def delete(self, request: Request, cart_id: UUID, sku: str) -> Response:
-        return execute(
-            self,
-            request,
-            body=EmptyInput,
-            cart_id=cart_id,
-            command=lambda data, context, expected: services.cart_remove_item(
-                cart_id=cart_id, sku=sku, context=context, expected_version=expected
-            ),
-        )
+        return execute(request, body=EmptyInput, command=RemoveItem, cart_id=cart_id, sku=sku)
 
 
 class CartDiscountView(CommandView):
@@ -198,27 +157,11 @@ class CartDiscountView(CommandView):
         examples=[OpenApiExample("ten percent", value={"code": "WELCOME10"}, request_only=True)],
     )
     def post(self, request: Request, cart_id: UUID) -> Response:
-        return execute(
-            self,
-            request,
-            body=ApplyDiscountInput,
-            cart_id=cart_id,
-            command=lambda data, context, expected: services.cart_apply_discount(
-                cart_id=cart_id, context=context, expected_version=expected, **data
-            ),
-        )
+        return execute(request, body=ApplyDiscountInput, command=ApplyDiscount, cart_id=cart_id)
 
     @command_schema("Remove the discount", request=None)
     def delete(self, request: Request, cart_id: UUID) -> Response:
-        return execute(
-            self,
-            request,
-            body=EmptyInput,
-            cart_id=cart_id,
-            command=lambda data, context, expected: services.cart_remove_discount(
-                cart_id=cart_id, context=context, expected_version=expected
-            ),
-        )
+        return execute(request, body=EmptyInput, command=RemoveDiscount, cart_id=cart_id)
 
 
 class CartCheckoutView(CommandView):
@@ -226,21 +169,11 @@ class CartCheckoutView(CommandView):
 
     @command_schema("Check out", request=EmptyInput)
     def post(self, request: Request, cart_id: UUID) -> Response:
-        return execute(
-            self,
-            request,
-            body=EmptyInput,
-            cart_id=cart_id,
-            command=lambda data, context, expected: services.cart_check_out(
-                cart_id=cart_id, context=context, expected_version=expected
-            ),
-        )
+        return execute(request, body=EmptyInput, command=CheckOut, cart_id=cart_id)
 
 
 class CartAbandonView(CommandView):
     """POST /api/carts/<id>/abandon/ (operators)"""
-
-    cart_actions = {"POST": access.Action.ABANDON}
 
     @command_schema(
         "Abandon a cart (operators)",
@@ -250,15 +183,4 @@ class CartAbandonView(CommandView):
         ],
     )
     def post(self, request: Request, cart_id: UUID) -> Response:
-        return execute(
-            self,
-            request,
-            body=AbandonInput,
-            cart_id=cart_id,
-            command=lambda data, context, expected: services.cart_abandon(
-                cart_id=cart_id,
-                reason=data.get("reason", ""),
-                context=context,
-                expected_version=expected,
-            ),
-        )
+        return execute(request, body=AbandonInput, command=Abandon, cart_id=cart_id)

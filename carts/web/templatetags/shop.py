@@ -69,5 +69,5 @@ def short_id(value: object) -> str:
 def cart_badge(context: template.Context) -> dict[str, Any]:
     """The header's cart link with the number of units in the open cart."""
     request = context.get("request")
-    cart = shopper.current_cart(request) if request is not None else None
+    cart = shopper.current_cart(request) if request is not None else None  # request.cart
     return {"units": cart.units if cart else 0}

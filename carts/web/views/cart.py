@@ -9,11 +9,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from carts.application import services
 from carts.application.access import Action
+from carts.application.commands import ApplyDiscount, ChangeQuantity, RemoveDiscount, RemoveItem
 from carts.web import shopper
 from carts.web.forms import DiscountForm, QuantityForm, first_error
-from carts.web.views.feedback import back, cart_or_404, form_refused, run_command
+from carts.web.views.feedback import back, form_refused, require_access, run_command
 
 
 @require_GET
@@ -29,7 +29,7 @@ def cart_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def change_quantity(request: HttpRequest, cart_id: UUID, sku: str) -> HttpResponse:
     """Set a line's quantity."""
-    cart_or_404(request, cart_id, Action.SHOP)
+    require_access(request, cart_id, Action.SHOP)
     form = QuantityForm(request.POST)
     if not form.is_valid():
         form_refused(request, first_error(form))
@@ -37,9 +37,7 @@ def change_quantity(request: HttpRequest, cart_id: UUID, sku: str) -> HttpRespon
     quantity = form.cleaned_data["quantity"]
     run_command(
         request,
-        lambda context: services.cart_change_quantity(
-            cart_id=cart_id, sku=sku, quantity=quantity, context=context
-        ),
+        ChangeQuantity(cart_id=cart_id, sku=sku, quantity=quantity),
         done=f"Quantity of {sku} set to {quantity}.",
     )
     return back(request, reverse("cart"))
@@ -48,10 +46,10 @@ def change_quantity(request: HttpRequest, cart_id: UUID, sku: str) -> HttpRespon
 @require_POST
 def remove_item(request: HttpRequest, cart_id: UUID, sku: str) -> HttpResponse:
     """Take a line out of the cart."""
-    cart_or_404(request, cart_id, Action.SHOP)
+    require_access(request, cart_id, Action.SHOP)
     run_command(
         request,
-        lambda context: services.cart_remove_item(cart_id=cart_id, sku=sku, context=context),
+        RemoveItem(cart_id=cart_id, sku=sku),
         done=f"Removed {sku} from your cart.",
     )
     return back(request, reverse("cart"))
@@ -60,7 +58,7 @@ def remove_item(request: HttpRequest, cart_id: UUID, sku: str) -> HttpResponse:
 @require_POST
 def apply_discount(request: HttpRequest, cart_id: UUID) -> HttpResponse:
     """Apply the discount code the shopper typed."""
-    cart_or_404(request, cart_id, Action.SHOP)
+    require_access(request, cart_id, Action.SHOP)
     form = DiscountForm(request.POST)
     if not form.is_valid():
         form_refused(request, first_error(form))
@@ -68,7 +66,7 @@ def apply_discount(request: HttpRequest, cart_id: UUID) -> HttpResponse:
     code = form.cleaned_data["code"]
     run_command(
         request,
-        lambda context: services.cart_apply_discount(cart_id=cart_id, code=code, context=context),
+        ApplyDiscount(cart_id=cart_id, code=code),
         done=f"Discount code {code.strip().upper()} applied.",
     )
     return back(request, reverse("cart"))
@@ -77,10 +75,10 @@ def apply_discount(request: HttpRequest, cart_id: UUID) -> HttpResponse:
 @require_POST
 def remove_discount(request: HttpRequest, cart_id: UUID) -> HttpResponse:
     """Take the discount off."""
-    cart_or_404(request, cart_id, Action.SHOP)
+    require_access(request, cart_id, Action.SHOP)
     run_command(
         request,
-        lambda context: services.cart_remove_discount(cart_id=cart_id, context=context),
+        RemoveDiscount(cart_id=cart_id),
         done="Discount removed.",
     )
     return back(request, reverse("cart"))

@@ -8,11 +8,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from carts.application import selectors, services
+from carts.application import selectors
+from carts.domain import errors
 from carts.models import Product
 from carts.web import shopper
 from carts.web.forms import AddItemForm, first_error
-from carts.web.views.feedback import back, form_refused, run_command
+from carts.web.views.feedback import back, form_refused, refused_with
 
 
 @require_GET
@@ -46,16 +47,11 @@ def add_item(request: HttpRequest) -> HttpResponse:
         form_refused(request, first_error(form))
         return back(request, reverse("catalog"))
     sku, quantity = form.cleaned_data["sku"], form.cleaned_data["quantity"]
-    result = run_command(
-        request,
-        lambda context: shopper.fill_cart(
-            request,
-            lambda cart_id: services.cart_add_item(
-                cart_id=cart_id, sku=sku, quantity=quantity, context=context
-            ),
-        ),
-    )
-    if result is not None:
+    try:
+        result = shopper.add_to_cart(request, sku=sku, quantity=quantity)
+    except errors.CartError as refused:
+        refused_with(request, refused)
+    else:
         name = result.cart.lines[sku].name
         messages.success(request, f"Added {quantity} × {name} to your cart.")
     return back(request, reverse("catalog"))

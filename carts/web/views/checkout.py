@@ -9,11 +9,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from carts.application import selectors, services
+from carts.application import selectors
 from carts.application.access import Action
+from carts.application.commands import CheckOut
 from carts.web import shopper
 from carts.web.forms import CheckoutForm, first_error
-from carts.web.views.feedback import back, cart_or_404, form_refused, run_command
+from carts.web.views.feedback import back, cart_or_404, form_refused, require_access, run_command
 
 
 @require_GET
@@ -29,7 +30,7 @@ def review(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["POST"])
 def confirm(request: HttpRequest, cart_id: UUID) -> HttpResponse:
     """Check out the cart at the version the shopper reviewed."""
-    cart_or_404(request, cart_id, Action.SHOP)
+    require_access(request, cart_id, Action.SHOP)
     form = CheckoutForm(request.POST)
     if not form.is_valid():
         form_refused(request, first_error(form))
@@ -37,9 +38,7 @@ def confirm(request: HttpRequest, cart_id: UUID) -> HttpResponse:
     version = form.cleaned_data["version"]
     result = run_command(
         request,
-        lambda context: services.cart_check_out(
-            cart_id=cart_id, expected_version=version, context=context
-        ),
+        CheckOut(cart_id=cart_id, expected_version=version),
     )
     if result is None:
         return back(request, reverse("cart"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from uuid import UUID
 
 from django.contrib import messages
@@ -11,25 +10,50 @@ from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from carts.application import access, selectors
-from carts.application.services import CommandResult
+from carts.application.commands import Command
+from carts.application.handler import CommandResult, handle
 from carts.domain import errors
 from carts.domain.cart import Cart
-from carts.web.request_context import context_from_request, person_of
-from eventstore.metadata import Metadata
+from carts.web.request_context import command_context, person_of
 
 
-def run_command(
-    request: HttpRequest, command: Callable[[Metadata], CommandResult], *, done: str = ""
-) -> CommandResult | None:
-    """Run ``command`` with the request's metadata; show the refusal (or ``done``) as a message."""
+def run_command(request: HttpRequest, command: Command, *, done: str = "") -> CommandResult | None:
+    """Hand ``command`` to the handler as this request's shopper; show the refusal (or ``done``).
+
+    404 for a cart the person may not read, 403 for one they may not change (the handler asked
+    the access policy about the cart it loaded).
+    """
     try:
-        result = command(context_from_request(request, source="ui"))
+        result = handle(command, command_context(request, source="ui"))
+    except errors.CartNotFound:
+        raise Http404("No such cart.") from None
+    except access.Refused as refused:
+        raise PermissionDenied(str(refused)) from None
     except errors.CartError as exc:
-        messages.error(request, _sentence(exc.message))
+        refused_with(request, exc)
         return None
     if done:
         messages.success(request, done)
     return result
+
+
+def refused_with(request: HttpRequest, error: errors.CartError) -> None:
+    """Show the cart's own reason for refusing a command (nothing was written)."""
+    messages.error(request, _sentence(error.message))
+
+
+def require_access(request: HttpRequest, cart_id: UUID, action: access.Action) -> None:
+    """404 unless this person may read the cart, 403 unless they may do ``action`` to it.
+
+    Asked before a form is even read, so that a cart that is not theirs answers exactly as one
+    that does not exist, whatever was posted. Reads only the cart's first event (its owner).
+    """
+    try:
+        access.require(person_of(request), action, access.facts_of_stream(cart_id))
+    except errors.CartNotFound:
+        raise Http404("No such cart.") from None
+    except access.Refused as refused:
+        raise PermissionDenied(str(refused)) from None
 
 
 def cart_or_404(request: HttpRequest, cart_id: UUID, action: access.Action) -> Cart:

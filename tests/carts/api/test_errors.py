@@ -119,12 +119,12 @@ def test_a_quantity_out_of_range_is_a_rule_not_a_type_error(as_owner, new_cart, 
 
 
 def test_an_unexpected_failure_is_a_500_problem_without_internals(as_owner, monkeypatch, db):
-    from carts.application import services
+    from carts.api.views import commands
 
-    def broken(**kwargs):
+    def broken(*args, **kwargs):
         raise RuntimeError("database password is hunter2")
 
-    monkeypatch.setattr(services, "cart_create", broken)
+    monkeypatch.setattr(commands, "handle", broken)
     response = as_owner.post("/api/carts/", {}, format="json")
     assert response.status_code == 500
     body = problem_of(response)

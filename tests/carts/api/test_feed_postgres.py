@@ -15,7 +15,8 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from carts.application import services
+from carts.application.commands import AddItem, CreateCart, RemoveItem
+from carts.application.handler import Context, handle
 from carts.models import Product
 from eventstore.metadata import Metadata
 from eventstore.models import Event
@@ -29,13 +30,14 @@ ITEMS_PER_WRITER = 15
 def _write(stop_after: int) -> None:
     try:
         context = Metadata(actor="system:test", source="system")
-        cart = services.cart_create(context=context).cart
+        cart = handle(CreateCart(), Context.system(context)).cart
         for n in range(stop_after):
-            services.cart_add_item(
-                cart_id=cart.id, sku="TEA-001" if n % 2 else "MUG-001", quantity=1, context=context
+            handle(
+                AddItem(cart_id=cart.id, sku="TEA-001" if n % 2 else "MUG-001", quantity=1),
+                Context.system(context),
             )
             if n % 3 == 2:
-                services.cart_remove_item(cart_id=cart.id, sku="MUG-001", context=context)
+                handle(RemoveItem(cart_id=cart.id, sku="MUG-001"), Context.system(context))
     finally:
         connection.close()
 

@@ -15,7 +15,8 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from carts.application import services
+from carts.application.commands import CreateCart
+from carts.application.handler import Context, handle
 from carts.models import IdempotencyRecord, Product
 from eventstore.metadata import Metadata
 from eventstore.models import Event
@@ -29,8 +30,9 @@ def test_concurrent_duplicates_write_once_and_all_get_the_first_answer(committed
     Product.objects.create(sku="TEA-001", name="Green tea", price=Decimal("4.50"))
     user = User.objects.create_user("racer")
     token = Token.objects.create(user=user).key
-    cart = services.cart_create(
-        context=Metadata(actor=f"user:{user.pk}", source="system"), owner_id=f"user:{user.pk}"
+    cart = handle(
+        CreateCart(owner_id=f"user:{user.pk}"),
+        Context.system(Metadata(actor=f"user:{user.pk}", source="system")),
     ).cart
     barrier = threading.Barrier(DUPLICATES)
     answers: list[tuple[int, dict, str]] = []

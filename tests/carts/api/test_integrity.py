@@ -15,7 +15,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from carts.application import repository, services
+from carts.application import repository
+from carts.application.commands import ChangeQuantity
+from carts.application.handler import Context, handle
 from carts.models import Product
 from eventstore import seals
 from eventstore.models import Event, Snapshot
@@ -77,8 +79,8 @@ def test_a_forged_snapshot_price_is_neither_served_nor_charged(
     cart_id = new_cart(("LAMP-069", 1))
     for version in range(3, 52):  # 51 events; the snapshot at 50 holds one lamp
         quantity = 2 if version % 2 else 1
-        services.cart_change_quantity(
-            cart_id=cart_id, sku="LAMP-069", quantity=quantity, context=meta
+        handle(
+            ChangeQuantity(cart_id=cart_id, sku="LAMP-069", quantity=quantity), Context.system(meta)
         )
     snapshot = Snapshot.objects.get(stream_id=repository.stream_id(cart_id))
     assert snapshot.version == 50

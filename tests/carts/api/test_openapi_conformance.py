@@ -23,7 +23,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from schemathesis.config import SchemathesisConfig
 
 from carts.api.schema import CART_EXAMPLE
-from carts.application import services
+from carts.application.commands import AddItem, CreateCart
+from carts.application.handler import Context, handle
 from config.wsgi import application
 from eventstore.metadata import Metadata
 
@@ -79,8 +80,8 @@ def staff_token(_keep_the_test_connection, db, catalog, monkeypatch, settings) -
     user = User.objects.create_user("fuzz-staff", is_staff=True)
     # The cart the document's examples name, so example requests reach a real cart.
     context = Metadata(actor=f"user:{user.pk}", source="system")
-    services.cart_create(context=context, cart_id=EXAMPLE_CART, owner_id=f"user:{user.pk}")
-    services.cart_add_item(cart_id=EXAMPLE_CART, sku="TEA-001", quantity=2, context=context)
+    handle(CreateCart(cart_id=EXAMPLE_CART, owner_id=f"user:{user.pk}"), Context.system(context))
+    handle(AddItem(cart_id=EXAMPLE_CART, sku="TEA-001", quantity=2), Context.system(context))
     return Token.objects.create(user=user).key
 
 

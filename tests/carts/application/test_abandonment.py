@@ -4,7 +4,9 @@ from unittest import mock
 from django.utils import timezone
 
 from carts import tasks
-from carts.application import repository, services
+from carts.application import repository
+from carts.application.commands import AddItem, CheckOut
+from carts.application.handler import Context, handle
 from eventstore.models import Event
 from projections.selectors import cart_summaries
 
@@ -31,7 +33,7 @@ def test_open_carts_idle_too_long_are_abandoned_by_the_system(new_cart, project)
 def test_carts_that_are_closed_already_are_not_abandoned(new_cart, project, meta, event_count):
     with _idle_since(48):
         bought = new_cart({"TEA-001": 1})
-        services.cart_check_out(cart_id=bought, context=meta)
+        handle(CheckOut(cart_id=bought), Context.system(meta))
     project()
     before = event_count()
     assert tasks.abandon_idle_carts() == 0
@@ -44,7 +46,7 @@ def test_a_cart_used_since_its_summary_was_built_is_left_alone(
     with _idle_since(30):
         cart_id = new_cart({"TEA-001": 1})
     project()
-    services.cart_add_item(cart_id=cart_id, sku="MUG-001", quantity=1, context=meta)
+    handle(AddItem(cart_id=cart_id, sku="MUG-001", quantity=1), Context.system(meta))
     before = event_count()
     assert cart_summaries().get(cart_id=cart_id).status == "open"
     assert tasks.abandon_idle_carts() == 0

@@ -1,4 +1,4 @@
-"""Cart services: load, decide, append; idempotent by command id; retried on conflicts."""
+"""The command handler: load, decide, append; idempotent by command id; retried on conflicts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,19 @@ from decimal import Decimal
 
 import pytest
 
-from carts.application import repository, services
+from carts.application import repository
+from carts.application.commands import (
+    AddItem,
+    ApplyDiscount,
+    ChangeQuantity,
+    CheckOut,
+    CreateCart,
+    GiveGoodwill,
+    MergeCarts,
+    RemoveDiscount,
+    RemoveItem,
+)
+from carts.application.handler import Context, handle
 from carts.domain import errors
 from eventstore.models import Event
 
@@ -17,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def cart_id(catalog, meta) -> uuid.UUID:
-    return services.cart_create(context=meta, owner_id="user:1").cart.id
+    return handle(CreateCart(owner_id="user:1"), Context.system(meta)).cart.id
 
 
 def stream(cart_id: uuid.UUID) -> str:
@@ -25,7 +37,7 @@ def stream(cart_id: uuid.UUID) -> str:
 
 
 def test_a_command_appends_its_events_with_who_and_why(cart_id, meta):
-    result = services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=2, context=meta)
+    result = handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=2), Context.system(meta))
 
     event = Event.objects.get(stream_id=stream(cart_id), version=2)
     assert event.event_type == "cart.ItemAdded"
@@ -38,7 +50,7 @@ def test_a_command_appends_its_events_with_who_and_why(cart_id, meta):
 
 
 def test_the_price_is_captured_when_added_and_never_looked_up_again(cart_id, meta, catalog):
-    services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=1, context=meta)
+    handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=1), Context.system(meta))
     catalog["TEA-001"].price = Decimal("99.00")
     catalog["TEA-001"].save()
 
@@ -47,45 +59,45 @@ def test_the_price_is_captured_when_added_and_never_looked_up_again(cart_id, met
 
 def test_unknown_products_are_refused_and_nothing_is_written(cart_id, meta, event_count):
     with pytest.raises(errors.UnknownProduct, match="NOPE"):
-        services.cart_add_item(cart_id=cart_id, sku="NOPE", quantity=1, context=meta)
+        handle(AddItem(cart_id=cart_id, sku="NOPE", quantity=1), Context.system(meta))
 
     assert event_count(stream(cart_id)) == 1
 
 
 def test_inactive_products_are_refused_and_nothing_is_written(cart_id, meta, event_count):
     with pytest.raises(errors.ProductInactive):
-        services.cart_add_item(cart_id=cart_id, sku="OLD-001", quantity=1, context=meta)
+        handle(AddItem(cart_id=cart_id, sku="OLD-001", quantity=1), Context.system(meta))
 
     assert event_count(stream(cart_id)) == 1
 
 
 def test_unknown_discount_codes_are_refused_and_nothing_is_written(cart_id, meta, event_count):
-    services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=1, context=meta)
+    handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=1), Context.system(meta))
 
     with pytest.raises(errors.UnknownDiscountCode):
-        services.cart_apply_discount(cart_id=cart_id, code="BOGUS", context=meta)
+        handle(ApplyDiscount(cart_id=cart_id, code="BOGUS"), Context.system(meta))
 
     assert event_count(stream(cart_id)) == 2
 
 
 def test_discount_codes_are_matched_case_insensitively(cart_id, meta):
-    services.cart_add_item(cart_id=cart_id, sku="MUG-001", quantity=1, context=meta)
+    handle(AddItem(cart_id=cart_id, sku="MUG-001", quantity=1), Context.system(meta))
 
-    result = services.cart_apply_discount(cart_id=cart_id, code=" welcome10 ", context=meta)
+    result = handle(ApplyDiscount(cart_id=cart_id, code=" welcome10 "), Context.system(meta))
 
     assert result.cart.discount_amount == Decimal("1.20")
 
 
 def test_commands_on_an_unknown_cart_are_refused(catalog, meta, event_count):
     with pytest.raises(errors.CartNotFound):
-        services.cart_add_item(cart_id=uuid.uuid4(), sku="TEA-001", quantity=1, context=meta)
+        handle(AddItem(cart_id=uuid.uuid4(), sku="TEA-001", quantity=1), Context.system(meta))
 
     assert event_count() == 0
 
 
 def test_a_cart_id_cannot_be_created_twice(cart_id, meta, event_count):
     with pytest.raises(errors.CartAlreadyExists):
-        services.cart_create(context=meta, cart_id=cart_id)
+        handle(CreateCart(cart_id=cart_id), Context.system(meta))
 
     assert event_count(stream(cart_id)) == 1
 
@@ -94,10 +106,10 @@ def test_a_repeated_command_id_returns_the_earlier_result_and_writes_nothing(
     cart_id, meta, event_count
 ):
     once = replace(meta, command_id="cmd-1")
-    first = services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=2, context=once)
-    services.cart_add_item(cart_id=cart_id, sku="MUG-001", quantity=1, context=meta)
+    first = handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=2), Context.system(once))
+    handle(AddItem(cart_id=cart_id, sku="MUG-001", quantity=1), Context.system(meta))
 
-    again = services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=2, context=once)
+    again = handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=2), Context.system(once))
 
     assert again.replayed
     assert again.version == first.version == 2
@@ -108,9 +120,9 @@ def test_a_repeated_command_id_returns_the_earlier_result_and_writes_nothing(
 
 def test_a_repeated_create_command_returns_the_same_cart(catalog, meta, event_count):
     once = replace(meta, command_id="create-1")
-    first = services.cart_create(context=once)
+    first = handle(CreateCart(), Context.system(once))
 
-    again = services.cart_create(context=once)
+    again = handle(CreateCart(), Context.system(once))
 
     assert again.replayed
     assert again.cart.id == first.cart.id
@@ -118,11 +130,12 @@ def test_a_repeated_create_command_returns_the_same_cart(catalog, meta, event_co
 
 
 def test_a_stale_expected_version_is_refused_and_nothing_is_written(cart_id, meta, event_count):
-    services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=1, context=meta)
+    handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=1), Context.system(meta))
 
     with pytest.raises(errors.StaleVersion, match="not 1"):
-        services.cart_add_item(
-            cart_id=cart_id, sku="MUG-001", quantity=1, context=meta, expected_version=1
+        handle(
+            AddItem(cart_id=cart_id, sku="MUG-001", quantity=1, expected_version=1),
+            Context.system(meta),
         )
 
     assert event_count(stream(cart_id)) == 2
@@ -141,7 +154,7 @@ def test_a_conflict_is_retried_on_the_reloaded_cart(cart_id, meta, monkeypatch):
         return loaded
 
     monkeypatch.setattr(repository, "load_for_command", load_then_lose_the_race)
-    result = services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=1, context=meta)
+    result = handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=1), Context.system(meta))
 
     assert len(loads) == 2
     assert result.version == 2
@@ -159,29 +172,31 @@ def test_a_command_that_keeps_conflicting_gives_up_with_a_clear_error(
 
     monkeypatch.setattr(repository, "load_for_command", always_stale)
     with pytest.raises(errors.ConcurrentModification, match="3 attempts"):
-        services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=1, context=meta)
+        handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=1), Context.system(meta))
 
     assert event_count(stream(cart_id)) == 1
 
 
 def test_a_no_op_command_writes_nothing(cart_id, meta, event_count):
-    services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=2, context=meta)
+    handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=2), Context.system(meta))
 
-    result = services.cart_change_quantity(cart_id=cart_id, sku="TEA-001", quantity=2, context=meta)
+    result = handle(
+        ChangeQuantity(cart_id=cart_id, sku="TEA-001", quantity=2), Context.system(meta)
+    )
 
     assert result.last_position is None
     assert event_count(stream(cart_id)) == 2
 
 
 def test_the_full_life_of_a_cart(cart_id, meta):
-    services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=2, context=meta)
-    services.cart_add_item(cart_id=cart_id, sku="MUG-001", quantity=1, context=meta)
-    services.cart_change_quantity(cart_id=cart_id, sku="TEA-001", quantity=4, context=meta)
-    services.cart_remove_item(cart_id=cart_id, sku="MUG-001", context=meta)
-    services.cart_apply_discount(cart_id=cart_id, code="FIVEOFF", context=meta)
-    services.cart_remove_discount(cart_id=cart_id, context=meta)
-    services.cart_apply_discount(cart_id=cart_id, code="WELCOME10", context=meta)
-    result = services.cart_check_out(cart_id=cart_id, context=meta)
+    handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=2), Context.system(meta))
+    handle(AddItem(cart_id=cart_id, sku="MUG-001", quantity=1), Context.system(meta))
+    handle(ChangeQuantity(cart_id=cart_id, sku="TEA-001", quantity=4), Context.system(meta))
+    handle(RemoveItem(cart_id=cart_id, sku="MUG-001"), Context.system(meta))
+    handle(ApplyDiscount(cart_id=cart_id, code="FIVEOFF"), Context.system(meta))
+    handle(RemoveDiscount(cart_id=cart_id), Context.system(meta))
+    handle(ApplyDiscount(cart_id=cart_id, code="WELCOME10"), Context.system(meta))
+    result = handle(CheckOut(cart_id=cart_id), Context.system(meta))
 
     assert result.cart.status == "checked_out"
     assert result.cart.total == Decimal("16.20")
@@ -199,11 +214,12 @@ def test_the_full_life_of_a_cart(cart_id, meta):
 
 
 def test_staff_goodwill_discount_is_recorded_as_goodwill(cart_id, meta):
-    services.cart_add_item(cart_id=cart_id, sku="MUG-001", quantity=1, context=meta)
+    handle(AddItem(cart_id=cart_id, sku="MUG-001", quantity=1), Context.system(meta))
     admin = replace(meta, actor="user:staff", source="admin")
 
-    result = services.cart_apply_goodwill_discount(
-        cart_id=cart_id, kind="amount", value=Decimal("2"), currency="EUR", context=admin
+    result = handle(
+        GiveGoodwill(cart_id=cart_id, kind="amount", value=Decimal("2"), currency="EUR"),
+        Context.system(admin),
     )
 
     last = repository.history(cart_id)[-1]
@@ -213,13 +229,13 @@ def test_staff_goodwill_discount_is_recorded_as_goodwill(cart_id, meta):
 
 
 def test_merging_a_guest_cart_records_events_in_both_carts(cart_id, meta, event_count):
-    guest = services.cart_create(context=replace(meta, actor="guest:abc")).cart.id
-    services.cart_add_item(cart_id=guest, sku="TEA-001", quantity=2, context=meta)
-    services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=1, context=meta)
+    guest = handle(CreateCart(), Context.system(replace(meta, actor="guest:abc"))).cart.id
+    handle(AddItem(cart_id=guest, sku="TEA-001", quantity=2), Context.system(meta))
+    handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=1), Context.system(meta))
     merge = replace(meta, command_id="merge-1")
 
-    result = services.cart_merge(source_cart_id=guest, target_cart_id=cart_id, context=merge)
-    services.cart_merge(source_cart_id=guest, target_cart_id=cart_id, context=merge)
+    result = handle(MergeCarts(source_cart_id=guest, target_cart_id=cart_id), Context.system(merge))
+    handle(MergeCarts(source_cart_id=guest, target_cart_id=cart_id), Context.system(merge))
 
     assert result.cart.lines["TEA-001"].quantity == 3
     assert repository.load(guest).status == "merged"

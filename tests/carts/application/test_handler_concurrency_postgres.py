@@ -8,7 +8,9 @@ from decimal import Decimal
 import pytest
 from django.db import connections
 
-from carts.application import repository, services
+from carts.application import repository
+from carts.application.commands import AddItem, CreateCart
+from carts.application.handler import Context, handle
 from carts.domain import errors
 from carts.models import Product
 from eventstore.metadata import Metadata
@@ -25,7 +27,7 @@ def _race(racer: int, cart_id, results) -> None:  # type: ignore[no-untyped-def]
     accepted = 0
     for _ in range(COMMANDS_EACH):
         try:
-            services.cart_add_item(cart_id=cart_id, sku="TEA-RACE", quantity=1, context=context)
+            handle(AddItem(cart_id=cart_id, sku="TEA-RACE", quantity=1), Context.system(context))
             accepted += 1
         except errors.ConcurrentModification:
             pass
@@ -35,7 +37,9 @@ def _race(racer: int, cart_id, results) -> None:  # type: ignore[no-untyped-def]
 
 def test_racing_commands_on_one_cart_lose_nothing(committed_db):
     Product.objects.create(sku="TEA-RACE", name="Race tea", price=Decimal("1.00"))
-    cart_id = services.cart_create(context=Metadata(actor="system", source="system")).cart.id
+    cart_id = handle(
+        CreateCart(), Context.system(Metadata(actor="system", source="system"))
+    ).cart.id
     context = multiprocessing.get_context("fork")
     results = context.Queue()
     connections.close_all()

@@ -10,7 +10,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from carts.application import repository, services
+from carts.application import repository
+from carts.application.commands import AddItem, ChangeQuantity, CreateCart
+from carts.application.handler import Context, handle
 from carts.domain import errors
 from eventstore import clock
 from eventstore.models import Snapshot
@@ -22,11 +24,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def long_cart(catalog, meta, settings) -> uuid.UUID:
     settings.EVENTSTORE_SNAPSHOT_EVERY = 5
-    cart_id = services.cart_create(context=meta).cart.id
-    services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=1, context=meta)
+    cart_id = handle(CreateCart(), Context.system(meta)).cart.id
+    handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=1), Context.system(meta))
     for quantity in range(2, 13):
-        services.cart_change_quantity(
-            cart_id=cart_id, sku="TEA-001", quantity=quantity, context=meta
+        handle(
+            ChangeQuantity(cart_id=cart_id, sku="TEA-001", quantity=quantity), Context.system(meta)
         )
     return cart_id  # 13 events
 
@@ -78,10 +80,10 @@ def test_time_travel_to_a_version_before_the_snapshot_ignores_the_snapshot(long_
 def test_time_travel_to_a_moment(catalog, meta):
     start = timezone.now() - timedelta(hours=2)
     with clock.recording_at(start):
-        cart_id = services.cart_create(context=meta).cart.id
-        services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=1, context=meta)
+        cart_id = handle(CreateCart(), Context.system(meta)).cart.id
+        handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=1), Context.system(meta))
     with clock.recording_at(start + timedelta(hours=1)):
-        services.cart_add_item(cart_id=cart_id, sku="MUG-001", quantity=1, context=meta)
+        handle(AddItem(cart_id=cart_id, sku="MUG-001", quantity=1), Context.system(meta))
 
     before = repository.load(cart_id, as_of=start + timedelta(minutes=30))
     now = repository.load(cart_id)
@@ -93,7 +95,7 @@ def test_time_travel_to_a_moment(catalog, meta):
 
 
 def test_an_item_added_event_of_schema_one_is_upcast_when_loaded(catalog, meta):
-    cart_id = services.cart_create(context=meta).cart.id
+    cart_id = handle(CreateCart(), Context.system(meta)).cart.id
     old_shape = {"sku": "TEA-001", "price": "3.75", "currency": "EUR", "quantity": 2}
     append(
         repository.stream_id(cart_id),
@@ -124,11 +126,12 @@ def test_a_command_load_uses_the_snapshot_and_equals_full_replay(long_cart, meta
 
 
 def test_a_command_load_finds_what_the_command_id_wrote_before(catalog, meta):
-    cart_id = services.cart_create(context=meta).cart.id
-    done = services.cart_add_item(
-        cart_id=cart_id, sku="TEA-001", quantity=1, context=replace(meta, command_id="add-1")
+    cart_id = handle(CreateCart(), Context.system(meta)).cart.id
+    done = handle(
+        AddItem(cart_id=cart_id, sku="TEA-001", quantity=1),
+        Context.system(replace(meta, command_id="add-1")),
     )
-    services.cart_add_item(cart_id=cart_id, sku="MUG-001", quantity=1, context=meta)
+    handle(AddItem(cart_id=cart_id, sku="MUG-001", quantity=1), Context.system(meta))
 
     loaded = repository.load_for_command(cart_id, "add-1")
 
@@ -142,7 +145,7 @@ def test_a_command_load_of_an_unknown_cart_is_refused():
 
 
 def test_the_owner_comes_from_the_first_event_alone(catalog, meta):
-    cart_id = services.cart_create(context=meta, owner_id="user:42").cart.id
+    cart_id = handle(CreateCart(owner_id="user:42"), Context.system(meta)).cart.id
 
     assert repository.owner_of(cart_id) == "user:42"
     with pytest.raises(errors.CartNotFound):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
-from carts.application import selectors, services
+from carts.application import selectors
 from carts.application.access import Action, Person
+from carts.application.commands import AddItem, CheckOut, CreateCart, MergeCarts
+from carts.application.handler import Context, handle
 from carts.domain import errors
 from eventstore.metadata import Metadata
 
@@ -16,9 +18,9 @@ CONTEXT = Metadata(actor="user:7", source="ui")
 
 
 def _cart(owner: str = "user:7", items: dict[str, int] | None = None):
-    cart_id = services.cart_create(owner_id=owner, context=CONTEXT).cart.id
+    cart_id = handle(CreateCart(owner_id=owner), Context.system(CONTEXT)).cart.id
     for sku, quantity in (items or {}).items():
-        services.cart_add_item(cart_id=cart_id, sku=sku, quantity=quantity, context=CONTEXT)
+        handle(AddItem(cart_id=cart_id, sku=sku, quantity=quantity), Context.system(CONTEXT))
     return cart_id
 
 
@@ -43,14 +45,14 @@ def test_open_cart_for_finds_a_cart_the_summaries_have_not_reached_yet(catalog):
 def test_open_cart_for_confirms_a_summarised_cart_by_replaying_it(catalog, projected):
     cart_id = _cart(items={"TEA-001": 1})
     projected()
-    services.cart_check_out(cart_id=cart_id, context=CONTEXT)  # not projected yet
+    handle(CheckOut(cart_id=cart_id), Context.system(CONTEXT))  # not projected yet
     assert selectors.open_cart_for("user:7") is None
 
 
 def test_open_cart_for_is_the_newest_open_cart_of_the_owner(catalog):
     older = _cart()
     newer = _cart(items={"TEA-001": 1})
-    services.cart_check_out(cart_id=newer, context=CONTEXT)
+    handle(CheckOut(cart_id=newer), Context.system(CONTEXT))
     _cart(owner="user:8")
     found = selectors.open_cart_for("user:7")
     assert found is not None and found.id == older
@@ -58,7 +60,7 @@ def test_open_cart_for_is_the_newest_open_cart_of_the_owner(catalog):
 
 def test_open_cart_for_is_none_without_an_open_cart(catalog):
     done = _cart(items={"TEA-001": 1})
-    services.cart_check_out(cart_id=done, context=CONTEXT)
+    handle(CheckOut(cart_id=done), Context.system(CONTEXT))
     assert selectors.open_cart_for("user:7") is None
     assert selectors.open_cart_for("") is None
 
@@ -66,7 +68,7 @@ def test_open_cart_for_is_none_without_an_open_cart(catalog):
 def test_a_shopper_sees_owned_carts_merged_guest_carts_and_session_carts(catalog):
     owned = _cart()
     guest = _cart(owner="guest:earlier", items={"MUG-001": 1})
-    services.cart_merge(source_cart_id=guest, target_cart_id=owned, context=CONTEXT)
+    handle(MergeCarts(source_cart_id=guest, target_cart_id=owned), Context.system(CONTEXT))
     session_guest = _cart(owner="guest:now")
     someone_elses = _cart(owner="user:8")
     another_guests = _cart(owner="guest:other")
@@ -82,7 +84,7 @@ def test_a_shopper_sees_owned_carts_merged_guest_carts_and_session_carts(catalog
 def test_shopper_carts_are_listed_most_recently_active_first(catalog, projected):
     first = _cart()
     second = _cart()
-    services.cart_add_item(cart_id=first, sku="TEA-001", quantity=1, context=CONTEXT)
+    handle(AddItem(cart_id=first, sku="TEA-001", quantity=1), Context.system(CONTEXT))
     projected()
     listed = selectors.shopper_carts(Person(user=_user(7)))
     assert [summary.cart_id for summary in listed.summaries] == [first, second]

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from carts.application import services
+from carts.application.commands import AddItem, CreateCart, RemoveItem
+from carts.application.handler import Context, handle
 from carts.application.time_travel import cart_moment
 from carts.domain import errors
 from eventstore import clock
@@ -22,11 +23,11 @@ CONTEXT = Metadata(actor="user:7", source="ui")
 def cart(catalog):
     start = timezone.now() - timedelta(hours=5)
     with clock.recording_at(start):
-        cart_id = services.cart_create(owner_id="user:7", context=CONTEXT).cart.id
+        cart_id = handle(CreateCart(owner_id="user:7"), Context.system(CONTEXT)).cart.id
     with clock.recording_at(start + timedelta(hours=1)):
-        services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=2, context=CONTEXT)
+        handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=2), Context.system(CONTEXT))
     with clock.recording_at(start + timedelta(hours=2)):
-        services.cart_remove_item(cart_id=cart_id, sku="TEA-001", context=CONTEXT)
+        handle(RemoveItem(cart_id=cart_id, sku="TEA-001"), Context.system(CONTEXT))
     return cart_id, start
 
 

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import pytest
 
-from carts.application import repository, services
+from carts.application import repository
+from carts.application.commands import (
+    AddItem,
+    ApplyDiscount,
+    ChangeQuantity,
+    CreateCart,
+    RemoveItem,
+)
+from carts.application.handler import Context, handle
 from carts.application.timeline import cart_timeline
 
 pytestmark = pytest.mark.django_db
 
 
 def test_each_step_shows_the_cart_as_replay_gives_it(catalog, meta):
-    cart_id = services.cart_create(context=meta).cart.id
-    services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=2, context=meta)
-    services.cart_add_item(cart_id=cart_id, sku="MUG-001", quantity=1, context=meta)
-    services.cart_change_quantity(cart_id=cart_id, sku="TEA-001", quantity=3, context=meta)
-    services.cart_remove_item(cart_id=cart_id, sku="MUG-001", context=meta)
-    services.cart_apply_discount(cart_id=cart_id, code="WELCOME10", context=meta)
+    cart_id = handle(CreateCart(), Context.system(meta)).cart.id
+    handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=2), Context.system(meta))
+    handle(AddItem(cart_id=cart_id, sku="MUG-001", quantity=1), Context.system(meta))
+    handle(ChangeQuantity(cart_id=cart_id, sku="TEA-001", quantity=3), Context.system(meta))
+    handle(RemoveItem(cart_id=cart_id, sku="MUG-001"), Context.system(meta))
+    handle(ApplyDiscount(cart_id=cart_id, code="WELCOME10"), Context.system(meta))
 
     steps = cart_timeline(cart_id)
 

@@ -1,4 +1,4 @@
-"""Staff actions on a cart: through the cart services, recorded as the staff member from admin."""
+"""Staff actions on a cart: through the cart commands, recorded as the staff member from admin."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from carts.application import repository, services
+from carts.application import repository
+from carts.application.commands import AddItem, CheckOut, CreateCart
+from carts.application.handler import GOODWILL_CODE, Context, handle
 from eventstore.metadata import Metadata
 from eventstore.models import Event
 
@@ -41,7 +43,7 @@ def test_abandoning_a_cart_is_recorded_with_the_staff_member_and_source_admin(
     assert event.metadata["actor"] == f"user:{agent.pk}"
     assert event.metadata["source"] == "admin"
     assert event.metadata["command"] == "cart_abandon"
-    assert event.correlation_id and event.command_id
+    assert event.correlation_id and event.metadata["command"] == "cart_abandon"
     assert repository.load(busy_cart).status == "abandoned"
     assert any("Cart abandoned" in m for m in messages_of(response))
 
@@ -49,8 +51,8 @@ def test_abandoning_a_cart_is_recorded_with_the_staff_member_and_source_admin(
 def test_a_goodwill_discount_is_recorded_with_the_staff_member_and_source_admin(
     agent_client: Client, agent: User, catalog, meta: Metadata, event_count
 ) -> None:
-    cart_id = services.cart_create(context=meta).cart.id
-    services.cart_add_item(cart_id=cart_id, sku="MUG-001", quantity=2, context=meta)
+    cart_id = handle(CreateCart(), Context.system(meta)).cart.id
+    handle(AddItem(cart_id=cart_id, sku="MUG-001", quantity=2), Context.system(meta))
     before = event_count()
     agent_client.post(
         reverse("admin:carts_cart_goodwill", args=[cart_id]),
@@ -59,7 +61,7 @@ def test_a_goodwill_discount_is_recorded_with_the_staff_member_and_source_admin(
     assert event_count() == before + 1
     event = last_event(cart_id)
     assert event.event_type == "cart.DiscountApplied"
-    assert event.payload["code"] == services.GOODWILL_CODE
+    assert event.payload["code"] == GOODWILL_CODE
     assert (event.metadata["actor"], event.metadata["source"]) == (f"user:{agent.pk}", "admin")
     assert repository.load(cart_id).total == 21
 
@@ -83,7 +85,7 @@ def test_a_discount_the_cart_refuses_shows_the_rule_and_writes_nothing(
 def test_abandoning_a_cart_that_is_already_closed_is_refused_and_writes_nothing(
     agent_client: Client, busy_cart: UUID, meta: Metadata, event_count
 ) -> None:
-    services.cart_check_out(cart_id=busy_cart, context=meta)
+    handle(CheckOut(cart_id=busy_cart), Context.system(meta))
     before = event_count()
     response = agent_client.post(
         reverse("admin:carts_cart_abandon", args=[busy_cart]), {"reason": "late"}, follow=True

@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from carts.application import services
+from carts.application.commands import AddItem, CheckOut, CreateCart
+from carts.application.handler import Context, handle
 from eventstore.metadata import Metadata
 
 pytestmark = pytest.mark.django_db
@@ -23,15 +24,15 @@ def carts(catalog, meta: Metadata, project_everything) -> dict[str, UUID]:
     """An open EUR cart of sam's (9.00), a bought one (24.00), an empty guest cart, a USD one."""
     sam = User.objects.create_user("sam", password="x")
     made = {
-        "open": services.cart_create(context=meta, owner_id=f"user:{sam.pk}").cart.id,
-        "bought": services.cart_create(context=meta, owner_id="user:999").cart.id,
-        "empty": services.cart_create(context=meta).cart.id,
-        "usd": services.cart_create(context=meta).cart.id,
+        "open": handle(CreateCart(owner_id=f"user:{sam.pk}"), Context.system(meta)).cart.id,
+        "bought": handle(CreateCart(owner_id="user:999"), Context.system(meta)).cart.id,
+        "empty": handle(CreateCart(), Context.system(meta)).cart.id,
+        "usd": handle(CreateCart(), Context.system(meta)).cart.id,
     }
-    services.cart_add_item(cart_id=made["open"], sku="TEA-001", quantity=2, context=meta)
-    services.cart_add_item(cart_id=made["bought"], sku="MUG-001", quantity=2, context=meta)
-    services.cart_check_out(cart_id=made["bought"], context=meta)
-    services.cart_add_item(cart_id=made["usd"], sku="USD-001", quantity=1, context=meta)
+    handle(AddItem(cart_id=made["open"], sku="TEA-001", quantity=2), Context.system(meta))
+    handle(AddItem(cart_id=made["bought"], sku="MUG-001", quantity=2), Context.system(meta))
+    handle(CheckOut(cart_id=made["bought"]), Context.system(meta))
+    handle(AddItem(cart_id=made["usd"], sku="USD-001", quantity=1), Context.system(meta))
     project_everything()
     return made
 

@@ -13,7 +13,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from carts.application import repository, services
+from carts.application import repository
+from carts.application.commands import AddItem, CreateCart
+from carts.application.handler import Context, handle
 from eventstore.metadata import Metadata
 
 pytestmark = pytest.mark.django_db
@@ -83,9 +85,9 @@ def test_the_csv_export_neutralises_ids_a_spreadsheet_would_evaluate(
         causation_id="@SUM(A1)",
         command_id="+cmd|' /C calc'!A0",
     )
-    cart_id = services.cart_create(context=forged, owner_id="user:7").cart.id
+    cart_id = handle(CreateCart(owner_id="user:7"), Context.system(forged)).cart.id
     added = replace(forged, command_id="-2+3")
-    services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=2, context=added)
+    handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=2), Context.system(added))
     response = auditor_client.get(reverse("admin:carts_cart_csv", args=[cart_id]))
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert len(rows) == 2

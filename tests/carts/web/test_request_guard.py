@@ -18,7 +18,9 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from carts.application import repository, services
+from carts.application import repository
+from carts.application.commands import CreateCart
+from carts.application.handler import Context, handle
 from carts.web.request_guard import unstorable_place
 from eventstore.metadata import Metadata
 from eventstore.models import Event
@@ -38,7 +40,7 @@ def shopper(db) -> User:
 @pytest.fixture
 def cart_id(catalog, shopper: User) -> UUID:
     context = Metadata(actor=f"user:{shopper.pk}", source="ui")
-    return services.cart_create(context=context, owner_id=f"user:{shopper.pk}").cart.id
+    return handle(CreateCart(owner_id=f"user:{shopper.pk}"), Context.system(context)).cart.id
 
 
 @pytest.fixture

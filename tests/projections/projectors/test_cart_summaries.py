@@ -1,6 +1,16 @@
 from decimal import Decimal
 
-from carts.application import services
+from carts.application.commands import (
+    Abandon,
+    AddItem,
+    ApplyDiscount,
+    ChangeQuantity,
+    CheckOut,
+    MergeCarts,
+    RemoveDiscount,
+    RemoveItem,
+)
+from carts.application.handler import Context, handle
 from eventstore.models import Event
 from projections.selectors import cart_summaries
 
@@ -27,7 +37,7 @@ def test_a_new_cart_gets_an_open_empty_summary(new_cart, project):
 
 def test_added_items_set_lines_units_totals_and_currency(new_cart, project, meta):
     cart_id = new_cart({"TEA-001": 2, "MUG-001": 1})
-    services.cart_add_item(cart_id=cart_id, sku="TEA-001", quantity=1, context=meta)
+    handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=1), Context.system(meta))
     project()
     summary = _summary(cart_id)
     assert (summary.line_count, summary.units, summary.currency) == (2, 4, "EUR")
@@ -37,8 +47,8 @@ def test_added_items_set_lines_units_totals_and_currency(new_cart, project, meta
 
 def test_quantity_changes_and_removals_recompute_the_totals(new_cart, project, meta):
     cart_id = new_cart({"TEA-001": 2, "MUG-001": 1})
-    services.cart_change_quantity(cart_id=cart_id, sku="TEA-001", quantity=5, context=meta)
-    services.cart_remove_item(cart_id=cart_id, sku="MUG-001", context=meta)
+    handle(ChangeQuantity(cart_id=cart_id, sku="TEA-001", quantity=5), Context.system(meta))
+    handle(RemoveItem(cart_id=cart_id, sku="MUG-001"), Context.system(meta))
     project()
     summary = _summary(cart_id)
     assert (summary.line_count, summary.units, summary.total) == (1, 5, Decimal("22.50"))
@@ -46,7 +56,7 @@ def test_quantity_changes_and_removals_recompute_the_totals(new_cart, project, m
 
 def test_a_discount_shows_in_discount_and_total_until_removed(new_cart, project, meta):
     cart_id = new_cart({"MUG-001": 2})
-    services.cart_apply_discount(cart_id=cart_id, code="WELCOME10", context=meta)
+    handle(ApplyDiscount(cart_id=cart_id, code="WELCOME10"), Context.system(meta))
     project()
     summary = _summary(cart_id)
     assert (summary.subtotal, summary.discount, summary.total) == (
@@ -54,14 +64,14 @@ def test_a_discount_shows_in_discount_and_total_until_removed(new_cart, project,
         Decimal("2.40"),
         Decimal("21.60"),
     )
-    services.cart_remove_discount(cart_id=cart_id, context=meta)
+    handle(RemoveDiscount(cart_id=cart_id), Context.system(meta))
     project()
     assert _summary(cart_id).total == Decimal("24.00")
 
 
 def test_checkout_marks_the_cart_checked_out_with_its_time(new_cart, project, meta):
     cart_id = new_cart({"TEA-001": 1})
-    services.cart_check_out(cart_id=cart_id, context=meta)
+    handle(CheckOut(cart_id=cart_id), Context.system(meta))
     project()
     summary = _summary(cart_id)
     last = Event.objects.filter(stream_id=f"cart-{cart_id}").latest("version")
@@ -72,7 +82,7 @@ def test_checkout_marks_the_cart_checked_out_with_its_time(new_cart, project, me
 
 def test_abandonment_marks_the_cart_abandoned_with_its_time(new_cart, project, meta):
     cart_id = new_cart({"TEA-001": 1})
-    services.cart_abandon(cart_id=cart_id, reason="staff", context=meta)
+    handle(Abandon(cart_id=cart_id, reason="staff"), Context.system(meta))
     project()
     summary = _summary(cart_id)
     assert summary.status == "abandoned"
@@ -83,7 +93,7 @@ def test_abandonment_marks_the_cart_abandoned_with_its_time(new_cart, project, m
 def test_a_merge_fills_the_target_and_closes_the_guest_cart(new_cart, project, meta):
     guest = new_cart({"TEA-001": 2}, owner_id="")
     target = new_cart({"TEA-001": 1})
-    services.cart_merge(source_cart_id=guest, target_cart_id=target, context=meta)
+    handle(MergeCarts(source_cart_id=guest, target_cart_id=target), Context.system(meta))
     project()
     assert _summary(guest).status == "merged"
     assert (_summary(target).units, _summary(target).total) == (3, Decimal("13.50"))
@@ -92,7 +102,7 @@ def test_a_merge_fills_the_target_and_closes_the_guest_cart(new_cart, project, m
 def test_the_list_can_be_filtered_by_status_and_owner(new_cart, project, meta):
     open_cart = new_cart({"TEA-001": 1}, owner_id="user:1")
     bought = new_cart({"TEA-001": 1}, owner_id="user:2")
-    services.cart_check_out(cart_id=bought, context=meta)
+    handle(CheckOut(cart_id=bought), Context.system(meta))
     project()
     assert [s.cart_id for s in cart_summaries().filter(status="open")] == [open_cart]
     assert [s.cart_id for s in cart_summaries().filter(owner_id="user:2")] == [bought]

@@ -4,7 +4,8 @@ from unittest import mock
 
 from django.test import override_settings
 
-from carts.application import services
+from carts.application.commands import Abandon, AddItem, CheckOut, RemoveItem
+from carts.application.handler import Context, handle
 from projections.selectors import daily_funnel
 
 DAY_ONE = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
@@ -25,9 +26,9 @@ def test_each_step_is_counted_on_the_day_it_happened(new_cart, project, meta):
         second = new_cart()
         new_cart()
     with _on(DAY_ONE + timedelta(hours=1)):
-        services.cart_add_item(cart_id=second, sku="MUG-001", quantity=1, context=meta)
-        services.cart_check_out(cart_id=first, context=meta)
-        services.cart_abandon(cart_id=second, reason="idle", context=meta)
+        handle(AddItem(cart_id=second, sku="MUG-001", quantity=1), Context.system(meta))
+        handle(CheckOut(cart_id=first), Context.system(meta))
+        handle(Abandon(cart_id=second, reason="idle"), Context.system(meta))
     project()
     one, two = _day(DAY_ONE.date()), _day(DAY_ONE.date() + timedelta(days=1))
     assert (one.carts_created, one.carts_with_items, one.checked_out, one.abandoned) == (3, 1, 0, 0)
@@ -36,15 +37,15 @@ def test_each_step_is_counted_on_the_day_it_happened(new_cart, project, meta):
 
 def test_a_cart_counts_once_among_carts_with_items(new_cart, project, meta):
     cart_id = new_cart({"TEA-001": 1})
-    services.cart_remove_item(cart_id=cart_id, sku="TEA-001", context=meta)
-    services.cart_add_item(cart_id=cart_id, sku="MUG-001", quantity=1, context=meta)
+    handle(RemoveItem(cart_id=cart_id, sku="TEA-001"), Context.system(meta))
+    handle(AddItem(cart_id=cart_id, sku="MUG-001", quantity=1), Context.system(meta))
     project()
     assert daily_funnel().get().carts_with_items == 1
 
 
 def test_revenue_average_order_and_conversion_in_the_reporting_currency(new_cart, project, meta):
     for items in ({"TEA-001": 2}, {"MUG-001": 1}, {"USD-001": 1}):
-        services.cart_check_out(cart_id=new_cart(items), context=meta)
+        handle(CheckOut(cart_id=new_cart(items)), Context.system(meta))
     new_cart()
     project()
     day = daily_funnel().get()
@@ -59,6 +60,6 @@ def test_revenue_average_order_and_conversion_in_the_reporting_currency(new_cart
 
 @override_settings(PROJECTIONS_REPORTING_CURRENCY="USD")
 def test_the_reporting_currency_is_a_setting(new_cart, project, meta):
-    services.cart_check_out(cart_id=new_cart({"USD-001": 2}), context=meta)
+    handle(CheckOut(cart_id=new_cart({"USD-001": 2})), Context.system(meta))
     project()
     assert (daily_funnel().get().currency, daily_funnel().get().revenue) == ("USD", Decimal("6.00"))

@@ -1,6 +1,13 @@
 from decimal import Decimal
 
-from carts.application import services
+from carts.application.commands import (
+    ApplyDiscount,
+    ChangeQuantity,
+    CheckOut,
+    MergeCarts,
+    RemoveItem,
+)
+from carts.application.handler import Context, handle
 from projections.selectors import product_activity
 
 
@@ -18,8 +25,8 @@ def test_adds_count_times_and_units_with_the_offered_name(new_cart, project):
 
 def test_raising_a_quantity_adds_units_and_lowering_it_removes_them(new_cart, project, meta):
     cart_id = new_cart({"TEA-001": 2})
-    services.cart_change_quantity(cart_id=cart_id, sku="TEA-001", quantity=6, context=meta)
-    services.cart_change_quantity(cart_id=cart_id, sku="TEA-001", quantity=1, context=meta)
+    handle(ChangeQuantity(cart_id=cart_id, sku="TEA-001", quantity=6), Context.system(meta))
+    handle(ChangeQuantity(cart_id=cart_id, sku="TEA-001", quantity=1), Context.system(meta))
     project()
     tea = _activity("TEA-001")
     assert (tea.times_added, tea.units_added, tea.units_removed_before_checkout) == (1, 6, 5)
@@ -27,7 +34,7 @@ def test_raising_a_quantity_adds_units_and_lowering_it_removes_them(new_cart, pr
 
 def test_removals_count_times_and_units_removed_before_checkout(new_cart, project, meta):
     cart_id = new_cart({"MUG-001": 3})
-    services.cart_remove_item(cart_id=cart_id, sku="MUG-001", context=meta)
+    handle(RemoveItem(cart_id=cart_id, sku="MUG-001"), Context.system(meta))
     project()
     mug = _activity("MUG-001")
     assert (mug.times_removed, mug.units_removed_before_checkout, mug.units_purchased) == (1, 3, 0)
@@ -36,8 +43,8 @@ def test_removals_count_times_and_units_removed_before_checkout(new_cart, projec
 def test_checkout_counts_units_purchased_revenue_and_conversion(new_cart, project, meta):
     bought = new_cart({"TEA-001": 3, "MUG-001": 1})
     new_cart({"TEA-001": 1})
-    services.cart_apply_discount(cart_id=bought, code="WELCOME10", context=meta)
-    services.cart_check_out(cart_id=bought, context=meta)
+    handle(ApplyDiscount(cart_id=bought, code="WELCOME10"), Context.system(meta))
+    handle(CheckOut(cart_id=bought), Context.system(meta))
     project()
     tea = _activity("TEA-001")
     assert (tea.units_purchased, tea.revenue) == (3, Decimal("13.50"))
@@ -47,6 +54,6 @@ def test_checkout_counts_units_purchased_revenue_and_conversion(new_cart, projec
 def test_a_merge_does_not_count_the_guests_units_twice(new_cart, project, meta):
     guest = new_cart({"TEA-001": 2}, owner_id="")
     target = new_cart({"MUG-001": 1})
-    services.cart_merge(source_cart_id=guest, target_cart_id=target, context=meta)
+    handle(MergeCarts(source_cart_id=guest, target_cart_id=target), Context.system(meta))
     project()
     assert _activity("TEA-001").units_added == 2

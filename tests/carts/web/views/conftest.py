@@ -1,4 +1,4 @@
-"""Fixtures for the shop's view tests: two shoppers, their clients, and carts made by services."""
+"""Fixtures for the shop's view tests: two shoppers, their clients, and carts made by commands."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from carts.application import services
+from carts.application.commands import AddItem, CreateCart
+from carts.application.handler import Context, handle
 from eventstore.metadata import Metadata
 
 
@@ -43,9 +44,9 @@ def make_cart(catalog) -> Callable[..., UUID]:
     def make(user=None, items: dict[str, int] | None = None) -> UUID:
         owner = f"user:{user.pk}" if user is not None else ""
         context = Metadata(actor=owner or "guest:test", source="ui")
-        cart_id = services.cart_create(owner_id=owner, context=context).cart.id
+        cart_id = handle(CreateCart(owner_id=owner), Context.system(context)).cart.id
         for sku, quantity in (items or {}).items():
-            services.cart_add_item(cart_id=cart_id, sku=sku, quantity=quantity, context=context)
+            handle(AddItem(cart_id=cart_id, sku=sku, quantity=quantity), Context.system(context))
         return cart_id
 
     return make

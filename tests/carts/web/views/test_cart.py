@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from carts.application import repository, services
+from carts.application import repository
+from carts.application.commands import CheckOut
+from carts.application.handler import Context, handle
 from carts.web.shopper import CART_KEY
 from eventstore.metadata import Metadata
 from tests.carts.web.views.conftest import messages_of
@@ -94,7 +96,7 @@ def test_an_unknown_discount_code_is_refused_and_writes_nothing(
 def test_changing_a_closed_cart_is_refused_and_writes_nothing(
     alice_client, alice_cart, event_count
 ):
-    services.cart_check_out(cart_id=alice_cart, context=Metadata(actor="user:x", source="ui"))
+    handle(CheckOut(cart_id=alice_cart), Context.system(Metadata(actor="user:x", source="ui")))
     before = event_count()
     response = alice_client.post(
         f"/cart/{alice_cart}/lines/TEA-001/quantity/", {"quantity": "3"}, follow=True

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from carts.application import services
+from carts.application.commands import Abandon, AddItem, ChangeQuantity, CheckOut, RemoveItem
+from carts.application.handler import Context, handle
 from eventstore import clock
 from eventstore.metadata import Metadata
 
@@ -22,11 +23,11 @@ def story(alice, make_cart):
     with clock.recording_at(start):
         cart_id = make_cart(alice, {"TEA-001": 2})
     with clock.recording_at(start + timedelta(hours=1)):
-        services.cart_add_item(cart_id=cart_id, sku="MUG-001", quantity=1, context=context)
+        handle(AddItem(cart_id=cart_id, sku="MUG-001", quantity=1), Context.system(context))
     with clock.recording_at(start + timedelta(hours=2)):
-        services.cart_change_quantity(cart_id=cart_id, sku="TEA-001", quantity=4, context=context)
+        handle(ChangeQuantity(cart_id=cart_id, sku="TEA-001", quantity=4), Context.system(context))
     with clock.recording_at(start + timedelta(hours=3)):
-        services.cart_remove_item(cart_id=cart_id, sku="MUG-001", context=context)
+        handle(RemoveItem(cart_id=cart_id, sku="MUG-001"), Context.system(context))
     return cart_id, start
 
 
@@ -35,8 +36,8 @@ def test_my_carts_lists_every_status(alice, alice_client, make_cart, projected):
     done_id = make_cart(alice, {"MUG-001": 1})
     gone_id = make_cart(alice, {"MUG-001": 2})
     context = Metadata(actor="system", source="system")
-    services.cart_check_out(cart_id=done_id, context=context)
-    services.cart_abandon(cart_id=gone_id, reason="idle", context=context)
+    handle(CheckOut(cart_id=done_id), Context.system(context))
+    handle(Abandon(cart_id=gone_id, reason="idle"), Context.system(context))
     projected()
     html = alice_client.get("/carts/").content.decode()
     assert "behind the shop" not in html
@@ -131,7 +132,7 @@ def test_htmx_history_restore_gets_the_whole_page(alice_client, story):
 @pytest.mark.parametrize("path", ["/carts/{id}/history/", "/checkout/{id}/done/"])
 def test_another_shoppers_cart_is_404(client, alice, bob, make_cart, path):
     bobs = make_cart(bob, {"TEA-001": 1})
-    services.cart_check_out(cart_id=bobs, context=Metadata(actor="t", source="ui"))
+    handle(CheckOut(cart_id=bobs), Context.system(Metadata(actor="t", source="ui")))
     client.force_login(alice)
     assert client.get(path.format(id=bobs)).status_code == 404
 
@@ -139,7 +140,7 @@ def test_another_shoppers_cart_is_404(client, alice, bob, make_cart, path):
 @pytest.mark.parametrize("path", ["/carts/{id}/history/", "/checkout/{id}/done/"])
 def test_an_anonymous_visitor_cannot_see_a_shoppers_cart(client, bob, make_cart, path):
     bobs = make_cart(bob, {"TEA-001": 1})
-    services.cart_check_out(cart_id=bobs, context=Metadata(actor="t", source="ui"))
+    handle(CheckOut(cart_id=bobs), Context.system(Metadata(actor="t", source="ui")))
     assert client.get(path.format(id=bobs)).status_code == 404
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from carts.application import repository, services
+from carts.application import repository
+from carts.application.commands import AddItem, CreateCart
+from carts.application.handler import Context, handle
 from carts.web.request_context import GUEST_ID_KEY
 from carts.web.shopper import CART_KEY
 from eventstore.metadata import Metadata
@@ -40,8 +42,9 @@ def test_confirming_checks_out_and_shows_the_charge_from_the_event(client, guest
 
 
 def test_confirming_a_cart_that_changed_since_review_is_refused(client, guest_cart, event_count):
-    services.cart_add_item(
-        cart_id=guest_cart, sku="TEA-001", quantity=1, context=Metadata(actor="t", source="ui")
+    handle(
+        AddItem(cart_id=guest_cart, sku="TEA-001", quantity=1),
+        Context.system(Metadata(actor="t", source="ui")),
     )
     before = event_count()
     response = client.post(f"/checkout/{guest_cart}/", {"version": "3"}, follow=True)
@@ -56,7 +59,7 @@ def test_confirming_an_empty_cart_is_refused_and_writes_nothing(client, catalog,
     session[GUEST_ID_KEY] = "guest:checkout-test"
     session.save()
     context = Metadata(actor="guest:checkout-test", source="ui")
-    cart_id = services.cart_create(owner_id="guest:checkout-test", context=context).cart.id
+    cart_id = handle(CreateCart(owner_id="guest:checkout-test"), Context.system(context)).cart.id
     before = event_count()
     response = client.post(f"/checkout/{cart_id}/", {"version": "1"}, follow=True)
     assert messages_of(response) == ["An empty cart cannot be checked out; add an item first."]

@@ -1,0 +1,97 @@
+"""Cart commands as data: what a person asks of a cart, named as a verb.
+
+Every interface (shop views, API, admin, tasks, demo data) builds one of these and hands it to
+:func:`carts.application.handler.handle`; none of them calls the aggregate itself.
+``expected_version`` is the cart version the person decided on (If-Match, the checkout form):
+when given, a cart that moved on refuses the command instead of deciding again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from uuid import UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class CartCommand:
+    """A command on one existing cart."""
+
+    cart_id: UUID
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateCart:
+    """Open a cart; ``owner_id`` "" means for the person asking, ``cart_id`` None a new id."""
+
+    owner_id: str = ""
+    currency: str = ""
+    cart_id: UUID | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddItem(CartCommand):
+    """Add ``quantity`` units of the product ``sku`` at its current price."""
+
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeQuantity(CartCommand):
+    """Set the quantity of the line ``sku``."""
+
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveItem(CartCommand):
+    """Take the line ``sku`` out of the cart."""
+
+    sku: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplyDiscount(CartCommand):
+    """Apply the discount code a shopper typed."""
+
+    code: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveDiscount(CartCommand):
+    """Take the discount off."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GiveGoodwill(CartCommand):
+    """A staff member's discount not tied to a code: ``kind`` percent or amount, ``value``."""
+
+    kind: str
+    value: Decimal
+    currency: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckOut(CartCommand):
+    """Buy the cart as it stands."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Abandon(CartCommand):
+    """Close an open cart nobody will check out, saying why."""
+
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MergeCarts:
+    """At log-in, move the guest cart ``source_cart_id`` into the shopper's ``target_cart_id``."""
+
+    source_cart_id: UUID
+    target_cart_id: UUID
+
+
+Command = CreateCart | CartCommand | MergeCarts

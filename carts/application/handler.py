@@ -1,0 +1,262 @@
+"""The one entry point for cart commands: load the cart once, ask the policy, decide, append.
+
+Every command works on one cart and writes with one atomic append, guarded by the version it
+loaded (optimistic concurrency): the reads before it need no transaction of their own, so a
+command outside any transaction costs three round trips (catalog, cart, append) and one commit.
+Called inside a caller's transaction (the API's idempotency record, a new cart and its first
+item) it joins that transaction. On a concurrency conflict it loads the cart again and lets it
+decide again, up to ``ATTEMPTS`` times; a refused append writes nothing and leaves the caller's
+transaction usable, so no savepoint is needed for the retry.
+
+A command whose metadata carries a ``command_id`` (the system's own commands: idle carts, the
+two halves of a log-in merge, demo data) runs once: if that id already wrote to the cart, the
+earlier result is returned and nothing is written. Retries over HTTP are the API's
+Idempotency-Key's business, not this one's.
+
+Errors: carts.domain.errors (the cart's rules, CartNotFound, StaleVersion, ...) pass through
+to the interface, which maps them to a message or an HTTP status; access.Refused when the
+person may read the cart but not do what they asked.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+from uuid import UUID
+
+from carts.application import catalog, repository
+from carts.application.access import (
+    Action,
+    Person,
+    Refused,
+    facts_of,
+    may_open_cart_for,
+    require,
+)
+from carts.application.commands import (
+    Abandon,
+    AddItem,
+    ApplyDiscount,
+    CartCommand,
+    ChangeQuantity,
+    CheckOut,
+    Command,
+    CreateCart,
+    GiveGoodwill,
+    MergeCarts,
+    RemoveDiscount,
+    RemoveItem,
+)
+from carts.domain import errors
+from carts.domain.cart import Cart, Discount
+from carts.domain.events import MergedLine
+from eventstore.errors import ConcurrencyError
+from eventstore.metadata import Metadata
+from eventstore.store import NO_STREAM
+
+ATTEMPTS = 3
+GOODWILL_CODE = "GOODWILL"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who runs a command (the person the access policy asks about) and the metadata its events
+    carry. Built once per request or task, so every event it causes shares a correlation id."""
+
+    person: Person
+    metadata: Metadata
+
+    @classmethod
+    def system(cls, metadata: Metadata) -> Context:
+        """The shop acting on its own (tasks, demo data, tests), recorded with ``metadata``."""
+        return cls(person=Person.system(), metadata=metadata)
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """The cart after a command, its version, and the global position of the last event written.
+
+    ``replayed`` is true when the command id had been seen before and nothing new was written.
+    """
+
+    cart: Cart
+    version: int
+    last_position: int | None
+    replayed: bool = False
+
+
+def handle(command: Command, context: Context) -> CommandResult:
+    """Run one command for ``context.person``; see the module for what it raises."""
+    if isinstance(command, CreateCart):
+        return _create(command, context)
+    if isinstance(command, MergeCarts):
+        return _merge(command, context)
+    decide = _decider(command)
+    action = _ACTIONS.get(type(command), Action.SHOP)
+    return _run(command, _NAMES[type(command)], action, decide, context)
+
+
+# --- what each command asks of the cart ---------------------------------------------------------
+
+
+def _decider(command: CartCommand) -> Callable[[Cart], Any]:
+    # Catalog look-ups happen once, before the cart is loaded (and not again on a retry).
+    if isinstance(command, AddItem):
+        offer = catalog.offer(command.sku)
+        return lambda cart: cart.add_item(offer, command.quantity)
+    if isinstance(command, ApplyDiscount):
+        discount = catalog.discount(command.code)
+        return lambda cart: cart.apply_discount(discount)
+    if isinstance(command, GiveGoodwill):
+        goodwill = Discount(
+            code=GOODWILL_CODE, kind=command.kind, value=command.value, currency=command.currency
+        )
+        return lambda cart: cart.apply_discount(goodwill)
+    return _SIMPLE[type(command)](command)
+
+
+_SIMPLE: dict[type, Callable[[Any], Callable[[Cart], Any]]] = {
+    ChangeQuantity: lambda c: lambda cart: cart.change_quantity(c.sku, c.quantity),
+    RemoveItem: lambda c: lambda cart: cart.remove_item(c.sku),
+    RemoveDiscount: lambda c: lambda cart: cart.remove_discount(),
+    CheckOut: lambda c: lambda cart: cart.check_out(),
+    Abandon: lambda c: lambda cart: cart.abandon(c.reason),
+}
+_ACTIONS = {Abandon: Action.ABANDON, GiveGoodwill: Action.GOODWILL}
+# The names events record as their command (kept from the first release, so that an auditor's
+# filter finds old and new events alike).
+_NAMES = {
+    CreateCart: "cart_create",
+    AddItem: "cart_add_item",
+    ChangeQuantity: "cart_change_quantity",
+    RemoveItem: "cart_remove_item",
+    ApplyDiscount: "cart_apply_discount",
+    GiveGoodwill: "cart_apply_goodwill_discount",
+    RemoveDiscount: "cart_remove_discount",
+    CheckOut: "cart_check_out",
+    Abandon: "cart_abandon",
+    MergeCarts: "cart_merge",
+}
+
+
+# --- opening and merging ------------------------------------------------------------------------
+
+
+def _create(command: CreateCart, context: Context) -> CommandResult:
+    owner_id = command.owner_id or context.person.own_id
+    if not may_open_cart_for(context.person, owner_id):
+        raise Refused(Action.OPEN_FOR_OTHERS)
+    metadata = replace(context.metadata, command=_NAMES[CreateCart])
+    if metadata.command_id:
+        created = repository.cart_created_by_command(metadata.command_id)
+        if created is not None:
+            earlier = repository.version_of_command(created, metadata.command_id)
+            assert earlier is not None  # the CartCreated event that found the cart
+            return _earlier_result(created, *earlier)
+    cart = Cart.create(
+        command.cart_id or uuid.uuid4(), owner_id=owner_id, currency=command.currency
+    )
+    try:
+        result = repository.save(cart, expected_version=NO_STREAM, metadata=metadata)
+    except ConcurrencyError:
+        raise errors.CartAlreadyExists(f"cart {cart.id} already exists") from None
+    return CommandResult(cart=cart, version=result.version, last_position=result.last_position)
+
+
+def _merge(command: MergeCarts, context: Context) -> CommandResult:
+    """Close the guest cart, then move its lines (as they were just before) into the target.
+
+    Two carts, so two appends; each half runs once by a command id made from the two carts, so
+    repeating a merge that stopped halfway completes it without doubling anything.
+    """
+    source_id, target_id = command.source_cart_id, command.target_cart_id
+    base = f"merge:{source_id}:{target_id}"
+    closed = _run(
+        _plain(source_id),
+        _NAMES[MergeCarts],
+        Action.SHOP,
+        lambda cart: cart.merge_into(target_id),
+        replace(context, metadata=replace(context.metadata, command_id=f"{base}:close")),
+    )
+    source = repository.load(source_id, to_version=closed.version - 1)
+    lines = [_merged_line(line, source.currency) for line in source.lines.values()]
+    return _run(
+        _plain(target_id),
+        _NAMES[MergeCarts],
+        Action.SHOP,
+        lambda cart: cart.merge_from(source_id, lines),
+        replace(context, metadata=replace(context.metadata, command_id=f"{base}:merge")),
+    )
+
+
+def _plain(cart_id: UUID) -> CartCommand:
+    return CartCommand(cart_id=cart_id)
+
+
+def _merged_line(line: Any, currency: str) -> MergedLine:
+    return MergedLine(
+        sku=line.sku,
+        name=line.name,
+        unit_price=line.unit_price,
+        currency=currency,
+        quantity=line.quantity,
+    )
+
+
+# --- the one shape every command on a cart shares -----------------------------------------------
+
+
+def _run(
+    command: CartCommand,
+    name: str,
+    action: Action,
+    decide: Callable[[Cart], Any],
+    context: Context,
+) -> CommandResult:
+    context = replace(context, metadata=replace(context.metadata, command=name))
+    for _ in range(ATTEMPTS):
+        try:
+            return _decide_and_append(command, action, decide, context)
+        except ConcurrencyError:
+            # With If-Match the caller chose the version; deciding again on a newer one would
+            # act on a cart they never saw.
+            if command.expected_version is not None:
+                raise errors.StaleVersion(
+                    f"cart {command.cart_id} changed since version {command.expected_version};"
+                    " reload it"
+                ) from None
+    raise errors.ConcurrentModification(
+        f"cart {command.cart_id} kept changing during {ATTEMPTS} attempts; try again"
+    )
+
+
+def _decide_and_append(
+    command: CartCommand, action: Action, decide: Callable[[Cart], Any], context: Context
+) -> CommandResult:
+    metadata = context.metadata
+    loaded = repository.load_for_command(command.cart_id, metadata.command_id)
+    cart = loaded.cart
+    # The policy asks about the cart just loaded: one read serves the check and the decision.
+    require(context.person, action, facts_of(cart))
+    if loaded.earlier is not None:
+        return _earlier_result(command.cart_id, *loaded.earlier)
+    loaded_version = cart.version
+    expected = command.expected_version
+    if expected is not None and expected != loaded_version:
+        raise errors.StaleVersion(
+            f"cart {command.cart_id} is at version {loaded_version}, not {expected}; reload it"
+        )
+    decide(cart)
+    if not cart.pending_events():
+        return CommandResult(cart=cart, version=cart.version, last_position=None)
+    result = repository.save(
+        cart, expected_version=loaded_version, metadata=metadata, previous_hash=loaded.head_hash
+    )
+    return CommandResult(cart=cart, version=result.version, last_position=result.last_position)
+
+
+def _earlier_result(cart_id: UUID, version: int, position: int) -> CommandResult:
+    cart = repository.load(cart_id, to_version=version)
+    return CommandResult(cart=cart, version=version, last_position=position, replayed=True)
