@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from uuid import UUID
 
-from carts.application import repository
-from carts.application.timeline import CartView, LineChange, line_changes
-from carts.domain.cart import Cart
+from carts.application.timeline import CartView, LineChange, TimelineStep
+from carts.domain import errors
 
 
 @dataclass(frozen=True)
@@ -68,10 +67,6 @@ class CartMoment:
         return self.version == self.latest_version
 
     @property
-    def changed_skus(self) -> frozenset[str]:
-        return frozenset(change.sku for change in self.changes)
-
-    @property
     def subtotal_changed(self) -> bool:
         return self.before.subtotal != self.after.subtotal
 
@@ -92,27 +87,40 @@ class CartMoment:
 
 
 def cart_moment(
-    cart_id: UUID, *, latest_version: int, version: int | None = None, as_of: datetime | None = None
+    steps: Sequence[TimelineStep], *, version: int | None = None, as_of: datetime | None = None
 ) -> CartMoment:
-    """The cart after ``version``, or as it stood at ``as_of``, or now.
+    """The cart after ``version`` (clamped to the steps there are), as it stood at ``as_of``, or
+    now, taken from a timeline already read: no further read of the stream.
 
-    Raises CartNotFound when the cart did not exist yet at ``as_of``.
+    ``as_of`` is compared at the precision it was given: a moment without microseconds (a form's
+    "to the second") selects every event recorded within that second, so the moment shown for a
+    step selects that very step. Raises CartNotFound when the cart did not exist yet then.
     """
     if as_of is not None:
-        after = repository.load(cart_id, as_of=as_of)
+        chosen = _version_at(steps, as_of)
     else:
-        chosen = latest_version if version is None else min(max(version, 1), latest_version)
-        after = repository.load(cart_id, to_version=chosen)
-    before = (
-        repository.load(cart_id, to_version=after.version - 1)
-        if after.version > 1
-        else Cart(cart_id)
-    )
-    before_view, after_view = CartView.of(before), CartView.of(after)
+        last = len(steps)
+        chosen = last if version is None else min(max(version, 1), last)
+    step = steps[chosen - 1]
     return CartMoment(
-        version=after.version,
-        latest_version=latest_version,
-        before=before_view,
-        after=after_view,
-        changes=line_changes(before_view, after_view),
+        version=chosen,
+        latest_version=len(steps),
+        before=step.before,
+        after=step.after,
+        changes=step.changes,
     )
+
+
+def _version_at(steps: Sequence[TimelineStep], as_of: datetime) -> int:
+    whole_seconds = as_of.microsecond == 0
+    chosen = 0
+    for step in steps:
+        recorded = step.event.recorded_at
+        if whole_seconds:
+            recorded = recorded.replace(microsecond=0)
+        if recorded > as_of:
+            break
+        chosen = step.event.version
+    if chosen == 0:
+        raise errors.CartNotFound("the cart did not exist yet at that moment")
+    return chosen

@@ -80,11 +80,21 @@ class TimelineStep:
         )
 
 
-def cart_timeline(cart_id: UUID) -> list[TimelineStep]:
-    """Every event of the cart as a step. Raises CartNotFound for an unknown cart."""
+class Timeline(list[TimelineStep]):
+    """Every step of one cart, in order, and the cart as its last event left it (``cart``)."""
+
+    cart: Cart
+
+    @property
+    def events(self) -> list[RecordedEvent]:
+        return [step.event for step in self]
+
+
+def cart_timeline(cart_id: UUID) -> Timeline:
+    """Every event of the cart as a step, from one read. Raises CartNotFound for an unknown cart."""
     cart = Cart(cart_id)
     before = CartView.of(cart)
-    steps = []
+    steps = Timeline()
     for event in repository.history(cart_id):
         cart.apply(event.data)
         after = CartView.of(cart)
@@ -98,6 +108,7 @@ def cart_timeline(cart_id: UUID) -> list[TimelineStep]:
             )
         )
         before = after
+    steps.cart = cart
     return steps
 
 

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
 from carts.application import repository, selectors
-from carts.application.access import GUEST_PREFIX
+from carts.application.access import GUEST_PREFIX, Refused
 from carts.application.commands import AddItem, CreateCart, MergeCarts
 from carts.application.handler import CommandResult, handle
 from carts.domain import errors
@@ -76,11 +76,22 @@ def current_cart(request: HttpRequest) -> Cart | None:
 def add_to_cart(request: HttpRequest, *, sku: str, quantity: int) -> CommandResult:
     """Add to the shopper's open cart, opening one first when they have none.
 
-    A new cart and its first item share one transaction and one request's metadata, so a
-    refused first item leaves no empty cart behind and both events share a correlation id.
+    The session's cart is not replayed to find out whether it is still open and theirs: the
+    handler reads it to decide anyway, and says so (one read per click instead of two). A new
+    cart and its first item share one transaction and one request's metadata, so a refused
+    first item leaves no empty cart behind and both events share a correlation id.
     Raises the cart's rules (carts.domain.errors).
     """
     context = command_context(request, source="ui")
+    stored = _stored_cart_id(request)
+    if stored is not None:
+        try:
+            result = handle(AddItem(cart_id=stored, sku=sku, quantity=quantity), context)
+        except (errors.CartNotFound, errors.CartNotOpen, Refused):
+            del request.session[CART_KEY]  # closed, gone or not theirs: find or open another
+        else:
+            request.cart.set(result.cart)  # type: ignore[attr-defined]
+            return result
     cart = current_cart(request)
     with transaction.atomic():
         if cart is None:
@@ -88,6 +99,13 @@ def add_to_cart(request: HttpRequest, *, sku: str, quantity: int) -> CommandResu
         result = handle(AddItem(cart_id=cart.id, sku=sku, quantity=quantity), context)
     request.cart.set(result.cart)  # type: ignore[attr-defined]
     return result
+
+
+def _stored_cart_id(request: HttpRequest) -> UUID | None:
+    try:
+        return UUID(request.session[CART_KEY])
+    except (KeyError, ValueError):
+        return None
 
 
 def _find_current_cart(request: HttpRequest) -> Cart | None:
@@ -113,6 +131,8 @@ def merge_guest_cart(sender: Any, request: HttpRequest | None, user: Any, **kwar
         return
     guest_cart = _guest_cart(request)
     if guest_cart is None:
+        # Whatever the session held was the guest's; the shopper's own cart is found anew.
+        request.session.pop(CART_KEY, None)
         return
     context = command_context(request, source="ui")
     target = selectors.open_cart_for(f"user:{user.pk}")
@@ -124,6 +144,7 @@ def merge_guest_cart(sender: Any, request: HttpRequest | None, user: Any, **kwar
         # Logging in must not fail because a cart could not be merged; the guest cart stays
         # where it is and remains listed with the shopper's carts.
         log.warning("guest cart %s not merged at log-in: %s", guest_cart.id, exc)
+        request.session.pop(CART_KEY, None)
         return
     request.cart = RequestCart(request)  # type: ignore[attr-defined]
     request.cart.set(merged.cart)  # type: ignore[attr-defined]

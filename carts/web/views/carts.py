@@ -11,14 +11,12 @@ from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
 
 from carts.application import repository, selectors
-from carts.application.access import Action
 from carts.application.time_travel import cart_moment
-from carts.application.timeline import cart_timeline
 from carts.domain import errors
 from carts.web import shopper
 from carts.web.forms import MomentForm, first_error
 from carts.web.request_context import person_of
-from carts.web.views.feedback import cart_or_404
+from carts.web.views.feedback import readable_timeline
 
 
 @require_GET
@@ -47,18 +45,16 @@ def history(request: HtmxHttpRequest, cart_id: UUID) -> HttpResponse:
     except when htmx restores a page from history, which needs the whole page. The whole page
     says so when the cart's stored history failed its integrity check.
     """
-    cart = cart_or_404(request, cart_id, Action.READ)
-    steps = cart_timeline(cart_id)
+    steps = readable_timeline(request, cart_id)
+    cart = steps.cart
     moment_form = MomentForm(request.GET if "at" in request.GET else None)
     at = moment_form.cleaned_data["at"] if moment_form.is_valid() else None
     problem = first_error(moment_form) if moment_form.is_bound and at is None else ""
     try:
-        moment = cart_moment(
-            cart_id, latest_version=cart.version, version=_version(request), as_of=at
-        )
+        moment = cart_moment(steps, version=_version(request), as_of=at)
     except errors.CartNotFound:
         problem = "The cart did not exist yet at that moment; choose a later one."
-        moment = cart_moment(cart_id, latest_version=cart.version)
+        moment = cart_moment(steps)
     if not moment_form.is_bound:
         # Start the moment picker at the step on show, so nudging it is one small change.
         moment_form = MomentForm(initial={"at": steps[moment.version - 1].event.recorded_at})

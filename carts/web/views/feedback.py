@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from carts.application import access, selectors
 from carts.application.commands import Command
 from carts.application.handler import CommandResult, handle
+from carts.application.timeline import Timeline, cart_timeline
 from carts.domain import errors
 from carts.domain.cart import Cart
 from carts.web.request_context import command_context, person_of
@@ -40,6 +41,17 @@ def run_command(request: HttpRequest, command: Command, *, done: str = "") -> Co
 def refused_with(request: HttpRequest, error: errors.CartError) -> None:
     """Show the cart's own reason for refusing a command (nothing was written)."""
     messages.error(request, _sentence(error.message))
+
+
+def readable_timeline(request: HttpRequest, cart_id: UUID) -> Timeline:
+    """The cart's timeline (one read of its stream) if this person may read the cart; else 404,
+    exactly as for a cart that does not exist."""
+    try:
+        steps = cart_timeline(cart_id)
+        access.require(person_of(request), access.Action.READ, access.facts_of(steps.cart))
+    except errors.CartNotFound:
+        raise Http404("No such cart.") from None
+    return steps
 
 
 def require_access(request: HttpRequest, cart_id: UUID, action: access.Action) -> None:
