@@ -76,7 +76,8 @@ class CartSummary(GenerationRow):
     checked_out_at = models.DateTimeField(null=True, blank=True)
     abandoned_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=0)
-    # The cart's state (Cart.to_snapshot) so that totals come from the aggregate's own rules.
+    # {"schema": N, "cart": Cart.to_snapshot()}: totals come from the aggregate's own rules, and
+    # a state of another schema is replayed from the cart's events (see the projector).
     state = models.JSONField(default=dict)
 
     class Meta:

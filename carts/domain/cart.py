@@ -336,13 +336,27 @@ class Cart:
 
     def to_snapshot(self) -> dict[str, Any]:
         """The state as plain JSON-ready data (schema SNAPSHOT_SCHEMA)."""
-        return snapshot.dump(self)
+        return snapshot.dump(
+            snapshot.CartState(
+                version=self.version,
+                status=self.status,
+                owner_id=self.owner_id,
+                created_currency=self.created_currency,
+                line_currency=self.line_currency,
+                lines=self.lines,
+                discount=self.discount,
+                merged_into=self.merged_into,
+            )
+        )
 
     @classmethod
-    def from_snapshot(cls, cart_id: UUID, state: dict[str, Any]) -> Cart:
+    def from_snapshot(cls, cart_id: UUID, data: dict[str, Any]) -> Cart:
         """The cart as a snapshot taken with ``to_snapshot`` left it."""
+        state = snapshot.load(data)
         cart = cls(cart_id)
-        snapshot.restore(cart, state)
+        cart.version, cart.status, cart.owner_id = state.version, state.status, state.owner_id
+        cart.created_currency, cart.line_currency = state.created_currency, state.line_currency
+        cart.lines, cart.discount, cart.merged_into = state.lines, state.discount, state.merged_into
         return cart
 
 

@@ -6,54 +6,66 @@ and carts are replayed from their events instead.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from carts.domain.values import Discount, Line
 
-if TYPE_CHECKING:
-    from carts.domain.cart import Cart
-
 SCHEMA = 1
 
 
-def dump(cart: Cart) -> dict[str, Any]:
-    """The cart's state as plain data."""
+@dataclass(frozen=True)
+class CartState:
+    """Everything a cart's events left it with: what a snapshot keeps."""
+
+    version: int
+    status: str
+    owner_id: str
+    created_currency: str
+    line_currency: str
+    lines: dict[str, Line]
+    discount: Discount | None
+    merged_into: UUID | None
+
+
+def dump(state: CartState) -> dict[str, Any]:
+    """The state as plain JSON-ready data."""
+    discount = state.discount
     return {
-        "version": cart.version,
-        "status": cart.status,
-        "owner_id": cart.owner_id,
-        "created_currency": cart.created_currency,
-        "line_currency": cart.line_currency,
+        "version": state.version,
+        "status": state.status,
+        "owner_id": state.owner_id,
+        "created_currency": state.created_currency,
+        "line_currency": state.line_currency,
         "lines": [
             [line.sku, line.name, str(line.unit_price), line.quantity]
-            for line in cart.lines.values()
+            for line in state.lines.values()
         ],
         "discount": None
-        if cart.discount is None
-        else [
-            cart.discount.code,
-            cart.discount.kind,
-            str(cart.discount.value),
-            cart.discount.currency,
-        ],
-        "merged_into": str(cart.merged_into) if cart.merged_into else None,
+        if discount is None
+        else [discount.code, discount.kind, str(discount.value), discount.currency],
+        "merged_into": str(state.merged_into) if state.merged_into else None,
     }
 
 
-def restore(cart: Cart, state: dict[str, Any]) -> None:
-    """Put a blank cart into the state ``dump`` recorded."""
-    cart.version = state["version"]
-    cart.status = state["status"]
-    cart.owner_id = state["owner_id"]
-    cart.created_currency = state["created_currency"]
-    cart.line_currency = state["line_currency"]
-    cart.lines = {
-        sku: Line(sku, name, Decimal(price), quantity)
-        for sku, name, price, quantity in state["lines"]
-    }
-    if state["discount"] is not None:
-        code, kind, value, currency = state["discount"]
-        cart.discount = Discount(code=code, kind=kind, value=Decimal(value), currency=currency)
-    cart.merged_into = UUID(state["merged_into"]) if state["merged_into"] else None
+def load(data: dict[str, Any]) -> CartState:
+    """The state ``dump`` recorded."""
+    discount = None
+    if data["discount"] is not None:
+        code, kind, value, currency = data["discount"]
+        discount = Discount(code=code, kind=kind, value=Decimal(value), currency=currency)
+    return CartState(
+        version=data["version"],
+        status=data["status"],
+        owner_id=data["owner_id"],
+        created_currency=data["created_currency"],
+        line_currency=data["line_currency"],
+        lines={
+            sku: Line(sku, name, Decimal(price), quantity)
+            for sku, name, price, quantity in data["lines"]
+        },
+        discount=discount,
+        merged_into=UUID(data["merged_into"]) if data["merged_into"] else None,
+    )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from uuid import UUID
 
-from carts.domain.cart import Cart
+from carts.domain.cart import SNAPSHOT_SCHEMA, Cart
 from carts.domain.events import (
     CartAbandoned,
     CartCheckedOut,
@@ -19,7 +19,7 @@ from carts.domain.events import (
     ItemQuantityChanged,
     ItemRemoved,
 )
-from eventstore.store import RecordedEvent
+from eventstore.store import RecordedEvent, read_stream_data
 from projections.models import CartSummary
 from projections.projector import Projector, RowCache, handles
 
@@ -32,7 +32,14 @@ def cart_id_of(stream_id: str) -> UUID:
 
 
 class CartSummaries(Projector):
-    """Keeps each cart's status and totals, computed by the Cart aggregate itself."""
+    """Keeps each cart's status and totals, computed by the Cart aggregate itself.
+
+    One fold of events into totals, the aggregate's, so that a list can never disagree with the
+    cart it lists. Between batches a row keeps the cart's state as ``{"schema": N, "cart":
+    ...}``; a row whose schema is not the aggregate's current one (the state's shape changed
+    since it was written) is rebuilt from the cart's own events on first touch instead of
+    failing, so a schema change needs no rebuild of the whole projection.
+    """
 
     name = "cart_summaries"
     tables = (CartSummary,)
@@ -89,7 +96,7 @@ class CartSummaries(Projector):
 
     def flush(self) -> None:
         for row, cart in self.carts.values():
-            row.state = cart.to_snapshot()
+            row.state = {"schema": SNAPSHOT_SCHEMA, "cart": cart.to_snapshot()}
             row.owner_id = cart.owner_id
             row.status = cart.status
             row.line_count = cart.line_count
@@ -113,8 +120,17 @@ class CartSummaries(Projector):
             return False
         touched = self.carts.get(row.cart_id)
         if touched is None:
-            touched = self.carts[row.cart_id] = (row, Cart.from_snapshot(row.cart_id, row.state))
+            touched = self.carts[row.cart_id] = (row, _restored(row))
         touched[1].apply(event.data)
         row.version = event.version
         row.last_activity_at = event.recorded_at
         return True
+
+
+def _restored(row: CartSummary) -> Cart:
+    """The row's cart as its state left it, or replayed from its events to the row's version."""
+    state = row.state or {}
+    if state.get("schema") == SNAPSHOT_SCHEMA:
+        return Cart.from_snapshot(row.cart_id, state["cart"])
+    events = read_stream_data(f"cart-{row.cart_id}", to_version=row.version)
+    return Cart.replay(row.cart_id, events)
