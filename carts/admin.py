@@ -3,8 +3,9 @@ from django.urls import reverse
 
 from carts.application import repository
 from carts.backoffice.cart_list import CartListingAdmin
-from carts.models import CartListing, DiscountCode, Product
+from carts.models import DiscountCode, Product
 from eventstore.admin_links import register_stream_link
+from projections.models import CartSummary
 
 register_stream_link(
     repository.STREAM_TYPE,
@@ -33,4 +34,4 @@ class DiscountCodeAdmin(admin.ModelAdmin):
 
 
 # The cart list reads the projections' cart summaries; its rows open each cart's audit timeline.
-admin.site.register(CartListing, CartListingAdmin)
+admin.site.register(CartSummary, CartListingAdmin)

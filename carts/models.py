@@ -9,8 +9,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
-from projections.models import CartSummary
-
 _currency = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code such as EUR.")
 
 
@@ -58,18 +56,20 @@ class DiscountCode(models.Model):
         return self.code
 
 
-class CartListing(CartSummary):
-    """The admin's cart list: the projections' cart summaries under the Carts heading.
+class CartPermission(models.Model):
+    """Holds the permissions about carts, which are event streams and have no table.
 
-    A proxy (no table of its own): rows are read through projections.selectors.cart_summaries,
-    and each opens the cart's audit timeline, which replays the cart's events.
+    No table of its own either (unmanaged, never queried): Django keeps a permission with a
+    model, and ``carts.act_on_cart`` belongs to the carts, not to any read model of them.
     """
 
     class Meta:
-        proxy = True
-        verbose_name = "cart"
-        verbose_name_plural = "carts"
+        managed = False
+        default_permissions = ()
         permissions = [("act_on_cart", "Can abandon carts and give goodwill discounts")]
+
+    def __str__(self) -> str:
+        return "cart permissions"
 
 
 class IdempotencyRecord(models.Model):

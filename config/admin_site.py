@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, reverse
 AUDIT_PAGES = [
     (
         "Carts",
-        "admin:carts_cartlisting_changelist",
+        "admin:projections_cartsummary_changelist",
         "Every cart; each opens its audit timeline.",
         "eventstore.view_event",
     ),

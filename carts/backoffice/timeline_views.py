@@ -105,7 +105,7 @@ def timeline(request: HttpRequest, cart_id: UUID) -> HttpResponse:
         "goodwill_form": GoodwillForm(initial={"currency": state.currency}),
         "is_open": steps[-1].after.status == "open",
         "can_act": access.may(person_of(request), access.Action.ABANDON, facts),
-        "cart_list_url": reverse("admin:carts_cartlisting_changelist"),
+        "cart_list_url": reverse("admin:projections_cartsummary_changelist"),
     }
     return TemplateResponse(request, "admin/carts/timeline.html", context)
 

@@ -175,7 +175,7 @@ ENDPOINTS = [
         ADMIN_ACT,
         {"kind": "percent", "value": "5", "currency": ""},
     ),
-    Endpoint("admin cart list", "admin", "GET", "/admin/carts/cartlisting/", ADMIN_LIST),
+    Endpoint("admin cart list", "admin", "GET", "/admin/projections/cartsummary/", ADMIN_LIST),
 ]
 
 

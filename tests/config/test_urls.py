@@ -175,7 +175,7 @@ def world(
         "projections.projectionstate": ProjectionState.objects.earliest("name").pk,
         "carts.product": "TEA-001",
         "carts.discountcode": "WELCOME10",
-        "carts.cartlisting": str(cart_id),
+        "projections.cartsummary": str(cart_id),
     }
     return World(
         cart_id=cart_id,

@@ -225,7 +225,7 @@ def test_the_admin_index_links_the_audit_and_operations_pages_a_user_may_open(
     client.force_login(auditor)
     page = client.get(reverse("admin:index")).content.decode()
     assert reverse("admin:eventstore_event_changelist") in page
-    assert reverse("admin:carts_cartlisting_changelist") in page
+    assert reverse("admin:projections_cartsummary_changelist") in page
     assert reverse("admin:projections_dashboard") not in page
     client.force_login(User.objects.create_superuser("root", password="x"))
     page = client.get(reverse("admin:index")).content.decode()

@@ -16,7 +16,7 @@ from eventstore.metadata import Metadata
 
 pytestmark = pytest.mark.django_db
 
-CART_LIST = "admin:carts_cartlisting_changelist"
+CART_LIST = "admin:projections_cartsummary_changelist"
 
 
 @pytest.fixture
@@ -115,7 +115,7 @@ def test_the_cart_list_offers_no_add_change_or_delete(
     client: Client, carts: dict[str, UUID]
 ) -> None:
     client.force_login(User.objects.create_superuser("root", password="x"))
-    assert client.get(reverse("admin:carts_cartlisting_add")).status_code == 403
+    assert client.get(reverse("admin:projections_cartsummary_add")).status_code == 403
     page = client.get(reverse(CART_LIST)).content.decode()
     assert 'name="action"' not in page
-    assert reverse("admin:carts_cartlisting_add") not in page
+    assert reverse("admin:projections_cartsummary_add") not in page
