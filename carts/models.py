@@ -9,6 +9,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
+from carts.domain.values import DiscountKind
+
 _currency = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code such as EUR.")
 
 
@@ -37,7 +39,7 @@ class Product(models.Model):
 class DiscountCode(models.Model):
     """A code a shopper can type in: a percentage or a fixed amount off."""
 
-    PERCENT, AMOUNT = "percent", "amount"
+    PERCENT, AMOUNT = DiscountKind.PERCENT.value, DiscountKind.AMOUNT.value
     KINDS = [(PERCENT, "Percent off"), (AMOUNT, "Amount off")]
 
     code = models.CharField(max_length=40, unique=True)

@@ -9,6 +9,7 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
 
+from carts.domain.values import CartStatus
 from eventstore.models import Event
 from projections.models import CartSummary, DailyFunnel, ProductActivity
 
@@ -81,7 +82,7 @@ class CartSummaryFilter(StrictFilterSet):
     """Cart summaries by status, owner, currency, last activity, total; search by cart id."""
 
     status = django_filters.MultipleChoiceFilter(
-        choices=[(s, s) for s in ("open", "checked_out", "abandoned", "merged")],
+        choices=[(s.value, s.value) for s in CartStatus],
         help_text="One or more statuses (repeat the parameter).",
     )
     owner_id = django_filters.CharFilter(help_text="e.g. user:2")

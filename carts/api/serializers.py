@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from carts.api.fields import StrictCharField, StrictIntegerField, StrictSerializer, StrictUUIDField
 from carts.domain.cart import Cart
+from carts.domain.values import CartStatus, DiscountKind
 from eventstore.integrity import StreamIntegrity
 
 # --- command input -----------------------------------------------------------------------------
@@ -77,7 +78,7 @@ class DiscountSerializer(serializers.Serializer):
     """The discount on a cart."""
 
     code = serializers.CharField()
-    kind = serializers.ChoiceField(choices=["percent", "amount"])
+    kind = serializers.ChoiceField(choices=list(DiscountKind))
     value = serializers.DecimalField(max_digits=12, decimal_places=2)
     currency = serializers.CharField(allow_blank=True)
 
@@ -87,7 +88,7 @@ class CartSerializer(serializers.Serializer):
 
     id = serializers.UUIDField()
     version = serializers.IntegerField(help_text="Also the ETag; send it back in If-Match.")
-    status = serializers.ChoiceField(choices=["open", "checked_out", "abandoned", "merged"])
+    status = serializers.ChoiceField(choices=list(CartStatus))
     owner_id = serializers.CharField(allow_blank=True)
     currency = serializers.CharField(allow_blank=True)
     lines = serializers.SerializerMethodField()

@@ -15,6 +15,7 @@ from carts.application.commands import Abandon
 from carts.application.context import SYSTEM
 from carts.application.handler import Context, handle
 from carts.domain import errors
+from carts.domain.values import CartStatus
 from projections.selectors import cart_summaries
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ def abandon_idle_carts(*, now: datetime | None = None) -> int:
     """
     idle_after = settings.CART_ABANDON_AFTER
     cutoff = (now or timezone.now()) - idle_after
-    idle = cart_summaries().filter(status="open", last_activity_at__lt=cutoff)
+    idle = cart_summaries().filter(status=CartStatus.OPEN, last_activity_at__lt=cutoff)
     abandoned = 0
     for cart_id, version in idle.values_list("cart_id", "version"):
         context = replace(SYSTEM, command_id=f"abandon-idle:{cart_id}:{version}")

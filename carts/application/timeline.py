@@ -14,6 +14,7 @@ from uuid import UUID
 from carts.application import repository
 from carts.domain import events as ev
 from carts.domain.cart import Cart, Line
+from carts.domain.values import DiscountKind
 from eventstore.store import RecordedEvent
 
 
@@ -147,7 +148,7 @@ def describe(event: Any) -> str:
             return f"Changed quantity of {sku} from {was} to {now}"
         case ev.ItemRemoved(sku=sku, quantity=qty):
             return f"Removed {sku} ({qty} units)"
-        case ev.DiscountApplied(code=code, kind="percent", value=value):
+        case ev.DiscountApplied(code=code, kind=DiscountKind.PERCENT, value=value):
             return f"Applied discount {code} ({value.normalize():f}% off)"
         case ev.DiscountApplied(code=code, value=value, currency=cur):
             return f"Applied discount {code} ({value} {cur} off)"

@@ -25,6 +25,7 @@ from carts.application.commands import Abandon, CartCommand, GiveGoodwill
 from carts.application.handler import handle
 from carts.application.timeline import TimelineStep, cart_timeline
 from carts.domain import errors
+from carts.domain.values import CartStatus, DiscountKind
 from carts.web.request_context import command_context, person_of
 
 
@@ -51,7 +52,9 @@ class GoodwillForm(StaffActionForm):
     """A goodwill discount: its shape only; the cart decides whether it may be applied."""
 
     action = access.Action.GOODWILL
-    kind = forms.ChoiceField(choices=[("percent", "percent off"), ("amount", "amount off")])
+    kind = forms.ChoiceField(
+        choices=[(DiscountKind.PERCENT, "percent off"), (DiscountKind.AMOUNT, "amount off")]
+    )
     value = forms.DecimalField(max_digits=10, decimal_places=2)
     currency = forms.CharField(max_length=3, required=False, help_text="For an amount off.")
 
@@ -103,7 +106,7 @@ def timeline(request: HttpRequest, cart_id: UUID) -> HttpResponse:
         "actors": actor_names(step.event.metadata.get("actor", "") for step in steps),
         "abandon_form": AbandonForm(),
         "goodwill_form": GoodwillForm(initial={"currency": state.currency}),
-        "is_open": steps[-1].after.status == "open",
+        "is_open": steps[-1].after.status == CartStatus.OPEN,
         "can_act": access.may(person_of(request), access.Action.ABANDON, facts),
         "cart_list_url": reverse("admin:projections_cartsummary_changelist"),
     }

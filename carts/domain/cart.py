@@ -29,14 +29,14 @@ from carts.domain.events import (
     MergedLine,
 )
 from carts.domain.money import CENT, check_currency, to_amount
-from carts.domain.values import Discount, Line, ProductOffer
+from carts.domain.values import CartStatus, Discount, DiscountKind, Line, ProductOffer
 
 MIN_QUANTITY = 1
 MAX_QUANTITY = 99
 MAX_LINES = 50
 SNAPSHOT_SCHEMA = snapshot.SCHEMA
 
-OPEN, CHECKED_OUT, ABANDONED, MERGED = "open", "checked_out", "abandoned", "merged"
+OPEN, CHECKED_OUT, ABANDONED, MERGED = CartStatus
 
 
 class Cart:
@@ -45,7 +45,7 @@ class Cart:
     def __init__(self, cart_id: UUID) -> None:
         self.id = cart_id
         self.version = 0
-        self.status = OPEN
+        self.status: str = OPEN
         self.owner_id = ""
         self.created_currency = ""
         self.line_currency = ""
@@ -114,7 +114,7 @@ class Cart:
         if self.discount is None:
             return Decimal("0.00")
         subtotal = self.subtotal
-        if self.discount.kind == "percent":
+        if self.discount.kind == DiscountKind.PERCENT:
             off = (subtotal * self.discount.value / 100).quantize(CENT, rounding=ROUND_HALF_UP)
         else:
             off = self.discount.value
@@ -177,7 +177,7 @@ class Cart:
                 f"discount {self.discount.code} is already applied; remove it first"
             )
         value = _valid_discount_value(discount)
-        if discount.kind == "amount":
+        if discount.kind == DiscountKind.AMOUNT:
             self._require_currency(discount.currency, what=f"discount {discount.code}")
         self._record(
             DiscountApplied(
@@ -374,7 +374,7 @@ def _require_quantity(quantity: int, *, hint: str = "") -> None:
 
 
 def _valid_discount_value(discount: Discount) -> Decimal:
-    if discount.kind not in ("percent", "amount"):
+    if discount.kind not in tuple(DiscountKind):
         raise errors.InvalidDiscount(
             f"discount kind {discount.kind!r} is unknown; use 'percent' or 'amount'"
         )
@@ -382,8 +382,8 @@ def _valid_discount_value(discount: Discount) -> Decimal:
         value = to_amount(discount.value)
     except ValueError as exc:
         raise errors.InvalidDiscount(f"discount {discount.code}: {exc}") from None
-    if value <= 0 or (discount.kind == "percent" and value > 100):
-        limit = "between 0 and 100" if discount.kind == "percent" else "above zero"
+    if value <= 0 or (discount.kind == DiscountKind.PERCENT and value > 100):
+        limit = "between 0 and 100" if discount.kind == DiscountKind.PERCENT else "above zero"
         raise errors.InvalidDiscount(f"discount {discount.code}: value must be {limit}")
     return value
 

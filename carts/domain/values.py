@@ -4,6 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
+
+
+class CartStatus(StrEnum):
+    """Where a cart is in its life; stored in events and read models as the plain string."""
+
+    OPEN = "open"
+    CHECKED_OUT = "checked_out"
+    ABANDONED = "abandoned"
+    MERGED = "merged"
+
+
+class DiscountKind(StrEnum):
+    """How a discount takes money off: a percentage of the subtotal, or a fixed amount."""
+
+    PERCENT = "percent"
+    AMOUNT = "amount"
 
 
 @dataclass(frozen=True, kw_only=True)

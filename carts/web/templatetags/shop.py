@@ -8,17 +8,18 @@ from typing import Any
 from django import template
 from django.utils.formats import number_format
 
+from carts.domain.values import CartStatus
 from carts.web import shopper
 
 register = template.Library()
 
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 FAMILIES = {"TEA": "tea", "POT": "teaware", "CUP": "teaware", "MUG": "teaware", "ACC": "tools"}
-STATUSES = {
-    "open": "Open",
-    "checked_out": "Checked out",
-    "abandoned": "Abandoned",
-    "merged": "Merged",
+STATUSES: dict[str, str] = {
+    CartStatus.OPEN: "Open",
+    CartStatus.CHECKED_OUT: "Checked out",
+    CartStatus.ABANDONED: "Abandoned",
+    CartStatus.MERGED: "Merged",
 }
 SOURCES = {"ui": "shop", "api": "API", "admin": "staff", "system": "system"}
 
