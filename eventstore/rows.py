@@ -1,60 +1,74 @@
-"""Event rows as the database hands them back, made the same on every backend."""
+"""Event rows as the database hands them back, decoded in one place on every backend.
+
+Every reader of event rows selects them in one of two shapes and decodes them here:
+:data:`SELECT_EVENTS` (every column) with :func:`decode_event`, for read_stream, read_all,
+verification and the first event of a stream; or only the type, schema and payload with
+:func:`event_data`, for replay (read_stream_data and the tail of a stream), which needs nothing
+else. Both upcast through the type registry the same way.
+"""
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
+
+from eventstore.codec import parse_json
+from eventstore.recorded import RecordedEvent
+from eventstore.registry import registry
 
 SELECT_EVENTS = (
     "SELECT position, event_id, stream_id, stream_type, version, event_type, schema_version,"
     " payload, metadata, recorded_at, hash, tx_id FROM eventstore_event"
 )
+# The data-only shape: what event_data takes, in this order.
+SELECT_EVENT_DATA = "SELECT event_type, schema_version, payload FROM eventstore_event"
+
+# An event as stored (decode_event with upcast=False): what re-hashing the chain reads.
+StoredRow = RecordedEvent
 
 
-class StoredRow(NamedTuple):
-    """One event row exactly as stored: payload in its stored schema, not upcast."""
+def decode_event(row: tuple[Any, ...], *, upcast: bool = True) -> RecordedEvent:
+    """One row selected with SELECT_EVENTS, as a RecordedEvent.
 
-    position: int
-    event_id: uuid.UUID
-    stream_id: str
-    stream_type: str
-    version: int
-    event_type: str
-    schema_version: int
-    payload: Any
-    metadata: dict[str, Any]
-    recorded_at: datetime
-    hash: str
-    tx_id: int
-
-
-def stored_row(row: tuple[Any, ...]) -> StoredRow:
-    """Normalise a row selected with SELECT_EVENTS."""
+    Upcast (the default): ``data`` is the domain event and ``payload`` is in its type's current
+    schema. Not upcast: the event exactly as stored, payload and schema version as written and
+    ``data`` the payload dict, which is what re-hashing the chain needs. Raises ValueError
+    (msgspec's) for a payload that does not fit its registered class.
+    """
     position, event_id, stream_id, stream_type, version, event_type, schema, payload, meta = row[:9]
     recorded_at, digest, tx_id = row[9:]
     # Both backends hand JSON columns back as text (Django leaves decoding to the field).
-    if isinstance(payload, str):
-        payload = json.loads(payload)
-    if isinstance(meta, str):
-        meta = json.loads(meta)
-    if not isinstance(event_id, uuid.UUID):
-        event_id = uuid.UUID(event_id)
-    return StoredRow(
+    if upcast:
+        data, payload, schema = registry.decode_stored(event_type, schema, payload)
+    else:
+        data = payload = parse_json(payload) if isinstance(payload, str | bytes) else payload
+    # Metadata stays JSON text until someone asks for it (see RecordedEvent).
+    return RecordedEvent(
         position,
-        event_id,
+        event_id if event_id.__class__ is uuid.UUID else uuid.UUID(event_id),
         stream_id,
         stream_type,
         version,
         event_type,
         schema,
+        data,
         payload,
         meta,
         aware(recorded_at),
         digest,
         tx_id,
     )
+
+
+def event_data(event_type: str, schema_version: int, payload: Any) -> Any:
+    """Only the domain event of a row in the data-only shape (SELECT_EVENT_DATA), upcast."""
+    return registry.decode_stored(event_type, schema_version, payload)[0]
+
+
+def stored_row(row: tuple[Any, ...]) -> StoredRow:
+    """A row selected with SELECT_EVENTS, exactly as stored (decode_event without upcasting)."""
+    return decode_event(row, upcast=False)
 
 
 def aware(recorded_at: datetime | str) -> datetime:
@@ -64,24 +78,3 @@ def aware(recorded_at: datetime | str) -> datetime:
     if recorded_at.tzinfo is None:
         return recorded_at.replace(tzinfo=UTC)
     return recorded_at
-
-
-def fast_timestamps(cursor: Any, connection: Any) -> None:
-    """Let a PostgreSQL cursor load timestamps with psycopg's own loader, written in C.
-
-    Django registers a loader written in Python that loads the time and then sets its zone to
-    the connection's; on a page of the log it took a sixth of the read. Django also sets the
-    session's TimeZone to that same zone, and psycopg's loader returns times in the session's
-    zone, so the datetimes are the same (UTC comes back as datetime.UTC either way).
-    """
-    if connection.vendor != "postgresql":
-        return
-    import psycopg
-
-    driver_cursor = cursor.cursor
-    if not isinstance(driver_cursor, psycopg.Cursor):
-        return  # psycopg2, whose loader is in C already
-    oid = psycopg.postgres.types["timestamptz"].oid
-    loader = psycopg.adapters.get_loader(oid, psycopg.pq.Format.TEXT)
-    if loader is not None:
-        driver_cursor.adapters.register_loader(oid, loader)

@@ -49,8 +49,8 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from eventstore import clock, keys
 from eventstore.checkpoints import START, encode_checkpoint
 from eventstore.hashing import GENESIS
+from eventstore.log import read_all
 from eventstore.models import Seal, SealedStream
-from eventstore.store import read_all
 
 logger = logging.getLogger(__name__)
 

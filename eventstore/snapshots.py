@@ -49,6 +49,16 @@ class StoredSnapshot:
     mac: str = ""
 
 
+def from_row(
+    stream_id: str, version: int, schema_version: int, state: Any, event_hash: str, mac: str
+) -> StoredSnapshot:
+    """A snapshot row's columns as a StoredSnapshot, its state decoded from JSON text."""
+    # Both backends hand the JSON column back as text (Django leaves decoding to the field).
+    if isinstance(state, str | bytes):
+        state = parse_json(state)
+    return StoredSnapshot(stream_id, version, state, schema_version, event_hash, mac)
+
+
 def snapshot_every() -> int:
     """How many events apart snapshots are taken (EVENTSTORE_SNAPSHOT_EVERY; 0 means never)."""
     return int(getattr(settings, "EVENTSTORE_SNAPSHOT_EVERY", 0))
@@ -103,8 +113,7 @@ def load_snapshot(
         return None
     if max_version is not None and row[1] > max_version:
         return None
-    snapshot, chain_hash = _stored(row)
-    return checked(snapshot, chain_hash)
+    return checked(from_row(*row[:6]), row[6])
 
 
 def bad_snapshots(
@@ -117,7 +126,7 @@ def bad_snapshots(
         cursor.execute(f"{_SELECT}{where} ORDER BY s.stream_id", params)
         while rows := cursor.fetchmany(500):
             for row in rows:
-                problem = problem_with(*_stored(row))
+                problem = problem_with(from_row(*row[:6]), row[6])
                 if problem:
                     yield row[0], problem
 
@@ -163,14 +172,6 @@ def _message(snapshot: StoredSnapshot) -> bytes:
         ],
         order="sorted",
     )
-
-
-def _stored(row: tuple[Any, ...]) -> tuple[StoredSnapshot, str | None]:
-    stream_id, version, schema_version, state, event_hash, mac, chain_hash = row
-    # Both backends hand the JSON column back as text (Django leaves decoding to the field).
-    if isinstance(state, str):
-        state = parse_json(state)
-    return StoredSnapshot(stream_id, version, state, schema_version, event_hash, mac), chain_hash
 
 
 def _hash_at(stream_id: str, version: int, using: str) -> str:

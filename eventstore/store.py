@@ -1,8 +1,9 @@
-"""Appending to streams and reading them back: the event store's public API.
+"""Appending to streams and reading the global log: the event store's public API.
 
-Three operations: :func:`append` (all or nothing, with optimistic concurrency on the stream's
-version), :func:`read_stream` (one stream, optionally as of a version or a moment) and
-:func:`read_all` (the global log from an opaque checkpoint, gap-free under concurrent writers).
+:func:`append` (all or nothing, with optimistic concurrency on the stream's version) lives here.
+Reading is re-exported from where it lives: :func:`read_all`, the global log from an opaque
+checkpoint, gap-free under concurrent writers (:mod:`eventstore.log`), and read_stream and
+read_stream_data, one stream (:mod:`eventstore.streams`, the single read API for a stream).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import uuid
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import cache
 from typing import Any, Final, Literal
 
@@ -28,12 +28,13 @@ from eventstore.checkpoints import (
 )
 from eventstore.errors import ConcurrencyError
 from eventstore.hashing import GENESIS, event_hash
+from eventstore.log import Page, read_all
 from eventstore.metadata import Metadata
 from eventstore.models import Event
 from eventstore.recorded import RecordedEvent
 from eventstore.registry import registry
-from eventstore.rows import SELECT_EVENTS, aware, fast_timestamps
 from eventstore.signals import events_committed
+from eventstore.streams import read_stream, read_stream_data
 
 __all__ = [
     "ANY",
@@ -51,6 +52,7 @@ __all__ = [
     "head_checkpoint",
     "read_all",
     "read_stream",
+    "read_stream_data",
 ]
 
 NO_STREAM: Final = "no_stream"
@@ -78,14 +80,6 @@ class AppendResult:
     @property
     def last_position(self) -> int:
         return self.events[-1].position
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of the global log and the checkpoint to resume after it."""
-
-    events: list[RecordedEvent]
-    checkpoint: str
 
 
 _COLUMNS = (
@@ -179,145 +173,6 @@ def append(
         using=using,
     )
     return AppendResult(stream_id=stream_id, version=rows[-1]["version"], events=recorded)
-
-
-def read_stream(
-    stream_id: str,
-    *,
-    after_version: int = 0,
-    to_version: int | None = None,
-    as_of: datetime | None = None,
-    using: str = DEFAULT_DB_ALIAS,
-) -> list[RecordedEvent]:
-    """The events of one stream in version order, optionally only up to a version or a moment.
-
-    ``after_version`` skips what a snapshot already covers; ``to_version`` and ``as_of`` (events
-    recorded at or before that moment) give the stream as it was. An unknown stream reads empty.
-    """
-    sql, params = _stream_query(SELECT_EVENTS, stream_id, after_version, to_version, as_of, using)
-    return _fetch(sql, params, using)
-
-
-def read_stream_data(
-    stream_id: str,
-    *,
-    after_version: int = 0,
-    to_version: int | None = None,
-    as_of: datetime | None = None,
-    using: str = DEFAULT_DB_ALIAS,
-) -> list[Any]:
-    """Only the decoded events of one stream (``RecordedEvent.data``), as read_stream selects.
-
-    What replaying an aggregate needs and no more: metadata, hashes, ids and times are neither
-    fetched nor decoded, which makes loading a long stream several times cheaper.
-    """
-    select = "SELECT event_type, schema_version, payload FROM eventstore_event"
-    sql, params = _stream_query(select, stream_id, after_version, to_version, as_of, using)
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    # Both backends hand JSON columns back as text (Django leaves decoding to the field).
-    decode = registry.decode_stored
-    return [decode(name, schema, payload)[0] for name, schema, payload in rows]
-
-
-def _stream_query(
-    select: str,
-    stream_id: str,
-    after_version: int,
-    to_version: int | None,
-    as_of: datetime | None,
-    using: str,
-) -> tuple[str, list[Any]]:
-    sql = f"{select} WHERE stream_id = %s AND version > %s"
-    params: list[Any] = [stream_id, after_version]
-    if to_version is not None:
-        sql += " AND version <= %s"
-        params.append(to_version)
-    if as_of is not None:
-        sql += " AND recorded_at <= %s"
-        params.append(_field_prep("recorded_at", as_of, connections[using]))
-    return sql + " ORDER BY version", params
-
-
-def read_all(after: str = START, *, limit: int = 1000, using: str = DEFAULT_DB_ALIAS) -> Page:
-    """The next page of the global log after an opaque checkpoint, in commit order.
-
-    Never skips a committed event and never returns one twice, however many writers append at
-    once. Raises ValueError for a checkpoint this store did not hand out.
-    """
-    if limit < 1:
-        raise ValueError("limit must be at least 1")
-    tx_id, position = decode_checkpoint(after)
-    connection = connections[using]
-    if connection.vendor == "postgresql":
-        # Positions come from a sequence, so they are handed out at insert time, not at commit:
-        # a transaction that took position 10 may commit after one that took 11. Reading by
-        # position alone would then skip 10 for good. Instead each row records the id of its
-        # writing transaction, and we return only rows of transactions below a horizon: the
-        # oldest transaction still running in this database (from our snapshot), or the
-        # snapshot's xmax when none is. Every transaction below it has finished, so none of
-        # its rows can still appear; ordering by (transaction, position) is then a total order
-        # that only ever grows at the end. Writers take no lock beyond their own rows; a reader
-        # merely waits for the oldest running writer to finish.
-        #
-        # Transactions of other databases on the same server cannot write here, so they are
-        # left out of the horizon (else a long report in another database would stall every
-        # reader); so are autovacuum workers, whose ANALYZE takes a transaction id but never
-        # writes an event. Only those positively placed elsewhere are left out: one that
-        # cannot be placed (its lock or backend not seen yet) holds the horizon back, which
-        # only delays.
-        #
-        # The reader's own transaction is never in its snapshot's list of running ones, and
-        # the horizon reaches it (own = h) only when every older transaction has finished.
-        # Its own rows are then settled from its point of view, so they are returned: a
-        # projection may read what the same transaction appended, and if that transaction
-        # rolls back, the checkpoint it stored rolls back with it.
-        #
-        # Which database a running transaction belongs to is read from the locks every
-        # transaction (and each of its subtransactions) holds on its own id, joined to its
-        # backend: pg_stat_activity alone shows only a backend's top-level id. And since
-        # PostgreSQL 14 a snapshot's xmax is "the newest finished transaction + 1", so
-        # transactions that began after it are running yet not in its list: those below our
-        # own id are enumerated too (they are few: all are still running), so that one of
-        # another database does not hold back our own rows.
-        sql = (
-            "WITH snapshot AS MATERIALIZED (SELECT pg_current_snapshot() AS s,"
-            "  pg_current_xact_id_if_assigned()::text::bigint AS own),"
-            " elsewhere AS MATERIALIZED (SELECT l.transactionid AS x FROM pg_locks l"
-            "  JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'transactionid'"
-            "  AND l.mode = 'ExclusiveLock' AND l.granted"
-            "  AND (a.datname IS DISTINCT FROM current_database()"
-            "  OR a.backend_type = 'autovacuum worker')),"
-            " running AS MATERIALIZED ("
-            "  SELECT x::text::bigint AS x FROM snapshot, pg_snapshot_xip(snapshot.s) AS x"
-            "  UNION ALL SELECT g FROM snapshot, generate_series("
-            "   pg_snapshot_xmax(snapshot.s)::text::bigint, snapshot.own - 1) AS g),"
-            " horizon AS MATERIALIZED (SELECT COALESCE("
-            "  (SELECT min(r.x) FROM running r WHERE NOT EXISTS"
-            "   (SELECT 1 FROM elsewhere e WHERE e.x = r.x::text::xid8::xid)),"
-            "  (SELECT GREATEST(pg_snapshot_xmax(s)::text::bigint, own) FROM snapshot)) AS h,"
-            "  (SELECT own FROM snapshot) AS own)"
-            f" {SELECT_EVENTS} WHERE (tx_id, position) > (%s, %s)"
-            " AND tx_id < (SELECT CASE WHEN own = h THEN h + 1 ELSE h END FROM horizon)"
-            " ORDER BY tx_id, position LIMIT %s"
-        )
-    else:
-        # SQLite lets one writer in at a time and positions are taken under that lock, so
-        # position order is commit order.
-        sql = (
-            f"{SELECT_EVENTS} WHERE (tx_id, position) > (%s, %s) ORDER BY tx_id, position LIMIT %s"
-        )
-    if connection.vendor == "postgresql" and connection.in_atomic_block:
-        # pg_stat_activity is read once per transaction and then served from a cached copy:
-        # inside a long transaction (a projection batch, a test) a transaction of another
-        # database begun since would not be seen as "elsewhere" and would hold the horizon
-        # back for nothing. Dropping the cached copy first makes every read look afresh.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-    events = _fetch(sql, [tx_id, position, limit], using)
-    checkpoint = events[-1].checkpoint if events else after
-    return Page(events=events, checkpoint=checkpoint)
 
 
 def _encode(event: Any) -> tuple[str, int, dict[str, Any], Any]:
@@ -454,34 +309,3 @@ def _field(name: str) -> Field[Any, Any]:
     field = Event._meta.get_field(name)
     assert isinstance(field, Field)
     return field
-
-
-def _fetch(sql: str, params: list[Any], using: str) -> list[RecordedEvent]:
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        fast_timestamps(cursor, connection)
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return [_recorded(row) for row in rows]
-
-
-def _recorded(row: tuple[Any, ...]) -> RecordedEvent:
-    position, event_id, stream_id, stream_type, version, event_type, schema, payload, meta = row[:9]
-    recorded_at, digest, tx_id = row[9:]
-    data, payload, schema = registry.decode_stored(event_type, schema, payload)
-    # Metadata stays JSON text until someone asks for it (see RecordedEvent).
-    return RecordedEvent(
-        position,
-        event_id if event_id.__class__ is uuid.UUID else uuid.UUID(event_id),
-        stream_id,
-        stream_type,
-        version,
-        event_type,
-        schema,
-        data,
-        payload,
-        meta,
-        aware(recorded_at),
-        digest,
-        tx_id,
-    )

@@ -7,6 +7,9 @@ Asked one by one these are four queries; :func:`read_tail` asks them in one stat
 hands back the last event's hash so that ``append`` need not read the head again. The same
 statement also says whether the stream may be trusted (a recorded breach, its sealed head), so
 that refusing a command on a tampered stream costs no round trip of its own.
+
+This is how :mod:`eventstore.streams`, the single read API for a stream, reads one "now"
+(``read_now``); its events are decoded by :mod:`eventstore.rows` like every other reader's.
 """
 
 from __future__ import annotations
@@ -16,10 +19,9 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from eventstore.codec import parse_json
-from eventstore.registry import registry
+from eventstore.rows import event_data
 from eventstore.seal_check import head_problem
-from eventstore.snapshots import StoredSnapshot, checked
+from eventstore.snapshots import StoredSnapshot, checked, from_row
 
 # Five branches, told apart by the first column: 0 the snapshot (if its schema is the one
 # expected), 1 the events from the snapshot's version on (the snapshot's own event is included
@@ -94,18 +96,16 @@ def read_tail(
     version, head_hash = 0, None
     hashes: dict[int, str] = {}
     sealed, breach = None, None
-    decode = registry.decode_stored
     for kind, row_version, text, number, document, digest in rows:
-        # Both backends hand JSON columns back as text (Django leaves decoding to the field).
         if kind == 0:
-            state = parse_json(document) if isinstance(document, str) else document
-            snapshot = StoredSnapshot(stream_id, row_version, state, number, digest, text or "")
+            snapshot = from_row(stream_id, row_version, number, document, digest, text or "")
             version = row_version
         elif kind == 1:
             version, head_hash = row_version, digest
             hashes[row_version] = digest
             if snapshot is None or row_version > snapshot.version:
-                events.append(decode(text, number, document)[0])
+                # (event_type, schema_version, payload): the data-only shape of eventstore.rows.
+                events.append(event_data(text, number, document))
         elif kind == 2:
             earlier = (row_version, number)
         elif kind == 3:

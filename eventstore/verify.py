@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from eventstore.backends import backend_for
 from eventstore.hashing import GENESIS, event_hash
-from eventstore.rows import SELECT_EVENTS, StoredRow, stored_row
+from eventstore.rows import SELECT_EVENTS, StoredRow, decode_event
 
 
 @dataclass(frozen=True)
@@ -116,10 +117,12 @@ def _verify(using: str, only_stream: str | None, since_version: int) -> Iterator
     # stream fits in memory, and a plain cursor spares the read paths that check a cart the
     # server-side cursor's extra round trips.
     with connection.cursor() if only_stream else connection.chunked_cursor() as cursor:
+        backend_for(connection).prepare_reader(cursor)
         cursor.execute(f"{SELECT_EVENTS}{where} ORDER BY stream_id, version", params)
         while rows := cursor.fetchmany(2000):
             for raw in rows:
-                row = stored_row(raw)
+                # As stored, not upcast: the hash covers the payload as it was written.
+                row = decode_event(raw, upcast=False)
                 if check is None or row.stream_id != check.stream_id:
                     if check is not None:
                         yield check.report()

@@ -33,8 +33,8 @@ logger = logging.getLogger(__name__)
 # Larger than live catch-up's batches: a rebuild reads the whole log, and each batch costs the
 # same handful of round trips (lock, state, read, load, write, checkpoint, commit) whatever its
 # size. Still short: while a batch's transaction is open, readers of the log on PostgreSQL see
-# no event committed after it began (see store.read_all), and 2,000 events take well under a
-# second.
+# no event committed after it began (see eventstore.backends.postgresql), and 2,000 events take
+# well under a second.
 REBUILD_BATCH_SIZE = 2000
 
 

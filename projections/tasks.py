@@ -51,8 +51,8 @@ def catch_up(
             logger.exception("catch-up of projection %s failed; the next run retries", each)
     if follow_up and not catch_up.app.conf.task_always_eager and behind_committed_events(selected):
         # On PostgreSQL, committed events stay unreadable while an older transaction is still
-        # open (see store.read_all). Nobody else may enqueue a catch-up for them soon, so look
-        # again shortly, once; beyond that the periodic catch-up takes over.
+        # open (see eventstore.backends.postgresql). Nobody else may enqueue a catch-up for them
+        # soon, so look again shortly, once; beyond that the periodic catch-up takes over.
         _enqueue(kwargs={"name": name, "follow_up": False}, countdown=FOLLOW_UP_SECONDS)
     return read
 

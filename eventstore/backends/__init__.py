@@ -1,0 +1,81 @@
+"""The one seam between the event store and its database: what differs per backend, and no more.
+
+Everything else in the event store (and in the projections, which use the same database
+capabilities) is written once, in SQL both backends speak. What they do not share lives in one
+module per backend, :mod:`eventstore.backends.postgresql` and :mod:`eventstore.backends.sqlite`,
+each providing every operation of :class:`Backend`; :func:`backend_for` picks one by the
+connection's vendor. Adding a database means adding a module here, not a branch in every caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Field, Model
+
+from eventstore.backends import postgresql, sqlite
+
+
+class Backend(Protocol):
+    """The operations the event store and the projections need done differently per database."""
+
+    @property
+    def vendor(self) -> str:
+        """Django's name for the database (``connection.vendor``)."""
+
+    def prepare_reader(self, cursor: Any) -> None:
+        """Make ``cursor`` (a Django cursor) load event rows as fast as the driver can."""
+
+    def select_log_page(self, cursor: Any, tx_id: int, position: int, limit: int) -> None:
+        """Run, on ``cursor``, the query for at most ``limit`` rows of SELECT_EVENTS after the
+        checkpoint (``tx_id``, ``position``), in commit order and never skipping a committed row.
+        """
+
+    def guard_statements(self, tables: Sequence[str]) -> list[str]:
+        """The DDL that makes ``tables`` refuse UPDATE and DELETE (and TRUNCATE where it can)."""
+
+    def unguard_statements(self, tables: Sequence[str]) -> list[str]:
+        """The DDL that removes what guard_statements installed."""
+
+    def hold_runner_lock(self, connection: Any, key: str, wait_seconds: int) -> None:
+        """Hold the lock ``key`` until the current transaction ends, waiting up to
+        ``wait_seconds`` for another holder. Raises ImproperlyConfigured when the database is
+        not set up to give one runner at a time, OperationalError when the wait ran out.
+        """
+
+    def upsert(
+        self,
+        connection: Any,
+        *,
+        table: str,
+        fields: Sequence[Field[Any, Any]],
+        rows: Sequence[Model],
+        on_conflict: str,
+    ) -> None:
+        """Insert ``rows`` (their ``fields``, in order) into the quoted ``table`` in one
+        statement, ending with the ``on_conflict`` clause (ON CONFLICT ... DO UPDATE ...).
+        """
+
+
+_BACKENDS: dict[str, Backend] = {
+    postgresql.vendor: postgresql,
+    sqlite.vendor: sqlite,
+}
+
+
+def backend_for(connection: BaseDatabaseWrapper) -> Backend:
+    """The backend module's operations for ``connection``'s database.
+
+    Raises ImproperlyConfigured, naming the vendor, for a database other than PostgreSQL or
+    SQLite.
+    """
+    backend = _BACKENDS.get(connection.vendor)
+    if backend is None:
+        raise ImproperlyConfigured(
+            f"the event store has no backend for {connection.vendor!r} databases:"
+            f" use one of {', '.join(sorted(_BACKENDS))} (DATABASE_URL)"
+        )
+    return backend

@@ -1,0 +1,92 @@
+"""SQLite: one writer at a time, so commit order is position order and locks come for free.
+
+Everything the event store and the projections do differently on SQLite, behind the seam in
+:mod:`eventstore.backends`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Field, Model
+
+from eventstore.rows import SELECT_EVENTS
+
+vendor: Final = "sqlite"
+
+# SQLite lets one writer in at a time and positions are taken under that lock, so position
+# order is commit order.
+_LOG_PAGE = f"{SELECT_EVENTS} WHERE (tx_id, position) > (%s, %s) ORDER BY tx_id, position LIMIT %s"
+
+
+def prepare_reader(cursor: Any) -> None:
+    """Nothing to do: sqlite3 hands rows back as plain values already."""
+
+
+def select_log_page(cursor: Any, tx_id: int, position: int, limit: int) -> None:
+    """Run the page query of the global log, in position order (see _LOG_PAGE), on ``cursor``."""
+    cursor.execute(_LOG_PAGE, [tx_id, position, limit])
+
+
+def guard_statements(tables: Sequence[str]) -> list[str]:
+    """Per table a trigger that aborts UPDATE and one that aborts DELETE (no TRUNCATE here)."""
+    return [
+        sql
+        for table in tables
+        for sql in (
+            f"""CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table}
+                BEGIN SELECT RAISE(ABORT, '{table} is append-only: UPDATE refused'); END;""",
+            f"""CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table}
+                BEGIN SELECT RAISE(ABORT, '{table} is append-only: DELETE refused'); END;""",
+        )
+    ]
+
+
+def unguard_statements(tables: Sequence[str]) -> list[str]:
+    """Drop the triggers guard_statements created."""
+    return [
+        sql
+        for table in tables
+        for sql in (
+            f"DROP TRIGGER IF EXISTS {table}_no_update;",
+            f"DROP TRIGGER IF EXISTS {table}_no_delete;",
+        )
+    ]
+
+
+def hold_runner_lock(connection: Any, key: str, wait_seconds: int) -> None:
+    """Nothing to take: the transaction holds SQLite's one write lock already (see below).
+
+    Raises ImproperlyConfigured unless transactions begin IMMEDIATE.
+    """
+    # SQLite has no advisory locks, but it lets one writer in at a time, and settings open
+    # every transaction with BEGIN IMMEDIATE, which takes that write lock at once. A runner
+    # reads its checkpoint inside such a transaction, so no other runner can be between
+    # reading and writing the same checkpoint. In DEFERRED mode two runners could both read it
+    # and one would fail to write ("database is locked"), so we refuse to run that way.
+    mode = connection.settings_dict.get("OPTIONS", {}).get("transaction_mode")
+    if mode != "IMMEDIATE":
+        raise ImproperlyConfigured(
+            "projections on SQLite need OPTIONS transaction_mode='IMMEDIATE' (config/settings)"
+        )
+
+
+def upsert(
+    connection: Any,
+    *,
+    table: str,
+    fields: Sequence[Field[Any, Any]],
+    rows: Sequence[Model],
+    on_conflict: str,
+) -> None:
+    """One prepared statement run for every row: SQLite runs executemany in C."""
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    prepare = [(f.attname, f.get_db_prep_save) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}){on_conflict}",
+            [[prep(getattr(row, name), connection) for name, prep in prepare] for row in rows],
+        )
