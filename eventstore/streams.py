@@ -34,6 +34,7 @@ __all__ = [
     "read_now",
     "read_stream",
     "read_stream_data",
+    "written_by_command",
 ]
 
 
@@ -84,6 +85,26 @@ def read_first(stream_id: str, *, using: str = DEFAULT_DB_ALIAS) -> RecordedEven
     """The stream's first event (the one that created it), or None for an unknown stream."""
     events = read_stream(stream_id, to_version=1, using=using)
     return events[0] if events else None
+
+
+def written_by_command(
+    command_id: str, *, event_type: str, using: str = DEFAULT_DB_ALIAS
+) -> tuple[str, int, int] | None:
+    """(stream, version, position) of the newest event of ``event_type`` a command id wrote.
+
+    What makes a command that opens a stream idempotent: before writing, ask whether its id
+    already did. None when it has not run.
+    """
+    # Asked before every such command; a plain indexed query (event_command_idx) without the
+    # ORM's compilation, which cost more than the database's answer.
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT stream_id, version, position FROM eventstore_event"
+            " WHERE command_id = %s AND event_type = %s ORDER BY position DESC LIMIT 1",
+            [command_id, event_type],
+        )
+        row = cursor.fetchone()
+    return (row[0], row[1], row[2]) if row else None
 
 
 def read_stream(

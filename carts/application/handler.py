@@ -150,11 +150,9 @@ def _create(command: CreateCart, context: Context) -> CommandResult:
         raise Refused(Action.OPEN_FOR_OTHERS)
     metadata = replace(context.metadata, command=_NAMES[CreateCart])
     if metadata.command_id:
-        created = repository.cart_created_by_command(metadata.command_id)
+        created = repository.created_by_command(metadata.command_id)
         if created is not None:
-            earlier = repository.version_of_command(created, metadata.command_id)
-            assert earlier is not None  # the CartCreated event that found the cart
-            return _earlier_result(created, *earlier)
+            return _earlier_result(*created)
     cart = Cart.create(
         command.cart_id or uuid.uuid4(), owner_id=owner_id, currency=command.currency
     )

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from django.db import connection
-
 from carts.domain import errors
 from carts.domain.cart import SNAPSHOT_SCHEMA, Cart
+from carts.domain.events import STREAM_TYPE, cart_id_of, stream_id
 from eventstore import snapshots
 from eventstore.integrity import StreamIntegrity, check_stream
 from eventstore.metadata import Metadata
@@ -21,19 +20,10 @@ from eventstore.store import (
     read_stream,
     read_stream_data,
 )
+from eventstore.streams import read_first, written_by_command
 from eventstore.tail import read_tail
 
-STREAM_TYPE = "cart"
-
-
-def stream_id(cart_id: UUID) -> str:
-    """The event stream that holds one cart."""
-    return f"cart-{cart_id}"
-
-
-def cart_id_of(stream: str) -> UUID:
-    """The cart id inside a cart stream id."""
-    return UUID(stream.removeprefix("cart-"))
+CREATED = "cart.CartCreated"
 
 
 def load(cart_id: UUID, *, to_version: int | None = None, as_of: datetime | None = None) -> Cart:
@@ -98,10 +88,10 @@ def owner_of(cart_id: UUID) -> str:
 
     Raises CartNotFound for an unknown cart.
     """
-    created = read_stream_data(stream_id(cart_id), to_version=1)
-    if not created:
+    created = read_first(stream_id(cart_id))
+    if created is None:
         raise errors.CartNotFound(f"no cart {cart_id}")
-    return str(Cart.replay(cart_id, created).owner_id)
+    return str(Cart.replay(cart_id, [created.data]).owner_id)
 
 
 def integrity(cart_id: UUID, *, since_snapshot: bool = False) -> StreamIntegrity:
@@ -158,27 +148,7 @@ def save(
     return result
 
 
-def version_of_command(cart_id: UUID, command_id: str) -> tuple[int, int] | None:
-    """The (version, position) of the last event a command wrote to this cart, if it ran."""
-    # Asked before every command that carries an id; a plain indexed query without the ORM's
-    # compilation, which cost more than the database's answer.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT version, position FROM eventstore_event"
-            " WHERE command_id = %s AND stream_id = %s ORDER BY version DESC LIMIT 1",
-            [command_id, stream_id(cart_id)],
-        )
-        row = cursor.fetchone()
-    return (row[0], row[1]) if row else None
-
-
-def cart_created_by_command(command_id: str) -> UUID | None:
-    """The cart that a create command with this id made, if it ran before."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT stream_id FROM eventstore_event"
-            " WHERE command_id = %s AND event_type = 'cart.CartCreated' LIMIT 1",
-            [command_id],
-        )
-        row = cursor.fetchone()
-    return cart_id_of(row[0]) if row else None
+def created_by_command(command_id: str) -> tuple[UUID, int, int] | None:
+    """(cart, version, position) of the cart a create command with this id opened, if it ran."""
+    found = written_by_command(command_id, event_type=CREATED)
+    return (cart_id_of(found[0]), found[1], found[2]) if found else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from uuid import UUID
 
 
@@ -114,3 +115,19 @@ CART_EVENTS: tuple[type, ...] = (
     CartMergedFrom,
     CartMergedInto,
 )
+
+
+# --- where a cart's events live --------------------------------------------------------------
+
+STREAM_TYPE = "cart"
+
+
+def stream_id(cart_id: UUID) -> str:
+    """The event stream that holds one cart: ``cart-<uuid>``."""
+    return f"cart-{cart_id}"
+
+
+@lru_cache(maxsize=4096)
+def cart_id_of(stream: str) -> UUID:
+    """The cart id inside a cart stream id (cached: a projection batch asks once per event)."""
+    return UUID(stream.removeprefix("cart-"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
 from uuid import UUID
 
 from carts.domain.cart import SNAPSHOT_SCHEMA, Cart
@@ -18,17 +17,12 @@ from carts.domain.events import (
     ItemAdded,
     ItemQuantityChanged,
     ItemRemoved,
+    cart_id_of,
+    stream_id,
 )
 from eventstore.store import RecordedEvent, read_stream_data
 from projections.models import CartSummary
 from projections.projector import Projector, RowCache, handles
-
-
-@lru_cache(maxsize=4096)
-def cart_id_of(stream_id: str) -> UUID:
-    """The cart id in a cart stream id (``cart-<uuid>``, as the carts' repository names them)."""
-    # Cached: a batch asks once per event, and a cart's events mostly come together.
-    return UUID(stream_id.removeprefix("cart-"))
 
 
 class CartSummaries(Projector):
@@ -132,5 +126,5 @@ def _restored(row: CartSummary) -> Cart:
     state = row.state or {}
     if state.get("schema") == SNAPSHOT_SCHEMA:
         return Cart.from_snapshot(row.cart_id, state["cart"])
-    events = read_stream_data(f"cart-{row.cart_id}", to_version=row.version)
+    events = read_stream_data(stream_id(row.cart_id), to_version=row.version)
     return Cart.replay(row.cart_id, events)

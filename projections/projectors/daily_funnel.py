@@ -14,11 +14,11 @@ from carts.domain.events import (
     CartCreated,
     CartMergedFrom,
     ItemAdded,
+    cart_id_of,
 )
 from eventstore.store import RecordedEvent
 from projections.models import ZERO, DailyFunnel, FunnelCart
 from projections.projector import Projector, RowCache, handles
-from projections.projectors.cart_summaries import cart_id_of
 
 
 def reporting_currency() -> str:
