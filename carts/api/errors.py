@@ -25,7 +25,13 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from carts.api.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_response
+from carts.api.problems import (
+    OUT_OF_RANGE,
+    OUT_OF_RANGE_DETAIL,
+    PROBLEM_CONTENT_TYPE,
+    problem_body,
+    problem_response,
+)
 from carts.application.access import Refused
 from carts.domain.errors import CartError
 
@@ -99,6 +105,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = exceptions.PermissionDenied()
     if isinstance(exc, Refused):
         exc = exceptions.PermissionDenied(str(exc))
+    if isinstance(exc, OUT_OF_RANGE):
+        exc = ApiProblem(OUT_OF_RANGE_DETAIL, status_code=400, code="value_out_of_range")
     drf_response = exception_handler(exc, context)
     if drf_response is None or not isinstance(exc, exceptions.APIException):
         logger.exception("unexpected error in the API", exc_info=exc)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import IO, Any
 
 from django.conf import settings
+from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 from carts.api.errors import PayloadTooLarge
@@ -31,4 +32,8 @@ class BoundedJSONParser(JSONParser):
             raise PayloadTooLarge(
                 f"the request body is larger than {limit} bytes; send a smaller JSON document"
             )
-        return super().parse(io.BytesIO(body), media_type, parser_context)
+        try:
+            return super().parse(io.BytesIO(body), media_type, parser_context)
+        except RecursionError:
+            # Thousands of nested brackets fit in a small body and exhaust the decoder's stack.
+            raise ParseError("JSON parse error - the document is nested too deeply") from None

@@ -29,3 +29,12 @@ def problem_response(status_code: int, *, code: str, detail: str) -> JsonRespons
     """A problem-details response outside DRF (a plain Django view or middleware)."""
     body = problem_body(status_code, code=code, detail=detail)
     return JsonResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+
+
+# What a value beyond every range Python or the database can hold raises once it is converted
+# (a date past the calendar, an integer too large for C, JSON nested too deep): answered 400.
+OUT_OF_RANGE = (OverflowError, RecursionError)
+OUT_OF_RANGE_DETAIL = (
+    "a value in the request is out of range (a date beyond the calendar, a number too large,"
+    " or nesting too deep); send an ordinary value"
+)

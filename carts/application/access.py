@@ -51,6 +51,7 @@ class Action(StrEnum):
     ABANDON = "abandon"  # close a cart nobody will check out
     GOODWILL = "goodwill"  # a staff discount not tied to a code
     OPEN_FOR_OTHERS = "open_for_others"  # open a cart owned by someone else (not per cart)
+    CHOOSE_CART_ID = "choose_cart_id"  # open a cart under an id of one's choosing (not per cart)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,11 @@ class Person:
         """The owner id a new cart of this person gets: the user's, else the guest's."""
         return self.user_id or self.guest_id
 
+    @property
+    def is_staff(self) -> bool:
+        """Staff status: auditors and operators are staff members (a permission alone is not)."""
+        return self.is_authenticated and bool(self.user.is_staff)
+
     def has_perm(self, permission: str) -> bool:
         return self.is_authenticated and bool(self.user.has_perm(permission))
 
@@ -126,6 +132,14 @@ class CartFacts:
             return ""
 
 
+def user_pk(owner_id: str) -> int | None:
+    """The user's primary key in an owner id ``user:<digits>``, or None for anything else."""
+    digits = owner_id.removeprefix(USER_PREFIX)
+    if owner_id.startswith(USER_PREFIX) and digits.isascii() and digits.isdigit():
+        return int(digits) if len(digits) <= 18 else None
+    return None
+
+
 def facts_of(cart: Any) -> CartFacts:
     """The facts of a replayed ``Cart``."""
     return CartFacts(cart_id=cart.id, owner_id=cart.owner_id, merged_into=cart.merged_into)
@@ -149,12 +163,12 @@ def is_superuser(person: Person, cart: CartFacts | None = None) -> bool:
 
 @rules.predicate
 def is_auditor(person: Person, cart: CartFacts | None = None) -> bool:
-    return person.has_perm(AUDIT_PERMISSION)
+    return person.is_staff and person.has_perm(AUDIT_PERMISSION)
 
 
 @rules.predicate
 def is_operator(person: Person, cart: CartFacts | None = None) -> bool:
-    return person.has_perm(ACT_PERMISSION)
+    return person.is_staff and person.has_perm(ACT_PERMISSION)
 
 
 @rules.predicate
@@ -211,6 +225,15 @@ def may_open_cart_for(person: Person, owner_id: str) -> bool:
     return owner_id == person.own_id or bool(_OPENERS_FOR_OTHERS.test(person))
 
 
+def may_choose_cart_id(person: Person) -> bool:
+    """Whether ``person`` may open a cart under an id of their choosing.
+
+    Only those who may open carts for others, and so know every cart anyway: to anyone else
+    "that id is taken" would tell whether someone else's cart exists.
+    """
+    return bool(_OPENERS_FOR_OTHERS.test(person))
+
+
 class Refused(Exception):
     """The person may read the cart but not do what they asked (an interface answers 403)."""
 
@@ -225,6 +248,9 @@ REFUSALS = {
     Action.ABANDON: "Abandoning a cart needs the 'act on cart' permission (an operator).",
     Action.GOODWILL: "A goodwill discount needs the 'act on cart' permission (an operator).",
     Action.OPEN_FOR_OTHERS: "Only operators, integrations and superusers open carts for others.",
+    Action.CHOOSE_CART_ID: (
+        "Only operators, integrations and superusers choose a cart's id; leave cart_id out."
+    ),
 }
 
 

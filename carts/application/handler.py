@@ -26,14 +26,18 @@ from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
+from django.contrib.auth import get_user_model
+
 from carts.application import catalog, repository
 from carts.application.access import (
     Action,
     Person,
     Refused,
     facts_of,
+    may_choose_cart_id,
     may_open_cart_for,
     require,
+    user_pk,
 )
 from carts.application.commands import (
     Abandon,
@@ -145,9 +149,15 @@ _NAMES = {
 
 
 def _create(command: CreateCart, context: Context) -> CommandResult:
-    owner_id = command.owner_id or context.person.own_id
-    if not may_open_cart_for(context.person, owner_id):
+    person = context.person
+    owner_id = command.owner_id or person.own_id
+    if not may_open_cart_for(person, owner_id):
         raise Refused(Action.OPEN_FOR_OTHERS)
+    if command.cart_id is not None and not may_choose_cart_id(person):
+        raise Refused(Action.CHOOSE_CART_ID)
+    if owner_id != person.own_id and not person.is_system:
+        # (The shop's own commands name owners from its own records, not from input.)
+        _require_shopper(owner_id)
     metadata = replace(context.metadata, command=_NAMES[CreateCart])
     if metadata.command_id:
         created = repository.created_by_command(metadata.command_id)
@@ -161,6 +171,21 @@ def _create(command: CreateCart, context: Context) -> CommandResult:
     except ConcurrencyError:
         raise errors.CartAlreadyExists(f"cart {cart.id} already exists") from None
     return CommandResult(cart=cart, version=result.version, last_position=result.last_position)
+
+
+def _require_shopper(owner_id: str) -> None:
+    """A cart opened for someone else belongs to an existing shopper: ``user:<id>``.
+
+    Never to a guest identity (a guest's carts are its session's alone) nor to an owner nobody
+    can ever sign in as. Raises UnknownOwner.
+    """
+    if (
+        not (user_id := user_pk(owner_id))
+        or not get_user_model().objects.filter(pk=user_id, is_active=True).exists()
+    ):
+        raise errors.UnknownOwner(
+            f"owner_id {owner_id!r} names no shopper; send 'user:<id>' of an existing account"
+        )
 
 
 def _merge(command: MergeCarts, context: Context) -> CommandResult:

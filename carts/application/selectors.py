@@ -11,6 +11,7 @@ reached yet) and confirmed by replaying it: the cart a person works on is always
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -146,13 +147,24 @@ def checkout_of(cart: Cart) -> ev.CartCheckedOut | None:
     return event.data  # type: ignore[no-any-return]
 
 
+def usernames(actors: Iterable[str]) -> dict[str, str]:
+    """The username of every ``user:<id>`` among ``actors`` whose user exists."""
+    ids = {int(m[1]) for actor in actors if (m := _USER_ACTOR.fullmatch(actor))}
+    users = get_user_model().objects.filter(pk__in=ids).values_list("pk", "username")
+    return {f"user:{pk}": str(username) for pk, username in users}
+
+
 def actor_names(actors: Iterable[str]) -> dict[str, str]:
-    """Readable names for event actors: usernames for ``user:<id>``, the rest as they are."""
-    ids = {actor.removeprefix("user:") for actor in actors if actor.startswith("user:")}
-    users = get_user_model().objects.filter(pk__in=[i for i in ids if i.isdigit()])
-    names = {f"user:{user.pk}": user.get_username() for user in users}
+    """Readable names for event actors: usernames for ``user:<id>``, "guest" for a guest's
+    identity, the rest as they are."""
+    actors = list(actors)
+    names = usernames(actors)
     return {actor: names.get(actor, _plain_actor(actor)) for actor in actors}
 
 
 def _plain_actor(actor: str) -> str:
     return "guest" if actor.startswith("guest:") else actor
+
+
+# A user's primary key as events record it: ASCII digits only, and few enough for a bigint.
+_USER_ACTOR = re.compile(r"user:([0-9]{1,18})")

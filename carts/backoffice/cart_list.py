@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from carts.application import access
-from carts.backoffice.timeline_views import actor_names
+from carts.application.selectors import usernames
 from carts.web.request_context import person_of
 from projections.models import CartSummary
 from projections.selectors import cart_summaries, projection_statuses
@@ -136,7 +136,7 @@ class CartListingAdmin(admin.ModelAdmin):
     def owner(self, summary: CartSummary) -> str:
         if not summary.owner_id:
             return "guest"
-        name = actor_names([summary.owner_id]).get(summary.owner_id)
+        name = usernames([summary.owner_id]).get(summary.owner_id)
         return f"{summary.owner_id} ({name})" if name else summary.owner_id
 
     @admin.display(description="created", ordering="created_at")

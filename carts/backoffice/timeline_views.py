@@ -8,19 +8,17 @@ that refused it; nothing was written.
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from carts.application import access, repository
+from carts.application import access, repository, selectors
 from carts.application.commands import Abandon, CartCommand, GiveGoodwill
 from carts.application.handler import handle
 from carts.application.timeline import TimelineStep, cart_timeline
@@ -103,7 +101,7 @@ def timeline(request: HttpRequest, cart_id: UUID) -> HttpResponse:
         "state": state,
         "state_event": steps[selected - 1].event,
         "integrity": repository.integrity(cart_id),
-        "actors": actor_names(step.event.metadata.get("actor", "") for step in steps),
+        "actors": selectors.usernames(step.event.metadata.get("actor", "") for step in steps),
         "abandon_form": AbandonForm(),
         "goodwill_form": GoodwillForm(initial={"currency": state.currency}),
         "is_open": steps[-1].after.status == CartStatus.OPEN,
@@ -146,11 +144,3 @@ def _selected_version(request: HttpRequest, last: int) -> int:
     except ValueError:
         return last
     return min(max(version, 1), last)
-
-
-def actor_names(actors: Any) -> dict[str, str]:
-    """A readable name for every ``user:<id>`` actor among ``actors`` (others read as they are)."""
-    ids = {a.removeprefix("user:") for a in actors if a.startswith("user:")}
-    numeric = [int(i) for i in ids if i.isdigit()]
-    users = get_user_model().objects.filter(pk__in=numeric).values_list("pk", "username")
-    return {f"user:{pk}": str(username) for pk, username in users}

@@ -25,6 +25,10 @@ class CartAlreadyExists(CartError):
     kind = "conflict"
 
 
+class UnknownOwner(CartError):
+    code = "unknown_owner"
+
+
 class CartNotOpen(CartError):
     code = "cart_not_open"
     kind = "conflict"

@@ -23,10 +23,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 
-from carts.api.problems import problem_response
+from carts.api.problems import OUT_OF_RANGE, OUT_OF_RANGE_DETAIL, problem_response
 from carts.web.request_ids import InvalidRequestId, client_correlation_id
 
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -50,6 +51,18 @@ class RequestGuardMiddleware:
         except InvalidRequestId as invalid:
             return _refuse(api, code="invalid_correlation_id", detail=str(invalid))
         return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A value too large for what it was turned into: 400, not 500 (nothing was written).
+
+        Django's own admin filters turn ``?recorded_at__year=99999999999999999999`` or a moment
+        at the edge of the calendar into dates and integers that overflow deep inside, and the
+        shop's pages take dates and numbers too: this class of input is answered here, once.
+        The API answers it in its own exception handler, as a problem document.
+        """
+        if isinstance(exception, OUT_OF_RANGE):
+            return _refuse(_is_api(request), code="value_out_of_range", detail=OUT_OF_RANGE_DETAIL)
+        return None
 
 
 def unstorable_place(request: HttpRequest, *, read_form: bool = True) -> str | None:

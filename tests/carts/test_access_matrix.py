@@ -361,3 +361,18 @@ def test_a_shopper_reads_but_does_not_drive_a_guest_cart_merged_into_theirs(
     )
     assert refused.status_code == 403
     assert event_count() == before
+
+
+@pytest.mark.parametrize("codename", ["view_event", "act_on_cart"])
+def test_a_permission_without_staff_status_makes_no_auditor_or_operator(
+    shoppers_cart: UUID, event_count, codename: str
+) -> None:
+    user = _user(f"not-staff-{codename}", perms=(codename,))
+    api = APIClient()
+    api.force_authenticate(user)
+    assert api.get(f"/api/carts/{shoppers_cart}/").status_code == 404
+    assert api.get("/api/events/").status_code == 403
+    before = event_count()
+    refused = api.post(f"/api/carts/{shoppers_cart}/abandon/", {"reason": "x"}, format="json")
+    assert refused.status_code == 404
+    assert event_count() == before

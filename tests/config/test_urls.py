@@ -54,6 +54,19 @@ HOSTILE = [
     Hostile("huge number", "99999999999999999999", 99999999999999999999),
     Hostile("negative number", "-1", -1),
     Hostile("not a number", "NaN", float("nan")),
+    Hostile("5,000 digits", "9" * 5000, "9" * 5000),
+    Hostile("a digit int() refuses", "%C2%B2", "\u00b2"),
+    Hostile(
+        "the calendar's last moment west of UTC",
+        "9999-12-31T23:59:59-23:59",
+        "9999-12-31T23:59:59-23:59",
+    ),
+    Hostile(
+        "the calendar's first moment east of UTC",
+        "0001-01-01T00:00:00%2B01:00",
+        "0001-01-01T00:00:00+01:00",
+    ),
+    Hostile("the calendar's last day", "9999-12-31", "9999-12-31"),
 ]
 # Every parameter a view of this project, Django's admin or django-filter reads.
 QUERY_NAMES = (
@@ -61,6 +74,12 @@ QUERY_NAMES = (
     "status", "owner_id", "currency", "total_min", "updated_after", "day_from", "sku",
     "event_type", "stream_id", "actor", "recorded_after", "next", "term", "app_label",
     "model_name", "field_name",
+)  # fmt: skip
+# The admin's date filters and date hierarchies, which turn these into dates: each is sent on
+# its own, since a change list redirects (?e=1) at the first name it does not know.
+ADMIN_FILTER_NAMES = (
+    "created_at__gte", "created_at__lt", "last_activity_at__year", "last_activity_at__month",
+    "last_activity_at__day", "recorded_at__year", "recorded_at__gte", "recorded_at__lt",
 )  # fmt: skip
 ADMIN_QUERY_NAMES = ("q", "p", "o")
 FORM_NAMES = (
@@ -207,6 +226,9 @@ def requests(world: World, route: str, value: Hostile) -> Iterator[Request]:
     # The admin's change lists refuse names they do not know before reading their own.
     names = ADMIN_QUERY_NAMES if re.fullmatch(r"admin/\w+/\w+/", route) else QUERY_NAMES
     yield Request("get", f"{url}?" + "&".join(f"{n}={value.encoded}" for n in names), guarded=True)
+    if names is ADMIN_QUERY_NAMES:
+        for name in ADMIN_FILTER_NAMES:
+            yield Request("get", f"{url}?{name}={value.encoded}", guarded=False)
     form = "&".join(f"{n}={value.encoded}" for n in FORM_NAMES)
     # The API reads JSON only: a form body there is refused (415) without being read.
     yield Request("post", url, form=form, guarded=not api)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
@@ -81,4 +82,5 @@ def history(request: HtmxHttpRequest, cart_id: UUID) -> HttpResponse:
 
 def _version(request: HttpRequest) -> int | None:
     raw = request.GET.get("version", "")
-    return int(raw) if raw.isdigit() else None
+    # ASCII digits, few enough to be a version: "²" is a digit to str.isdigit, not to int().
+    return int(raw) if re.fullmatch(r"[0-9]{1,9}", raw) else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import uuid4
 
+import pytest
 import redis
 from django.core.cache import cache
 
@@ -29,12 +30,46 @@ def test_create_cart_answers_201_with_location_etag_and_position(as_owner, owner
     assert event_count() == 1
 
 
-def test_create_cart_with_a_chosen_id_twice_is_a_conflict(as_owner, event_count):
+def test_create_cart_with_a_chosen_id_twice_is_a_conflict(as_integration, event_count):
     cart_id = str(uuid4())
-    assert as_owner.post("/api/carts/", {"cart_id": cart_id}, format="json").status_code == 201
-    again = as_owner.post("/api/carts/", {"cart_id": cart_id}, format="json")
+    created = as_integration.post("/api/carts/", {"cart_id": cart_id}, format="json")
+    assert created.status_code == 201
+    again = as_integration.post("/api/carts/", {"cart_id": cart_id}, format="json")
     assert again.status_code == 409
     assert problem_of(again)["code"] == "cart_already_exists"
+    assert event_count() == 1
+
+
+def test_a_shopper_may_not_choose_a_cart_id_so_ids_cannot_be_probed(
+    as_owner, as_other, new_cart, event_count
+):
+    # "That id is taken" would tell whether someone else's cart exists: only those who may
+    # read every cart choose ids.
+    theirs = new_cart()
+    before = event_count()
+    for cart_id in (str(theirs), str(uuid4())):
+        refused = as_other.post("/api/carts/", {"cart_id": cart_id}, format="json")
+        assert refused.status_code == 403
+        assert "cart_id" in problem_of(refused)["detail"]
+    assert event_count() == before
+
+
+@pytest.mark.parametrize(
+    "owner_id", ["garbage", "user:99999", "guest:demo-0", "user:", "user:1x", "user:\u00b2"]
+)
+def test_a_cart_opened_for_someone_else_must_name_an_existing_shopper(
+    as_integration, owner_id, event_count
+):
+    refused = as_integration.post("/api/carts/", {"owner_id": owner_id}, format="json")
+    assert refused.status_code == 422
+    assert problem_of(refused)["code"] == "unknown_owner"
+    assert event_count() == 0
+
+
+def test_an_integration_opens_a_cart_for_an_existing_shopper(as_integration, owner, event_count):
+    created = as_integration.post("/api/carts/", {"owner_id": f"user:{owner.pk}"}, format="json")
+    assert created.status_code == 201
+    assert created.json()["owner_id"] == f"user:{owner.pk}"
     assert event_count() == 1
 
 

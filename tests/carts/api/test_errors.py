@@ -130,3 +130,14 @@ def test_an_unexpected_failure_is_a_500_problem_without_internals(as_owner, monk
     body = problem_of(response)
     assert body["code"] == "server_error"
     assert "hunter2" not in response.content.decode()
+
+
+def test_json_nested_too_deeply_is_a_bad_request(as_owner, new_cart, event_count):
+    cart_id = new_cart()
+    before = event_count()
+    body = "[" * 5000 + "]" * 5000  # 10 KB, under the size limit
+    for path in ("/api/carts/", f"/api/carts/{cart_id}/items/"):
+        response = as_owner.post(path, body, content_type="application/json")
+        assert response.status_code == 400
+        assert problem_of(response)["code"] == "parse_error"
+    assert event_count() == before
