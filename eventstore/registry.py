@@ -76,9 +76,6 @@ class EventRegistry:
         except KeyError:
             raise UnknownEventType(f"{cls.__qualname__} is not a registered event type") from None
 
-    def for_name(self, name: str) -> EventType | None:
-        return self._by_name.get(name)
-
     def encode(self, event: Any) -> tuple[str, int, Payload]:
         """The stored name, schema version and payload of a domain event."""
         event_type = self.for_class(type(event))

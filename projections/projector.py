@@ -50,11 +50,6 @@ class Projector:
     def __init__(self, generation: int) -> None:
         self.generation = generation
 
-    @classmethod
-    def handled_types(cls) -> list[type]:
-        """The event classes this projector has a handler for."""
-        return list(cls._handlers)
-
     def prepare(self, events: Sequence[RecordedEvent]) -> None:
         """Load what the batch will need in few queries; subclasses preload their row caches."""
 

@@ -29,10 +29,9 @@ from carts.domain.events import (
     MergedLine,
 )
 from carts.domain.money import CENT, check_currency, to_amount
+from carts.domain.rules import MAX_QUANTITY, MIN_QUANTITY, require_quantity, valid_discount_value
 from carts.domain.values import CartStatus, Discount, DiscountKind, Line, ProductOffer
 
-MIN_QUANTITY = 1
-MAX_QUANTITY = 99
 MAX_LINES = 50
 SNAPSHOT_SCHEMA = snapshot.SCHEMA
 
@@ -132,10 +131,10 @@ class Cart:
         if not offer.active:
             raise errors.ProductInactive(f"product {offer.sku} is not on sale any more")
         self._require_currency(offer.currency, what=f"product {offer.sku}")
-        _require_quantity(quantity)
+        require_quantity(quantity)
         existing = self.lines.get(offer.sku)
         if existing is not None:
-            _require_quantity(
+            require_quantity(
                 existing.quantity + quantity,
                 hint=f"the line already holds {existing.quantity}",
             )
@@ -157,7 +156,7 @@ class Cart:
         """Set a line's quantity; setting the quantity it already has records nothing."""
         self._require_open()
         line = self._require_line(sku)
-        _require_quantity(quantity, hint="to take the line out, remove the item")
+        require_quantity(quantity, hint="to take the line out, remove the item")
         if quantity != line.quantity:
             self._record(
                 ItemQuantityChanged(sku=sku, quantity=quantity, previous_quantity=line.quantity)
@@ -176,7 +175,7 @@ class Cart:
             raise errors.DiscountAlreadyApplied(
                 f"discount {self.discount.code} is already applied; remove it first"
             )
-        value = _valid_discount_value(discount)
+        value = valid_discount_value(discount)
         if discount.kind == DiscountKind.AMOUNT:
             self._require_currency(discount.currency, what=f"discount {discount.code}")
         self._record(
@@ -358,34 +357,6 @@ class Cart:
         cart.created_currency, cart.line_currency = state.created_currency, state.line_currency
         cart.lines, cart.discount, cart.merged_into = state.lines, state.discount, state.merged_into
         return cart
-
-
-def _require_quantity(quantity: int, *, hint: str = "") -> None:
-    if (
-        isinstance(quantity, bool)
-        or not isinstance(quantity, int)
-        or not (MIN_QUANTITY <= quantity <= MAX_QUANTITY)
-    ):
-        detail = f" ({hint})" if hint else ""
-        raise errors.QuantityOutOfRange(
-            f"quantity per line must be a whole number from {MIN_QUANTITY} to {MAX_QUANTITY}, "
-            f"got {quantity!r}{detail}"
-        )
-
-
-def _valid_discount_value(discount: Discount) -> Decimal:
-    if discount.kind not in tuple(DiscountKind):
-        raise errors.InvalidDiscount(
-            f"discount kind {discount.kind!r} is unknown; use 'percent' or 'amount'"
-        )
-    try:
-        value = to_amount(discount.value)
-    except ValueError as exc:
-        raise errors.InvalidDiscount(f"discount {discount.code}: {exc}") from None
-    if value <= 0 or (discount.kind == DiscountKind.PERCENT and value > 100):
-        limit = "between 0 and 100" if discount.kind == DiscountKind.PERCENT else "above zero"
-        raise errors.InvalidDiscount(f"discount {discount.code}: value must be {limit}")
-    return value
 
 
 _HANDLERS: dict[type, Any] = {

@@ -1,9 +1,8 @@
-"""Money: an exact amount in one currency."""
+"""Amounts of money and currency codes, checked where they enter the domain."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
@@ -30,30 +29,3 @@ def check_currency(code: str) -> str:
     if not _CURRENCY.match(code or ""):
         raise ValueError(f"currency {code!r} should be a three-letter ISO 4217 code such as 'EUR'")
     return code
-
-
-@dataclass(frozen=True)
-class Money:
-    """An amount of one currency, always rounded to cents."""
-
-    amount: Decimal
-    currency: str
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "amount", to_amount(self.amount))
-        check_currency(self.currency)
-
-    def __add__(self, other: Money) -> Money:
-        self._same_currency(other)
-        return Money(self.amount + other.amount, self.currency)
-
-    def __sub__(self, other: Money) -> Money:
-        self._same_currency(other)
-        return Money(self.amount - other.amount, self.currency)
-
-    def __str__(self) -> str:
-        return f"{self.amount} {self.currency}"
-
-    def _same_currency(self, other: Money) -> None:
-        if other.currency != self.currency:
-            raise ValueError(f"cannot combine {self.currency} with {other.currency}")
