@@ -1,20 +1,17 @@
-"""Reads the shop needs: the catalog, a shopper's carts, and what a checkout charged.
+"""Reads the shop needs from the carts themselves: the catalog, which carts are a person's,
+one readable cart, what a checkout charged, and readable names for actors.
 
 Which carts are a shopper's is read from the event log itself (the CartCreated events that name
 one of the person's identities as owner, and the guest carts merged into those), never from a
 projection that could lag behind; whether a person may read one cart is the access policy's
-answer (carts.application.access). The list of a shopper's carts reads the cart summaries
-projection.
-The shopper's open cart is found among their carts that the summaries list as open (or have not
-reached yet) and confirmed by replaying it: the cart a person works on is always the real one.
+answer (carts.application.access). Lists that lean on the cart summaries projection are the
+interfaces' (carts.web.listings).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
@@ -22,26 +19,13 @@ from django.db.models import Q, QuerySet
 
 from carts.application import access, repository
 from carts.domain import events as ev
-from carts.domain.cart import OPEN, Cart
+from carts.domain.cart import Cart
 from carts.models import Product
 from eventstore.models import Event
-from projections.selectors import ProjectionStatus, cart_summaries, projection_statuses
-
-if TYPE_CHECKING:
-    from projections.models import CartSummary
 
 CREATED = "cart.CartCreated"
 MERGED_INTO = "cart.CartMergedInto"
 CHECKED_OUT = "cart.CartCheckedOut"
-SUMMARIES = "cart_summaries"
-
-
-@dataclass(frozen=True)
-class CartList:
-    """A shopper's carts as the summaries projection has them, and how far it is behind."""
-
-    summaries: list[CartSummary]
-    lag_events: int
 
 
 def products(query: str = "") -> QuerySet[Product]:
@@ -90,30 +74,6 @@ def shopper_cart_ids(person: access.Person) -> list[UUID]:
     return list(dict.fromkeys(ids))
 
 
-def open_cart_for(owner_id: str) -> Cart | None:
-    """The newest open cart created for ``owner_id``, or None."""
-    if not owner_id:
-        return None
-    for cart_id in _open_cart_candidates(owner_id):
-        cart = repository.load(cart_id)
-        if cart.is_open:
-            return cart
-    return None
-
-
-def _open_cart_candidates(owner_id: str) -> list[UUID]:
-    # The log says which carts are the owner's (newest first); the summaries say which of them
-    # were open when last projected, so only those, and any the summaries have not reached yet,
-    # need replaying.
-    owned = owned_cart_ids(owner_id)
-    statuses = dict(cart_summaries().filter(cart_id__in=owned).values_list("cart_id", "status"))
-    return [cart_id for cart_id in owned if statuses.get(cart_id, OPEN) == OPEN]
-
-
-def _summaries_status() -> ProjectionStatus:
-    return next(status for status in projection_statuses() if status.name == SUMMARIES)
-
-
 def readable_cart(person: access.Person, cart_id: UUID, action: access.Action) -> Cart:
     """The cart now, if ``person`` may do ``action`` to it.
 
@@ -124,14 +84,6 @@ def readable_cart(person: access.Person, cart_id: UUID, action: access.Action) -
     cart = repository.load(cart_id)
     access.require(person, action, access.facts_of(cart))
     return cart
-
-
-def shopper_carts(person: access.Person) -> CartList:
-    """The person's own carts from the summaries projection, most recently active first."""
-    summaries = (
-        cart_summaries().filter(cart_id__in=shopper_cart_ids(person)).order_by("-last_activity_at")
-    )
-    return CartList(summaries=list(summaries), lag_events=_summaries_status().lag_events)
 
 
 def checkout_of(cart: Cart) -> ev.CartCheckedOut | None:

@@ -20,12 +20,13 @@ from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
-from carts.application import repository, selectors
+from carts.application import repository
 from carts.application.access import GUEST_PREFIX, Refused
 from carts.application.commands import AddItem, CreateCart, MergeCarts
 from carts.application.handler import CommandResult, handle
 from carts.domain import errors
 from carts.domain.cart import Cart
+from carts.web import listings
 from carts.web.request_context import command_context, guest_id_of, person_of
 
 CART_KEY = "cart_id"
@@ -119,7 +120,7 @@ def _find_current_cart(request: HttpRequest) -> Cart | None:
         if cart is not None and cart.is_open and owner_id and cart.owner_id == owner_id:
             return cart
         del request.session[CART_KEY]
-    found = selectors.open_cart_for(owner_id) if owner_id else None
+    found = listings.open_cart_for(owner_id) if owner_id else None
     if found is not None:
         request.session[CART_KEY] = str(found.id)
     return found
@@ -135,7 +136,7 @@ def merge_guest_cart(sender: Any, request: HttpRequest | None, user: Any, **kwar
         request.session.pop(CART_KEY, None)
         return
     context = command_context(request, source="ui")
-    target = selectors.open_cart_for(f"user:{user.pk}")
+    target = listings.open_cart_for(f"user:{user.pk}")
     try:
         if target is None:
             target = handle(CreateCart(), context).cart

@@ -14,7 +14,7 @@ from django_htmx.middleware import HtmxDetails
 from carts.application import repository, selectors
 from carts.application.time_travel import cart_moment
 from carts.domain import errors
-from carts.web import shopper
+from carts.web import listings, shopper
 from carts.web.forms import MomentForm, first_error
 from carts.web.request_context import person_of
 from carts.web.views.feedback import readable_timeline
@@ -23,7 +23,7 @@ from carts.web.views.feedback import readable_timeline
 @require_GET
 def my_carts(request: HttpRequest) -> HttpResponse:
     """Every cart of this shopper (open, checked out, abandoned, merged), from the summaries."""
-    carts = selectors.shopper_carts(person_of(request))
+    carts = listings.shopper_carts(person_of(request))
     current = shopper.current_cart(request)
     return render(
         request,

@@ -10,6 +10,7 @@ from carts.application.access import Action, Person
 from carts.application.commands import AddItem, CheckOut, CreateCart, MergeCarts
 from carts.application.handler import Context, handle
 from carts.domain import errors
+from carts.web import listings
 from eventstore.metadata import Metadata
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,7 @@ def projected():
 
 def test_open_cart_for_finds_a_cart_the_summaries_have_not_reached_yet(catalog):
     cart_id = _cart()
-    found = selectors.open_cart_for("user:7")
+    found = listings.open_cart_for("user:7")
     assert found is not None and found.id == cart_id
 
 
@@ -46,7 +47,7 @@ def test_open_cart_for_confirms_a_summarised_cart_by_replaying_it(catalog, proje
     cart_id = _cart(items={"TEA-001": 1})
     projected()
     handle(CheckOut(cart_id=cart_id), Context.system(CONTEXT))  # not projected yet
-    assert selectors.open_cart_for("user:7") is None
+    assert listings.open_cart_for("user:7") is None
 
 
 def test_open_cart_for_is_the_newest_open_cart_of_the_owner(catalog):
@@ -54,15 +55,15 @@ def test_open_cart_for_is_the_newest_open_cart_of_the_owner(catalog):
     newer = _cart(items={"TEA-001": 1})
     handle(CheckOut(cart_id=newer), Context.system(CONTEXT))
     _cart(owner="user:8")
-    found = selectors.open_cart_for("user:7")
+    found = listings.open_cart_for("user:7")
     assert found is not None and found.id == older
 
 
 def test_open_cart_for_is_none_without_an_open_cart(catalog):
     done = _cart(items={"TEA-001": 1})
     handle(CheckOut(cart_id=done), Context.system(CONTEXT))
-    assert selectors.open_cart_for("user:7") is None
-    assert selectors.open_cart_for("") is None
+    assert listings.open_cart_for("user:7") is None
+    assert listings.open_cart_for("") is None
 
 
 def test_a_shopper_sees_owned_carts_merged_guest_carts_and_session_carts(catalog):
@@ -86,7 +87,7 @@ def test_shopper_carts_are_listed_most_recently_active_first(catalog, projected)
     second = _cart()
     handle(AddItem(cart_id=first, sku="TEA-001", quantity=1), Context.system(CONTEXT))
     projected()
-    listed = selectors.shopper_carts(Person(user=_user(7)))
+    listed = listings.shopper_carts(Person(user=_user(7)))
     assert [summary.cart_id for summary in listed.summaries] == [first, second]
     assert listed.lag_events == 0
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from carts.application import repository, selectors
+from carts.application import repository
+from carts.web import listings
 from carts.web.shopper import CART_KEY
 from eventstore.models import Event
 
@@ -48,7 +49,7 @@ def test_log_in_merges_the_guest_cart_into_a_new_cart_of_the_shopper(client, ali
     client.post("/cart/add/", {"sku": "TEA-001", "quantity": "2"})
     guest_id = client.session[CART_KEY]
     _log_in(client)
-    target = selectors.open_cart_for(f"user:{alice.pk}")
+    target = listings.open_cart_for(f"user:{alice.pk}")
     assert target is not None
     assert client.session[CART_KEY] == str(target.id)
     assert target.lines["TEA-001"].quantity == 2

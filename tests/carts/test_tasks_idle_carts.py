@@ -1,3 +1,5 @@
+"""Idle carts are abandoned by the system, from the summaries, without touching a live cart."""
+
 from datetime import timedelta
 from unittest import mock
 
@@ -9,6 +11,9 @@ from carts.application.commands import AddItem, CheckOut
 from carts.application.handler import Context, handle
 from eventstore.models import Event
 from projections.selectors import cart_summaries
+from tests.projections.conftest import new_cart, project
+
+__all__ = ["new_cart", "project"]  # fixtures of the projections' tests, used here too
 
 
 def _idle_since(hours):
