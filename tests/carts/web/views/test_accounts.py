@@ -80,3 +80,18 @@ def test_log_in_merges_into_the_shoppers_open_cart(client, alice, make_cart, pro
 def test_log_in_without_a_guest_cart_writes_nothing(client, alice, event_count):
     _log_in(client)
     assert event_count() == 0
+
+
+def test_every_event_of_one_log_in_shares_one_correlation_id(client, alice, catalog):
+    client.post("/cart/add/", {"sku": "TEA-001", "quantity": "2"})
+    before = Event.objects.count()
+    _log_in(client)
+    merge = list(Event.objects.order_by("position")[before:])
+    # A new cart for the shopper, the guest cart closed into it, its lines moved in.
+    assert [e.event_type for e in merge] == [
+        "cart.CartCreated",
+        "cart.CartMergedInto",
+        "cart.CartMergedFrom",
+    ]
+    assert len({e.correlation_id for e in merge}) == 1
+    assert merge[0].correlation_id

@@ -121,3 +121,12 @@ def test_add_needs_post_and_csrf(catalog):
     strict = Client(enforce_csrf_checks=True)
     assert strict.get("/cart/add/").status_code == 405
     assert strict.post("/cart/add/", {"sku": "TEA-001", "quantity": "1"}).status_code == 403
+
+
+def test_the_first_click_on_an_empty_cart_writes_both_events_under_one_correlation_id(
+    client, catalog
+):
+    client.post("/cart/add/", {"sku": "TEA-001", "quantity": "1"})
+    created, added = Event.objects.order_by("position")
+    assert (created.event_type, added.event_type) == ("cart.CartCreated", "cart.ItemAdded")
+    assert created.correlation_id and created.correlation_id == added.correlation_id
