@@ -16,6 +16,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from eventstore import keys
 from eventstore.checkpoints import decode_checkpoint
+from eventstore.coverage import head_problem
 from eventstore.hashing import GENESIS
 from eventstore.models import Seal, SealedStream
 from eventstore.seals import Batch, mac_message
@@ -124,13 +125,6 @@ def _check_heads(using: str) -> list[SealProblem]:
         SealProblem(number, head_problem(number, version, found is None), (stream_id,))
         for number, stream_id, version, found in rows
     ]
-
-
-def head_problem(number: int, version: int, missing: bool) -> str:
-    """How a stream's head differs from what seal ``number`` recorded of it."""
-    if missing:
-        return f"it sealed version {version} of the stream, which is gone: events were removed"
-    return f"version {version} of the stream is not the event it sealed: it was altered"
 
 
 def _check_anchor(anchor: tuple[int, str], using: str) -> list[SealProblem]:
