@@ -234,6 +234,7 @@ def _seal_rows(number: int) -> list[tuple]:
 def test_a_seal_authenticates_the_heads_it_records(sealed_log):
     newest = Seal.objects.get(number=2)
 
+    assert newest.heads is not None
     assert [tuple(head) for head in newest.heads] == _seal_rows(2)
     assert keys.is_signed(seals.mac_message(2, newest.digest, newest.heads), newest.mac)
     assert not keys.is_signed(seals.mac_message(2, newest.digest), newest.mac)
