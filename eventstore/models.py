@@ -123,6 +123,10 @@ class Seal(models.Model):
     digest = models.CharField(max_length=64)
     mac = models.CharField(max_length=64)
     sealed_at = models.DateTimeField()
+    # The head of every stream the seal covers, sorted: [[stream, events, version, hash], ...],
+    # authenticated by the MAC with the rest (format 2). None on a seal written before heads
+    # were authenticated (format 1), whose MAC covers only its number and digest.
+    heads = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["number"]

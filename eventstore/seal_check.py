@@ -1,10 +1,12 @@
 """Checking the seals against the log: one pass over both, in commit order.
 
 Each seal's range is read again and its digest recomputed; the digest's MAC, the numbering
-and the chain of digests are checked too. A mismatch names the seal, its range and, where the
-seal's recorded stream heads tell, the streams that lost, gained or changed events. Every
-recorded stream head must still be in its stream with the same hash. See eventstore.seals for
-what this catches and what it cannot.
+and the chain of digests are checked too. A mismatch names the seal, its range and the streams
+that lost, gained or changed events, told by the stream heads the seal recorded: those its MAC
+authenticates (format 2), or for a seal of format 1 its rows in eventstore_sealedstream. A
+format 2 seal's rows must be exactly the heads it authenticates. Every recorded stream head must
+still be in its stream with the same hash. See eventstore.seals for what this catches and what
+it cannot.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from eventstore import keys
 from eventstore.checkpoints import decode_checkpoint
+from eventstore.coverage import head_problem
 from eventstore.hashing import GENESIS
-from eventstore.models import Seal, SealedStream
+from eventstore.models import Seal
 from eventstore.seals import Batch, mac_message
 
 _PAGE = 1000
@@ -52,13 +55,15 @@ def verify_seals(
 ) -> SealReport:
     """Check every seal against the log, and that the seal ``anchor`` (number, digest) is held."""
     report = SealReport()
-    log = _Log(using)
+    log, rows = _Log(using), _Rows(using)
     previous = Seal(number=0, digest=GENESIS, last_checkpoint="")
     for seal in _seals(using):
         report.seals += 1
         report.sealed_events += seal.events
+        recorded = rows.of(seal.number)
         report.problems += _check_link(previous, seal)
-        report.problems += _check_range(seal, log.until(seal.last_checkpoint), using)
+        report.problems += _check_rows(seal, recorded)
+        report.problems += _check_range(seal, log.until(seal.last_checkpoint), recorded)
         previous = report.newest = seal
     report.unsealed_events = sum(1 for _ in log.until(None))
     report.problems += _check_heads(using)
@@ -74,7 +79,7 @@ def _check_link(previous: Seal, seal: Seal) -> list[SealProblem]:
         problems.append(SealProblem(seal.number, f"seals {missing} are missing: seals removed"))
     if seal.previous_digest != previous.digest:
         problems.append(SealProblem(seal.number, "it does not chain to the seal before it"))
-    if not keys.is_signed(mac_message(seal.number, seal.digest), seal.mac):
+    if not keys.is_signed(mac_message(seal.number, seal.digest, seal.heads), seal.mac):
         problems.append(
             SealProblem(
                 seal.number,
@@ -84,7 +89,28 @@ def _check_link(previous: Seal, seal: Seal) -> list[SealProblem]:
     return problems
 
 
-def _check_range(seal: Seal, rows: Iterator[tuple], using: str) -> list[SealProblem]:
+Heads = dict[str, tuple[int, int, str]]  # stream -> (events, last version, last hash)
+
+
+def _authenticated(seal: Seal) -> Heads | None:
+    # The heads inside a format 2 seal; whether they are genuine is its MAC's check.
+    if seal.heads is None:
+        return None
+    return {str(h[0]): (int(h[1]), int(h[2]), str(h[3])) for h in seal.heads}
+
+
+def _check_rows(seal: Seal, recorded: Heads) -> list[SealProblem]:
+    heads = _authenticated(seal)
+    if heads is None or heads == recorded:
+        return []
+    problem = (
+        "its stream records (eventstore_sealedstream) differ from the heads it authenticates:"
+        " rows were removed, inserted or altered"
+    )
+    return [SealProblem(seal.number, problem, _differing(heads, recorded))]
+
+
+def _check_range(seal: Seal, rows: Iterator[tuple], recorded: Heads) -> list[SealProblem]:
     found = Batch(number=seal.number, previous_digest=seal.previous_digest)
     for row in rows:
         found.add(*row)
@@ -97,16 +123,13 @@ def _check_range(seal: Seal, rows: Iterator[tuple], using: str) -> list[SealProb
         f"{where}: sealed {seal.events} events, found {found.events}; the digest differs:"
         " events in it were removed, inserted or altered"
     )
-    return [SealProblem(seal.number, problem, _changed_streams(seal.number, found, using))]
+    heads = _authenticated(seal)
+    return [SealProblem(seal.number, problem, _differing(heads or recorded, found.streams))]
 
 
-def _changed_streams(number: int, found: Batch, using: str) -> tuple[str, ...]:
-    recorded = {
-        row.stream_id: (row.events, row.last_version, row.last_hash)
-        for row in SealedStream.objects.using(using).filter(seal=number)
-    }
-    names = set(recorded) | set(found.streams)
-    return tuple(sorted(n for n in names if recorded.get(n) != found.streams.get(n)))
+def _differing(recorded: Heads, found: Heads) -> tuple[str, ...]:
+    names = set(recorded) | set(found)
+    return tuple(sorted(n for n in names if recorded.get(n) != found.get(n)))
 
 
 def _check_heads(using: str) -> list[SealProblem]:
@@ -124,13 +147,6 @@ def _check_heads(using: str) -> list[SealProblem]:
         SealProblem(number, head_problem(number, version, found is None), (stream_id,))
         for number, stream_id, version, found in rows
     ]
-
-
-def head_problem(number: int, version: int, missing: bool) -> str:
-    """How a stream's head differs from what seal ``number`` recorded of it."""
-    if missing:
-        return f"it sealed version {version} of the stream, which is gone: events were removed"
-    return f"version {version} of the stream is not the event it sealed: it was altered"
 
 
 def _check_anchor(anchor: tuple[int, str], using: str) -> list[SealProblem]:
@@ -154,6 +170,34 @@ def _seals(using: str) -> Iterator[Seal]:
     ):
         yield from page
         after = page[-1].number
+
+
+class _Rows:
+    """The eventstore_sealedstream rows, handed out seal by seal in number order."""
+
+    def __init__(self, using: str) -> None:
+        self._rows = self._read(using)
+        self._next: tuple | None = next(self._rows, None)
+
+    def of(self, number: int) -> Heads:
+        """The heads recorded for seal ``number`` (rows of seals before it are passed over)."""
+        heads: Heads = {}
+        while self._next is not None and self._next[0] <= number:
+            seal, stream_id, events, version, digest = self._next
+            if seal == number:
+                heads[stream_id] = (events, version, digest)
+            self._next = next(self._rows, None)
+        return heads
+
+    @staticmethod
+    def _read(using: str) -> Iterator[tuple]:
+        with connections[using].chunked_cursor() as cursor:
+            cursor.execute(
+                "SELECT seal, stream_id, events, last_version, last_hash"
+                " FROM eventstore_sealedstream ORDER BY seal, stream_id"
+            )
+            while rows := cursor.fetchmany(2000):
+                yield from rows
 
 
 class _Log:

@@ -13,10 +13,15 @@ HMAC under a key that never enters the database (eventstore.keys). So once an ev
 - removing it (the newest of its stream or any other), inserting a forged event into a sealed
   range, or altering one (even with the stream's chain recomputed) changes the recomputed
   digest of that seal, which ``verify_events`` reports naming the seal and its range;
-- rewriting the seal to match needs the key; removing a seal breaks the numbering and the chain
-  of digests, both checked; each seal also records every stream's head at its end
-  (SealedStream), so a single stream's read paths see their own truncation with one indexed
-  look-up (eventstore.integrity).
+- rewriting the seal to match needs the key; removing a seal from the middle of the chain
+  breaks the numbering and the chain of digests, both checked;
+- each seal records every stream's head at its end, in the seal itself (``heads``, covered by
+  its MAC: seal format 2) and as one row per stream (SealedStream), so that a single stream's
+  read paths see their own truncation with one indexed look-up (eventstore.integrity). Since
+  the MAC authenticates the heads, deleting or editing those rows is reported naming the seal
+  and the stream, and a sealed range that lost events names the streams that lost them.
+  Seals of format 1 (written before, ``heads`` NULL) still verify under their own rule: their
+  MAC covers only the number and digest, so their rows are only as good as the database.
 
 What seals cannot catch:
 
@@ -96,9 +101,28 @@ def seal_digest(head: list[object], lines_digest: str) -> str:
     return hashlib.sha256(msgspec.json.encode([*head, lines_digest])).hexdigest()
 
 
-def mac_message(number: int, digest: str) -> bytes:
-    """What a seal's MAC authenticates."""
-    return f"eventstore.seal:{number}:{digest}".encode()
+Heads = list[list[object]]  # [[stream, events, last version, last hash], ...], sorted
+
+
+def mac_message(number: int, digest: str, heads: Heads | None = None) -> bytes:
+    """What a seal's MAC authenticates: with ``heads`` (format 2) they are covered too.
+
+    The two formats' messages differ in their prefix, so a format 2 seal cannot pass as one of
+    format 1 by having its heads removed.
+    """
+    if heads is None:
+        return f"eventstore.seal:{number}:{digest}".encode()
+    return f"eventstore.seal.v2:{number}:{digest}:{heads_digest(heads)}".encode()
+
+
+def heads_digest(heads: Heads) -> str:
+    """sha-256 over a seal's stream heads, in their sorted order."""
+    return hashlib.sha256(msgspec.json.encode(heads)).hexdigest()
+
+
+def heads_of(streams: dict[str, tuple[int, int, str]]) -> Heads:
+    """A batch's stream heads in the form a seal stores and authenticates."""
+    return [[stream_id, *streams[stream_id]] for stream_id in sorted(streams)]
 
 
 def newest_seal(*, using: str = DEFAULT_DB_ALIAS) -> Seal | None:
@@ -151,6 +175,7 @@ def _seal_next(limit: int, using: str) -> Seal | None:
 
 def _write(batch: Batch, using: str) -> Seal:
     digest = batch.digest()
+    heads = heads_of(batch.streams)
     seal = Seal.objects.using(using).create(
         number=batch.number,
         previous_digest=batch.previous_digest,
@@ -158,8 +183,9 @@ def _write(batch: Batch, using: str) -> Seal:
         last_checkpoint=batch.last_checkpoint,
         events=batch.events,
         digest=digest,
-        mac=keys.sign(mac_message(batch.number, digest)),
+        mac=keys.sign(mac_message(batch.number, digest, heads)),
         sealed_at=clock.now(),
+        heads=heads,
     )
     SealedStream.objects.using(using).bulk_create(_heads(batch.number, batch.streams.items()))
     return seal

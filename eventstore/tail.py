@@ -14,21 +14,24 @@ This is how :mod:`eventstore.streams`, the single read API for a stream, reads o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from eventstore.coverage import Place, head_problem, unrecorded_problem
 from eventstore.rows import event_data
-from eventstore.seal_check import head_problem
 from eventstore.snapshots import StoredSnapshot, checked, from_row
 
-# Five branches, told apart by the first column: 0 the snapshot (if its schema is the one
+# Eight branches, told apart by the first column: 0 the snapshot (if its schema is the one
 # expected), 1 the events from the snapshot's version on (the snapshot's own event is included
 # only for its hash), 2 the last event the command id wrote, 3 the stream's head as its newest
-# seal recorded it, 4 whether a breach was recorded for the stream. Only indexed look-ups: the
-# snapshot by primary key, events by (stream, version), the command by its id, the sealed head
-# and the breach by (stream, ...).
+# seal recorded it, 4 whether a breach was recorded for the stream, 5 the newest seal's last
+# checkpoint, 6 and 7 where the stream's first and last events lie in the log (transaction,
+# position): with 3 and 5 they say whether the seals recorded the stream as far as they cover it
+# (eventstore.coverage). Only indexed look-ups: the snapshot by primary key, events by (stream,
+# version), the command by its id, the sealed head and the breach by (stream, ...), the newest
+# seal by its primary key.
 _TAIL_SQL = (
     "SELECT 0, version, mac, schema_version, state, event_hash FROM eventstore_snapshot"
     " WHERE stream_id = %s AND schema_version = %s"
@@ -47,6 +50,15 @@ _TAIL_SQL = (
     " UNION ALL"
     " SELECT 4, 0, problem, NULL, NULL, NULL FROM (SELECT problem FROM eventstore_breach"
     "  WHERE stream_id = %s LIMIT 1) AS breach"
+    " UNION ALL"
+    " SELECT 5, 0, last_checkpoint, number, NULL, NULL FROM (SELECT number, last_checkpoint"
+    "  FROM eventstore_seal ORDER BY number DESC LIMIT 1) AS newest_seal"
+    " UNION ALL"
+    " SELECT 6, tx_id, NULL, position, NULL, NULL FROM (SELECT tx_id, position"
+    "  FROM eventstore_event WHERE stream_id = %s ORDER BY version LIMIT 1) AS first_event"
+    " UNION ALL"
+    " SELECT 7, tx_id, NULL, position, NULL, NULL FROM (SELECT tx_id, position"
+    "  FROM eventstore_event WHERE stream_id = %s ORDER BY version DESC LIMIT 1) AS last_event"
     " ORDER BY 1, 2"
 )
 # A schema no snapshot has: reading the tail again without the snapshot that failed its check.
@@ -61,9 +73,11 @@ class StreamTail:
     ``version`` is the stream's current version and ``head_hash`` the hash of the event at that
     version (None for a stream with no events); ``earlier`` is the (version, position) of the
     last event the asked command id wrote here, or None when it has not run. ``problems`` say
-    why the stream cannot be trusted (a breach recorded for it, or events its newest seal
-    covered gone or changed); empty when nothing was found. A snapshot that fails its check is
-    not among them: it is simply not used (``snapshot`` is None and ``events`` are all events).
+    why the stream cannot be trusted (a breach recorded for it, a gap in the versions read, or
+    events the seals covered gone, changed or no longer recorded); empty when nothing was
+    found. ``found`` are those of them this read found, not recorded yet. A snapshot that fails
+    its check is not among them: it is simply not used (``snapshot`` is None and ``events`` are
+    all events).
     """
 
     snapshot: StoredSnapshot | None
@@ -72,6 +86,7 @@ class StreamTail:
     head_hash: str | None
     earlier: tuple[int, int] | None
     problems: tuple[str, ...] = ()
+    found: tuple[str, ...] = ()
 
 
 def read_tail(
@@ -89,47 +104,96 @@ def read_tail(
     """
     params: list[str | int | None] = [stream_id, snapshot_schema, stream_id, stream_id]
     params += [snapshot_schema, command_id or None, stream_id, stream_id, stream_id]
+    params += [stream_id, stream_id]
     with connections[using].cursor() as cursor:
         cursor.execute(_TAIL_SQL, params)
         rows = cursor.fetchall()
-    snapshot, events, earlier = None, [], None
-    version, head_hash = 0, None
-    hashes: dict[int, str] = {}
-    sealed, breach = None, None
-    for kind, row_version, text, number, document, digest in rows:
-        if kind == 0:
-            snapshot = from_row(stream_id, row_version, number, document, digest, text or "")
-            version = row_version
-        elif kind == 1:
-            version, head_hash = row_version, digest
-            hashes[row_version] = digest
-            if snapshot is None or row_version > snapshot.version:
-                # (event_type, schema_version, payload): the data-only shape of eventstore.rows.
-                events.append(event_data(text, number, document))
-        elif kind == 2:
-            earlier = (row_version, number)
-        elif kind == 3:
-            sealed = (number, row_version, digest)
-        else:
-            breach = text
-    if snapshot is not None and checked(snapshot, hashes.get(snapshot.version)) is None:
+    read = _Rows(stream_id)
+    for row in rows:
+        read.take(*row)
+    snapshot = read.snapshot
+    if snapshot is not None and checked(snapshot, read.hashes.get(snapshot.version)) is None:
         return read_tail(
             stream_id, snapshot_schema=_NO_SNAPSHOT, command_id=command_id, using=using
         )
-    problems = _problems(sealed, breach, version, hashes)
-    return StreamTail(snapshot, events, version, head_hash, earlier, problems)
+    found = (*_gap(read), *_sealed_problems(read))
+    problems = (read.breach, *found) if read.breach is not None else found
+    return StreamTail(
+        snapshot, read.events, read.version, read.head_hash, read.earlier, problems, found
+    )
 
 
-def _problems(
-    sealed: tuple[int, int, str] | None, breach: str | None, version: int, hashes: dict[int, str]
-) -> tuple[str, ...]:
-    problems = [breach] if breach is not None else []
-    if sealed is not None:
-        number, sealed_version, sealed_hash = sealed
-        if sealed_version > version:
+@dataclass
+class _Rows:
+    """The tail statement's rows, sorted into what they say."""
+
+    stream_id: str
+    snapshot: StoredSnapshot | None = None
+    events: list[Any] = field(default_factory=list)
+    version: int = 0
+    head_hash: str | None = None
+    hashes: dict[int, str] = field(default_factory=dict)
+    earlier: tuple[int, int] | None = None
+    sealed: tuple[int, int, str] | None = None
+    breach: str | None = None
+    sealed_until: str | None = None
+    first_at: Place | None = None
+    head_at: Place | None = None
+
+    def take(
+        self, kind: int, version: int, text: Any, number: Any, document: Any, digest: Any
+    ) -> None:
+        if kind == 0:
+            self.snapshot = from_row(self.stream_id, version, number, document, digest, text or "")
+            self.version = version
+        elif kind == 1:
+            self.version, self.head_hash = version, digest
+            self.hashes[version] = digest
+            if self.snapshot is None or version > self.snapshot.version:
+                # (event_type, schema_version, payload): the data-only shape of eventstore.rows.
+                self.events.append(event_data(text, number, document))
+        elif kind == 2:
+            self.earlier = (version, number)
+        elif kind == 3:
+            self.sealed = (number, version, digest)
+        elif kind == 4:
+            self.breach = text
+        elif kind == 5:
+            self.sealed_until = text
+        else:
+            # (branches 6 and 7 carry the transaction in the version column)
+            place = (version, number)
+            self.first_at, self.head_at = (
+                (place, self.head_at) if kind == 6 else (self.first_at, place)
+            )
+
+
+def _gap(read: _Rows) -> list[str]:
+    # Versions are 1, 2, 3, ... (invariant 2): a hole means events were removed, and appending
+    # after it would fail on its predecessor as if another writer had moved the stream on.
+    start = read.snapshot.version if read.snapshot is not None else 1
+    versions = list(read.hashes)
+    for expected, found in zip(range(start, start + len(versions)), versions, strict=True):
+        if expected != found:
+            return [f"expected version {expected}, found {found}: events were removed"]
+    return []
+
+
+def _sealed_problems(read: _Rows) -> list[str]:
+    problems = []
+    if read.sealed is not None:
+        number, sealed_version, sealed_hash = read.sealed
+        if sealed_version > read.version:
             problems.append(f"seal #{number}: {head_problem(number, sealed_version, True)}")
-        elif hashes.get(sealed_version, sealed_hash) != sealed_hash:
+        elif read.hashes.get(sealed_version, sealed_hash) != sealed_hash:
             # Only a head among the events read can be compared; an older one is left to
             # verify_events, whose findings come back here as a recorded breach.
             problems.append(f"seal #{number}: {head_problem(number, sealed_version, False)}")
-    return tuple(problems)
+    unrecorded = unrecorded_problem(
+        sealed_until=read.sealed_until,
+        sealed_version=read.sealed[1] if read.sealed is not None else None,
+        version=read.version,
+        first_at=read.first_at,
+        head_at=read.head_at,
+    )
+    return problems + ([unrecorded] if unrecorded else [])

@@ -32,11 +32,18 @@ class Breach:
 
 @dataclass(frozen=True)
 class StreamReport:
-    """The outcome of checking one stream."""
+    """The outcome of checking one stream.
+
+    ``version`` is the newest version read; ``first_at`` and ``head_at`` are where the first and
+    last events read lie in the log, as (transaction, position), None when none was read.
+    """
 
     stream_id: str
     events: int
     breach: Breach | None
+    version: int = 0
+    first_at: tuple[int, int] | None = None
+    head_at: tuple[int, int] | None = None
 
 
 def verify_stream(
@@ -66,8 +73,13 @@ class _StreamCheck:
         self.breach: Breach | None = None
         self._since = since_version
         self._previous_hash = GENESIS
+        self._version = 0
+        self._first_at: tuple[int, int] | None = None
+        self._head_at: tuple[int, int] | None = None
 
     def feed(self, row: StoredRow) -> None:
+        self._version, self._head_at = row.version, (row.tx_id, row.position)
+        self._first_at = self._first_at or self._head_at
         if self._since and row.version == self._since:
             # The anchor: its hash is what the caller's snapshot was bound to.
             self._previous_hash = row.hash
@@ -86,7 +98,9 @@ class _StreamCheck:
         self._previous_hash = row.hash
 
     def report(self) -> StreamReport:
-        return StreamReport(self.stream_id, self.events, self.breach)
+        return StreamReport(
+            self.stream_id, self.events, self.breach, self._version, self._first_at, self._head_at
+        )
 
     def _breach(self, row: StoredRow, problem: str) -> Breach:
         return Breach(row.stream_id, row.position, row.version, problem)

@@ -99,7 +99,8 @@ def handle(command: Command, context: Context) -> CommandResult:
         return _merge(command, context)
     decide = _decider(command)
     action = _ACTIONS.get(type(command), Action.SHOP)
-    return _run(command, _NAMES[type(command)], action, decide, context)
+    rehash = isinstance(command, CheckOut)
+    return _run(command, _NAMES[type(command)], action, decide, context, rehash=rehash)
 
 
 # --- what each command asks of the cart ---------------------------------------------------------
@@ -129,6 +130,10 @@ _SIMPLE: dict[type, Callable[[Any], Callable[[Cart], Any]]] = {
     Abandon: lambda c: lambda cart: cart.abandon(c.reason),
 }
 _ACTIONS = {Abandon: Action.ABANDON, GiveGoodwill: Action.GOODWILL}
+# Checking out turns the cart's lines into a charge, and a merge carries the source cart's lines
+# into another cart: both re-hash the cart's whole stream before deciding (see
+# repository.load_for_command), so that an edited price nobody has read yet is never acted on.
+# The other commands rely on the tail read's checks, which keeps them one round trip.
 # The names events record as their command (kept from the first release, so that an auditor's
 # filter finds old and new events alike).
 _NAMES = {
@@ -202,6 +207,7 @@ def _merge(command: MergeCarts, context: Context) -> CommandResult:
         Action.SHOP,
         lambda cart: cart.merge_into(target_id),
         replace(context, metadata=replace(context.metadata, command_id=f"{base}:close")),
+        rehash=True,
     )
     source = repository.load(source_id, to_version=closed.version - 1)
     lines = [_merged_line(line, source.currency) for line in source.lines.values()]
@@ -237,11 +243,13 @@ def _run(
     action: Action,
     decide: Callable[[Cart], Any],
     context: Context,
+    *,
+    rehash: bool = False,
 ) -> CommandResult:
     context = replace(context, metadata=replace(context.metadata, command=name))
     for _ in range(ATTEMPTS):
         try:
-            return _decide_and_append(command, action, decide, context)
+            return _decide_and_append(command, action, decide, context, rehash)
         except ConcurrencyError:
             # With If-Match the caller chose the version; deciding again on a newer one would
             # act on a cart they never saw.
@@ -256,10 +264,14 @@ def _run(
 
 
 def _decide_and_append(
-    command: CartCommand, action: Action, decide: Callable[[Cart], Any], context: Context
+    command: CartCommand,
+    action: Action,
+    decide: Callable[[Cart], Any],
+    context: Context,
+    rehash: bool,
 ) -> CommandResult:
     metadata = context.metadata
-    loaded = repository.load_for_command(command.cart_id, metadata.command_id)
+    loaded = repository.load_for_command(command.cart_id, metadata.command_id, rehash=rehash)
     cart = loaded.cart
     # The policy asks about the cart just loaded: one read serves the check and the decision.
     require(context.person, action, facts_of(cart))

@@ -9,8 +9,8 @@ from uuid import UUID
 from carts.domain import errors
 from carts.domain.cart import SNAPSHOT_SCHEMA, Cart
 from carts.domain.events import STREAM_TYPE, cart_id_of, stream_id
-from eventstore import snapshots
-from eventstore.integrity import StreamIntegrity, check_stream
+from eventstore import breaches, snapshots
+from eventstore.integrity import StreamIntegrity, check_stream, history_problems
 from eventstore.metadata import Metadata
 from eventstore.store import (
     AppendResult,
@@ -64,17 +64,28 @@ class Loaded:
     earlier: tuple[int, int] | None
 
 
-def load_for_command(cart_id: UUID, command_id: str = "") -> Loaded:
+def load_for_command(cart_id: UUID, command_id: str = "", *, rehash: bool = False) -> Loaded:
     """The cart now, with what a command needs besides: one round trip to the database.
 
-    Raises CartIntegrityFailed for a cart whose history failed an integrity check (a breach
-    recorded, or events its newest seal covered gone or changed), CartNotFound for a cart with
-    no events.
+    With ``rehash`` the cart's whole stream is re-hashed and compared with its seals too (one
+    more round trip), for a command that turns the cart's lines into money or carries them into
+    another cart: it must not act on a chain nobody has seen broken yet. Without it, the tail
+    read's checks stand (recorded breaches, a gap in the versions, the seals' record of the
+    cart), which every read path keeps current by recording what it finds (eventstore.integrity).
+
+    Raises CartIntegrityFailed for a cart whose history failed a check (what this read found is
+    recorded as a breach), CartNotFound for a cart with no events.
     """
-    tail = read_tail(stream_id(cart_id), snapshot_schema=SNAPSHOT_SCHEMA, command_id=command_id)
-    if tail.problems:
+    stream = stream_id(cart_id)
+    tail = read_tail(stream, snapshot_schema=SNAPSHOT_SCHEMA, command_id=command_id)
+    if tail.found:
+        breaches.record([(stream, problem) for problem in tail.found])
+    problems = list(tail.problems)
+    if rehash and not problems and tail.version:
+        problems = history_problems(stream)
+    if problems:
         raise errors.CartIntegrityFailed(
-            f"cart {cart_id} failed its integrity check ({tail.problems[0]}); it can be read"
+            f"cart {cart_id} failed its integrity check ({problems[0]}); it can be read"
             " but not changed"
         )
     if tail.version == 0:
@@ -94,17 +105,12 @@ def owner_of(cart_id: UUID) -> str:
     return str(Cart.replay(cart_id, [created.data]).owner_id)
 
 
-def integrity(cart_id: UUID, *, since_snapshot: bool = False) -> StreamIntegrity:
-    """The cart's history checked now: chain, sealed head, recorded breaches and snapshot.
+def integrity(cart_id: UUID) -> StreamIntegrity:
+    """The cart's whole history checked now: chain, sealed heads, recorded breaches, snapshot.
 
-    ``since_snapshot`` re-hashes only the events after the cart's valid snapshot, for a reader
-    that serves the cart now (snapshot and newer events) rather than its whole history.
+    What it finds wrong with the events is recorded as a breach, so commands refuse the cart.
     """
-    since = 0
-    if since_snapshot:
-        snapshot = snapshots.load_snapshot(stream_id(cart_id), schema_version=SNAPSHOT_SCHEMA)
-        since = snapshot.version if snapshot is not None else 0
-    return check_stream(stream_id(cart_id), since_version=since)
+    return check_stream(stream_id(cart_id))
 
 
 def history(cart_id: UUID) -> list[RecordedEvent]:

@@ -13,7 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from eventstore import seals
+from eventstore import keys, seals
 from eventstore.integrity import check_stream
 from eventstore.models import Breach, Event, Seal, SealedStream
 from eventstore.seal_check import verify_seals
@@ -218,3 +218,124 @@ def test_seals_and_breaches_are_append_only_in_the_database(sealed_log, table):
     with refused, transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table}")
     assert SealedStream.objects.exists()
+
+
+# --- the heads a seal records: authenticated (format 2), and as far as the seals go -------------
+
+
+def _seal_rows(number: int) -> list[tuple]:
+    return list(
+        SealedStream.objects.filter(seal=number)
+        .order_by("stream_id")
+        .values_list("stream_id", "events", "last_version", "last_hash")
+    )
+
+
+def test_a_seal_authenticates_the_heads_it_records(sealed_log):
+    newest = Seal.objects.get(number=2)
+
+    assert newest.heads is not None
+    assert [tuple(head) for head in newest.heads] == _seal_rows(2)
+    assert keys.is_signed(seals.mac_message(2, newest.digest, newest.heads), newest.mac)
+    assert not keys.is_signed(seals.mac_message(2, newest.digest), newest.mac)
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "DELETE FROM eventstore_sealedstream WHERE seal = 1 AND stream_id = 's-2'",
+        "UPDATE eventstore_sealedstream SET last_version = 1 WHERE seal = 1 AND stream_id = 's-2'",
+        "INSERT INTO eventstore_sealedstream (seal, stream_id, events, last_version, last_hash)"
+        " SELECT 1, 's-9', events, last_version, last_hash FROM eventstore_sealedstream"
+        " WHERE seal = 1 AND stream_id = 's-2'",
+    ],
+    ids=["deleted", "edited", "inserted"],
+)
+def test_a_seal_record_removed_edited_or_forged_is_reported_naming_the_seal(sealed_log, attack):
+    tamper(attack)
+
+    [problem] = [p for p in verify_seals().problems if "stream records" in p.problem]
+    assert problem.seal == 1
+    assert set(problem.streams) <= {"s-2", "s-9"} and problem.streams
+    verify_events_fails()
+
+
+def test_heads_altered_inside_the_seal_fail_its_mac(sealed_log):
+    tamper("UPDATE eventstore_seal SET heads = %s WHERE number = 2", [json.dumps([])])
+
+    assert any("seal #2: its MAC is not valid" in p for p in problems())
+
+
+def test_a_seal_of_format_2_cannot_pass_as_one_of_format_1(sealed_log):
+    tamper("UPDATE eventstore_seal SET heads = NULL WHERE number = 2")
+
+    assert any("seal #2: its MAC is not valid" in p for p in problems())
+
+
+def test_seals_written_before_heads_were_authenticated_still_verify(sealed_log):
+    for seal in Seal.objects.all():  # as format 1 wrote them: heads NULL, MAC over the digest
+        tamper(
+            "UPDATE eventstore_seal SET heads = NULL, mac = %s WHERE number = %s",
+            [keys.sign(seals.mac_message(seal.number, seal.digest)), seal.number],
+        )
+
+    assert problems() == []
+    call_command("verify_events")
+
+
+def test_a_newest_event_removed_with_its_seal_record_names_the_stream(sealed_log):
+    # s-2's version 3 is the only event of s-2 in seal #2; its head in seal #1 stays intact.
+    newest = Event.objects.get(stream_id="s-2", version=3)
+    tamper("DELETE FROM eventstore_sealedstream WHERE seal = 2 AND stream_id = 's-2'")
+    tamper("DELETE FROM eventstore_event WHERE position = %s", [newest.position])
+
+    found = verify_seals().problems
+    assert {p.seal for p in found if p.streams == ("s-2",)} == {2}
+    assert any("sealed 3 events, found 2" in p.problem for p in found if p.streams == ("s-2",))
+    verify_events_fails()
+    assert Breach.objects.filter(stream_id="s-2").exists()
+    assert read_tail("s-2", snapshot_schema=1).problems
+    assert not Breach.objects.filter(stream_id="s-1").exists()
+
+
+@pytest.mark.parametrize("remove_event", [True, False], ids=["with its event", "alone"])
+def test_a_stream_the_seals_cover_but_no_longer_record_is_seen_by_its_own_checks(
+    sealed_log, remove_event
+):
+    tamper("DELETE FROM eventstore_sealedstream WHERE stream_id = 's-2'")
+    if remove_event:
+        tamper("DELETE FROM eventstore_event WHERE stream_id = 's-2' AND version = 3")
+
+    assert any(
+        "no seal records the stream" in p for p in read_tail("s-2", snapshot_schema=1).problems
+    )
+    assert any("no seal records the stream" in p for p in check_stream("s-2").problems)
+    assert Breach.objects.filter(stream_id="s-2").exists()  # recorded by the read
+    assert check_stream("s-1").intact
+
+
+def test_a_newer_seal_record_removed_while_its_events_stay_is_seen_by_the_stream(sealed_log):
+    tamper("DELETE FROM eventstore_sealedstream WHERE seal = 2 AND stream_id = 's-2'")
+
+    [problem] = read_tail("s-2", snapshot_schema=1).problems
+    assert "its version 3 lies within the sealed log" in problem
+    assert problem in check_stream("s-2").problems
+
+
+def test_streams_newer_than_the_seals_are_intact_before_they_are_sealed(sealed_log, meta):
+    append("s-1", [RawEvent("test.Thing", {"n": 3})], expected_version=3, metadata=meta)
+    append("s-new", [RawEvent("test.Thing", {"n": 0})], expected_version=NO_STREAM, metadata=meta)
+
+    for stream in ("s-1", "s-new"):
+        assert read_tail(stream, snapshot_schema=1).problems == ()
+        assert check_stream(stream).intact
+    assert not Breach.objects.exists()
+
+
+def test_a_gap_in_a_streams_versions_is_seen_by_its_tail(sealed_log):
+    middle = Event.objects.get(stream_id="s-3", version=2)
+    tamper("DELETE FROM eventstore_event WHERE position = %s", [middle.position])
+
+    tail = read_tail("s-3", snapshot_schema=1)
+    assert tail.found == ("expected version 2, found 3: events were removed",)
+    assert tail.problems == tail.found
