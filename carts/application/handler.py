@@ -271,10 +271,13 @@ def _decide_and_append(
     rehash: bool,
 ) -> CommandResult:
     metadata = context.metadata
-    loaded = repository.load_for_command(command.cart_id, metadata.command_id, rehash=rehash)
+    loaded = repository.load_for_command(command.cart_id, metadata.command_id)
     cart = loaded.cart
     # The policy asks about the cart just loaded: one read serves the check and the decision.
+    # Asked before anything is said of the cart's history, so that a person who may not read
+    # the cart gets the answer a missing cart gets.
     require(context.person, action, facts_of(cart))
+    loaded.require_intact(rehash=rehash)
     if loaded.earlier is not None:
         return _earlier_result(command.cart_id, *loaded.earlier)
     loaded_version = cart.version

@@ -56,42 +56,50 @@ class Loaded:
     """A cart loaded to run a command on.
 
     ``head_hash`` chains the next event (see save); ``earlier`` is the (version, position) of
-    the last event the command id wrote to this cart, when it ran before.
+    the last event the command id wrote to this cart, when it ran before; ``problems`` say why
+    the cart's history cannot be trusted (empty when nothing was found).
     """
 
     cart: Cart
     head_hash: str | None
     earlier: tuple[int, int] | None
+    problems: tuple[str, ...] = ()
+
+    def require_intact(self, *, rehash: bool = False) -> None:
+        """Raise CartIntegrityFailed if the history failed a check.
+
+        With ``rehash`` the cart's whole stream is re-hashed and compared with its seals too
+        (one more round trip), for a command that turns the cart's lines into money or carries
+        them into another cart: it must not act on a chain nobody has seen broken yet.
+        """
+        problems = list(self.problems)
+        if rehash and not problems:
+            problems = history_problems(stream_id(self.cart.id))
+        if problems:
+            raise errors.CartIntegrityFailed(
+                f"cart {self.cart.id} failed its integrity check ({problems[0]}); it can be read"
+                " but not changed"
+            )
 
 
-def load_for_command(cart_id: UUID, command_id: str = "", *, rehash: bool = False) -> Loaded:
+def load_for_command(cart_id: UUID, command_id: str = "") -> Loaded:
     """The cart now, with what a command needs besides: one round trip to the database.
 
-    With ``rehash`` the cart's whole stream is re-hashed and compared with its seals too (one
-    more round trip), for a command that turns the cart's lines into money or carries them into
-    another cart: it must not act on a chain nobody has seen broken yet. Without it, the tail
-    read's checks stand (recorded breaches, a gap in the versions, the seals' record of the
-    cart), which every read path keeps current by recording what it finds (eventstore.integrity).
-
-    Raises CartIntegrityFailed for a cart whose history failed a check (what this read found is
-    recorded as a breach), CartNotFound for a cart with no events.
+    The tail read's checks (recorded breaches, a gap in the versions, the seals' record of the
+    cart) come back as ``problems``, and what this read found is recorded as a breach; the
+    caller asks the access policy first and then ``Loaded.require_intact``, so that a person who
+    may not read the cart learns nothing of its state. Raises CartNotFound for a cart with no
+    events.
     """
     stream = stream_id(cart_id)
     tail = read_tail(stream, snapshot_schema=SNAPSHOT_SCHEMA, command_id=command_id)
     if tail.found:
         breaches.record([(stream, problem) for problem in tail.found])
-    problems = list(tail.problems)
-    if rehash and not problems and tail.version:
-        problems = history_problems(stream)
-    if problems:
-        raise errors.CartIntegrityFailed(
-            f"cart {cart_id} failed its integrity check ({problems[0]}); it can be read"
-            " but not changed"
-        )
     if tail.version == 0:
         raise errors.CartNotFound(f"no cart {cart_id}")
     start = Cart.from_snapshot(cart_id, tail.snapshot.state) if tail.snapshot else None
-    return Loaded(Cart.replay(cart_id, tail.events, start=start), tail.head_hash, tail.earlier)
+    cart = Cart.replay(cart_id, tail.events, start=start)
+    return Loaded(cart, tail.head_hash, tail.earlier, tuple(tail.problems))
 
 
 def owner_of(cart_id: UUID) -> str:

@@ -186,3 +186,19 @@ def test_deleted_breach_rows_are_recorded_again_by_the_next_read(
 
     assert Decimal(total) == Decimal("0.02")  # what the forged rows replay to, flagged
     command_is_refused(as_owner, cart_id, event_count)
+
+
+def test_a_stranger_gets_404_for_a_tampered_cart_exactly_as_for_a_missing_one(
+    as_owner, as_other, new_cart, event_count
+):
+    from uuid import uuid4
+
+    cart_id = _forged_tea_cart(new_cart)
+    as_owner.get(f"/api/carts/{cart_id}/")  # a read records the breach
+    before = event_count()
+    body = {"sku": "TEA-001", "quantity": 1}
+    theirs = as_other.post(f"/api/carts/{cart_id}/items/", body, format="json")
+    missing = as_other.post(f"/api/carts/{uuid4()}/items/", body, format="json")
+    assert theirs.status_code == missing.status_code == 404
+    assert problem_of(theirs)["code"] == problem_of(missing)["code"] == "cart_not_found"
+    assert event_count() == before

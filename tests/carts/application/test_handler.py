@@ -145,8 +145,8 @@ def test_a_conflict_is_retried_on_the_reloaded_cart(cart_id, meta, monkeypatch):
     loads = []
     real_load = repository.load_for_command
 
-    def load_then_lose_the_race(cart_id, command_id="", *, rehash=False):  # type: ignore[no-untyped-def]
-        loaded = real_load(cart_id, command_id, rehash=rehash)
+    def load_then_lose_the_race(cart_id, command_id=""):  # type: ignore[no-untyped-def]
+        loaded = real_load(cart_id, command_id)
         loads.append(loaded.cart.version)
         if len(loads) == 1:
             # Another writer appends after we loaded: our append must fail and be retried.
@@ -165,8 +165,8 @@ def test_a_command_that_keeps_conflicting_gives_up_with_a_clear_error(
 ):
     real_load = repository.load_for_command
 
-    def always_stale(cart_id, command_id="", *, rehash=False):  # type: ignore[no-untyped-def]
-        loaded = real_load(cart_id, command_id, rehash=rehash)
+    def always_stale(cart_id, command_id=""):  # type: ignore[no-untyped-def]
+        loaded = real_load(cart_id, command_id)
         loaded.cart.version -= 1
         return loaded
 
