@@ -3,8 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/eventcart
-UP_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/eventcart
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ledger_shop
+UP_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ledger_shop
 UP_BROKER_URL ?= redis://127.0.0.1:6379/0
 UP_CACHE_URL ?= redis://127.0.0.1:6379/1
 PYTEST_ARGS ?=
@@ -79,7 +79,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy .
 
 ## make bench: the benchmarks on PostgreSQL (quick sizes); make bench-full: the issue's sizes.
-BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/eventcart_bench
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ledger_shop_bench
 BENCH_ARGS ?=
 
 bench: $(STAMP)

@@ -1,6 +1,6 @@
 """The benchmark's own PostgreSQL database: created fresh, migrated, emptied between workloads.
 
-Only databases named ``eventcart_bench*`` on 127.0.0.1 are ever created or dropped here.
+Only databases named ``ledger_shop_bench*`` on 127.0.0.1 are ever created or dropped here.
 """
 
 from __future__ import annotations
@@ -11,17 +11,19 @@ from decimal import Decimal
 import dj_database_url
 import psycopg
 
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/eventcart_bench"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/ledger_shop_bench"
 BROKER_URL = "redis://127.0.0.1:6379/7"
 PRODUCTS = [(f"BENCH-{n}", f"Bench tea {n}", Decimal(f"{n}.50")) for n in range(1, 6)]
 
 
 def database_url() -> str:
-    """The bench database (BENCH_DATABASE_URL), refused unless it is an eventcart_bench* one."""
+    """The bench database (BENCH_DATABASE_URL), refused unless it is an ledger_shop_bench* one."""
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     config = dj_database_url.parse(url)
-    if not str(config["NAME"]).startswith("eventcart_bench"):
-        raise SystemExit(f"the bench database must be named eventcart_bench*, not {config['NAME']}")
+    if not str(config["NAME"]).startswith("ledger_shop_bench"):
+        raise SystemExit(
+            f"the bench database must be named ledger_shop_bench*, not {config['NAME']}"
+        )
     if config["HOST"] not in ("127.0.0.1", "localhost"):
         raise SystemExit("the bench only ever targets 127.0.0.1")
     return url
@@ -43,8 +45,10 @@ def recreate(url: str, *, drop_only: bool = False) -> None:
     """Drop and create the bench database, so every run starts from an empty table."""
     config = dj_database_url.parse(url)
     name = config["NAME"]
-    if not str(name).startswith("eventcart_bench"):
-        raise SystemExit(f"the bench only creates and drops eventcart_bench* databases, not {name}")
+    if not str(name).startswith("ledger_shop_bench"):
+        raise SystemExit(
+            f"the bench only creates and drops ledger_shop_bench* databases, not {name}"
+        )
     with psycopg.connect(
         host=config["HOST"],
         port=config["PORT"] or 5432,
@@ -183,8 +187,8 @@ def sibling_url(suffix: str) -> str:
     """The URL of another bench database next to the current one (its name plus a suffix)."""
     url = current_url()
     base, name = url.rsplit("/", 1)
-    if not name.startswith("eventcart_bench"):
-        name = f"eventcart_bench_{name}"  # e.g. under the test suite's test_ database
+    if not name.startswith("ledger_shop_bench"):
+        name = f"ledger_shop_bench_{name}"  # e.g. under the test suite's test_ database
     return f"{base}/{name}_{suffix}"
 
 

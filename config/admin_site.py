@@ -48,13 +48,13 @@ AUDIT_PAGES = [
 ]
 
 
-class EventCartAdminSite(admin.AdminSite):
+class LedgerShopAdminSite(admin.AdminSite):
     """The admin of the shop: catalog, event log, cart audit trail and projection operations."""
 
     site_header = "Ledger Shop administration"
     site_title = "Ledger Shop admin"
     index_title = "Audit and operations"
-    index_template = "admin/eventcart_index.html"
+    index_template = "admin/ledger_shop_index.html"
 
     def get_urls(self) -> list[URLResolver | URLPattern]:
         from carts.backoffice.urls import admin_urls as cart_urls

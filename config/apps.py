@@ -1,7 +1,7 @@
 from django.contrib.admin.apps import AdminConfig
 
 
-class EventCartAdminConfig(AdminConfig):
+class LedgerShopAdminConfig(AdminConfig):
     """django.contrib.admin with the shop's admin site as the default ``admin.site``."""
 
-    default_site = "config.admin_site.EventCartAdminSite"
+    default_site = "config.admin_site.LedgerShopAdminSite"

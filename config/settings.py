@@ -35,7 +35,7 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
-    "config.apps.EventCartAdminConfig",
+    "config.apps.LedgerShopAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -243,7 +243,7 @@ if os.environ.get("CACHE_URL"):
 # How long an Idempotency-Key's first answer is kept for retries (pruned hourly by beat).
 API_IDEMPOTENCY_KEEP_HOURS = float(os.environ.get("API_IDEMPOTENCY_KEEP_HOURS", "24"))
 SPECTACULAR_SETTINGS = {
-    "TITLE": "eventcart API",
+    "TITLE": "Ledger Shop API",
     "DESCRIPTION": (
         "Drive carts, read them as they are or were, and follow every event. "
         "Errors are RFC 9457 problem details (application/problem+json)."

@@ -90,7 +90,7 @@ class EventAdmin(admin.ModelAdmin):
     actions = None
 
     class Media:
-        css = {"all": ["eventcart/admin.css"]}
+        css = {"all": ["ledger_shop/admin.css"]}
 
     fieldsets = (
         (None, {"fields": ("position", "event_type", "stream", "version", "recorded_at")}),
@@ -233,4 +233,4 @@ class EventAdmin(admin.ModelAdmin):
 
 def _pretty_json(value: Any) -> str:
     text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
-    return format_html('<pre class="eventcart-json">{}</pre>', text)
+    return format_html('<pre class="ledger-json">{}</pre>', text)

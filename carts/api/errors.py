@@ -2,7 +2,7 @@
 
 Every error the API answers has the same shape, served as application/problem+json::
 
-    {"type": "urn:eventcart:problem:quantity_out_of_range", "title": "Unprocessable Content",
+    {"type": "urn:ledger-shop:problem:quantity_out_of_range", "title": "Unprocessable Content",
      "status": 422, "detail": "quantity per line must be ...", "code": "quantity_out_of_range",
      "errors": {"quantity": ["..."]}}
 

@@ -11,7 +11,7 @@ from typing import Any
 from django.http import JsonResponse
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
-TYPE_PREFIX = "urn:eventcart:problem:"
+TYPE_PREFIX = "urn:ledger-shop:problem:"
 
 
 def problem_body(status_code: int, *, code: str, detail: str) -> dict[str, Any]:

@@ -81,7 +81,7 @@ class CartListingAdmin(admin.ModelAdmin):
     actions = None
 
     class Media:
-        css = {"all": ["eventcart/admin.css"]}
+        css = {"all": ["ledger_shop/admin.css"]}
 
     change_list_template = "admin/carts/cart_list.html"
 

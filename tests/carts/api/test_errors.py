@@ -21,7 +21,7 @@ def test_malformed_json_is_a_bad_request(as_owner, new_cart, event_count):
     assert response.status_code == 400
     body = problem_of(response)
     assert body["code"] == "parse_error"
-    assert body["type"] == "urn:eventcart:problem:parse_error"
+    assert body["type"] == "urn:ledger-shop:problem:parse_error"
     assert body["title"] == "Bad Request"
     assert "JSON" in body["detail"]
     assert event_count() == before

@@ -50,7 +50,7 @@ def test_every_event_is_shown_in_version_order_with_who_source_and_correlation(
     assert [s.event.position for s in steps] == [e.position for e in history]
     assert [s.event.version for s in steps] == list(range(1, len(history) + 1))
     page = response.content.decode()
-    assert page.count('<span class="eventcart-badge">system</span>') == len(history)
+    assert page.count('<span class="ledger-badge">system</span>') == len(history)
     assert "user:test" in page
     assert reverse("admin:eventstore_event_correlation", args=["corr-test"]) in page
 
