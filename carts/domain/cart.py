@@ -8,8 +8,7 @@ event in the cart's history.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -28,11 +27,16 @@ from carts.domain.events import (
     ItemRemoved,
     MergedLine,
 )
-from carts.domain.money import CENT, check_currency, to_amount
-from carts.domain.rules import MAX_QUANTITY, MIN_QUANTITY, require_quantity, valid_discount_value
+from carts.domain.money import check_currency, to_amount
+from carts.domain.rules import (
+    MAX_LINES,
+    discount_off,
+    lines_to_take,
+    require_quantity,
+    valid_discount_value,
+)
 from carts.domain.values import CartStatus, Discount, DiscountKind, Line, ProductOffer
 
-MAX_LINES = 50
 SNAPSHOT_SCHEMA = snapshot.SCHEMA
 
 OPEN, CHECKED_OUT, ABANDONED, MERGED = CartStatus
@@ -110,14 +114,7 @@ class Cart:
 
     @property
     def discount_amount(self) -> Decimal:
-        if self.discount is None:
-            return Decimal("0.00")
-        subtotal = self.subtotal
-        if self.discount.kind == DiscountKind.PERCENT:
-            off = (subtotal * self.discount.value / 100).quantize(CENT, rounding=ROUND_HALF_UP)
-        else:
-            off = self.discount.value
-        return min(off, subtotal)
+        return discount_off(self.discount, self.subtotal)
 
     @property
     def total(self) -> Decimal:
@@ -228,21 +225,7 @@ class Cart:
         currency are left behind. Records nothing when nothing could be taken.
         """
         self._require_open()
-        taken: list[MergedLine] = []
-        simulated = dict(self.lines)
-        currency = self.currency
-        for line in lines:
-            if currency and line.currency != currency:
-                continue
-            held = simulated[line.sku].quantity if line.sku in simulated else 0
-            if held == 0 and len(simulated) >= MAX_LINES:
-                continue
-            quantity = min(line.quantity, MAX_QUANTITY - held)
-            if quantity < MIN_QUANTITY:
-                continue
-            currency = currency or line.currency
-            taken.append(replace(line, quantity=quantity))
-            simulated[line.sku] = Line(line.sku, line.name, line.unit_price, held + quantity)
+        taken = lines_to_take(self.lines, self.currency, lines)
         if taken:
             self._record(CartMergedFrom(source_cart_id=source_cart_id, lines=tuple(taken)))
         return taken

@@ -1,19 +1,61 @@
-"""Rules on the values a cart command brings: quantities and discount terms.
+"""The cart's rules that need no cart: quantities, discount terms and amounts, what a merge
+may take over.
 
-Checked by the Cart's command methods before they record anything; pure functions, so they can
-be read (and tested) apart from the aggregate's state.
+Used by the Cart's command methods before they record anything; pure functions, so they can be
+read (and tested) apart from the aggregate's state.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from decimal import ROUND_HALF_UP, Decimal
 
 from carts.domain import errors
-from carts.domain.money import to_amount
-from carts.domain.values import Discount, DiscountKind
+from carts.domain.events import MergedLine
+from carts.domain.money import CENT, to_amount
+from carts.domain.values import Discount, DiscountKind, Line
 
 MIN_QUANTITY = 1
 MAX_QUANTITY = 99
+MAX_LINES = 50
+
+
+def discount_off(discount: Discount | None, subtotal: Decimal) -> Decimal:
+    """What ``discount`` takes off ``subtotal``: a percentage rounded half up to the cent, or a
+    fixed amount; never more than the subtotal."""
+    if discount is None:
+        return Decimal("0.00")
+    if discount.kind == DiscountKind.PERCENT:
+        off = (subtotal * discount.value / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    else:
+        off = discount.value
+    return min(off, subtotal)
+
+
+def lines_to_take(
+    held: Mapping[str, Line], currency: str, offered: Iterable[MergedLine]
+) -> list[MergedLine]:
+    """The guest lines a cart holding ``held`` (in ``currency``) may take over at a merge.
+
+    Quantities are capped at the line limit; lines beyond the line limit or in another currency
+    are left behind.
+    """
+    taken: list[MergedLine] = []
+    simulated = dict(held)
+    for line in offered:
+        if currency and line.currency != currency:
+            continue
+        already = simulated[line.sku].quantity if line.sku in simulated else 0
+        if already == 0 and len(simulated) >= MAX_LINES:
+            continue
+        quantity = min(line.quantity, MAX_QUANTITY - already)
+        if quantity < MIN_QUANTITY:
+            continue
+        currency = currency or line.currency
+        taken.append(replace(line, quantity=quantity))
+        simulated[line.sku] = Line(line.sku, line.name, line.unit_price, already + quantity)
+    return taken
 
 
 def require_quantity(quantity: int, *, hint: str = "") -> None:
