@@ -58,11 +58,22 @@ def idempotency_key(request: Request) -> str | None:
     return key
 
 
-def run_once(request: Request, key: str, command: Callable[[], Response]) -> Response:
-    """Run ``command`` unless this user already ran it with ``key``; answer as the first time."""
+def run_once(
+    request: Request,
+    key: str,
+    command: Callable[[], Response],
+    *,
+    may_replay: Callable[[], None] = lambda: None,
+) -> Response:
+    """Run ``command`` unless this user already ran it with ``key``; answer as the first time.
+
+    ``may_replay`` is asked before a stored answer is given again and raises if the person may
+    no longer see it (their rights may have changed since): a replay is a read of the cart.
+    """
     fingerprint = _fingerprint(request)
     earlier = _find(request, key)
     if earlier is not None:
+        may_replay()
         return _replay(earlier, request, fingerprint)
     try:
         with transaction.atomic():
@@ -74,6 +85,7 @@ def run_once(request: Request, key: str, command: Callable[[], Response]) -> Res
     except _AlreadyClaimed:
         earlier = _find(request, key)
         assert earlier is not None  # the insert failed on exactly this row
+        may_replay()
         return _replay(earlier, request, fingerprint)
     except _NotKept as refused:
         return refused.response

@@ -62,6 +62,10 @@ class CartMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.cart = RequestCart(request)  # type: ignore[attr-defined]
+        # Every answer may depend on the session (whose carts these are), so every answer says
+        # so (Vary: Cookie): otherwise only those that read it would, and a 404 for someone
+        # else's cart would differ from a 404 for a missing one by that header alone.
+        request.session.accessed = True
         return self.get_response(request)
 
 

@@ -298,9 +298,10 @@ def test_a_cart_that_does_not_exist_answers_exactly_as_one_the_person_may_not_re
                 client, endpoint, endpoint.path.format(cart=shoppers_cart), endpoint.body
             )
             nobodys = _call(client, endpoint, endpoint.path.format(cart=missing), endpoint.body)
-            assert (theirs.status_code, _body(theirs, shoppers_cart)) == (
+            assert (theirs.status_code, _body(theirs, shoppers_cart), theirs.get("Vary")) == (
                 nobodys.status_code,
                 _body(nobodys, missing),
+                nobodys.get("Vary"),
             ), f"{endpoint.name} as {role}"
             User.objects.exclude(username="shopper").delete()
 
@@ -375,4 +376,23 @@ def test_a_permission_without_staff_status_makes_no_auditor_or_operator(
     before = event_count()
     refused = api.post(f"/api/carts/{shoppers_cart}/abandon/", {"reason": "x"}, format="json")
     assert refused.status_code == 404
+    assert event_count() == before
+
+
+def test_a_replayed_command_is_not_shown_to_someone_who_may_no_longer_read_the_cart(
+    shoppers_cart: UUID, event_count
+) -> None:
+    erp = _user("erp-replay")
+    group = Group.objects.get_or_create(name=INTEGRATION_GROUP)[0]
+    erp.groups.add(group)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=erp).key}")
+    body = {"sku": "MUG-001", "quantity": 1}
+    url = f"/api/carts/{shoppers_cart}/items/"
+    assert api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1").status_code == 200
+    erp.groups.remove(group)
+    before = event_count()
+    again = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert again.status_code == 404
+    assert "Idempotent-Replayed" not in again
     assert event_count() == before
