@@ -21,8 +21,10 @@ from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from eventstore import breaches, snapshots
+from eventstore import breaches, keys, snapshots
 from eventstore.coverage import head_problem, unrecorded_problem
+from eventstore.models import Seal
+from eventstore.seals import mac_message
 from eventstore.verify import StreamReport, verify_stream
 
 # The newest seal's last checkpoint, with the newest head a seal recorded of the stream and the
@@ -78,6 +80,26 @@ def history_problems(
     return problems
 
 
+def _unauthenticated_head(
+    stream_id: str, number: int, version: int, sealed_hash: str, using: str
+) -> list[str]:
+    """Whether the stream's record in ``eventstore_sealedstream`` is what its seal's MAC covers.
+
+    Those rows are a fast index, and a superuser can rewrite them to match an edited stream; the
+    heads inside a format 2 seal are authenticated with the seal, so the row must agree with
+    them. (A format 1 seal authenticates no heads: its rows are trusted as they are.)
+    """
+    seal = Seal.objects.using(using).filter(number=number).first()
+    if seal is None or seal.heads is None:
+        return [] if seal is not None else [f"seal #{number}, which recorded this stream, is gone"]
+    if not keys.is_signed(mac_message(seal.number, seal.digest, seal.heads), seal.mac):
+        return [f"seal #{number} fails its MAC: it was altered"]
+    head = next((h for h in seal.heads if h[0] == stream_id), None)
+    if head is None or (int(head[2]), str(head[3])) != (version, sealed_hash):
+        return [f"seal #{number}: its record of this stream differs from what the seal signed"]
+    return []
+
+
 def sealed_head_problems(chain: StreamReport, *, using: str = DEFAULT_DB_ALIAS) -> list[str]:
     """How the stream (as ``chain`` read it) differs from what the seals recorded of it."""
     with connections[using].cursor() as cursor:
@@ -89,6 +111,8 @@ def sealed_head_problems(chain: StreamReport, *, using: str = DEFAULT_DB_ALIAS) 
     problems = []
     if number is not None and sealed_hash != found:
         problems.append(f"seal #{number}: {head_problem(number, version, found is None)}")
+    if number is not None:
+        problems += _unauthenticated_head(chain.stream_id, number, version, sealed_hash, using)
     unrecorded = unrecorded_problem(
         sealed_until=sealed_until,
         sealed_version=version,

@@ -202,3 +202,24 @@ def test_a_stranger_gets_404_for_a_tampered_cart_exactly_as_for_a_missing_one(
     assert theirs.status_code == missing.status_code == 404
     assert problem_of(theirs)["code"] == problem_of(missing)["code"] == "cart_not_found"
     assert event_count() == before
+
+
+def test_a_checkout_is_refused_when_the_sealed_head_rows_were_rewritten_to_match_an_edit(
+    as_owner, new_cart, event_count
+):
+    from tests.tampering import recompute_chain
+
+    cart_id = _forged_tea_cart(new_cart)
+    stream = repository.stream_id(cart_id)
+    recompute_chain(stream)
+    head = Event.objects.filter(stream_id=stream).order_by("-version").first()
+    assert head is not None
+    # The per-stream index of the seals now agrees with the forged chain; the seal does not.
+    tamper(
+        "UPDATE eventstore_sealedstream SET last_hash = %s WHERE stream_id = %s",
+        [head.hash, stream],
+    )
+    before = event_count()
+    checkout = as_owner.post(f"/api/carts/{cart_id}/checkout/", {}, format="json")
+    _refused(checkout, event_count, before)
+    assert as_owner.get(f"/api/carts/{cart_id}/")["X-Integrity"] == "broken"
