@@ -121,3 +121,12 @@ def sealed_head_problems(chain: StreamReport, *, using: str = DEFAULT_DB_ALIAS) 
         head_at=chain.head_at,
     )
     return problems + ([unrecorded] if unrecorded else [])
+
+
+def ever_sealed(stream_id: str, *, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether a seal recorded the stream: it had events, whatever the table holds now."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM eventstore_sealedstream WHERE stream_id = %s LIMIT 1", [stream_id]
+        )
+        return cursor.fetchone() is not None

@@ -168,6 +168,12 @@ def _create(command: CreateCart, context: Context) -> CommandResult:
         created = repository.created_by_command(metadata.command_id)
         if created is not None:
             return _earlier_result(*created)
+    if command.cart_id is not None and repository.removed(command.cart_id):
+        # Its events are gone (the seals recorded them): a new CartCreated would write a fresh
+        # history over the removed one.
+        raise errors.CartIntegrityFailed(
+            f"cart {command.cart_id} had events that were removed; it cannot be opened again"
+        )
     cart = Cart.create(
         command.cart_id or uuid.uuid4(), owner_id=owner_id, currency=command.currency
     )

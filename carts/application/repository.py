@@ -10,7 +10,7 @@ from carts.domain import errors
 from carts.domain.cart import SNAPSHOT_SCHEMA, Cart
 from carts.domain.events import STREAM_TYPE, cart_id_of, stream_id
 from eventstore import breaches, snapshots
-from eventstore.integrity import StreamIntegrity, check_stream, history_problems
+from eventstore.integrity import StreamIntegrity, check_stream, ever_sealed, history_problems
 from eventstore.metadata import Metadata
 from eventstore.store import (
     AppendResult,
@@ -160,6 +160,12 @@ def save(
             event_hash=result.events[-1].hash,
         )
     return result
+
+
+def removed(cart_id: UUID) -> bool:
+    """Whether the seals recorded this cart but none of its events are stored any more."""
+    stream = stream_id(cart_id)
+    return ever_sealed(stream) and read_first(stream) is None
 
 
 def created_by_command(command_id: str) -> tuple[UUID, int, int] | None:

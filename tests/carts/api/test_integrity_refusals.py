@@ -223,3 +223,22 @@ def test_a_checkout_is_refused_when_the_sealed_head_rows_were_rewritten_to_match
     checkout = as_owner.post(f"/api/carts/{cart_id}/checkout/", {}, format="json")
     _refused(checkout, event_count, before)
     assert as_owner.get(f"/api/carts/{cart_id}/")["X-Integrity"] == "broken"
+
+
+def test_a_cart_whose_events_were_removed_cannot_be_opened_again_under_its_id(
+    as_integration, new_cart, event_count
+):
+    cart_id = new_cart(("TEA-001", 1))
+    seals.seal_new_events()
+    tamper("DELETE FROM eventstore_event WHERE stream_id = %s", [repository.stream_id(cart_id)])
+    before = event_count()
+    again = as_integration.post("/api/carts/", {"cart_id": str(cart_id)}, format="json")
+    _refused(again, event_count, before)
+
+
+def test_a_sealed_cart_opened_again_under_its_id_is_a_plain_conflict(as_integration, new_cart):
+    cart_id = new_cart()
+    seals.seal_new_events()
+    again = as_integration.post("/api/carts/", {"cart_id": str(cart_id)}, format="json")
+    assert again.status_code == 409
+    assert problem_of(again)["code"] == "cart_already_exists"
