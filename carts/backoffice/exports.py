@@ -10,9 +10,11 @@ from uuid import UUID
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from carts.application import repository
 from carts.application.timeline import CartView, TimelineStep
 from carts.backoffice.csv_export import csv_response
 from carts.backoffice.timeline_views import cart_steps
+from eventstore.integrity import StreamIntegrity
 
 CSV_COLUMNS = [
     "position",
@@ -36,23 +38,41 @@ CSV_COLUMNS = [
     "payload",
     "event_id",
     "hash",
+    "history_integrity",
 ]
 
 
 def timeline_csv(request: HttpRequest, cart_id: UUID) -> HttpResponse:
-    """The timeline as CSV: a row per event with its metadata, the totals after it, its payload."""
+    """The timeline as CSV: a row per event with its metadata, the totals after it, its payload,
+    and on every row whether the cart's stored history passed its integrity check."""
     steps = cart_steps(request, cart_id)
-    rows = (_csv_row(step) for step in steps)
+    verdict = _verdict(repository.integrity(cart_id))
+    rows = ({**_csv_row(step), "history_integrity": verdict} for step in steps)
     return csv_response(f"cart-{cart_id}-timeline.csv", CSV_COLUMNS, rows)
 
 
 def timeline_json(request: HttpRequest, cart_id: UUID) -> HttpResponse:
-    """The timeline as JSON: every event with payload, metadata, the cart before and after it."""
+    """The timeline as JSON: whether the stored history passed its integrity check, and every
+    event with payload, metadata, the cart before and after it."""
     steps = cart_steps(request, cart_id)
-    document = {"cart_id": str(cart_id), "events": [_json_step(step) for step in steps]}
+    integrity = repository.integrity(cart_id)
+    document = {
+        "cart_id": str(cart_id),
+        "integrity": {"status": _status(integrity), "problems": list(integrity.problems)},
+        "events": [_json_step(step) for step in steps],
+    }
     response = JsonResponse(document, encoder=DjangoJSONEncoder, json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="cart-{cart_id}-timeline.json"'
     return response
+
+
+def _status(integrity: StreamIntegrity) -> str:
+    return "intact" if integrity.intact else "broken"
+
+
+def _verdict(integrity: StreamIntegrity) -> str:
+    # Every row says it: a spreadsheet filtered down to a few rows must still show it.
+    return "intact" if integrity.intact else f"broken: {'; '.join(integrity.problems)}"
 
 
 def _csv_row(step: TimelineStep) -> dict[str, Any]:

@@ -242,3 +242,16 @@ def test_a_sealed_cart_opened_again_under_its_id_is_a_plain_conflict(as_integrat
     again = as_integration.post("/api/carts/", {"cart_id": str(cart_id)}, format="json")
     assert again.status_code == 409
     assert problem_of(again)["code"] == "cart_already_exists"
+
+
+def test_the_timeline_exports_say_when_the_history_failed_its_check(new_cart, auditor_client):
+    import csv
+    import io
+
+    cart_id = _forged_tea_cart(new_cart)
+    exported = auditor_client.get(f"/admin/carts/cart/{cart_id}/timeline.json").json()
+    assert exported["integrity"]["status"] == "broken"
+    assert exported["integrity"]["problems"]
+    text = auditor_client.get(f"/admin/carts/cart/{cart_id}/timeline.csv").content.decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows and all(row["history_integrity"].startswith("broken: ") for row in rows)
