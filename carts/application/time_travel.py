@@ -93,8 +93,9 @@ def cart_moment(
     now, taken from a timeline already read: no further read of the stream.
 
     ``as_of`` is compared at the precision it was given: a moment without microseconds (a form's
-    "to the second") selects every event recorded within that second, so the moment shown for a
-    step selects that very step. Raises CartNotFound when the cart did not exist yet then.
+    "to the second") counts every event recorded within that second, so it selects the last step
+    of that second (several steps of one second cannot be told apart at that precision; the
+    step list and ``version`` can). Raises CartNotFound when the cart did not exist yet then.
     """
     if as_of is not None:
         chosen = _version_at(steps, as_of)
