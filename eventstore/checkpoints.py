@@ -26,6 +26,16 @@ def head_checkpoint(*, using: str = DEFAULT_DB_ALIAS) -> str:
     return encode_checkpoint(*last) if last else START
 
 
+def checkpoint_reached(checkpoint: str, *, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether ``checkpoint`` is one read_all can have handed out: the start, or the place of an
+    event the log holds. A reader that stored one made up, or one beyond the head, would
+    otherwise skip every event written up to it. Raises ValueError if malformed."""
+    tx_id, position = decode_checkpoint(checkpoint)
+    if checkpoint == START:
+        return True
+    return Event.objects.using(using).filter(position=position, tx_id=tx_id).exists()
+
+
 def checkpoint_position(checkpoint: str) -> int:
     """The global position of the last event a checkpoint covers (0 for the start)."""
     return decode_checkpoint(checkpoint)[1]

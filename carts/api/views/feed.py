@@ -19,8 +19,8 @@ from carts.api.filters import EventFeedFilter
 from carts.api.permissions import MayReadLog
 from carts.api.schema import EVENT_EXAMPLE
 from carts.api.serializers import EventSerializer, FeedPageSerializer
+from eventstore.checkpoints import checkpoint_reached
 from eventstore.models import Event
-from eventstore.store import decode_checkpoint
 
 # Opaque to clients, but its shape is documented so a mistyped one is refused up front; 18 digits
 # keep both numbers inside a 64-bit column.
@@ -42,9 +42,14 @@ class FeedQuery(QueryParameters):
 
     def validate_after(self, value: str) -> str:
         try:
-            decode_checkpoint(value)
+            reached = checkpoint_reached(value)
         except ValueError as exc:
             raise serializers.ValidationError(str(exc)) from None
+        if not reached:
+            raise serializers.ValidationError(
+                f"checkpoint {value!r} names no event of this feed (none has been written there"
+                " yet): pass back the checkpoint of the last page you processed"
+            )
         return value
 
 

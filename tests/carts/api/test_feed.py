@@ -116,3 +116,22 @@ def test_bad_feed_parameters_are_a_bad_request_naming_the_parameter(as_staff, pa
     body = problem_of(as_staff.get("/api/events/", params))
     assert body["status"] == 400
     assert field in body["errors"]
+
+
+@pytest.mark.parametrize("after", ["0:99999", "123456:1", "-5:0"])
+def test_a_checkpoint_the_feed_never_handed_out_is_refused(as_staff, busy_store, after):
+    # A consumer storing it would skip every event written up to it, silently.
+    response = as_staff.get("/api/events/", {"after": after})
+    assert response.status_code == 400
+    problem = problem_of(response)
+    assert "after" in problem["errors"]
+    assert "names no event of this feed" in problem["errors"]["after"][0]
+
+
+def test_every_checkpoint_the_feed_hands_out_is_accepted_back(as_staff, busy_store):
+    page = as_staff.get("/api/events/", {"limit": 2}).json()
+    while page["has_more"]:
+        response = as_staff.get("/api/events/", {"after": page["checkpoint"], "limit": 2})
+        assert response.status_code == 200
+        page = response.json()
+    assert as_staff.get("/api/events/", {"after": page["checkpoint"]}).status_code == 200
