@@ -50,6 +50,11 @@ class StreamIntegrity:
     def intact(self) -> bool:
         return not self.problems
 
+    @property
+    def status(self) -> str:
+        """ "intact" or "broken", as every interface says it (X-Integrity, exports, pages)."""
+        return "intact" if self.intact else "broken"
+
 
 def check_stream(stream_id: str, *, using: str = DEFAULT_DB_ALIAS) -> StreamIntegrity:
     """Check one stream now: chain, sealed heads, recorded breaches and snapshot.

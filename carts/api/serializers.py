@@ -128,12 +128,7 @@ class CartReadSerializer(CartSerializer):
 
 def integrity_document(integrity: StreamIntegrity) -> dict[str, Any]:
     """What IntegritySerializer gives for a stream's integrity."""
-    return {"status": integrity_status(integrity), "problems": list(integrity.problems)}
-
-
-def integrity_status(integrity: StreamIntegrity) -> str:
-    """ "intact" or "broken": the X-Integrity header and the body's integrity.status."""
-    return "intact" if integrity.intact else "broken"
+    return {"status": integrity.status, "problems": list(integrity.problems)}
 
 
 def cart_document(cart: Cart) -> dict[str, Any]:

@@ -107,28 +107,33 @@ def handle(command: Command, context: Context) -> CommandResult:
 
 
 def _decider(command: CartCommand) -> Callable[[Cart], Any]:
-    # Catalog look-ups happen once, before the cart is loaded (and not again on a retry).
-    if isinstance(command, AddItem):
-        offer = catalog.offer(command.sku)
-        return lambda cart: cart.add_item(offer, command.quantity)
-    if isinstance(command, ApplyDiscount):
-        discount = catalog.discount(command.code)
-        return lambda cart: cart.apply_discount(discount)
-    if isinstance(command, GiveGoodwill):
-        goodwill = Discount(
-            code=GOODWILL_CODE, kind=command.kind, value=command.value, currency=command.currency
-        )
-        return lambda cart: cart.apply_discount(goodwill)
-    return _SIMPLE[type(command)](command)
+    """The one aggregate method ``command`` asks for, bound to its arguments.
+
+    Catalog look-ups happen here, once, before the cart is loaded (and not again on a retry).
+    """
+    match command:
+        case AddItem(sku=sku, quantity=quantity):
+            offer = catalog.offer(sku)
+            return lambda cart: cart.add_item(offer, quantity)
+        case ApplyDiscount(code=code):
+            discount = catalog.discount(code)
+            return lambda cart: cart.apply_discount(discount)
+        case GiveGoodwill(kind=kind, value=value, currency=currency):
+            goodwill = Discount(code=GOODWILL_CODE, kind=kind, value=value, currency=currency)
+            return lambda cart: cart.apply_discount(goodwill)
+        case ChangeQuantity(sku=sku, quantity=quantity):
+            return lambda cart: cart.change_quantity(sku, quantity)
+        case RemoveItem(sku=sku):
+            return lambda cart: cart.remove_item(sku)
+        case RemoveDiscount():
+            return lambda cart: cart.remove_discount()
+        case CheckOut():
+            return lambda cart: cart.check_out()
+        case Abandon(reason=reason):
+            return lambda cart: cart.abandon(reason)
+    raise TypeError(f"no cart command {type(command).__name__}")
 
 
-_SIMPLE: dict[type, Callable[[Any], Callable[[Cart], Any]]] = {
-    ChangeQuantity: lambda c: lambda cart: cart.change_quantity(c.sku, c.quantity),
-    RemoveItem: lambda c: lambda cart: cart.remove_item(c.sku),
-    RemoveDiscount: lambda c: lambda cart: cart.remove_discount(),
-    CheckOut: lambda c: lambda cart: cart.check_out(),
-    Abandon: lambda c: lambda cart: cart.abandon(c.reason),
-}
 _ACTIONS = {Abandon: Action.ABANDON, GiveGoodwill: Action.GOODWILL}
 # Checking out turns the cart's lines into a charge, and a merge carries the source cart's lines
 # into another cart: both re-hash the cart's whole stream before deciding (see

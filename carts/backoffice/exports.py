@@ -58,16 +58,12 @@ def timeline_json(request: HttpRequest, cart_id: UUID) -> HttpResponse:
     integrity = repository.integrity(cart_id)
     document = {
         "cart_id": str(cart_id),
-        "integrity": {"status": _status(integrity), "problems": list(integrity.problems)},
+        "integrity": {"status": integrity.status, "problems": list(integrity.problems)},
         "events": [_json_step(step) for step in steps],
     }
     response = JsonResponse(document, encoder=DjangoJSONEncoder, json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="cart-{cart_id}-timeline.json"'
     return response
-
-
-def _status(integrity: StreamIntegrity) -> str:
-    return "intact" if integrity.intact else "broken"
 
 
 def _verdict(integrity: StreamIntegrity) -> str:

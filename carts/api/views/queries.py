@@ -35,7 +35,6 @@ from carts.api.serializers import (
     EventSerializer,
     cart_document,
     integrity_document,
-    integrity_status,
 )
 from carts.application import access, repository
 from carts.domain.cart import Cart
@@ -94,7 +93,7 @@ class CartDetailView(CartQueryView):
         # The whole history, as every other read path checks it: one answer for one cart.
         integrity = repository.integrity(cart_id)
         document = cart_document(cart) | {"integrity": integrity_document(integrity)}
-        headers = {"ETag": etag(cart.version), "X-Integrity": integrity_status(integrity)}
+        headers = {"ETag": etag(cart.version), "X-Integrity": integrity.status}
         return Response(document, headers=headers)
 
 
@@ -120,5 +119,5 @@ class CartEventsView(CartQueryView):
     def get(self, request: Request, cart_id: UUID) -> Response:
         self.visible_cart(request, cart_id)
         events = EventSerializer(repository.history(cart_id), many=True).data
-        integrity = integrity_status(repository.integrity(cart_id))
+        integrity = repository.integrity(cart_id).status
         return Response(events, headers={"X-Integrity": integrity})

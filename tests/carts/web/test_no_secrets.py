@@ -27,7 +27,7 @@ def _fast_passwords(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def _journey(caplog: pytest.LogCaptureFixture) -> dict[str, str]:
+def _journey() -> dict[str, str]:
     """Shop as a guest, sign up, log out and in, then drive the cart over the API."""
     secrets: dict[str, str] = {}
     browser = Client(enforce_csrf_checks=True)
@@ -109,7 +109,7 @@ def test_no_secret_is_written_to_an_event_an_export_the_feed_or_a_log_line(
     catalog, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    secrets = _journey(caplog)
+    secrets = _journey()
     streams = set(Event.objects.values_list("stream_id", flat=True))
     cart_ids = [stream.removeprefix("cart-") for stream in streams]
     assert len(cart_ids) >= 2  # the guest's cart (merged at sign-up) and the API's
