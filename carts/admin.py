@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 from django.urls import reverse
 
 from carts.application import repository
@@ -22,6 +25,12 @@ class ProductAdmin(admin.ModelAdmin):
     list_filter = ("active", "currency")
     search_fields = ("sku", "name")
     list_editable = ("price", "active")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Product | None = None) -> Any:
+        # A SKU is recorded in every cart event of its lines: renaming it would cut them off
+        # from the product. Fixed once created, and checked against the pattern then; a legacy
+        # product whose SKU breaks the pattern can still have its price, name or state changed.
+        return ("sku",) if obj is not None else ()
 
 
 @admin.register(DiscountCode)

@@ -9,8 +9,12 @@ class CartsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
+        from carts import skus  # registers its database check on import
         from carts.application import event_types
         from carts.web import shopper
 
         event_types.register_all()
         shopper.connect()
+        register_converter(skus.StoredSkuConverter, "sku")

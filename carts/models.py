@@ -10,6 +10,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
 from carts.domain.values import DiscountKind
+from carts.skus import SKU_MAX_LENGTH, SKU_RULE, sku_validator
 
 _currency = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code such as EUR.")
 
@@ -17,7 +18,11 @@ _currency = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code such
 class Product(models.Model):
     """A product on offer. Its price is copied into the cart's events when added."""
 
-    sku = models.CharField(max_length=40, unique=True)
+    # Validated where a product is created (admin, full_clean); rows stored before the rule may
+    # break it, and everything that shows or routes a SKU copes with them (carts.skus).
+    sku = models.CharField(
+        max_length=SKU_MAX_LENGTH, unique=True, validators=[sku_validator], help_text=SKU_RULE
+    )
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     price = models.DecimalField(

@@ -14,7 +14,7 @@ urlpatterns = [
     path("carts/<uuid:cart_id>/events/", queries.CartEventsView.as_view(), name="cart-events"),
     path("carts/<uuid:cart_id>/items/", commands.CartItemsView.as_view(), name="cart-items"),
     path(
-        "carts/<uuid:cart_id>/items/<str:sku>/",
+        "carts/<uuid:cart_id>/items/<sku:sku>/",
         commands.CartItemView.as_view(),
         name="cart-item",
     ),

@@ -5,15 +5,15 @@ from carts.web.views import accounts, cart, carts, catalog, checkout
 
 urlpatterns = [
     path("", catalog.catalog, name="catalog"),
-    path("products/<str:sku>/", catalog.product_detail, name="product"),
+    path("products/<sku:sku>/", catalog.product_detail, name="product"),
     path("cart/", cart.cart_page, name="cart"),
     path("cart/add/", catalog.add_item, name="cart-add"),
     path(
-        "cart/<uuid:cart_id>/lines/<str:sku>/quantity/",
+        "cart/<uuid:cart_id>/lines/<sku:sku>/quantity/",
         cart.change_quantity,
         name="cart-quantity",
     ),
-    path("cart/<uuid:cart_id>/lines/<str:sku>/remove/", cart.remove_item, name="cart-remove"),
+    path("cart/<uuid:cart_id>/lines/<sku:sku>/remove/", cart.remove_item, name="cart-remove"),
     path("cart/<uuid:cart_id>/discount/", cart.apply_discount, name="cart-discount"),
     path(
         "cart/<uuid:cart_id>/discount/remove/",

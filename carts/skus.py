@@ -1,0 +1,84 @@
+"""SKUs as identifiers that go into URLs: the pattern a new one must follow, and how any stored
+one still travels in a URL.
+
+A SKU is part of the shop's and the API's URLs (``/products/<sku>/``,
+``/api/carts/<id>/items/<sku>/``), so a new product's SKU is held to a pattern of URL-safe
+characters (RFC 3986's unreserved set without ``~``). SKUs stored before the pattern existed stay
+in the catalog and, above all, in cart events, which are never changed: the URL routes accept
+any of them (``/`` included, sent as is or percent-encoded as ``%2F``) so that one odd record
+can still be shown, changed and removed, and never breaks a page.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core import checks
+from django.core.validators import RegexValidator
+from django.db import DEFAULT_DB_ALIAS, connections
+
+SKU_MAX_LENGTH = 40
+SKU_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}"
+SKU_RULE = (
+    "A SKU is 1 to 40 letters, digits, '.', '_' or '-', starting with a letter or digit"
+    " (such as TEA-GRN): it is part of the product's web address."
+)
+
+sku_validator = RegexValidator(rf"\A{SKU_PATTERN}\Z", SKU_RULE, code="invalid_sku")
+
+
+def is_valid_sku(sku: str) -> bool:
+    """Whether ``sku`` follows SKU_PATTERN (what a new product's SKU must do)."""
+    return re.fullmatch(SKU_PATTERN, sku) is not None
+
+
+class StoredSkuConverter:
+    """The ``<sku:...>`` URL converter: any SKU that can be stored, not only SKU_PATTERN.
+
+    Legacy SKUs may hold ``/`` (or spaces, ``?``, ``%``, ...): reversing gives them
+    percent-encoded where a URL needs it (``/`` stays a path separator, which this converter
+    matches), and a request decoded by the server resolves back to the same SKU. Only NUL is
+    left out: the request guard refuses it anyway. (A stored SKU with a ``..`` path segment is
+    still routed when sent with ``/`` encoded as ``%2F``, as API clients can; a browser
+    following the shop's link would resolve the segment away.)
+    """
+
+    regex = r"[^\x00]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+@checks.register(checks.Tags.database)
+def check_stored_skus(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list:
+    """``manage.py check --database default`` (and ``migrate``) name the products whose SKU
+    does not follow the pattern: they still work, but should be retired for a product with a
+    valid SKU.
+    """
+    from carts.models import Product  # the app registry is ready by the time checks run
+
+    found = []
+    for alias in databases or ():
+        if alias != DEFAULT_DB_ALIAS or Product._meta.db_table not in _tables(alias):
+            continue
+        skus = Product.objects.using(alias).values_list("sku", flat=True)
+        found += [
+            checks.Warning(
+                f"product SKU {sku!r} does not follow the SKU pattern {SKU_PATTERN}",
+                hint="Its pages and cart lines still work; create the product again under a"
+                " valid SKU and make this one inactive.",
+                obj=f"Product {sku!r}",
+                id="carts.W001",
+            )
+            for sku in skus
+            if not is_valid_sku(sku)
+        ]
+    return found
+
+
+def _tables(alias: str) -> list[str]:
+    return connections[alias].introspection.table_names()
