@@ -99,6 +99,13 @@ def test_a_legacy_sku_leaves_every_page_that_shows_it_working(
     assert answers == dict.fromkeys(pages, 200)
 
 
+def test_a_product_whose_sku_no_url_can_hold_is_listed_without_a_link(client, catalog):
+    legacy_product("")
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Legacy green</h2>" in response.content.decode()
+
+
 @pytest.mark.parametrize("sku", LEGACY_SKUS)
 def test_a_legacy_line_can_be_changed_and_removed_in_the_shop(sku, catalog, event_count):
     legacy_product(sku)
