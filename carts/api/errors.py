@@ -33,7 +33,8 @@ from carts.api.problems import (
     problem_response,
 )
 from carts.application.access import Refused
-from carts.domain.errors import CartError
+from carts.application.moments import moment_text
+from carts.domain.errors import CartError, CartNotYetCreated
 
 logger = logging.getLogger(__name__)
 
@@ -75,9 +76,10 @@ def problem(
     detail: str,
     errors: Mapping[str, list[str]] | None = None,
     headers: Mapping[str, str] | None = None,
+    extensions: Mapping[str, Any] | None = None,
 ) -> Response:
-    """A problem-details response."""
-    body = problem_body(status_code, code=code, detail=detail)
+    """A problem-details response; ``extensions`` are further members (RFC 9457 3.2)."""
+    body = problem_body(status_code, code=code, detail=detail) | dict(extensions or {})
     if errors:
         body["errors"] = dict(errors)
     return Response(
@@ -95,6 +97,9 @@ def unknown_api_path(request: HttpRequest, path: str = "") -> HttpResponse:
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's EXCEPTION_HANDLER: every exception becomes a problem-details response."""
+    if isinstance(exc, CartNotYetCreated):
+        extra = {"created_at": moment_text(exc.created_at)}
+        return problem(404, code=exc.code, detail=exc.message, extensions=extra)
     if isinstance(exc, CartError):
         return problem(KIND_STATUS[exc.kind], code=exc.code, detail=exc.message)
     if isinstance(exc, RequestDataTooBig):

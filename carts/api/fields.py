@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from carts.application.moments import Moment, moment_text, parse_moment
 
 
 class StrictCharField(serializers.CharField):
@@ -41,6 +46,36 @@ class StrictUUIDField(serializers.UUIDField):
         if not isinstance(data, str):
             self.fail("invalid", value=data)
         return super().to_internal_value(data)
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class MomentField(serializers.Field):
+    """An ISO 8601 moment (UTC unless it carries an offset), kept with the precision it was
+    written at: time travel picks the last event within that unit (carts.application.moments).
+    """
+
+    default_error_messages = {"invalid": "A moment such as 2026-03-01T10:15:42.130Z is required."}
+
+    def to_internal_value(self, data: Any) -> Moment:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            return parse_moment(data)
+        except ValueError as problem:
+            raise serializers.ValidationError(str(problem)) from None
+
+    def to_representation(self, value: Moment) -> str:
+        return value.start.isoformat()
+
+
+class RecordedAtField(serializers.DateTimeField):
+    """When an event was recorded: UTC to the microsecond, zeros included, so that the same text
+    sent back as ``?as_of=`` selects that event (ISO 8601 would let ``.000000`` be dropped, which
+    would name the whole second).
+    """
+
+    def to_representation(self, value: datetime) -> str:
+        return moment_text(value)
 
 
 class StrictSerializer(serializers.Serializer):

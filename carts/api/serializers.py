@@ -7,7 +7,13 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from carts.api.fields import StrictCharField, StrictIntegerField, StrictSerializer, StrictUUIDField
+from carts.api.fields import (
+    RecordedAtField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictSerializer,
+    StrictUUIDField,
+)
 from carts.domain.cart import Cart
 from carts.domain.values import CartStatus, DiscountKind
 from eventstore.integrity import StreamIntegrity
@@ -197,7 +203,7 @@ class EventSerializer(serializers.Serializer):
     # Declared fields leave Serializer.data alone (the metaclass takes them off the class).
     data = serializers.DictField(source="payload")  # type: ignore[assignment]
     metadata = serializers.DictField()
-    recorded_at = serializers.DateTimeField()
+    recorded_at = RecordedAtField()
 
 
 class FeedPageSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from carts.application.moments import moment_text
 from carts.domain import errors
 from carts.domain.cart import SNAPSHOT_SCHEMA, Cart
 from carts.domain.events import STREAM_TYPE, cart_id_of, stream_id
@@ -27,9 +28,12 @@ CREATED = "cart.CartCreated"
 
 
 def load(cart_id: UUID, *, to_version: int | None = None, as_of: datetime | None = None) -> Cart:
-    """The cart now, or as it was after ``to_version`` or at the moment ``as_of``.
+    """The cart now, or as it was after ``to_version`` or at the moment ``as_of`` (its events
+    recorded at or before it).
 
-    Raises CartNotFound when the cart had no events by then.
+    Raises CartNotYetCreated (a CartNotFound, with the creation time) when the cart exists but
+    was created after ``as_of``, so ask the access policy whether the person may read the cart
+    first; CartNotFound when it has no events at all.
     """
     start = None
     if as_of is None:
@@ -47,8 +51,19 @@ def load(cart_id: UUID, *, to_version: int | None = None, as_of: datetime | None
         as_of=as_of,
     )
     if start is None and not events:
-        raise errors.CartNotFound(f"no cart {cart_id}")
+        raise _not_found_by(cart_id, as_of)
     return Cart.replay(cart_id, events, start=start)
+
+
+def _not_found_by(cart_id: UUID, as_of: datetime | None) -> errors.CartNotFound:
+    created = read_first(stream_id(cart_id)) if as_of is not None else None
+    if created is None:
+        return errors.CartNotFound(f"no cart {cart_id}")
+    return errors.CartNotYetCreated(
+        f"cart {cart_id} did not exist yet then: it was created at"
+        f" {moment_text(created.recorded_at)}; ask for a moment from then on",
+        created_at=created.recorded_at,
+    )
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from carts.application.moments import Moment
 from carts.application.timeline import CartView, LineChange, TimelineStep
 from carts.domain import errors
 
@@ -87,18 +88,17 @@ class CartMoment:
 
 
 def cart_moment(
-    steps: Sequence[TimelineStep], *, version: int | None = None, as_of: datetime | None = None
+    steps: Sequence[TimelineStep], *, version: int | None = None, as_of: Moment | None = None
 ) -> CartMoment:
     """The cart after ``version`` (clamped to the steps there are), as it stood at ``as_of``, or
     now, taken from a timeline already read: no further read of the stream.
 
-    ``as_of`` is compared at the precision it was given: a moment without microseconds (a form's
-    "to the second") counts every event recorded within that second, so it selects the last step
-    of that second (several steps of one second cannot be told apart at that precision; the
-    step list and ``version`` can). Raises CartNotFound when the cart did not exist yet then.
+    ``as_of`` selects the last step recorded within the unit it names (carts.application.
+    moments): a step's own moment, at the precision it is shown at or finer, selects that step.
+    Raises CartNotFound when the cart did not exist yet then.
     """
     if as_of is not None:
-        chosen = _version_at(steps, as_of)
+        chosen = _version_at(steps, as_of.last_instant)
     else:
         last = len(steps)
         chosen = last if version is None else min(max(version, 1), last)
@@ -112,14 +112,10 @@ def cart_moment(
     )
 
 
-def _version_at(steps: Sequence[TimelineStep], as_of: datetime) -> int:
-    whole_seconds = as_of.microsecond == 0
+def _version_at(steps: Sequence[TimelineStep], last_instant: datetime) -> int:
     chosen = 0
     for step in steps:
-        recorded = step.event.recorded_at
-        if whole_seconds:
-            recorded = recorded.replace(microsecond=0)
-        if recorded > as_of:
+        if step.event.recorded_at > last_instant:
             break
         chosen = step.event.version
     if chosen == 0:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class CartError(Exception):
     """A command was refused by a cart rule; nothing was recorded."""
@@ -18,6 +20,16 @@ class CartError(Exception):
 class CartNotFound(CartError):
     code = "cart_not_found"
     kind = "not_found"
+
+
+class CartNotYetCreated(CartNotFound):
+    """A cart the person may read was asked for as it was before its first event."""
+
+    code = "not_yet_created"
+
+    def __init__(self, message: str, *, created_at: datetime) -> None:
+        super().__init__(message)
+        self.created_at = created_at
 
 
 class CartAlreadyExists(CartError):

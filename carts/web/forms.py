@@ -6,9 +6,14 @@ rules, and the cart gives the message when a quantity is out of range.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm, UsernameField
+
+from carts.application.moments import MILLISECOND, Moment, parse_moment
 
 
 class AddItemForm(forms.Form):
@@ -36,21 +41,61 @@ class CheckoutForm(forms.Form):
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
 
-class MomentForm(forms.Form):
-    """A moment to see a cart at (UTC)."""
+class MomentInput(forms.DateTimeInput):
+    """The moment picker: a date and time to the millisecond, in UTC, as the history shows them."""
 
-    at = forms.DateTimeField(
-        label="Moment (UTC)",
-        input_formats=[
-            "%Y-%m-%dT%H:%M",
-            "%Y-%m-%dT%H:%M:%S",
-            "%Y-%m-%d %H:%M:%S",
-            "%Y-%m-%d %H:%M",
-        ],
-        widget=forms.DateTimeInput(
-            attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"
-        ),
+    input_type = "datetime-local"
+    supports_microseconds = True  # else the form drops them before format_value sees them
+
+    def __init__(self) -> None:
+        super().__init__(attrs={"step": "0.001"})
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, datetime):
+            utc = value.astimezone(UTC).replace(tzinfo=None)
+            return utc.isoformat(timespec="milliseconds")
+        return super().format_value(value)
+
+
+class MomentField(forms.Field):
+    """A moment (carts.application.moments), read at the precision it was written at."""
+
+    widget = MomentInput
+    default_error_messages = {
+        "invalid": "Enter a valid date/time, such as 2026-03-01T10:15:42.130 (UTC)."
+    }
+
+    def to_python(self, value: Any) -> Moment | None:
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_moment(str(value))
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class MomentForm(forms.Form):
+    """A moment to see a cart at (UTC).
+
+    The picker sends its value in HTML's shortest form, which drops zero seconds and
+    milliseconds ("10:15:42.000" arrives as "10:15:42"), so it also sends its own precision
+    (``precision=ms``): a picked moment is read to the millisecond however it was written.
+    Without it (a typed or linked URL), a moment is read at the precision it was written at.
+    """
+
+    at = MomentField(label="Moment (UTC)")
+    precision = forms.ChoiceField(
+        choices=[("ms", "to the millisecond")],
+        required=False,
+        initial="ms",
+        widget=forms.HiddenInput,
     )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("at") is not None and cleaned.get("precision") == "ms":
+            cleaned["at"] = cleaned["at"].at_most(MILLISECOND)
+        return cleaned
 
 
 class SignUpForm(UserCreationForm):  # type: ignore[type-arg]

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from carts.api.errors import ApiProblem
-from carts.api.fields import QueryParameters
+from carts.api.fields import MomentField, QueryParameters
 from carts.api.permissions import CartPermission
 from carts.api.preconditions import etag
 from carts.api.schema import (
@@ -46,8 +46,11 @@ class TimeTravelQuery(QueryParameters):
     version = serializers.IntegerField(
         required=False, min_value=1, max_value=2_147_483_647, help_text="The cart after event N."
     )
-    as_of = serializers.DateTimeField(
-        required=False, help_text="The cart as it was at this moment (ISO 8601)."
+    as_of = MomentField(
+        required=False,
+        help_text="The cart as it was at this moment: ISO 8601, UTC unless it carries an offset."
+        " The last event recorded within the unit written is included: 10:15:42 means the whole"
+        " second, 10:15:42.130 that millisecond, six decimals one microsecond.",
     )
 
 
@@ -70,8 +73,10 @@ class CartDetailView(CartQueryView):
     @extend_schema(
         summary="A cart, now or in the past",
         description="Without parameters, the cart now. With ?version=N, the cart right after its"
-        " N-th event; with ?as_of=<ISO 8601 moment>, the cart as it was then (404 before it"
-        " existed); with both, whichever is earlier. Replayed from its events, so never stale.",
+        " N-th event; with ?as_of=<ISO 8601 moment>, the cart as it was then; with both,"
+        " whichever is earlier. Replayed from its events, so never stale. A cart you may read"
+        " asked for before it was created answers 404 `not_yet_created` with its `created_at`;"
+        " an unknown cart (or one you may not read) 404 `cart_not_found`, as always.",
         tags=["cart queries"],
         parameters=[TimeTravelQuery, etag_header(), integrity_header()],
         responses={200: CartReadSerializer} | problems(404),
@@ -89,7 +94,9 @@ class CartDetailView(CartQueryView):
                 code="version_not_found",
             )
         if version is not None or as_of is not None:
-            cart = repository.load(cart_id, to_version=version, as_of=as_of)
+            # After the access check: only a reader learns when the cart was created.
+            moment = as_of.last_instant if as_of is not None else None
+            cart = repository.load(cart_id, to_version=version, as_of=moment)
         # The whole history, as every other read path checks it: one answer for one cart.
         integrity = repository.integrity(cart_id)
         document = cart_document(cart) | {"integrity": integrity_document(integrity)}

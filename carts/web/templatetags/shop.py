@@ -1,11 +1,13 @@
-"""Template helpers for the shop: money, product families, the cart badge."""
+"""Template helpers for the shop: money, moments, product families, the cart badge."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils import dateformat
 from django.utils.formats import number_format
 
 from carts.domain.values import CartStatus
@@ -40,6 +42,13 @@ def money(amount: Decimal | None, currency: str = "") -> str:
 def family(sku: str) -> str:
     """The product family a SKU belongs to (tea, teaware, tools), for its tile colour."""
     return FAMILIES.get(sku.split("-", 1)[0], "other")
+
+
+@register.filter
+def moment(value: datetime) -> str:
+    """``Mon 2 Mar 2026, 10:15:42.130 UTC``: an event's time as the moment picker takes it."""
+    utc = value.astimezone(UTC)
+    return f"{dateformat.format(utc, 'D j M Y, H:i:s')}.{utc.microsecond // 1000:03d} UTC"
 
 
 @register.filter

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
 from carts.application.commands import AddItem, CreateCart, RemoveItem
 from carts.application.handler import Context, handle
+from carts.application.moments import MICROSECOND, Moment, parse_moment
 from carts.application.time_travel import cart_moment
-from carts.application.timeline import cart_timeline
+from carts.application.timeline import TimelineStep, cart_timeline
 from carts.domain import errors
 from eventstore import clock
 from eventstore.metadata import Metadata
+from tests.carts.close_steps import record_close_steps
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +32,11 @@ def cart(catalog):
     with clock.recording_at(start + timedelta(hours=2)):
         handle(RemoveItem(cart_id=cart_id, sku="TEA-001"), Context.system(CONTEXT))
     return cart_id, start
+
+
+@pytest.fixture
+def close_steps(catalog):
+    return record_close_steps("user:7")
 
 
 def test_a_step_shows_the_cart_after_it_and_the_line_it_added(cart):
@@ -53,7 +60,7 @@ def test_a_removed_line_is_shown_struck_with_its_old_quantity(cart):
 
 def test_a_moment_between_events_shows_the_cart_as_it_stood(cart):
     cart_id, start = cart
-    moment = cart_moment(cart_timeline(cart_id), as_of=start + timedelta(minutes=90))
+    moment = cart_moment(cart_timeline(cart_id), as_of=exactly(start + timedelta(minutes=90)))
     assert moment.version == 2
     assert moment.after.units == 2
 
@@ -61,7 +68,7 @@ def test_a_moment_between_events_shows_the_cart_as_it_stood(cart):
 def test_a_moment_before_the_cart_existed_is_not_found(cart):
     cart_id, start = cart
     with pytest.raises(errors.CartNotFound):
-        cart_moment(cart_timeline(cart_id), as_of=start - timedelta(seconds=1))
+        cart_moment(cart_timeline(cart_id), as_of=exactly(start - timedelta(seconds=1)))
 
 
 def test_a_version_out_of_range_is_brought_within_the_history(cart):
@@ -70,13 +77,43 @@ def test_a_version_out_of_range_is_brought_within_the_history(cart):
     assert cart_moment(cart_timeline(cart_id), version=0).version == 1
 
 
-def test_the_moment_a_step_shows_to_the_second_selects_that_step(catalog):
-    start = timezone.now().replace(microsecond=0) - timedelta(hours=1)
-    with clock.recording_at(start + timedelta(microseconds=250_000)):
-        cart_id = handle(CreateCart(owner_id="user:7"), Context.system(CONTEXT)).cart.id
-    with clock.recording_at(start + timedelta(seconds=30, microseconds=900_000)):
-        handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=1), Context.system(CONTEXT))
-    steps = cart_timeline(cart_id)
+def test_each_step_s_own_moment_selects_exactly_that_step(close_steps):
+    steps = cart_timeline(close_steps)
     for step in steps:
-        shown = step.event.recorded_at.replace(microsecond=0)  # what the picker offers
-        assert cart_moment(steps, as_of=shown).version == step.event.version
+        chosen = cart_moment(steps, as_of=exactly(step.event.recorded_at))
+        assert chosen.version == step.event.version
+
+
+def test_a_step_s_moment_to_the_millisecond_selects_it_unless_a_later_one_shares_it(close_steps):
+    steps = cart_timeline(close_steps)
+    chosen = [
+        cart_moment(steps, as_of=parse_moment(_to_millisecond(step))).version for step in steps
+    ]
+    # Steps 1 and 2 share a millisecond: at that precision only the later one can be named.
+    assert chosen == [2, 2, 3, 4, 5]
+
+
+def test_a_moment_to_the_second_or_minute_selects_the_last_step_within_it(close_steps):
+    steps = cart_timeline(close_steps)
+    first, fourth = steps[0].event.recorded_at, steps[3].event.recorded_at
+    assert cart_moment(steps, as_of=parse_moment(f"{first:%Y-%m-%dT%H:%M:%S}")).version == 3
+    assert cart_moment(steps, as_of=parse_moment(f"{fourth:%Y-%m-%dT%H:%M:%S}Z")).version == 5
+    assert cart_moment(steps, as_of=parse_moment(f"{first:%Y-%m-%dT%H:%M}")).version == 5
+
+
+def test_a_moment_is_utc_unless_it_carries_an_offset(close_steps):
+    steps = cart_timeline(close_steps)
+    third = steps[2].event.recorded_at.astimezone(timezone.get_fixed_timezone(-120))
+    written = f"{third:%Y-%m-%dT%H:%M:%S.%f}-02:00"
+    assert cart_moment(steps, as_of=parse_moment(written)).version == 3
+    with pytest.raises(errors.CartNotFound):  # the same digits read as UTC: two hours earlier
+        cart_moment(steps, as_of=parse_moment(written.removesuffix("-02:00")))
+
+
+def exactly(moment: datetime) -> Moment:
+    """A moment to the microsecond, the precision events are recorded at."""
+    return Moment(moment, MICROSECOND)
+
+
+def _to_millisecond(step: TimelineStep) -> str:
+    return step.event.recorded_at.replace(tzinfo=None).isoformat(timespec="milliseconds")
