@@ -229,3 +229,7 @@ class ProblemSerializer(serializers.Serializer):
         required=False,
         help_text="Per-field messages, for invalid input.",
     )
+    created_at = serializers.DateTimeField(
+        required=False,
+        help_text="With not_yet_created: when the cart was created (UTC, to the microsecond).",
+    )

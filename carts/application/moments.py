@@ -17,11 +17,11 @@ MICROSECOND = timedelta(microseconds=1)
 MILLISECOND = timedelta(milliseconds=1)
 
 # ISO 8601 / RFC 3339 as people and clients write it: a date, optionally a time to the minute,
-# second or a fraction of one (up to 6 digits), optionally an offset; no offset means UTC.
+# second or a fraction of one, optionally an offset; no offset means UTC.
 _MOMENT = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})"
     r"(?:[Tt ](?P<hour>\d{2}):(?P<minute>\d{2})"
-    r"(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,6}))?)?)?"
+    r"(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d+))?)?)?"
     r"(?P<zone>[Zz]|[+-]\d{2}:?\d{2})?",
     re.ASCII,
 )
@@ -63,7 +63,7 @@ def parse_moment(text: str) -> Moment:
     if found is None:
         raise ValueError(SHAPE)
     parts = found.groupdict()
-    fraction = parts["fraction"] or ""
+    fraction = (parts["fraction"] or "")[:6]  # finer than events are recorded: that microsecond
     try:
         start = datetime.fromisoformat(parts["date"]).replace(
             hour=int(parts["hour"] or 0),
@@ -86,7 +86,7 @@ def moment_text(moment: datetime) -> str:
 
 def _unit(parts: dict[str, str | None]) -> timedelta:
     if parts["fraction"]:
-        return timedelta(microseconds=10 ** (6 - len(parts["fraction"])))
+        return timedelta(microseconds=10 ** (6 - min(len(parts["fraction"]), 6)))
     if parts["second"]:
         return timedelta(seconds=1)
     return timedelta(minutes=1) if parts["hour"] else timedelta(days=1)
