@@ -89,6 +89,7 @@ def test_a_legacy_sku_leaves_every_page_that_shows_it_working(
         "/carts/",
         f"/carts/{cart_id}/history/",
         "/admin/carts/product/",
+        "/admin/eventstore/event/",
         "/admin/projections/cartsummary/",
         f"/admin/carts/cart/{cart_id}/timeline/",
         "/admin/projections/analytics/removals/",
