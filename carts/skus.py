@@ -7,6 +7,11 @@ characters (RFC 3986's unreserved set without ``~``). SKUs stored before the pat
 in the catalog and, above all, in cart events, which are never changed: the URL routes accept
 any of them (``/`` included, sent as is or percent-encoded as ``%2F``) so that one odd record
 can still be shown, changed and removed, and never breaks a page.
+
+There is no database CHECK constraint for the pattern: a regular expression in a constraint is
+backend-specific (SQLite has no REGEXP of its own, so other clients of the file could not write
+to the table), and adding it would make the migration fail wherever a legacy row exists. The
+database check below reports those rows instead.
 """
 
 from __future__ import annotations
