@@ -101,9 +101,9 @@ def customer_summary(event: Any, before: CartView) -> str:
                 f"Applied discount {code}"
             )
         case ev.DiscountRemoved(code=code) if code == GOODWILL_CODE:
-            return "The shop's discount was taken off"
+            return "The shop’s discount was taken off"
         case ev.CartAbandoned():
             return "Cart closed without checkout"
         case ev.CartMergedInto():
-            return "Moved into your account's cart when you logged in"
+            return "Moved into your account’s cart when you logged in"
     return describe(event)

@@ -64,7 +64,7 @@ SUMMARIES = [
         "The shop gave a discount (15% off)",
     ),
     (EXAMPLES[5], WITH_ASSAM, "Removed discount FIVE"),
-    (ev.DiscountRemoved(code=GOODWILL_CODE), WITH_ASSAM, "The shop's discount was taken off"),
+    (ev.DiscountRemoved(code=GOODWILL_CODE), WITH_ASSAM, "The shop’s discount was taken off"),
     (EXAMPLES[6], WITH_ASSAM, "Checked out, charged 21.87 EUR"),
     (ev.CartAbandoned(reason=STAFF_NOTE), WITH_ASSAM, "Cart closed without checkout"),
     (EXAMPLES[7], WITH_ASSAM, "Cart closed without checkout"),
@@ -72,7 +72,7 @@ SUMMARIES = [
     (
         ev.CartMergedInto(target_cart_id=GUEST_CART),
         WITH_ASSAM,
-        "Moved into your account's cart when you logged in",
+        "Moved into your account’s cart when you logged in",
     ),
 ]
 
