@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 375, "height": 740}
+PHONE: ViewportSize = {"width": 375, "height": 740}
 DEMO_PASSWORD = "shopper-demo"
 # Whatever is wider than the viewport makes the document scroll sideways.
 OVERFLOW = """() => {
   const doc = document.documentElement;
   const wide = [...document.querySelectorAll('body *')]
     .filter(el => el.getBoundingClientRect().right > doc.clientWidth + 0.5)
-    .map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
-               + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : ''));
+    .map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : ''));
   return {scroll: doc.scrollWidth, width: doc.clientWidth, wide: wide.slice(0, 8)};
 }"""
 
