@@ -40,17 +40,13 @@ logger = logging.getLogger(__name__)
 # no event committed after it began (see eventstore.backends.postgresql), and 2,000 events take
 # well under a second.
 REBUILD_BATCH_SIZE = 2000
-# A batch takes well under a second, and the final switch a few batches: two minutes without a
-# heartbeat means the rebuild's process is gone (killed, restarted) or stuck.
-REBUILD_STALE_SECONDS = 120.0
 
 
 def stale_after() -> timedelta:
-    """How long a rebuild may go without a heartbeat before it counts as stalled
-    (setting ``PROJECTIONS_REBUILD_STALE_SECONDS``, default 120 s)."""
-    return timedelta(
-        seconds=float(getattr(settings, "PROJECTIONS_REBUILD_STALE_SECONDS", REBUILD_STALE_SECONDS))
-    )
+    """How long a rebuild may go without a heartbeat before it counts as stalled (setting
+    ``PROJECTIONS_REBUILD_STALE_SECONDS``, default 120 s: a batch takes well under a second and
+    the final switch a few batches, so two silent minutes mean its process is gone or stuck)."""
+    return timedelta(seconds=settings.PROJECTIONS_REBUILD_STALE_SECONDS)
 
 
 def is_stalled(state: ProjectionState, now: datetime) -> bool:

@@ -58,7 +58,10 @@ class GoodwillForm(StaffActionForm):
     kind = forms.ChoiceField(
         choices=[(DiscountKind.PERCENT, "percent off"), (DiscountKind.AMOUNT, "amount off")]
     )
-    value = forms.DecimalField(max_digits=10, decimal_places=2)
+    # The browser's bound only; the cart decides (above zero, at most 100 %, at most the total).
+    value = forms.DecimalField(
+        max_digits=10, decimal_places=2, widget=forms.NumberInput(attrs={"min": "0.01"})
+    )
     currency = forms.CharField(max_length=3, required=False, help_text="For an amount off.")
 
     def command(self, cart_id: UUID) -> CartCommand:
