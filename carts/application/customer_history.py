@@ -28,6 +28,7 @@ from carts.application.access import GUEST_PREFIX
 from carts.application.handler import GOODWILL_CODE
 from carts.application.timeline import CartView, LineChange, Timeline, describe
 from carts.domain import events as ev
+from carts.domain.values import DiscountKind
 
 YOU, THE_SHOP = "you", "the shop"
 # Only the shopper's own channels are named; how the shop acted on a cart is its own business.
@@ -96,10 +97,12 @@ def customer_summary(event: Any, before: CartView) -> str:
             return f"Changed the quantity of {names.get(sku, sku)} from {was} to {now}"
         case ev.ItemRemoved(sku=sku, quantity=qty):
             return f"Removed {names.get(sku, sku)} ({qty} unit{'s' if qty != 1 else ''})"
-        case ev.DiscountApplied(code=code) if code == GOODWILL_CODE:
-            return "The shop gave a discount" + describe(event).removeprefix(
-                f"Applied discount {code}"
-            )
+        case ev.DiscountApplied(code=code, kind=DiscountKind.PERCENT, value=value) if (
+            code == GOODWILL_CODE
+        ):
+            return f"The shop gave a discount ({value.normalize():f}% off)"
+        case ev.DiscountApplied(code=code, value=value, currency=cur) if code == GOODWILL_CODE:
+            return f"The shop gave a discount ({value} {cur} off)"
         case ev.DiscountRemoved(code=code) if code == GOODWILL_CODE:
             return "The shop’s discount was taken off"
         case ev.CartAbandoned():
