@@ -201,6 +201,10 @@ CELERY_BEAT_SCHEDULE = {
 # --- Projections -----------------------------------------------------------------------------
 # DailyFunnel.revenue and average_order_value are in this currency; others are kept apart.
 PROJECTIONS_REPORTING_CURRENCY = os.environ.get("PROJECTIONS_REPORTING_CURRENCY", "EUR")
+# A rebuild without a heartbeat for this long is shown as stalled (its process is gone).
+PROJECTIONS_REBUILD_STALE_SECONDS = float(
+    os.environ.get("PROJECTIONS_REBUILD_STALE_SECONDS", "120")
+)
 
 LOGGING = {
     "version": 1,

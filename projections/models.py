@@ -41,6 +41,9 @@ class ProjectionState(models.Model):
     rebuild_checkpoint = models.CharField(max_length=60, blank=True, default="")
     rebuild_started_at = models.DateTimeField(null=True, blank=True)
     rebuild_error = models.TextField(blank=True, default="")
+    # Written with every batch a rebuild commits: a rebuild whose heartbeat is older than
+    # projections.rebuild.stale_after() was killed or hangs, and is shown as stalled.
+    rebuild_heartbeat_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

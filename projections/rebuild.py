@@ -8,7 +8,9 @@ new generation, moves its checkpoint over and deletes the old rows. Readers see 
 model or the new one, never a mixture, never an empty one.
 
 A rebuild that dies halfway leaves its half-built generation unreferenced; the next rebuild
-deletes it and starts over.
+deletes it and starts over. Every committed batch writes the rebuild's heartbeat; one whose
+heartbeat is older than ``stale_after()`` is reported as stalled (its process was killed or
+hangs), and any new rebuild takes over from it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import gc
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -36,6 +40,25 @@ logger = logging.getLogger(__name__)
 # no event committed after it began (see eventstore.backends.postgresql), and 2,000 events take
 # well under a second.
 REBUILD_BATCH_SIZE = 2000
+
+
+def stale_after() -> timedelta:
+    """How long a rebuild may go without a heartbeat before it counts as stalled (setting
+    ``PROJECTIONS_REBUILD_STALE_SECONDS``, default 120 s: a batch takes well under a second and
+    the final switch a few batches, so two silent minutes mean its process is gone or stuck)."""
+    return timedelta(seconds=settings.PROJECTIONS_REBUILD_STALE_SECONDS)
+
+
+def is_stalled(state: ProjectionState, now: datetime) -> bool:
+    """Whether ``state`` records a rebuild that stopped writing its heartbeat.
+
+    A rebuild with no heartbeat at all (started before heartbeats were written) counts from
+    when it started; one with neither is stalled.
+    """
+    if state.rebuild_generation is None:
+        return False
+    beat = state.rebuild_heartbeat_at or state.rebuild_started_at
+    return beat is None or now - beat > stale_after()
 
 
 class RebuildFailed(Exception):
@@ -81,7 +104,10 @@ def rebuild(
         # the next rebuild removes it.
         error = stopped.failure.describe()
         ProjectionState.objects.filter(name=name, rebuild_generation=generation).update(
-            rebuild_generation=None, rebuild_error=error, updated_at=timezone.now()
+            rebuild_generation=None,
+            rebuild_heartbeat_at=None,
+            rebuild_error=error,
+            updated_at=timezone.now(),
         )
         logger.error("rebuild of %s stopped at %s", name, error)
         raise RebuildFailed(f"rebuild of {name} stopped at {error}") from stopped.failure.error
@@ -113,12 +139,14 @@ def _start(name: str) -> int:
     with transaction.atomic():
         locks.hold(rebuild_lock(name))
         state, _ = ProjectionState.objects.get_or_create(name=name)
+        if is_stalled(state, timezone.now()):
+            logger.warning("taking over the stalled rebuild of %s", name)
         generation = max(state.active_generation, state.rebuild_generation or 0) + 1
         for table in projector_class(name).tables:
             table._default_manager.filter(~Q(generation=state.active_generation)).delete()
         state.rebuild_generation = generation
         state.rebuild_checkpoint = START
-        state.rebuild_started_at = timezone.now()
+        state.rebuild_started_at = state.rebuild_heartbeat_at = timezone.now()
         state.rebuild_error = ""
         state.save(update_fields=[*_REBUILD_FIELDS, "updated_at"])
     logger.info("rebuilding projection %s as generation %s", name, generation)
@@ -126,7 +154,7 @@ def _start(name: str) -> int:
 
 
 _REBUILD_FIELDS = ["rebuild_generation", "rebuild_checkpoint", "rebuild_started_at"]
-_REBUILD_FIELDS += ["rebuild_error"]
+_REBUILD_FIELDS += ["rebuild_error", "rebuild_heartbeat_at"]
 
 
 def _rebuild_batch(name: str, generation: int, batch_size: int) -> int:
@@ -154,6 +182,7 @@ def _switch(name: str, generation: int, batch_size: int) -> int:
         state.checkpoint = state.rebuild_checkpoint
         state.rebuild_generation = None
         state.rebuild_checkpoint = START
+        state.rebuild_heartbeat_at = None
         # The new generation went past every event, so a failure of the old one is over.
         state.last_error, state.failed_position, state.failed_at = "", None, None
         state.retry_count, state.next_retry_at = 0, None
@@ -180,7 +209,8 @@ def _advance(state: ProjectionState, generation: int, batch_size: int) -> int:
     if applied.failure is not None:
         raise _Stopped(applied.failure)
     state.rebuild_checkpoint = events[-1].checkpoint
-    state.save(update_fields=["rebuild_checkpoint", "updated_at"])
+    state.rebuild_heartbeat_at = timezone.now()
+    state.save(update_fields=["rebuild_checkpoint", "rebuild_heartbeat_at", "updated_at"])
     return len(events)
 
 

@@ -24,12 +24,31 @@ from projections.models import (
     ProductActivity,
     ProjectionState,
 )
+from projections.rebuild import is_stalled
 from projections.registry import names as projection_names
 from projections.registry import projector_class
 
 Row = TypeVar("Row", bound=GenerationRow)
 
 LIVE, CATCHING_UP, REBUILDING, FAILING = "live", "catching_up", "rebuilding", "failing"
+STALLED = "stalled"  # a rebuild whose heartbeat stopped: killed or stuck; a new one takes over
+
+
+@dataclass(frozen=True)
+class RebuildProgress:
+    """How far a rebuild is: events applied to its generation, events still to read, and its
+    rate in events per second (from its start to its last heartbeat; None before the first)."""
+
+    done: int
+    to_do: int
+    rate: float | None
+    started_at: datetime | None
+    heartbeat_at: datetime | None
+    stalled: bool
+
+    @property
+    def fraction(self) -> float:
+        return self.done / (self.done + self.to_do) if self.done + self.to_do else 1.0
 
 
 @dataclass(frozen=True)
@@ -47,6 +66,7 @@ class ProjectionStatus:
     failed_position: int | None
     updated_at: datetime | None
     rebuild_progress: float | None
+    rebuild: RebuildProgress | None = None
 
 
 def cart_summaries() -> QuerySet[CartSummary]:
@@ -82,12 +102,10 @@ def _status(name: str, state: ProjectionState | None, head: int, total: int) -> 
     unread = unread_after(state.checkpoint)
     oldest = unread.order_by("recorded_at").values_list("recorded_at", flat=True).first()
     lag_events = unread.count()
-    progress = None
-    if state.rebuild_generation is not None:
-        progress = 1.0 - unread_after(state.rebuild_checkpoint).count() / total if total else 1.0
+    rebuild = _rebuild_progress(state, total)
     return ProjectionStatus(
         name=name,
-        state=_state_name(state, lag_events),
+        state=_state_name(state, lag_events, rebuild),
         checkpoint=state.checkpoint,
         position=checkpoint_position(state.checkpoint),
         head_position=head,
@@ -96,15 +114,33 @@ def _status(name: str, state: ProjectionState | None, head: int, total: int) -> 
         last_error=state.last_error or state.rebuild_error,
         failed_position=state.failed_position,
         updated_at=state.updated_at,
-        rebuild_progress=progress,
+        rebuild_progress=rebuild.fraction if rebuild is not None else None,
+        rebuild=rebuild,
     )
 
 
-def _state_name(state: ProjectionState, lag_events: int) -> str:
+def _rebuild_progress(state: ProjectionState, total: int) -> RebuildProgress | None:
+    if state.rebuild_generation is None:
+        return None
+    to_do = unread_after(state.rebuild_checkpoint).count()
+    done = total - to_do
+    started, beat = state.rebuild_started_at, state.rebuild_heartbeat_at
+    seconds = (beat - started).total_seconds() if started and beat else 0.0
+    return RebuildProgress(
+        done=done,
+        to_do=to_do,
+        rate=done / seconds if seconds > 0 else None,
+        started_at=started,
+        heartbeat_at=beat,
+        stalled=is_stalled(state, timezone.now()),
+    )
+
+
+def _state_name(state: ProjectionState, lag_events: int, rebuild: RebuildProgress | None) -> str:
     if state.last_error or state.rebuild_error:
         return FAILING
-    if state.rebuild_generation is not None:
-        return REBUILDING
+    if rebuild is not None:
+        return STALLED if rebuild.stalled else REBUILDING
     return CATCHING_UP if lag_events else LIVE
 
 

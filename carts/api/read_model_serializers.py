@@ -74,7 +74,9 @@ class ProjectionStatusSerializer(serializers.Serializer):
     """How far one projection is, and whether it is healthy."""
 
     name = serializers.CharField()
-    state = serializers.ChoiceField(choices=["live", "catching_up", "rebuilding", "failing"])
+    state = serializers.ChoiceField(
+        choices=["live", "catching_up", "rebuilding", "stalled", "failing"]
+    )
     checkpoint = serializers.CharField(allow_blank=True)
     position = serializers.IntegerField()
     head_position = serializers.IntegerField()

@@ -10,8 +10,8 @@ Roles, as a shop has them:
 - guest: the carts of its own session's guest identity (read and shop);
 - shopper: their own carts (read and shop), and guest carts merged into them (read);
 - auditor, a staff member with ``eventstore.view_event``: reads every cart, changes none;
-- operator, with ``carts.act_on_cart``: reads and changes every cart, abandons carts and gives
-  goodwill discounts;
+- operator, with ``carts.act_on_cart``: reads and changes every cart, abandons carts, gives
+  goodwill discounts and takes discounts off from the admin;
 - integration, a member of the ``integrations`` group: reads and drives every cart (shopping
   commands), opens carts for a shopper, reads the event feed and read models; it cannot abandon
   carts or give goodwill discounts, which are staff decisions;
@@ -50,6 +50,7 @@ class Action(StrEnum):
     SHOP = "shop"  # add, change, remove, discount codes, checkout
     ABANDON = "abandon"  # close a cart nobody will check out
     GOODWILL = "goodwill"  # a staff discount not tied to a code
+    STAFF_DISCOUNT_OFF = "staff_discount_off"  # staff take a cart's discount (code or goodwill) off
     OPEN_FOR_OTHERS = "open_for_others"  # open a cart owned by someone else (not per cart)
     CHOOSE_CART_ID = "choose_cart_id"  # open a cart under an id of one's choosing (not per cart)
 
@@ -196,6 +197,7 @@ _CART_RULES.add_rule(
 _CART_RULES.add_rule(Action.SHOP, is_owner | is_superuser | is_operator | is_integration)
 _CART_RULES.add_rule(Action.ABANDON, is_superuser | is_operator)
 _CART_RULES.add_rule(Action.GOODWILL, is_superuser | is_operator)
+_CART_RULES.add_rule(Action.STAFF_DISCOUNT_OFF, is_superuser | is_operator)
 
 _LOG_READERS = is_superuser | is_auditor | is_integration
 _OPENERS_FOR_OTHERS = is_superuser | is_operator | is_integration
@@ -247,6 +249,9 @@ REFUSALS = {
     Action.SHOP: "You may read this cart but not change it.",
     Action.ABANDON: "Abandoning a cart needs the 'act on cart' permission (an operator).",
     Action.GOODWILL: "A goodwill discount needs the 'act on cart' permission (an operator).",
+    Action.STAFF_DISCOUNT_OFF: (
+        "Taking a discount off as staff needs the 'act on cart' permission (an operator)."
+    ),
     Action.OPEN_FOR_OTHERS: "Only operators, integrations and superusers open carts for others.",
     Action.CHOOSE_CART_ID: (
         "Only operators, integrations and superusers choose a cart's id; leave cart_id out."

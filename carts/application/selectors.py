@@ -1,5 +1,5 @@
 """Reads the shop needs from the carts themselves: the catalog, which carts are a person's,
-one readable cart, what a checkout charged, and readable names for actors.
+one readable cart, what a checkout charged, and the usernames of actors (for staff).
 
 Which carts are a shopper's is read from the event log itself (the CartCreated events that name
 one of the person's identities as owner, and the guest carts merged into those), never from a
@@ -104,18 +104,6 @@ def usernames(actors: Iterable[str]) -> dict[str, str]:
     ids = {int(m[1]) for actor in actors if (m := _USER_ACTOR.fullmatch(actor))}
     users = get_user_model().objects.filter(pk__in=ids).values_list("pk", "username")
     return {f"user:{pk}": str(username) for pk, username in users}
-
-
-def actor_names(actors: Iterable[str]) -> dict[str, str]:
-    """Readable names for event actors: usernames for ``user:<id>``, "guest" for a guest's
-    identity, the rest as they are."""
-    actors = list(actors)
-    names = usernames(actors)
-    return {actor: names.get(actor, _plain_actor(actor)) for actor in actors}
-
-
-def _plain_actor(actor: str) -> str:
-    return "guest" if actor.startswith("guest:") else actor
 
 
 # A user's primary key as events record it: ASCII digits only, and few enough for a bigint.

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from carts.application import access, repository, selectors
-from carts.application.commands import Abandon, CartCommand, GiveGoodwill
+from carts.application.commands import Abandon, CartCommand, GiveGoodwill, RemoveDiscount
 from carts.application.handler import handle
 from carts.application.timeline import TimelineStep, cart_timeline
 from carts.domain import errors
@@ -37,10 +37,15 @@ class StaffActionForm(forms.Form):
 
 
 class AbandonForm(StaffActionForm):
-    """Why staff close a cart nobody will check out."""
+    """Why staff close a cart nobody will check out, and that they mean it: abandoning cannot be
+    undone, so the form is refused without the ticked confirmation (no script needed)."""
 
     action = access.Action.ABANDON
     reason = forms.CharField(max_length=200, initial="closed by staff")
+    confirm = forms.BooleanField(
+        label="Yes, close this cart for good",
+        error_messages={"required": "tick the confirmation; an abandoned cart cannot be reopened"},
+    )
 
     def command(self, cart_id: UUID) -> CartCommand:
         return Abandon(cart_id=cart_id, reason=self.cleaned_data["reason"])
@@ -53,7 +58,10 @@ class GoodwillForm(StaffActionForm):
     kind = forms.ChoiceField(
         choices=[(DiscountKind.PERCENT, "percent off"), (DiscountKind.AMOUNT, "amount off")]
     )
-    value = forms.DecimalField(max_digits=10, decimal_places=2)
+    # The browser's bound only; the cart decides (above zero, at most 100 %, at most the total).
+    value = forms.DecimalField(
+        max_digits=10, decimal_places=2, widget=forms.NumberInput(attrs={"min": "0.01"})
+    )
     currency = forms.CharField(max_length=3, required=False, help_text="For an amount off.")
 
     def command(self, cart_id: UUID) -> CartCommand:
@@ -62,6 +70,15 @@ class GoodwillForm(StaffActionForm):
         return GiveGoodwill(
             cart_id=cart_id, kind=data["kind"], value=data["value"], currency=currency
         )
+
+
+class RemoveDiscountForm(StaffActionForm):
+    """Take the cart's discount (a code or a goodwill discount) off; nothing to fill in."""
+
+    action = access.Action.STAFF_DISCOUNT_OFF
+
+    def command(self, cart_id: UUID) -> CartCommand:
+        return RemoveDiscount(cart_id=cart_id)
 
 
 def require_cart_access(request: HttpRequest, cart_id: UUID, action: access.Action) -> None:
@@ -105,6 +122,7 @@ def timeline(request: HttpRequest, cart_id: UUID) -> HttpResponse:
         "abandon_form": AbandonForm(),
         "goodwill_form": GoodwillForm(initial={"currency": state.currency}),
         "is_open": steps[-1].after.status == CartStatus.OPEN,
+        "discount_now": steps[-1].after.discount_code,
         "can_act": access.may(person_of(request), access.Action.ABANDON, facts),
         "cart_list_url": reverse("admin:projections_cartsummary_changelist"),
     }
@@ -115,6 +133,12 @@ def timeline(request: HttpRequest, cart_id: UUID) -> HttpResponse:
 def abandon(request: HttpRequest, cart_id: UUID) -> HttpResponse:
     """Staff close an open cart, recorded with them as actor and ``admin`` as source."""
     return _act(request, cart_id, AbandonForm(request.POST), done="Cart abandoned.")
+
+
+@require_POST
+def remove_discount(request: HttpRequest, cart_id: UUID) -> HttpResponse:
+    """Staff take the cart's discount off (recorded as DiscountRemoved, source ``admin``)."""
+    return _act(request, cart_id, RemoveDiscountForm(request.POST), done="Discount removed.")
 
 
 @require_POST

@@ -175,6 +175,7 @@ class Cart:
         value = valid_discount_value(discount)
         if discount.kind == DiscountKind.AMOUNT:
             self._require_currency(discount.currency, what=f"discount {discount.code}")
+            self._require_within_total(discount.code, value, discount.currency)
         self._record(
             DiscountApplied(
                 code=discount.code, kind=discount.kind, value=value, currency=discount.currency
@@ -258,6 +259,15 @@ class Cart:
             raise errors.CurrencyMismatch(
                 f"{what} is priced in {currency} but this cart is in {self.currency}; "
                 "a cart holds one currency"
+            )
+
+    def _require_within_total(self, code: str, amount_off: Decimal, currency: str) -> None:
+        # Nothing else is off the cart yet (one discount at a time), so the payable total is the
+        # subtotal: an amount beyond it would silently be worth less than it says.
+        if amount_off > self.subtotal:
+            raise errors.DiscountExceedsTotal(
+                f"discount {code} takes {amount_off} {currency} off, more than the cart's payable "
+                f"total of {self.subtotal}; at most {self.subtotal} {currency} can be taken off"
             )
 
     # --- applying events ----------------------------------------------------------------

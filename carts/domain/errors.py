@@ -87,6 +87,12 @@ class InvalidDiscount(CartError):
     code = "discount_invalid"
 
 
+class DiscountExceedsTotal(CartError):
+    """An amount off larger than what the cart would charge: the maximum is its payable total."""
+
+    code = "discount_exceeds_total"
+
+
 class UnknownDiscountCode(CartError):
     code = "unknown_discount_code"
 

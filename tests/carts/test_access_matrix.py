@@ -165,7 +165,7 @@ ENDPOINTS = [
         "POST",
         "/admin/carts/cart/{cart}/abandon/",
         ADMIN_ACT,
-        {"reason": "customer asked"},
+        {"reason": "customer asked", "confirm": "on"},
     ),
     Endpoint(
         "admin goodwill",
@@ -174,6 +174,14 @@ ENDPOINTS = [
         "/admin/carts/cart/{cart}/goodwill/",
         ADMIN_ACT,
         {"kind": "percent", "value": "5", "currency": ""},
+    ),
+    Endpoint(
+        "admin discount off",
+        "admin",
+        "POST",
+        "/admin/carts/cart/{cart}/discount/remove/",
+        ADMIN_ACT,
+        discounted=True,
     ),
     Endpoint("admin cart list", "admin", "GET", "/admin/projections/cartsummary/", ADMIN_LIST),
 ]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from carts.application.commands import AddItem, CreateCart
 from carts.application.handler import Context, handle
@@ -88,16 +90,43 @@ def test_a_running_rebuild_shows_its_progress_and_the_page_refreshes(
     admin_client: Client, carts_projected: None
 ) -> None:
     halfway = read_all(START, limit=3).checkpoint  # 3 of the 6 events
+    now = timezone.now()
     ProjectionState.objects.filter(name="cart_summaries").update(
-        rebuild_generation=2, rebuild_checkpoint=halfway
+        rebuild_generation=2,
+        rebuild_checkpoint=halfway,
+        rebuild_started_at=now - timedelta(seconds=2),
+        rebuild_heartbeat_at=now,
     )
     response = admin_client.get(reverse(DASHBOARD))
     rebuilding = next(s for s in response.context["statuses"] if s.name == "cart_summaries")
     assert rebuilding.state == "rebuilding"
     assert rebuilding.rebuild_progress == pytest.approx(0.5)
+    assert (rebuilding.rebuild.done, rebuilding.rebuild.to_do) == (3, 3)
+    assert rebuilding.rebuild.rate == pytest.approx(1.5)  # 3 events in 2 seconds
     page = response.content.decode()
     assert 'aria-label="rebuild 50% done"' in page
+    assert "3 events done, 3 to do" in page and "2 events/s" in page
     assert '<meta http-equiv="refresh"' in page
+
+
+def test_a_rebuild_whose_heartbeat_stopped_shows_stalled_and_the_page_stops_refreshing(
+    admin_client: Client, carts_projected: None, settings
+) -> None:
+    settings.PROJECTIONS_REBUILD_STALE_SECONDS = 60
+    then = timezone.now() - timedelta(seconds=61)
+    ProjectionState.objects.filter(name="cart_summaries").update(
+        rebuild_generation=2,
+        rebuild_checkpoint=read_all(START, limit=3).checkpoint,
+        rebuild_started_at=then - timedelta(seconds=5),
+        rebuild_heartbeat_at=then,
+    )
+    response = admin_client.get(reverse(DASHBOARD))
+    stalled = next(s for s in response.context["statuses"] if s.name == "cart_summaries")
+    assert stalled.state == "stalled"
+    page = response.content.decode()
+    assert ">stalled<" in page and ">rebuilding<" not in page
+    assert "start a new rebuild to take over" in page
+    assert '<meta http-equiv="refresh"' not in page
 
 
 def test_a_quiet_dashboard_does_not_refresh_itself(

@@ -1,7 +1,9 @@
 import gc
+from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.utils import timezone
 
 from carts.application.commands import (
     Abandon,
@@ -13,6 +15,7 @@ from carts.application.commands import (
     RemoveItem,
 )
 from carts.application.handler import Context, handle
+from eventstore.models import Event
 from projections.models import CartSummary, ProjectionState
 from projections.projectors.cart_summaries import CartSummaries
 from projections.rebuild import RebuildFailed, RebuildSuperseded, rebuild
@@ -175,3 +178,67 @@ def test_a_newer_rebuild_supersedes_one_still_running(history, project, read_mod
         rebuild("daily_funnel", batch_size=3, after_batch=start_another)
     assert read_model("daily_funnel") == live
     assert ProjectionState.objects.get(name="daily_funnel").rebuild_generation is None
+
+
+def test_every_batch_writes_the_rebuilds_heartbeat_and_progress(history, project):
+    project()
+    seen = []
+
+    def look(read):
+        state = ProjectionState.objects.get(name="cart_summaries")
+        status = {s.name: s for s in projection_statuses()}["cart_summaries"]
+        assert status.rebuild is not None and state.rebuild_heartbeat_at is not None
+        seen.append((state.rebuild_heartbeat_at, status.state, status.rebuild.done, read))
+
+    rebuild("cart_summaries", batch_size=3, after_batch=look)
+
+    total = Event.objects.count()
+    assert [done for _, _, done, _ in seen] == [read for _, _, _, read in seen]
+    assert seen[-1][2] == total
+    assert [beat for beat, _, _, _ in seen] == sorted(beat for beat, _, _, _ in seen)
+    assert {state for _, state, _, _ in seen} == {"rebuilding"}
+    finished = ProjectionState.objects.get(name="cart_summaries")
+    assert (finished.rebuild_generation, finished.rebuild_heartbeat_at) == (None, None)
+
+
+def test_a_killed_rebuild_shows_stalled_once_its_heartbeat_is_old_and_a_new_one_takes_over(
+    history, project, read_model, settings
+):
+    settings.PROJECTIONS_REBUILD_STALE_SECONDS = 60
+    project()
+    live = read_model("cart_summaries")
+
+    def die_after_two_batches(read):
+        if read >= 6:
+            raise Killed
+
+    with pytest.raises(Killed):
+        rebuild("cart_summaries", batch_size=3, after_batch=die_after_two_batches)
+    statuses = {s.name: s for s in projection_statuses()}
+    assert statuses["cart_summaries"].state == "rebuilding"  # its heartbeat is fresh
+
+    # The worker is gone: a minute and a second later nobody has written the heartbeat.
+    long_ago = timezone.now() - timedelta(seconds=61)
+    ProjectionState.objects.filter(name="cart_summaries").update(rebuild_heartbeat_at=long_ago)
+    status = {s.name: s for s in projection_statuses()}["cart_summaries"]
+    assert status.state == "stalled"
+    assert status.rebuild is not None and status.rebuild.stalled
+    assert status.rebuild.done == 6
+
+    rebuild("cart_summaries", batch_size=3)
+    assert {s.name: s.state for s in projection_statuses()}["cart_summaries"] == "live"
+    assert read_model("cart_summaries") == live
+
+
+def test_a_rebuild_without_any_heartbeat_counts_from_its_start(history, project, settings):
+    settings.PROJECTIONS_REBUILD_STALE_SECONDS = 60
+    project()
+    started = timezone.now() - timedelta(seconds=30)
+    ProjectionState.objects.filter(name="daily_funnel").update(
+        rebuild_generation=9, rebuild_started_at=started, rebuild_heartbeat_at=None
+    )
+    assert {s.name: s.state for s in projection_statuses()}["daily_funnel"] == "rebuilding"
+    ProjectionState.objects.filter(name="daily_funnel").update(
+        rebuild_started_at=started - timedelta(seconds=31)
+    )
+    assert {s.name: s.state for s in projection_statuses()}["daily_funnel"] == "stalled"

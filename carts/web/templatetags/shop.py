@@ -10,6 +10,7 @@ from django import template
 from django.utils import dateformat
 from django.utils.formats import number_format
 
+from carts.domain.rules import MAX_QUANTITY, MIN_QUANTITY
 from carts.domain.values import CartStatus
 from carts.web import shopper
 
@@ -73,6 +74,12 @@ def get_item(mapping: dict[str, Any], key: str) -> Any:
 def short_id(value: object) -> str:
     """The first eight characters of an id: enough to tell carts apart on screen."""
     return str(value)[:8]
+
+
+@register.simple_tag
+def quantity_limits() -> dict[str, int]:
+    """The cart's bounds for a line's quantity (``min``, ``max``), for inputs and step buttons."""
+    return {"min": MIN_QUANTITY, "max": MAX_QUANTITY}
 
 
 @register.inclusion_tag("carts/_cart_badge.html", takes_context=True)

@@ -11,7 +11,8 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
 
-from carts.application import repository, selectors
+from carts.application import repository
+from carts.application.customer_history import customer_history
 from carts.application.time_travel import cart_moment
 from carts.domain import errors
 from carts.web import listings, shopper
@@ -59,19 +60,19 @@ def history(request: HtmxHttpRequest, cart_id: UUID) -> HttpResponse:
     if not moment_form.is_bound:
         # Start the moment picker at the step on show, so nudging it is one small change.
         moment_form = MomentForm(initial={"at": steps[moment.version - 1].event.recorded_at})
-    names = selectors.actor_names({step.event.metadata.get("actor", "") for step in steps})
+    # Only what a customer should see: the one decision lives in customer_history.
+    shown = customer_history(steps)
     partial = bool(request.htmx) and not request.htmx.history_restore_request
     response = render(
         request,
         "carts/_time_travel.html" if partial else "carts/history.html",
         {
             "cart": cart,
-            "steps": steps,
+            "steps": shown,
             "moment": moment,
-            "moment_step": steps[moment.version - 1],
+            "moment_step": shown[moment.version - 1],
             "moment_form": moment_form,
             "problem": problem,
-            "actor_names": names,
             "integrity": None if partial else repository.integrity(cart_id),
         },
     )

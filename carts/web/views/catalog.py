@@ -43,18 +43,33 @@ def product_detail(request: HttpRequest, sku: str) -> HttpResponse:
 def add_item(request: HttpRequest) -> HttpResponse:
     """Add units of a product to the shopper's cart (opening one if needed), then go back."""
     form = AddItemForm(request.POST)
+    # A refusal is shown at the product's card as well as at the top of the page, so that it is
+    # seen where the button was pressed, however far down the page.
+    card = card_of(request.POST.get("sku", ""))
     if not form.is_valid():
-        form_refused(request, first_error(form))
-        return back(request, reverse("catalog"))
+        form_refused(request, first_error(form), where=card)
+        return _back_to(request, card)
     sku, quantity = form.cleaned_data["sku"], form.cleaned_data["quantity"]
     try:
         result = shopper.add_to_cart(request, sku=sku, quantity=quantity)
     except errors.CartError as refused:
-        refused_with(request, refused)
+        refused_with(request, refused, where=card)
     else:
         name = result.cart.lines[sku].name
         messages.success(request, f"Added {quantity} × {name} to your cart.")
-    return back(request, reverse("catalog"))
+    return _back_to(request, card)
+
+
+def _back_to(request: HttpRequest, card: str) -> HttpResponse:
+    # Without script the browser loads the page again: at the card, not at the top.
+    response = back(request, reverse("catalog"))
+    response["Location"] = f"{response['Location'].partition('#')[0]}#{card}"
+    return response
+
+
+def card_of(sku: str) -> str:
+    """The id of the add form on a product's card (``templates/carts/_add_form.html``)."""
+    return f"add-{sku[:40]}"
 
 
 def _in_cart(request: HttpRequest) -> dict[str, int]:

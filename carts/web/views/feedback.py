@@ -38,9 +38,10 @@ def run_command(request: HttpRequest, command: Command, *, done: str = "") -> Co
     return result
 
 
-def refused_with(request: HttpRequest, error: errors.CartError) -> None:
-    """Show the cart's own reason for refusing a command (nothing was written)."""
-    messages.error(request, _sentence(error.message))
+def refused_with(request: HttpRequest, error: errors.CartError, *, where: str = "") -> None:
+    """Show the cart's own reason for refusing a command (nothing was written); ``where`` names
+    the element it concerns (a product card's form id), so the page can show it there too."""
+    messages.error(request, _sentence(error.message), extra_tags=where)
 
 
 def readable_timeline(request: HttpRequest, cart_id: UUID) -> Timeline:
@@ -102,6 +103,6 @@ def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
 
 
-def form_refused(request: HttpRequest, problem: str) -> None:
-    """Report a request whose shape was wrong (nothing was attempted)."""
-    messages.error(request, _sentence(problem))
+def form_refused(request: HttpRequest, problem: str, *, where: str = "") -> None:
+    """Report a request whose shape was wrong (nothing was attempted); ``where`` as above."""
+    messages.error(request, _sentence(problem), extra_tags=where)

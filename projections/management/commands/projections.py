@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from projections import rebuild as rebuilding
 from projections import runner
 from projections.registry import UnknownProjection, names, projector_class
-from projections.selectors import ProjectionStatus, projection_statuses
+from projections.selectors import ProjectionStatus, RebuildProgress, projection_statuses
 
 
 class Command(BaseCommand):
@@ -52,6 +52,8 @@ class Command(BaseCommand):
         self.stdout.write(header)
         for status in projection_statuses():
             self.stdout.write(_status_line(status))
+            if status.rebuild is not None:
+                self.stdout.write(_rebuild_line(status.rebuild))
             if status.last_error:
                 self.stdout.write(self.style.ERROR(f"  {status.last_error}"))
 
@@ -74,6 +76,14 @@ class Command(BaseCommand):
                 self.stdout.write(f"{name}: {read} events so far")
 
         return report
+
+
+def _rebuild_line(rebuild: RebuildProgress) -> str:
+    rate = f", {rebuild.rate:.0f} events/s" if rebuild.rate else ""
+    line = f"  rebuild: {rebuild.done} events done, {rebuild.to_do} to do{rate}"
+    if rebuild.stalled:
+        line += "; stalled (no heartbeat): run `projections rebuild` again to take over"
+    return line
 
 
 def _status_line(status: ProjectionStatus) -> str:

@@ -90,9 +90,3 @@ def test_shopper_carts_are_listed_most_recently_active_first(catalog, projected)
     listed = listings.shopper_carts(Person(user=_user(7)))
     assert [summary.cart_id for summary in listed.summaries] == [first, second]
     assert listed.lag_events == 0
-
-
-def test_actor_names_use_usernames_and_hide_guest_session_keys(django_user_model):
-    user = django_user_model.objects.create(username="mei")
-    names = selectors.actor_names([f"user:{user.pk}", "guest:abc123", "system"])
-    assert names == {f"user:{user.pk}": "mei", "guest:abc123": "guest", "system": "system"}

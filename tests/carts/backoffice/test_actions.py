@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from uuid import UUID
 
 import pytest
@@ -10,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from carts.application import repository
-from carts.application.commands import AddItem, CheckOut, CreateCart
+from carts.application.commands import AddItem, ApplyDiscount, CheckOut, CreateCart
 from carts.application.handler import GOODWILL_CODE, Context, handle
 from eventstore.metadata import Metadata
 from eventstore.models import Event
@@ -32,7 +33,7 @@ def test_abandoning_a_cart_is_recorded_with_the_staff_member_and_source_admin(
     before = event_count()
     response = agent_client.post(
         reverse("admin:carts_cart_abandon", args=[busy_cart]),
-        {"reason": "customer asked by phone"},
+        {"reason": "customer asked by phone", "confirm": "on"},
         follow=True,
     )
     assert response.status_code == 200
@@ -88,7 +89,9 @@ def test_abandoning_a_cart_that_is_already_closed_is_refused_and_writes_nothing(
     handle(CheckOut(cart_id=busy_cart), Context.system(meta))
     before = event_count()
     response = agent_client.post(
-        reverse("admin:carts_cart_abandon", args=[busy_cart]), {"reason": "late"}, follow=True
+        reverse("admin:carts_cart_abandon", args=[busy_cart]),
+        {"reason": "late", "confirm": "on"},
+        follow=True,
     )
     assert event_count() == before
     assert any("Refused" in m for m in messages_of(response))
@@ -129,8 +132,9 @@ def test_an_auditor_who_may_only_read_cannot_act_and_writes_nothing(
 ) -> None:
     before = event_count()
     for name, data in [
-        ("abandon", {"reason": "x"}),
+        ("abandon", {"reason": "x", "confirm": "on"}),
         ("goodwill", {"kind": "percent", "value": "5"}),
+        ("remove_discount", {}),
     ]:
         response = auditor_client.post(reverse(f"admin:carts_cart_{name}", args=[busy_cart]), data)
         assert response.status_code == 403
@@ -139,3 +143,100 @@ def test_an_auditor_who_may_only_read_cannot_act_and_writes_nothing(
     assert timeline.status_code == 200
     assert b"Apply goodwill discount" not in timeline.content
     assert b"needs the <em>Can abandon carts" in timeline.content
+
+
+def test_abandoning_without_the_confirmation_is_refused_and_writes_nothing(
+    agent_client: Client, busy_cart: UUID, event_count
+) -> None:
+    before = event_count()
+    response = agent_client.post(
+        reverse("admin:carts_cart_abandon", args=[busy_cart]),
+        {"reason": "customer asked by phone"},
+        follow=True,
+    )
+    assert event_count() == before
+    assert repository.load(busy_cart).status == "open"
+    assert any(
+        "Nothing was changed" in m and "tick the confirmation" in m for m in messages_of(response)
+    )
+
+
+def test_the_abandon_form_asks_for_a_confirmation_that_needs_no_script(
+    agent_client: Client, busy_cart: UUID
+) -> None:
+    page = agent_client.get(reverse("admin:carts_cart_timeline", args=[busy_cart]))
+    html = page.content.decode()
+    assert 'type="checkbox" name="confirm"' in html and "required" in html
+    assert "Yes, close this cart for good" in html
+    assert "onsubmit" not in html
+
+
+@pytest.mark.parametrize("value", ["18.01", "100.00"])
+def test_a_goodwill_larger_than_the_payable_total_is_refused_naming_the_maximum(
+    agent_client: Client, catalog, meta: Metadata, event_count, value: str
+) -> None:
+    cart_id = handle(CreateCart(), Context.system(meta)).cart.id
+    handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=4), Context.system(meta))
+    before = event_count()
+    response = agent_client.post(
+        reverse("admin:carts_cart_goodwill", args=[cart_id]),
+        {"kind": "amount", "value": value, "currency": "EUR"},
+        follow=True,
+    )
+    assert event_count() == before
+    assert repository.load(cart_id).total == Decimal("18.00")
+    assert any(
+        "Refused, nothing was recorded" in m and "at most 18.00 EUR" in m
+        for m in messages_of(response)
+    )
+
+
+def test_staff_take_a_discount_off_recorded_with_them_and_source_admin(
+    agent_client: Client, agent: User, busy_cart: UUID, event_count
+) -> None:
+    page = agent_client.get(reverse("admin:carts_cart_timeline", args=[busy_cart]))
+    assert b"Remove discount WELCOME10" in page.content
+    before = event_count()
+    response = agent_client.post(
+        reverse("admin:carts_cart_remove_discount", args=[busy_cart]), follow=True
+    )
+    assert event_count() == before + 1
+    event = last_event(busy_cart)
+    assert event.event_type == "cart.DiscountRemoved"
+    assert event.payload["code"] == "WELCOME10"
+    assert (event.metadata["actor"], event.metadata["source"]) == (f"user:{agent.pk}", "admin")
+    assert event.metadata["command"] == "cart_remove_discount"
+    assert repository.load(busy_cart).discount is None
+    assert any("Discount removed" in m for m in messages_of(response))
+    assert b"Apply goodwill discount" in response.content
+
+
+def test_taking_off_a_discount_a_cart_does_not_carry_is_refused_and_writes_nothing(
+    agent_client: Client, catalog, meta: Metadata, event_count
+) -> None:
+    cart_id = handle(CreateCart(), Context.system(meta)).cart.id
+    handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=1), Context.system(meta))
+    before = event_count()
+    response = agent_client.post(
+        reverse("admin:carts_cart_remove_discount", args=[cart_id]), follow=True
+    )
+    assert event_count() == before
+    assert any("no discount to remove" in m for m in messages_of(response))
+
+
+def test_staff_can_give_goodwill_after_taking_the_shoppers_code_off(
+    agent_client: Client, catalog, meta: Metadata, event_count
+) -> None:
+    cart_id = handle(CreateCart(), Context.system(meta)).cart.id
+    handle(AddItem(cart_id=cart_id, sku="MUG-001", quantity=1), Context.system(meta))
+    handle(ApplyDiscount(cart_id=cart_id, code="FIVEOFF"), Context.system(meta))
+    agent_client.post(reverse("admin:carts_cart_remove_discount", args=[cart_id]))
+    agent_client.post(
+        reverse("admin:carts_cart_goodwill", args=[cart_id]),
+        {"kind": "amount", "value": "12.00", "currency": "EUR"},
+    )
+    cart = repository.load(cart_id)
+    assert (cart.discount.code if cart.discount else "", cart.total) == (
+        GOODWILL_CODE,
+        Decimal("0.00"),
+    )

@@ -183,10 +183,41 @@ def test_a_percent_discount_is_taken_off_the_subtotal():
     assert cart.total == Decimal("18.90")
 
 
-def test_an_amount_discount_never_makes_the_total_negative():
-    cart = given(added(TEA))
+@pytest.mark.parametrize("code", ["BIG", "GOODWILL"])
+def test_an_amount_off_larger_than_the_payable_total_is_refused_naming_the_maximum(code):
+    cart = given(added(TEA, 2))
 
-    cart.apply_discount(Discount(code="BIG", kind="amount", value=Decimal("50"), currency="EUR"))
+    with pytest.raises(errors.DiscountExceedsTotal, match=r"at most 9\.00 EUR") as refused:
+        cart.apply_discount(
+            Discount(code=code, kind="amount", value=Decimal("9.01"), currency="EUR")
+        )
+
+    assert refused.value.kind == "unprocessable"
+    assert cart.pending_events() == []
+    assert cart.discount is None
+
+
+def test_an_amount_off_equal_to_the_payable_total_is_accepted():
+    cart = given(added(TEA, 2))
+
+    cart.apply_discount(Discount(code="ALL", kind="amount", value=Decimal("9.00"), currency="EUR"))
+
+    assert cart.total == Decimal("0.00")
+
+
+def test_an_amount_off_on_an_empty_cart_is_refused():
+    with pytest.raises(errors.DiscountExceedsTotal, match=r"at most 0\.00 EUR"):
+        given().apply_discount(
+            Discount(code="FIVE", kind="amount", value=Decimal("5"), currency="EUR")
+        )
+
+
+def test_an_amount_discount_never_makes_the_total_negative_when_lines_go_afterwards():
+    cart = given(
+        added(TEA, 2),
+        DiscountApplied(code="F", kind="amount", value=Decimal("9.00"), currency="EUR"),
+        ItemQuantityChanged(sku="TEA", quantity=1, previous_quantity=2),
+    )
 
     assert cart.total == Decimal("0.00")
 

@@ -64,7 +64,9 @@ def send(request: Any, shopper: User, cart_id: UUID, agent: User) -> Send:
         )
     client.force_login(agent)
     return lambda **headers: client.post(
-        reverse("admin:carts_cart_abandon", args=[cart_id]), {"reason": "test"}, **headers
+        reverse("admin:carts_cart_abandon", args=[cart_id]),
+        {"reason": "test", "confirm": "on"},
+        **headers,
     )
 
 

@@ -49,7 +49,7 @@ def test_unknown_product_page_is_404(client, catalog):
 def test_adding_opens_a_guest_cart_kept_with_the_session(client, catalog, event_count):
     response = client.post("/cart/add/", {"sku": "TEA-001", "quantity": "2", "next": "/"})
     assert response.status_code == 303
-    assert response["Location"] == "/"
+    assert response["Location"] == "/#add-TEA-001"
     cart = repository.load(repository.cart_id_of(f"cart-{client.session[CART_KEY]}"))
     assert cart.owner_id == client.session[GUEST_ID_KEY]
     assert cart.owner_id.startswith("guest:")
@@ -112,7 +112,7 @@ def test_next_pointing_elsewhere_is_ignored(client, catalog):
     response = client.post(
         "/cart/add/", {"sku": "TEA-001", "quantity": "1", "next": "https://evil.example/"}
     )
-    assert response["Location"] == "/"
+    assert response["Location"] == "/#add-TEA-001"
 
 
 def test_add_needs_post_and_csrf(catalog):

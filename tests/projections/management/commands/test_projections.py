@@ -1,7 +1,9 @@
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from projections.models import ProjectionState
 
@@ -56,3 +58,16 @@ def test_rebuild_switches_a_projection_to_a_new_generation(new_cart):
 def test_rebuild_refuses_a_missing_or_unknown_name(db, args, message):
     with pytest.raises(CommandError, match=message):
         _run(*args)
+
+
+def test_status_shows_a_rebuilds_progress_and_when_it_stalled(new_cart, settings):
+    settings.PROJECTIONS_REBUILD_STALE_SECONDS = 60
+    new_cart({"TEA-001": 1})
+    _run("catch-up")
+    long_ago = timezone.now() - timedelta(seconds=90)
+    ProjectionState.objects.filter(name="daily_funnel").update(
+        rebuild_generation=5, rebuild_started_at=long_ago, rebuild_heartbeat_at=long_ago
+    )
+    out = _run("status")
+    assert "daily_funnel      stalled 0%" in out
+    assert "  rebuild: 0 events done, 2 to do; stalled (no heartbeat)" in out
