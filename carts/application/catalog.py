@@ -1,12 +1,16 @@
 """The catalog as cart commands see it: a product's current offer, a discount code's terms.
 
-Prices are read here once, when an item is added, and copied into the cart's event; they are
-never looked up again for that line.
+Prices are read here when units are added, and copied into the cart's event: those units keep
+that price. The current offers of a cart's SKUs are read again to tell the shopper where the
+catalog's price moved on or a product is no longer sold (``offers``), never to reprice units
+without the shopper accepting it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 
@@ -24,7 +28,22 @@ def offer(sku: str) -> ProductOffer:
         row = cursor.fetchone()
     if row is None:
         raise errors.UnknownProduct(f"there is no product with SKU {sku!r}")
-    name, price, currency, active = row
+    return _offer(sku, *row)
+
+
+def offers(skus: Iterable[str]) -> dict[str, ProductOffer]:
+    """The current offers for ``skus`` in one query; a SKU the catalog no longer lists is
+    absent from the answer (its lines are unavailable)."""
+    wanted = list(skus)
+    if not wanted:
+        return {}
+    with connection.cursor() as cursor:
+        marks = ", ".join(["%s"] * len(wanted))
+        cursor.execute(f"SELECT sku, {_COLUMNS} FROM {_TABLE} WHERE sku IN ({marks})", wanted)
+        return {row[0]: _offer(*row) for row in cursor.fetchall()}
+
+
+def _offer(sku: str, name: str, price: Any, currency: str, active: Any) -> ProductOffer:
     # SQLite hands decimals back as floats; exact for prices of 10 digits, once quantised.
     if not isinstance(price, Decimal):
         price = Decimal(str(price))
@@ -37,7 +56,9 @@ def offer(sku: str) -> ProductOffer:
     )
 
 
-_OFFER_SQL = f"SELECT name, price, currency, active FROM {Product._meta.db_table} WHERE sku = %s"
+_TABLE = Product._meta.db_table
+_COLUMNS = "name, price, currency, active"
+_OFFER_SQL = f"SELECT {_COLUMNS} FROM {_TABLE} WHERE sku = %s"
 _CENT = Decimal(1).scaleb(-Product._meta.get_field("price").decimal_places)  # type: ignore[union-attr]
 
 
