@@ -19,6 +19,11 @@ urlpatterns = [
         name="cart-item",
     ),
     path(
+        "carts/<uuid:cart_id>/items/<str:sku>/price/",
+        commands.CartLinePriceView.as_view(),
+        name="cart-item-price",
+    ),
+    path(
         "carts/<uuid:cart_id>/discount/", commands.CartDiscountView.as_view(), name="cart-discount"
     ),
     path(

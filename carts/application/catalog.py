@@ -9,13 +9,15 @@ without the shopper accepting it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
 
 from carts.domain import errors
-from carts.domain.values import Discount, ProductOffer
+from carts.domain.cart import Cart
+from carts.domain.values import Discount, ProductOffer, on_sale
 from carts.models import DiscountCode, Product
 
 
@@ -41,6 +43,39 @@ def offers(skus: Iterable[str]) -> dict[str, ProductOffer]:
         marks = ", ".join(["%s"] * len(wanted))
         cursor.execute(f"SELECT sku, {_COLUMNS} FROM {_TABLE} WHERE sku IN ({marks})", wanted)
         return {row[0]: _offer(*row) for row in cursor.fetchall()}
+
+
+@dataclass(frozen=True)
+class LineOffer:
+    """What the catalog says now about a cart line, for the shopper to see.
+
+    ``catalog_price`` is the price the catalog asks now (None: the product is no longer
+    listed); ``available`` whether it is still sold (a line that is not blocks checkout);
+    ``price_changed`` whether some unit of the line is held at another price than the catalog's
+    and the shopper may accept the catalog's (UpdateLinePrice).
+    """
+
+    catalog_price: Decimal | None
+    available: bool
+    price_changed: bool
+
+
+def line_offers(cart: Cart | None) -> dict[str, LineOffer]:
+    """Per SKU of ``cart``, what the catalog says of its line now (one query)."""
+    if cart is None or not cart.lines:
+        return {}
+    listed = offers(cart.lines)
+    found: dict[str, LineOffer] = {}
+    for sku, line in cart.lines.items():
+        offer = listed.get(sku)
+        price = offer.unit_price if offer is not None else None
+        changed = (
+            on_sale(offer)
+            and offer.currency == cart.currency
+            and line.differs_from(offer.unit_price)
+        )
+        found[sku] = LineOffer(catalog_price=price, available=on_sale(offer), price_changed=changed)
+    return found
 
 
 def _offer(sku: str, name: str, price: Any, currency: str, active: Any) -> ProductOffer:

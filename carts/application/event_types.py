@@ -54,6 +54,4 @@ def register_all() -> None:
     """Register every cart event under its stable name ``cart.<ClassName>``."""
     for cls in events.CART_EVENTS:
         schema, upcasters = _VERSIONED.get(cls, (1, {}))
-        registry.register(
-            f"cart.{cls.__name__}", cls, schema_version=schema, upcasters=upcasters
-        )
+        registry.register(f"cart.{cls.__name__}", cls, schema_version=schema, upcasters=upcasters)

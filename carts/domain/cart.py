@@ -307,7 +307,7 @@ class Cart:
 
     def _current_price(self, sku: str, offer: ProductOffer | None, *, refusal: str) -> Decimal:
         """The price ``offer`` asks now; ProductInactive when the product is no longer sold."""
-        if offer is None or not on_sale(offer):
+        if not on_sale(offer):
             raise errors.ProductInactive(
                 f"product {sku} is not on sale any more; {refusal} (lower or remove it)"
             )
@@ -441,4 +441,3 @@ _HANDLERS: dict[type, Any] = {
     CartMergedFrom: Cart._when_merged_from,
     CartMergedInto: Cart._when_merged_into,
 }
-

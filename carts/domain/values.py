@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import TypeGuard
 
 
 class CartStatus(StrEnum):
@@ -34,7 +35,7 @@ class ProductOffer:
     active: bool = True
 
 
-def on_sale(offer: ProductOffer | None) -> bool:
+def on_sale(offer: ProductOffer | None) -> TypeGuard[ProductOffer]:
     """Whether a product the catalog lists as ``offer`` (None: not listed) can be bought now."""
     return offer is not None and offer.active
 

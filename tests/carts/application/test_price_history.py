@@ -93,7 +93,7 @@ def test_accepting_a_price_that_changed_again_is_refused_and_writes_nothing(
     reprice(earl, "13.50")
     before = event_count()
 
-    with pytest.raises(errors.PriceChanged, match="now costs 13.50, not 12.00"):
+    with pytest.raises(errors.PriceChanged, match=r"now costs 13\.50, not 12\.00"):
         run(UpdateLinePrice(cart_id=cart_id, sku="TEA-EAR", unit_price=Decimal("12.00")))
 
     assert event_count() == before

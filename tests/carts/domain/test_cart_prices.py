@@ -82,7 +82,7 @@ def test_a_lower_catalog_price_can_be_accepted_too():
 def test_accepting_a_price_the_catalog_no_longer_asks_is_refused():
     cart = given(added(EARL, 2))
 
-    with pytest.raises(errors.PriceChanged, match="now costs 12.00, not 9.00"):
+    with pytest.raises(errors.PriceChanged, match=r"now costs 12\.00, not 9\.00"):
         cart.reprice_line("TEA-EAR", Decimal("9.00"), offer=EARL_NOW)
 
     assert cart.pending_events() == []
