@@ -20,8 +20,9 @@ from carts.application.commands import (
 )
 from carts.application.demo import NAMESPACE
 from carts.application.handler import Context, handle
+from carts.application.timeline import describe
 from carts.domain import errors
-from carts.domain.events import CartCheckedOut
+from carts.domain.events import CartCheckedOut, LineRepriced
 from carts.models import Product
 from eventstore.store import ANY, RawEvent, append, read_stream
 from projections.models import CartSummary
@@ -254,3 +255,9 @@ def test_every_demo_cart_replays_to_its_totals_and_every_charge_to_its_replay():
             )
             assert sum(line.line_total for line in charge.lines) == charge.subtotal
         assert CartSummary.objects.get(cart_id=cart_id).total == cart.total
+
+
+def test_the_timeline_says_what_accepting_a_price_did():
+    event = LineRepriced(sku="TEA-EAR", unit_price=Decimal("12.00"), quantity=3, previous=())
+
+    assert describe(event) == "Accepted the new price of TEA-EAR: 3 units now at 12.00"

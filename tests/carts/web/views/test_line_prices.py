@@ -24,9 +24,7 @@ def repriced_cart(client, catalog):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("page", ["/cart/", "/checkout/"])
-def test_each_price_a_line_holds_and_the_offer_to_update_it_are_shown(
-    client, repriced_cart, page
-):
+def test_each_price_a_line_holds_and_the_offer_to_update_it_are_shown(client, repriced_cart, page):
     html = client.get(page).content.decode()
 
     assert "2 × €4.50" in html
