@@ -84,6 +84,8 @@ def test_a_shopper_who_accepts_the_new_price_is_charged_it_for_every_unit(run, c
 
     assert accepted.cart.total == Decimal("36.00")
     assert checked_out(cart_id).total == Decimal("36.00")
+    catch_up(retry_now=True)
+    assert CartSummary.objects.get(cart_id=cart_id).total == Decimal("36.00")
     assert repository.history(cart_id)[-2].event_type == "cart.LineRepriced"
 
 
