@@ -23,6 +23,18 @@ def repriced_cart(client, catalog):  # type: ignore[no-untyped-def]
     return repository.cart_id_of(f"cart-{client.session[CART_KEY]}")
 
 
+def test_adding_at_a_new_price_from_the_catalog_says_the_earlier_units_keep_theirs(client, catalog):
+    client.post("/cart/add/", {"sku": "TEA-001", "quantity": "2"})
+    Product.objects.filter(sku="TEA-001").update(price=Decimal("6.00"))
+
+    response = client.post("/cart/add/", {"sku": "TEA-001", "quantity": "1"}, follow=True)
+
+    assert messages_of(response)[-1] == (
+        "Added 1 × Green tea to your cart at the new price 6.00; the ones already there keep"
+        " theirs (your cart offers to update them)."
+    )
+
+
 @pytest.mark.parametrize("page", ["/cart/", "/checkout/"])
 def test_each_price_a_line_holds_and_the_offer_to_update_it_are_shown(client, repriced_cart, page):
     html = client.get(page).content.decode()
