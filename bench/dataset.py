@@ -42,7 +42,7 @@ def cart_events(cart_id: uuid.UUID) -> list[Any]:
     cart = Cart.create(cart_id, owner_id="user:bench")
     for offer in OFFERS:
         cart.add_item(offer, 2)
-    cart.check_out()
+    cart.check_out({offer.sku: offer for offer in OFFERS})
     return cart.pending_events()
 
 

@@ -34,7 +34,7 @@ def build_cart(events: int, *, snapshot_every: int) -> uuid.UUID:
         stored = 0
         expected: ExpectedVersion = NO_STREAM
         for version in range(3, events + 1):
-            cart.change_quantity(dataset.OFFERS[0].sku, 1 + version % 2)
+            cart.change_quantity(dataset.OFFERS[0].sku, 1 + version % 2, offer=dataset.OFFERS[0])
             if version % SNAPSHOT_EVERY == 0 or version == events:
                 repository.save(cart, expected_version=expected, metadata=META)
                 stored = expected = version

@@ -7,6 +7,7 @@ document promises these types.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -37,6 +38,23 @@ class StrictIntegerField(serializers.IntegerField):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
         return int(super().to_internal_value(data))
+
+
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$"}
+)
+class StrictDecimalField(serializers.DecimalField):
+    """An amount written as a JSON string such as "9.99": exact, never a binary float."""
+
+    default_error_messages = {"invalid": 'An amount as a JSON string is required, e.g. "9.99".'}
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str) or not _AMOUNT.fullmatch(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+_AMOUNT = re.compile(r"[0-9]{1,10}(\.[0-9]{1,2})?")
 
 
 class StrictUUIDField(serializers.UUIDField):

@@ -120,6 +120,10 @@ CART_EXAMPLE = OpenApiExample(
                 "unit_price": "4.50",
                 "quantity": 2,
                 "total": "9.00",
+                "prices": [{"unit_price": "4.50", "quantity": 2, "total": "9.00"}],
+                "catalog_price": "4.50",
+                "price_changed": False,
+                "available": True,
             }
         ],
         "line_count": 1,
@@ -211,13 +215,14 @@ EVENT_EXAMPLE = {
     "stream_type": "cart",
     "version": 2,
     "event_type": "cart.ItemAdded",
-    "schema_version": 2,
+    "schema_version": 3,
     "data": {
         "sku": "TEA-001",
         "name": "Green tea",
         "unit_price": "4.50",
         "currency": "EUR",
         "quantity": 2,
+        "reprices_line": False,
     },
     "metadata": {
         "actor": "user:2",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -10,12 +11,14 @@ from rest_framework import serializers
 from carts.api.fields import (
     RecordedAtField,
     StrictCharField,
+    StrictDecimalField,
     StrictIntegerField,
     StrictSerializer,
     StrictUUIDField,
 )
+from carts.application.catalog import LineOffer
 from carts.domain.cart import Cart
-from carts.domain.values import CartStatus, DiscountKind
+from carts.domain.values import CartStatus, DiscountKind, Line
 from eventstore.integrity import StreamIntegrity
 
 # --- command input -----------------------------------------------------------------------------
@@ -51,6 +54,17 @@ class ChangeQuantityInput(StrictSerializer):
     quantity = StrictIntegerField(help_text="The line's new quantity, 1 to 99.")
 
 
+class UpdateLinePriceInput(StrictSerializer):
+    """Accept the catalog's current price for every unit of a line."""
+
+    unit_price = StrictDecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text="The line's catalog_price as the cart document showed it, e.g. '12.00'; "
+        "refused with 409 price_changed if the catalog asks another price by now.",
+    )
+
+
 class ApplyDiscountInput(StrictSerializer):
     """Apply a discount code."""
 
@@ -70,14 +84,41 @@ class EmptyInput(StrictSerializer):
 # --- carts -------------------------------------------------------------------------------------
 
 
-class LineSerializer(serializers.Serializer):
-    """One line of a cart."""
+class PriceTierSerializer(serializers.Serializer):
+    """Units of a line held at one unit price."""
 
-    sku = serializers.CharField()
-    name = serializers.CharField()
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
     quantity = serializers.IntegerField()
     total = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class LineSerializer(serializers.Serializer):
+    """One line of a cart: units keep the price they were added at."""
+
+    sku = serializers.CharField()
+    name = serializers.CharField()
+    unit_price = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="The price of the units added last."
+    )
+    quantity = serializers.IntegerField()
+    total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    prices = PriceTierSerializer(
+        many=True, help_text="Every unit of the line by the price it is held at, oldest first."
+    )
+    catalog_price = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        help_text="What the catalog asks now; null when the product is no longer listed.",
+    )
+    price_changed = serializers.BooleanField(
+        help_text="Some units are held at another price than catalog_price; accept it with "
+        "PUT items/<sku>/price/."
+    )
+    available = serializers.BooleanField(
+        help_text="False when the product is no longer sold: the line may be lowered or "
+        "removed, not raised, and the cart cannot be checked out until it is removed."
+    )
 
 
 class DiscountSerializer(serializers.Serializer):
@@ -108,7 +149,11 @@ class CartSerializer(serializers.Serializer):
 
     @extend_schema_field(LineSerializer(many=True))
     def get_lines(self, cart: Cart) -> list[dict[str, Any]]:
-        return LineSerializer(list(cart.lines.values()), many=True).data  # type: ignore[return-value]
+        catalog = self.context["catalog"]
+        return [
+            LineSerializer(_line_fields(line, catalog[line.sku])).data
+            for line in cart.lines.values()
+        ]
 
     @extend_schema_field(DiscountSerializer(allow_null=True))
     def get_discount(self, cart: Cart) -> dict[str, Any] | None:
@@ -137,8 +182,9 @@ def integrity_document(integrity: StreamIntegrity) -> dict[str, Any]:
     return {"status": integrity.status, "problems": list(integrity.problems)}
 
 
-def cart_document(cart: Cart) -> dict[str, Any]:
-    """What CartSerializer gives for ``cart``, built directly.
+def cart_document(cart: Cart, catalog: Mapping[str, LineOffer]) -> dict[str, Any]:
+    """What CartSerializer gives for ``cart``, built directly; ``catalog`` is what the catalog
+    says now of each line (catalog.line_offers).
 
     Every command and cart read answers with it. DRF builds and deep-copies some thirty field
     objects per cart it serialises, which cost about a tenth of an add-item request; the
@@ -151,16 +197,7 @@ def cart_document(cart: Cart) -> dict[str, Any]:
         "status": cart.status,
         "owner_id": cart.owner_id,
         "currency": cart.currency,
-        "lines": [
-            {
-                "sku": line.sku,
-                "name": line.name,
-                "unit_price": _amount(line.unit_price),
-                "quantity": line.quantity,
-                "total": _amount(line.total),
-            }
-            for line in cart.lines.values()
-        ],
+        "lines": [_line_document(line, catalog[line.sku]) for line in cart.lines.values()],
         "line_count": cart.line_count,
         "units": cart.units,
         "subtotal": _amount(cart.subtotal),
@@ -176,6 +213,33 @@ def cart_document(cart: Cart) -> dict[str, Any]:
         "total": _amount(cart.total),
         "merged_into": None if cart.merged_into is None else str(cart.merged_into),
     }
+
+
+def _line_fields(line: Line, offer: LineOffer) -> dict[str, Any]:
+    """A line and what the catalog says of it now, as LineSerializer's fields."""
+    return {
+        "sku": line.sku,
+        "name": line.name,
+        "unit_price": line.unit_price,
+        "quantity": line.quantity,
+        "total": line.total,
+        "prices": [
+            {"unit_price": tier.unit_price, "quantity": tier.quantity, "total": tier.total}
+            for tier in line.tiers
+        ],
+        "catalog_price": offer.catalog_price,
+        "price_changed": offer.price_changed,
+        "available": offer.available,
+    }
+
+
+def _line_document(line: Line, offer: LineOffer) -> dict[str, Any]:
+    fields = _line_fields(line, offer)
+    for amount in ("unit_price", "total", "catalog_price"):
+        fields[amount] = None if fields[amount] is None else _amount(fields[amount])
+    for tier in fields["prices"]:
+        tier["unit_price"], tier["total"] = _amount(tier["unit_price"]), _amount(tier["total"])
+    return fields
 
 
 _AMOUNT = serializers.DecimalField(max_digits=12, decimal_places=2)

@@ -13,6 +13,13 @@ urlpatterns = [
     path("carts/<uuid:cart_id>/", queries.CartDetailView.as_view(), name="cart-detail"),
     path("carts/<uuid:cart_id>/events/", queries.CartEventsView.as_view(), name="cart-events"),
     path("carts/<uuid:cart_id>/items/", commands.CartItemsView.as_view(), name="cart-items"),
+    # The price route comes first: a stored SKU may hold "/", so the item route would take
+    # ".../items/<sku>/price/" as a SKU ending in "/price".
+    path(
+        "carts/<uuid:cart_id>/items/<sku:sku>/price/",
+        commands.CartLinePriceView.as_view(),
+        name="cart-item-price",
+    ),
     path(
         "carts/<uuid:cart_id>/items/<sku:sku>/",
         commands.CartItemView.as_view(),

@@ -1,17 +1,23 @@
 """The catalog as cart commands see it: a product's current offer, a discount code's terms.
 
-Prices are read here once, when an item is added, and copied into the cart's event; they are
-never looked up again for that line.
+Prices are read here when units are added, and copied into the cart's event: those units keep
+that price. The current offers of a cart's SKUs are read again to tell the shopper where the
+catalog's price moved on or a product is no longer sold (``offers``), never to reprice units
+without the shopper accepting it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 
 from carts.domain import errors
-from carts.domain.values import Discount, ProductOffer
+from carts.domain.cart import Cart
+from carts.domain.values import Discount, ProductOffer, on_sale
 from carts.models import DiscountCode, Product
 
 
@@ -24,7 +30,55 @@ def offer(sku: str) -> ProductOffer:
         row = cursor.fetchone()
     if row is None:
         raise errors.UnknownProduct(f"there is no product with SKU {sku!r}")
-    name, price, currency, active = row
+    return _offer(sku, *row)
+
+
+def offers(skus: Iterable[str]) -> dict[str, ProductOffer]:
+    """The current offers for ``skus`` in one query; a SKU the catalog no longer lists is
+    absent from the answer (its lines are unavailable)."""
+    wanted = list(skus)
+    if not wanted:
+        return {}
+    with connection.cursor() as cursor:
+        marks = ", ".join(["%s"] * len(wanted))
+        cursor.execute(f"SELECT sku, {_COLUMNS} FROM {_TABLE} WHERE sku IN ({marks})", wanted)
+        return {row[0]: _offer(*row) for row in cursor.fetchall()}
+
+
+@dataclass(frozen=True)
+class LineOffer:
+    """What the catalog says now about a cart line, for the shopper to see.
+
+    ``catalog_price`` is the price the catalog asks now (None: the product is no longer
+    listed); ``available`` whether it is still sold (a line that is not blocks checkout);
+    ``price_changed`` whether some unit of the line is held at another price than the catalog's
+    and the shopper may accept the catalog's (UpdateLinePrice).
+    """
+
+    catalog_price: Decimal | None
+    available: bool
+    price_changed: bool
+
+
+def line_offers(cart: Cart | None) -> dict[str, LineOffer]:
+    """Per SKU of ``cart``, what the catalog says of its line now (one query)."""
+    if cart is None or not cart.lines:
+        return {}
+    listed = offers(cart.lines)
+    found: dict[str, LineOffer] = {}
+    for sku, line in cart.lines.items():
+        offer = listed.get(sku)
+        price = offer.unit_price if offer is not None else None
+        changed = (
+            on_sale(offer)
+            and offer.currency == cart.currency
+            and line.differs_from(offer.unit_price)
+        )
+        found[sku] = LineOffer(catalog_price=price, available=on_sale(offer), price_changed=changed)
+    return found
+
+
+def _offer(sku: str, name: str, price: Any, currency: str, active: Any) -> ProductOffer:
     # SQLite hands decimals back as floats; exact for prices of 10 digits, once quantised.
     if not isinstance(price, Decimal):
         price = Decimal(str(price))
@@ -37,7 +91,9 @@ def offer(sku: str) -> ProductOffer:
     )
 
 
-_OFFER_SQL = f"SELECT name, price, currency, active FROM {Product._meta.db_table} WHERE sku = %s"
+_TABLE = Product._meta.db_table
+_COLUMNS = "name, price, currency, active"
+_OFFER_SQL = f"SELECT {_COLUMNS} FROM {_TABLE} WHERE sku = %s"
 _CENT = Decimal(1).scaleb(-Product._meta.get_field("price").decimal_places)  # type: ignore[union-attr]
 
 

@@ -54,6 +54,14 @@ class RemoveItem(CartCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
+class UpdateLinePrice(CartCommand):
+    """Accept the catalog's current price ``unit_price`` for every unit of the line ``sku``."""
+
+    sku: str
+    unit_price: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
 class ApplyDiscount(CartCommand):
     """Apply the discount code a shopper typed."""
 

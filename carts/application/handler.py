@@ -52,6 +52,7 @@ from carts.application.commands import (
     MergeCarts,
     RemoveDiscount,
     RemoveItem,
+    UpdateLinePrice,
 )
 from carts.domain import errors
 from carts.domain.cart import Cart, Discount
@@ -109,7 +110,8 @@ def handle(command: Command, context: Context) -> CommandResult:
 def _decider(command: CartCommand) -> Callable[[Cart], Any]:
     """The one aggregate method ``command`` asks for, bound to its arguments.
 
-    Catalog look-ups happen here, once, before the cart is loaded (and not again on a retry).
+    Catalog look-ups of the command's SKU happen here, once, before the cart is loaded (and
+    not again on a retry); a checkout looks up every SKU of the cart it loaded, in one query.
     """
     match command:
         case AddItem(sku=sku, quantity=quantity):
@@ -122,13 +124,17 @@ def _decider(command: CartCommand) -> Callable[[Cart], Any]:
             goodwill = Discount(code=GOODWILL_CODE, kind=kind, value=value, currency=currency)
             return lambda cart: cart.apply_discount(goodwill)
         case ChangeQuantity(sku=sku, quantity=quantity):
-            return lambda cart: cart.change_quantity(sku, quantity)
+            listed = catalog.offers([sku]).get(sku)
+            return lambda cart: cart.change_quantity(sku, quantity, offer=listed)
+        case UpdateLinePrice(sku=sku, unit_price=unit_price):
+            listed = catalog.offers([sku]).get(sku)
+            return lambda cart: cart.reprice_line(sku, unit_price, offer=listed)
         case RemoveItem(sku=sku):
             return lambda cart: cart.remove_item(sku)
         case RemoveDiscount():
             return lambda cart: cart.remove_discount()
         case CheckOut():
-            return lambda cart: cart.check_out()
+            return lambda cart: cart.check_out(catalog.offers(cart.lines))
         case Abandon(reason=reason):
             return lambda cart: cart.abandon(reason)
     raise TypeError(f"no cart command {type(command).__name__}")
@@ -145,6 +151,7 @@ _NAMES = {
     CreateCart: "cart_create",
     AddItem: "cart_add_item",
     ChangeQuantity: "cart_change_quantity",
+    UpdateLinePrice: "cart_update_line_price",
     RemoveItem: "cart_remove_item",
     ApplyDiscount: "cart_apply_discount",
     GiveGoodwill: "cart_apply_goodwill_discount",
@@ -221,7 +228,11 @@ def _merge(command: MergeCarts, context: Context) -> CommandResult:
         rehash=True,
     )
     source = repository.load(source_id, to_version=closed.version - 1)
-    lines = [_merged_line(line, source.currency) for line in source.lines.values()]
+    lines = [
+        _merged_line(line, tier, source.currency)
+        for line in source.lines.values()
+        for tier in line.tiers
+    ]
     return _run(
         _plain(target_id),
         _NAMES[MergeCarts],
@@ -235,13 +246,14 @@ def _plain(cart_id: UUID) -> CartCommand:
     return CartCommand(cart_id=cart_id)
 
 
-def _merged_line(line: Any, currency: str) -> MergedLine:
+def _merged_line(line: Any, tier: Any, currency: str) -> MergedLine:
+    # One merged line per price a guest line holds units at: units keep their price.
     return MergedLine(
         sku=line.sku,
         name=line.name,
-        unit_price=line.unit_price,
+        unit_price=tier.unit_price,
         currency=currency,
-        quantity=line.quantity,
+        quantity=tier.quantity,
     )
 
 

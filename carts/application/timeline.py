@@ -148,6 +148,8 @@ def describe(event: Any) -> str:
             return f"Changed quantity of {sku} from {was} to {now}"
         case ev.ItemRemoved(sku=sku, quantity=qty):
             return f"Removed {sku} ({qty} units)"
+        case ev.LineRepriced(sku=sku, unit_price=price, quantity=qty):
+            return f"Accepted the new price of {sku}: {qty} units now at {price}"
         case ev.DiscountApplied(code=code, kind=DiscountKind.PERCENT, value=value):
             return f"Applied discount {code} ({value.normalize():f}% off)"
         case ev.DiscountApplied(code=code, value=value, currency=cur):

@@ -7,7 +7,7 @@ event in the cart's history.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -25,8 +25,11 @@ from carts.domain.events import (
     ItemAdded,
     ItemQuantityChanged,
     ItemRemoved,
+    LineRepriced,
     MergedLine,
+    PricedUnits,
 )
+from carts.domain.lines import repriced, with_units, without_newest
 from carts.domain.money import check_currency, to_amount
 from carts.domain.rules import (
     MAX_LINES,
@@ -35,7 +38,14 @@ from carts.domain.rules import (
     require_quantity,
     valid_discount_value,
 )
-from carts.domain.values import CartStatus, Discount, DiscountKind, Line, ProductOffer
+from carts.domain.values import (
+    CartStatus,
+    Discount,
+    DiscountKind,
+    Line,
+    ProductOffer,
+    on_sale,
+)
 
 SNAPSHOT_SCHEMA = snapshot.SCHEMA
 
@@ -149,14 +159,44 @@ class Cart:
             )
         )
 
-    def change_quantity(self, sku: str, quantity: int) -> None:
-        """Set a line's quantity; setting the quantity it already has records nothing."""
+    def change_quantity(self, sku: str, quantity: int, *, offer: ProductOffer | None) -> None:
+        """Set a line's quantity; setting the quantity it already has records nothing.
+
+        ``offer`` is the catalog's for the SKU now (None: no longer listed). Units added are
+        priced as offered; a product no longer on sale may only be lowered or removed.
+        """
         self._require_open()
         line = self._require_line(sku)
         require_quantity(quantity, hint="to take the line out, remove the item")
-        if quantity != line.quantity:
+        if quantity == line.quantity:
+            return
+        price = None
+        if quantity > line.quantity:
+            price = self._current_price(sku, offer, refusal="its quantity cannot be raised")
+        self._record(
+            ItemQuantityChanged(
+                sku=sku, quantity=quantity, previous_quantity=line.quantity, unit_price=price
+            )
+        )
+
+    def reprice_line(self, sku: str, unit_price: Decimal, *, offer: ProductOffer | None) -> None:
+        """Hold every unit of the line at the catalog's current price, which the shopper saw and
+        accepted as ``unit_price``. Records nothing when every unit is at that price already.
+
+        Raises PriceChanged when the catalog's price is no longer ``unit_price``.
+        """
+        self._require_open()
+        line = self._require_line(sku)
+        price = self._current_price(sku, offer, refusal="its price cannot be updated")
+        if unit_price != price:
+            raise errors.PriceChanged(
+                f"product {sku} now costs {price}, not {unit_price}; "
+                f"review the cart and accept {price}"
+            )
+        if line.differs_from(price):
+            previous = tuple(PricedUnits(t.unit_price, t.quantity) for t in line.tiers)
             self._record(
-                ItemQuantityChanged(sku=sku, quantity=quantity, previous_quantity=line.quantity)
+                LineRepriced(sku=sku, unit_price=price, quantity=line.quantity, previous=previous)
             )
 
     def remove_item(self, sku: str) -> None:
@@ -189,20 +229,36 @@ class Cart:
             raise errors.NoDiscount("the cart has no discount to remove")
         self._record(DiscountRemoved(code=self.discount.code))
 
-    def check_out(self) -> None:
-        """Buy what is in the cart, at the prices on its lines."""
+    def unavailable_lines(self, catalog: Mapping[str, ProductOffer]) -> list[Line]:
+        """The lines whose product ``catalog`` (the offers for this cart's SKUs) no longer sells."""
+        return [line for line in self.lines.values() if not on_sale(catalog.get(line.sku))]
+
+    def check_out(self, catalog: Mapping[str, ProductOffer]) -> None:
+        """Buy what is in the cart, each unit at the price it is held at.
+
+        ``catalog`` holds the current offers for the cart's SKUs; a line whose product is no
+        longer sold refuses the checkout (LinesUnavailable) until it is removed. A line with
+        units at several prices is charged as one ChargedLine per price.
+        """
         self._require_open()
         if not self.lines:
             raise errors.EmptyCart("an empty cart cannot be checked out; add an item first")
+        unavailable = self.unavailable_lines(catalog)
+        if unavailable:
+            named = ", ".join(f"{line.name} ({line.sku})" for line in unavailable)
+            raise errors.LinesUnavailable(
+                f"no longer sold: {named}; remove these lines, then check out"
+            )
         charged = tuple(
             ChargedLine(
                 sku=line.sku,
                 name=line.name,
-                unit_price=line.unit_price,
-                quantity=line.quantity,
-                line_total=line.total,
+                unit_price=tier.unit_price,
+                quantity=tier.quantity,
+                line_total=tier.total,
             )
             for line in self.lines.values()
+            for tier in line.tiers
         )
         self._record(
             CartCheckedOut(
@@ -250,6 +306,15 @@ class Cart:
         except KeyError:
             raise errors.LineNotInCart(f"product {sku} is not in the cart") from None
 
+    def _current_price(self, sku: str, offer: ProductOffer | None, *, refusal: str) -> Decimal:
+        """The price ``offer`` asks now; ProductInactive when the product is no longer sold."""
+        if not on_sale(offer):
+            raise errors.ProductInactive(
+                f"product {sku} is not on sale any more; {refusal} (lower or remove it)"
+            )
+        self._require_currency(offer.currency, what=f"product {sku}")
+        return to_amount(offer.unit_price)
+
     def _require_currency(self, currency: str, *, what: str) -> None:
         try:
             check_currency(currency)
@@ -287,15 +352,30 @@ class Cart:
         self.created_currency = event.currency
 
     def _when_item_added(self, event: ItemAdded) -> None:
-        held = self.lines[event.sku].quantity if event.sku in self.lines else 0
-        self.lines[event.sku] = Line(event.sku, event.name, event.unit_price, held + event.quantity)
+        sku = event.sku
+        self.lines[sku] = with_units(
+            self.lines.get(sku),
+            sku,
+            event.name,
+            event.unit_price,
+            event.quantity,
+            reprice=event.reprices_line,
+        )
         self.line_currency = event.currency
 
     def _when_quantity_changed(self, event: ItemQuantityChanged) -> None:
-        # Built directly rather than with dataclasses.replace, which costs several times more
-        # and runs once per event on replay.
         line = self.lines[event.sku]
-        self.lines[event.sku] = Line(line.sku, line.name, line.unit_price, event.quantity)
+        change = event.quantity - line.quantity
+        if change > 0:
+            price = line.unit_price if event.unit_price is None else event.unit_price
+            self.lines[event.sku] = with_units(
+                line, line.sku, line.name, price, change, reprice=False
+            )
+        else:
+            self.lines[event.sku] = without_newest(line, -change)
+
+    def _when_line_repriced(self, event: LineRepriced) -> None:
+        self.lines[event.sku] = repriced(self.lines[event.sku], event.unit_price)
 
     def _when_item_removed(self, event: ItemRemoved) -> None:
         del self.lines[event.sku]
@@ -316,8 +396,14 @@ class Cart:
 
     def _when_merged_from(self, event: CartMergedFrom) -> None:
         for line in event.lines:
-            held = self.lines[line.sku].quantity if line.sku in self.lines else 0
-            self.lines[line.sku] = Line(line.sku, line.name, line.unit_price, held + line.quantity)
+            self.lines[line.sku] = with_units(
+                self.lines.get(line.sku),
+                line.sku,
+                line.name,
+                line.unit_price,
+                line.quantity,
+                reprice=event.reprices_lines,
+            )
             self.line_currency = line.currency
 
     def _when_merged_into(self, event: CartMergedInto) -> None:
@@ -357,6 +443,7 @@ _HANDLERS: dict[type, Any] = {
     ItemAdded: Cart._when_item_added,
     ItemQuantityChanged: Cart._when_quantity_changed,
     ItemRemoved: Cart._when_item_removed,
+    LineRepriced: Cart._when_line_repriced,
     DiscountApplied: Cart._when_discount_applied,
     DiscountRemoved: Cart._when_discount_removed,
     CartCheckedOut: Cart._when_checked_out,

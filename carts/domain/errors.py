@@ -58,6 +58,19 @@ class ProductInactive(CartError):
     code = "product_inactive"
 
 
+class LinesUnavailable(CartError):
+    """Lines whose product is no longer sold must be removed before checkout."""
+
+    code = "lines_unavailable"
+
+
+class PriceChanged(CartError):
+    """The price a shopper accepted is no longer the catalog's."""
+
+    code = "price_changed"
+    kind = "conflict"
+
+
 class UnknownProduct(CartError):
     code = "unknown_product"
 

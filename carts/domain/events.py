@@ -17,20 +17,50 @@ class CartCreated:
 
 @dataclass(frozen=True)
 class ItemAdded:
-    """Units of a product were added; the name and unit price are those offered at that moment."""
+    """Units of a product were added; the name and unit price are those offered at that moment.
+
+    The added units keep their price; units already in the line keep theirs. ``reprices_line``
+    is true only for events stored before that rule (schema 2 and older), when adding units set
+    the price of the whole line: replaying them keeps what those carts showed and charged.
+    """
 
     sku: str
     name: str
     unit_price: Decimal
     currency: str
     quantity: int
+    reprices_line: bool = False
 
 
 @dataclass(frozen=True)
 class ItemQuantityChanged:
+    """A line's quantity was set. Units taken out leave the newest first; units added are priced
+    at ``unit_price`` (the catalog's price then; None in events of schema 1, which priced them
+    as the line's newest units)."""
+
     sku: str
     quantity: int
     previous_quantity: int
+    unit_price: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class PricedUnits:
+    unit_price: Decimal
+    quantity: int
+
+
+@dataclass(frozen=True)
+class LineRepriced:
+    """The shopper accepted the catalog's current price for every unit of a line.
+
+    ``previous`` is what the units were held at before, oldest first.
+    """
+
+    sku: str
+    unit_price: Decimal
+    quantity: int
+    previous: tuple[PricedUnits, ...]
 
 
 @dataclass(frozen=True)
@@ -94,6 +124,9 @@ class CartMergedFrom:
 
     source_cart_id: UUID
     lines: tuple[MergedLine, ...]
+    # As ItemAdded.reprices_line: true for events of schema 1, when merged units set the price
+    # of the whole line they joined.
+    reprices_lines: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,6 +141,7 @@ CART_EVENTS: tuple[type, ...] = (
     ItemAdded,
     ItemQuantityChanged,
     ItemRemoved,
+    LineRepriced,
     DiscountApplied,
     DiscountRemoved,
     CartCheckedOut,

@@ -11,9 +11,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from carts.domain.values import Discount, Line
+from carts.domain.values import Discount, Line, PriceTier
 
-SCHEMA = 1
+# 2: a line lists the units it holds at earlier prices (Line.earlier).
+SCHEMA = 2
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,13 @@ def dump(state: CartState) -> dict[str, Any]:
         "created_currency": state.created_currency,
         "line_currency": state.line_currency,
         "lines": [
-            [line.sku, line.name, str(line.unit_price), line.quantity]
+            [
+                line.sku,
+                line.name,
+                str(line.unit_price),
+                line.quantity,
+                [[str(tier.unit_price), tier.quantity] for tier in line.earlier],
+            ]
             for line in state.lines.values()
         ],
         "discount": None
@@ -63,9 +70,13 @@ def load(data: dict[str, Any]) -> CartState:
         created_currency=data["created_currency"],
         line_currency=data["line_currency"],
         lines={
-            sku: Line(sku, name, Decimal(price), quantity)
-            for sku, name, price, quantity in data["lines"]
+            sku: Line(sku, name, Decimal(price), quantity, _tiers(earlier))
+            for sku, name, price, quantity, earlier in data["lines"]
         },
         discount=discount,
         merged_into=UUID(data["merged_into"]) if data["merged_into"] else None,
     )
+
+
+def _tiers(stored: list[list[Any]]) -> tuple[PriceTier, ...]:
+    return tuple(PriceTier(Decimal(price), quantity) for price, quantity in stored)

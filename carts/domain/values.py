@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import TypeGuard
 
 
 class CartStatus(StrEnum):
@@ -34,6 +35,11 @@ class ProductOffer:
     active: bool = True
 
 
+def on_sale(offer: ProductOffer | None) -> TypeGuard[ProductOffer]:
+    """Whether a product the catalog lists as ``offer`` (None: not listed) can be bought now."""
+    return offer is not None and offer.active
+
+
 @dataclass(frozen=True, kw_only=True)
 class Discount:
     """Discount terms: a percentage of the subtotal, or a fixed amount off."""
@@ -45,14 +51,44 @@ class Discount:
 
 
 @dataclass(frozen=True)
-class Line:
-    """One line of the cart: a SKU, its unit price as offered, and how many."""
+class PriceTier:
+    """Units of one line held at one unit price."""
 
-    sku: str
-    name: str
     unit_price: Decimal
     quantity: int
 
     @property
     def total(self) -> Decimal:
         return self.unit_price * self.quantity
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the cart: a SKU and how many units, each at the price it was added at.
+
+    ``unit_price`` is the price of the units added last. Units added earlier at another price
+    keep theirs in ``earlier`` (oldest first); the newest ``quantity - sum(earlier)`` units are
+    at ``unit_price``. A line whose units all share one price has ``earlier == ()``.
+    """
+
+    sku: str
+    name: str
+    unit_price: Decimal
+    quantity: int
+    earlier: tuple[PriceTier, ...] = ()
+
+    @property
+    def tiers(self) -> tuple[PriceTier, ...]:
+        """Every unit of the line by price, oldest first."""
+        held = sum(tier.quantity for tier in self.earlier)
+        return (*self.earlier, PriceTier(self.unit_price, self.quantity - held))
+
+    @property
+    def total(self) -> Decimal:
+        if not self.earlier:
+            return self.unit_price * self.quantity
+        return sum((tier.total for tier in self.tiers), Decimal("0.00"))
+
+    def differs_from(self, price: Decimal) -> bool:
+        """Whether any unit of the line is held at a price other than ``price``."""
+        return bool(self.earlier) or self.unit_price != price

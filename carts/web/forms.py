@@ -29,6 +29,12 @@ class QuantityForm(forms.Form):
     quantity = forms.IntegerField()
 
 
+class LinePriceForm(forms.Form):
+    """The catalog price a shopper accepts for a line, as the page showed it."""
+
+    unit_price = forms.DecimalField(max_digits=12, decimal_places=2)
+
+
 class DiscountForm(forms.Form):
     """A discount code as typed."""
 

@@ -14,6 +14,11 @@ urlpatterns = [
         name="cart-quantity",
     ),
     path("cart/<uuid:cart_id>/lines/<sku:sku>/remove/", cart.remove_item, name="cart-remove"),
+    path(
+        "cart/<uuid:cart_id>/lines/<sku:sku>/price/",
+        cart.update_line_price,
+        name="cart-line-price",
+    ),
     path("cart/<uuid:cart_id>/discount/", cart.apply_discount, name="cart-discount"),
     path(
         "cart/<uuid:cart_id>/discount/remove/",

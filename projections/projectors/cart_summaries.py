@@ -17,6 +17,7 @@ from carts.domain.events import (
     ItemAdded,
     ItemQuantityChanged,
     ItemRemoved,
+    LineRepriced,
     cart_id_of,
     stream_id,
 )
@@ -68,6 +69,7 @@ class CartSummaries(Projector):
         ItemAdded,
         ItemQuantityChanged,
         ItemRemoved,
+        LineRepriced,
         DiscountApplied,
         DiscountRemoved,
         CartMergedFrom,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -27,6 +28,7 @@ from carts.application import repository
 from carts.application.access import INTEGRATION_GROUP
 from carts.application.commands import AddItem, ApplyDiscount, CheckOut, CreateCart, MergeCarts
 from carts.application.handler import Context, handle
+from carts.models import Product
 from carts.web.request_context import GUEST_ID_KEY
 from eventstore.metadata import Metadata
 
@@ -56,6 +58,7 @@ class Endpoint:
     expected: dict[str, int | str]
     body: dict[str, Any] | None = None
     checked_out: bool = False  # the cart must be checked out first (the confirmation page)
+    repriced: bool = False  # staff set TEA-001 to 4.75 first (a line price to accept)
     discounted: bool = False  # the cart must carry a discount first (removing it)
 
 
@@ -92,6 +95,15 @@ ENDPOINTS = [
     ),
     Endpoint("shop remove", "shop", "POST", "/cart/{cart}/lines/TEA-001/remove/", SHOP_CHANGE),
     Endpoint(
+        "shop line price",
+        "shop",
+        "POST",
+        "/cart/{cart}/lines/TEA-001/price/",
+        SHOP_CHANGE,
+        {"unit_price": "4.75"},
+        repriced=True,
+    ),
+    Endpoint(
         "shop discount", "shop", "POST", "/cart/{cart}/discount/", SHOP_CHANGE, {"code": "FIVEOFF"}
     ),
     Endpoint(
@@ -123,6 +135,15 @@ ENDPOINTS = [
         {"quantity": 3},
     ),
     Endpoint("api remove", "api", "DELETE", "/api/carts/{cart}/items/TEA-001/", API_CHANGE),
+    Endpoint(
+        "api line price",
+        "api",
+        "PUT",
+        "/api/carts/{cart}/items/TEA-001/price/",
+        API_CHANGE,
+        {"unit_price": "4.75"},
+        repriced=True,
+    ),
     Endpoint(
         "api discount",
         "api",
@@ -271,6 +292,8 @@ def test_every_cart_url_answers_each_role_as_the_policy_says(
         handle(ApplyDiscount(cart_id=shoppers_cart, code="WELCOME10"), Context.system(context))
     if endpoint.checked_out:
         handle(CheckOut(cart_id=shoppers_cart), Context.system(context))
+    if endpoint.repriced:
+        Product.objects.filter(sku="TEA-001").update(price=Decimal("4.75"))
     client = _client(endpoint, role)
     path = endpoint.path.format(cart=shoppers_cart)
     body = {

@@ -16,6 +16,18 @@ EXAMPLES: list[object] = [
         sku="TEA-001", name="Assam", unit_price=Decimal("3.75"), currency="EUR", quantity=2
     ),
     events.ItemQuantityChanged(sku="TEA-001", quantity=5, previous_quantity=2),
+    events.ItemQuantityChanged(
+        sku="TEA-001", quantity=6, previous_quantity=5, unit_price=Decimal("4.75")
+    ),
+    events.LineRepriced(
+        sku="TEA-001",
+        unit_price=Decimal("4.75"),
+        quantity=6,
+        previous=(
+            events.PricedUnits(Decimal("4.50"), 5),
+            events.PricedUnits(Decimal("4.75"), 1),
+        ),
+    ),
     events.ItemRemoved(sku="TEA-001", quantity=5),
     events.DiscountApplied(code="FIVE", kind="amount", value=Decimal("5.00"), currency="EUR"),
     events.DiscountRemoved(code="FIVE"),

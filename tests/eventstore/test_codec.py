@@ -57,12 +57,17 @@ def test_an_item_added_of_schema_one_is_upcast_alike_from_text_and_from_a_dict()
     from_dict = registry.decode("cart.ItemAdded", 1, old_shape)
 
     expected = events.ItemAdded(
-        sku="TEA-001", name="TEA-001", unit_price=Decimal("3.75"), currency="EUR", quantity=2
+        sku="TEA-001",
+        name="TEA-001",
+        unit_price=Decimal("3.75"),
+        currency="EUR",
+        quantity=2,
+        reprices_line=True,
     )
     assert from_text == from_dict
     assert from_text[0] == expected
     assert from_text[1] == to_payload(expected)
-    assert from_text[2] == 2
+    assert from_text[2] == 3
 
 
 def test_missing_defaults_are_filled_and_unknown_fields_ignored():

@@ -29,9 +29,10 @@ from carts.api.serializers import (
     CartCreateInput,
     ChangeQuantityInput,
     EmptyInput,
+    UpdateLinePriceInput,
     cart_document,
 )
-from carts.application import access
+from carts.application import access, catalog
 from carts.application.commands import (
     Abandon,
     AddItem,
@@ -42,6 +43,7 @@ from carts.application.commands import (
     CreateCart,
     RemoveDiscount,
     RemoveItem,
+    UpdateLinePrice,
 )
 from carts.application.handler import CommandResult, handle
 from carts.web.request_context import command_context, person_of
@@ -54,7 +56,8 @@ def cart_response(result: CommandResult, *, status_code: int = status.HTTP_200_O
         headers["X-Event-Position"] = str(result.last_position)
     if status_code == status.HTTP_201_CREATED:
         headers["Location"] = reverse("api:cart-detail", kwargs={"cart_id": result.cart.id})
-    return Response(cart_document(result.cart), status=status_code, headers=headers)
+    document = cart_document(result.cart, catalog.line_offers(result.cart))
+    return Response(document, status=status_code, headers=headers)
 
 
 def execute(
@@ -153,6 +156,20 @@ class CartItemView(CommandView):
     @command_schema("Remove an item", request=None)
     def delete(self, request: Request, cart_id: UUID, sku: str) -> Response:
         return execute(request, body=EmptyInput, command=RemoveItem, cart_id=cart_id, sku=sku)
+
+
+class CartLinePriceView(CommandView):
+    """PUT /api/carts/<id>/items/<sku>/price/"""
+
+    @command_schema(
+        "Accept the catalog's price for a line",
+        request=UpdateLinePriceInput,
+        examples=[OpenApiExample("new price", value={"unit_price": "8.90"}, request_only=True)],
+    )
+    def put(self, request: Request, cart_id: UUID, sku: str) -> Response:
+        return execute(
+            request, body=UpdateLinePriceInput, command=UpdateLinePrice, cart_id=cart_id, sku=sku
+        )
 
 
 class CartDiscountView(CommandView):

@@ -36,7 +36,7 @@ from carts.api.serializers import (
     cart_document,
     integrity_document,
 )
-from carts.application import access, repository
+from carts.application import access, catalog, repository
 from carts.domain.cart import Cart
 
 
@@ -99,7 +99,8 @@ class CartDetailView(CartQueryView):
             cart = repository.load(cart_id, to_version=version, as_of=moment)
         # The whole history, as every other read path checks it: one answer for one cart.
         integrity = repository.integrity(cart_id)
-        document = cart_document(cart) | {"integrity": integrity_document(integrity)}
+        document = cart_document(cart, catalog.line_offers(cart))
+        document |= {"integrity": integrity_document(integrity)}
         headers = {"ETag": etag(cart.version), "X-Integrity": integrity.status}
         return Response(document, headers=headers)
 

@@ -10,19 +10,27 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from carts.application.access import Action
-from carts.application.commands import ApplyDiscount, ChangeQuantity, RemoveDiscount, RemoveItem
+from carts.application.catalog import line_offers
+from carts.application.commands import (
+    ApplyDiscount,
+    ChangeQuantity,
+    RemoveDiscount,
+    RemoveItem,
+    UpdateLinePrice,
+)
 from carts.web import shopper
-from carts.web.forms import DiscountForm, QuantityForm, first_error
+from carts.web.forms import DiscountForm, LinePriceForm, QuantityForm, first_error
 from carts.web.views.feedback import back, form_refused, require_access, run_command
 
 
 @require_GET
 def cart_page(request: HttpRequest) -> HttpResponse:
     """The open cart with its lines and totals, or an empty-cart page."""
+    cart = shopper.current_cart(request)
     return render(
         request,
         "carts/cart.html",
-        {"cart": shopper.current_cart(request), "discount_form": DiscountForm()},
+        {"cart": cart, "discount_form": DiscountForm(), "line_offers": line_offers(cart)},
     )
 
 
@@ -39,6 +47,23 @@ def change_quantity(request: HttpRequest, cart_id: UUID, sku: str) -> HttpRespon
         request,
         ChangeQuantity(cart_id=cart_id, sku=sku, quantity=quantity),
         done=f"Quantity of {sku} set to {quantity}.",
+    )
+    return back(request, reverse("cart"))
+
+
+@require_POST
+def update_line_price(request: HttpRequest, cart_id: UUID, sku: str) -> HttpResponse:
+    """Accept the catalog's current price for every unit of a line."""
+    require_access(request, cart_id, Action.SHOP)
+    form = LinePriceForm(request.POST)
+    if not form.is_valid():
+        form_refused(request, first_error(form))
+        return back(request, reverse("cart"))
+    unit_price = form.cleaned_data["unit_price"]
+    run_command(
+        request,
+        UpdateLinePrice(cart_id=cart_id, sku=sku, unit_price=unit_price),
+        done=f"Every {sku} in your cart is now at {unit_price}.",
     )
     return back(request, reverse("cart"))
 

@@ -55,8 +55,15 @@ def add_item(request: HttpRequest) -> HttpResponse:
     except errors.CartError as refused:
         refused_with(request, refused, where=card)
     else:
-        name = result.cart.lines[sku].name
-        messages.success(request, f"Added {quantity} × {name} to your cart.")
+        line = result.cart.lines[sku]
+        added = f"Added {quantity} × {line.name} to your cart"
+        if line.earlier:
+            # The price moved since the first units were added: say where the difference is.
+            added += (
+                f" at the new price {line.unit_price}; the ones already there keep theirs"
+                " (your cart offers to update them)"
+            )
+        messages.success(request, f"{added}.")
     return _back_to(request, card)
 
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from carts.application import selectors
 from carts.application.access import Action
+from carts.application.catalog import line_offers
 from carts.application.commands import CheckOut
 from carts.web import shopper
 from carts.web.forms import CheckoutForm, first_error
@@ -24,7 +25,13 @@ def review(request: HttpRequest) -> HttpResponse:
     if cart is None:
         return redirect("cart")
     form = CheckoutForm(initial={"version": cart.version})
-    return render(request, "carts/checkout_review.html", {"cart": cart, "form": form})
+    offers = line_offers(cart)
+    unavailable = [cart.lines[sku] for sku, offer in offers.items() if not offer.available]
+    return render(
+        request,
+        "carts/checkout_review.html",
+        {"cart": cart, "form": form, "line_offers": offers, "unavailable": unavailable},
+    )
 
 
 @require_http_methods(["POST"])

@@ -100,6 +100,10 @@ def test_add_item_answers_the_cart_with_its_new_version(as_owner, new_cart):
             "unit_price": "4.50",
             "quantity": 2,
             "total": "9.00",
+            "prices": [{"unit_price": "4.50", "quantity": 2, "total": "9.00"}],
+            "catalog_price": "4.50",
+            "price_changed": False,
+            "available": True,
         }
     ]
     assert body["total"] == "9.00"

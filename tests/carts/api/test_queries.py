@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from carts.api.serializers import CartSerializer
 from carts.application import repository
+from carts.application.catalog import line_offers
 from carts.domain.cart import Cart
 from eventstore import clock
 from eventstore.store import read_stream
@@ -18,7 +19,8 @@ from tests.carts.api.conftest import problem_of
 def _replayed(cart_id, version):
     """The cart rebuilt independently: its first ``version`` events applied to a blank cart."""
     events = read_stream(repository.stream_id(cart_id))[:version]
-    cart = CartSerializer(Cart.replay(cart_id, (event.data for event in events))).data
+    replayed = Cart.replay(cart_id, (event.data for event in events))
+    cart = CartSerializer(replayed, context={"catalog": line_offers(replayed)}).data
     return {**cart, "integrity": {"status": "intact", "problems": []}}
 
 

@@ -113,8 +113,9 @@ def test_an_item_added_event_of_schema_one_is_upcast_when_loaded(catalog, meta):
         Decimal("3.75"),
         2,
     )
-    assert event.schema_version == 2
+    assert event.schema_version == 3
     assert event.payload["unit_price"] == "3.75"
+    assert event.payload["reprices_line"] is True
 
 
 def test_a_command_load_uses_the_snapshot_and_equals_full_replay(long_cart, meta):

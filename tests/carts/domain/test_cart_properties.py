@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from decimal import Decimal
 
 from hypothesis import settings
@@ -40,6 +41,8 @@ class CartMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.cart = Cart.create(uuid.uuid4(), owner_id="user:1")
+        # The catalog as it stands now; staff may change prices between commands.
+        self.catalog = {offer.sku: offer for offer in OFFERS}
         self.history = self.cart.pending_events()
         self.cart.mark_stored()
 
@@ -55,13 +58,23 @@ class CartMachine(RuleBasedStateMachine):
         self.history.extend(new)
         self.cart.mark_stored()
 
-    @rule(offer=st.sampled_from(OFFERS), quantity=st.integers(min_value=-2, max_value=101))
-    def add_item(self, offer, quantity):  # type: ignore[no-untyped-def]
-        self._attempt(lambda cart: cart.add_item(offer, quantity))
+    @rule(sku=st.sampled_from(SKUS), quantity=st.integers(min_value=-2, max_value=101))
+    def add_item(self, sku, quantity):  # type: ignore[no-untyped-def]
+        self._attempt(lambda cart: cart.add_item(self.catalog[sku], quantity))
 
     @rule(sku=st.sampled_from(SKUS), quantity=st.integers(min_value=-1, max_value=100))
     def change_quantity(self, sku, quantity):  # type: ignore[no-untyped-def]
-        self._attempt(lambda cart: cart.change_quantity(sku, quantity))
+        offer = self.catalog[sku]
+        self._attempt(lambda cart: cart.change_quantity(sku, quantity, offer=offer))
+
+    @rule(sku=st.sampled_from(SKUS), price=st.sampled_from(["0.99", "4.50", "7.90", "12.00"]))
+    def staff_change_the_price(self, sku, price):  # type: ignore[no-untyped-def]
+        self.catalog[sku] = replace(self.catalog[sku], unit_price=Decimal(price))
+
+    @rule(sku=st.sampled_from(SKUS))
+    def accept_the_catalog_price(self, sku):  # type: ignore[no-untyped-def]
+        offer = self.catalog[sku]
+        self._attempt(lambda cart: cart.reprice_line(sku, offer.unit_price, offer=offer))
 
     @rule(sku=st.sampled_from(SKUS))
     def remove_item(self, sku):  # type: ignore[no-untyped-def]
@@ -77,7 +90,7 @@ class CartMachine(RuleBasedStateMachine):
 
     @rule()
     def check_out(self):  # type: ignore[no-untyped-def]
-        self._attempt(lambda cart: cart.check_out())
+        self._attempt(lambda cart: cart.check_out(self.catalog))
 
     @rule()
     def abandon(self):  # type: ignore[no-untyped-def]
@@ -88,6 +101,9 @@ class CartMachine(RuleBasedStateMachine):
         replayed = Cart.replay(self.cart.id, self.history)
         assert replayed.to_snapshot() == self.cart.to_snapshot()
         assert replayed.total == self.cart.total
+        restored = Cart.from_snapshot(self.cart.id, self.cart.to_snapshot())
+        assert restored.to_snapshot() == self.cart.to_snapshot()
+        assert restored.total == self.cart.total
 
     @invariant()
     def versions_are_contiguous(self):  # type: ignore[no-untyped-def]
@@ -96,8 +112,12 @@ class CartMachine(RuleBasedStateMachine):
     @invariant()
     def totals_equal_the_sum_of_the_lines(self):  # type: ignore[no-untyped-def]
         lines = self.cart.lines.values()
-        expected = sum((line.unit_price * line.quantity for line in lines), Decimal(0))
+        expected = sum(
+            (tier.unit_price * tier.quantity for line in lines for tier in line.tiers), Decimal(0)
+        )
         assert self.cart.subtotal == expected
+        assert all(tier.quantity > 0 for line in lines for tier in line.tiers)
+        assert all(sum(t.quantity for t in line.tiers) == line.quantity for line in lines)
         assert Decimal(0) <= self.cart.discount_amount <= self.cart.subtotal
         assert self.cart.total == self.cart.subtotal - self.cart.discount_amount
 
