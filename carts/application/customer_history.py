@@ -95,6 +95,8 @@ def customer_summary(event: Any, before: CartView) -> str:
             return "Cart created"
         case ev.ItemQuantityChanged(sku=sku, previous_quantity=was, quantity=now):
             return f"Changed the quantity of {names.get(sku, sku)} from {was} to {now}"
+        case ev.LineRepriced(sku=sku, unit_price=price, quantity=qty):
+            return f"Updated {names.get(sku, sku)} to the shop's new price: {qty} × {price}"
         case ev.ItemRemoved(sku=sku, quantity=qty):
             return f"Removed {names.get(sku, sku)} ({qty} unit{'s' if qty != 1 else ''})"
         case ev.DiscountApplied(code=code, kind=DiscountKind.PERCENT, value=value) if (

@@ -48,9 +48,19 @@ SUMMARIES = [
         WITH_ASSAM,
         "Changed the quantity of Assam from 2 to 5",
     ),
+    (
+        ev.LineRepriced(
+            sku="TEA-001",
+            unit_price=Decimal("4.00"),
+            quantity=2,
+            previous=(ev.PricedUnits(Decimal("3.75"), 2),),
+        ),
+        WITH_ASSAM,
+        "Updated Assam to the shop's new price: 2 × 4.00",
+    ),
     (ev.ItemRemoved(sku="TEA-001", quantity=2), WITH_ASSAM, "Removed Assam (2 units)"),
     (ev.ItemRemoved(sku="TEA-001", quantity=1), WITH_ASSAM, "Removed Assam (1 unit)"),
-    (EXAMPLES[4], WITH_ASSAM, "Applied discount FIVE (5.00 EUR off)"),
+    (EXAMPLES[6], WITH_ASSAM, "Applied discount FIVE (5.00 EUR off)"),
     (
         ev.DiscountApplied(
             code=GOODWILL_CODE, kind="amount", value=Decimal("3.00"), currency="EUR"
@@ -63,12 +73,12 @@ SUMMARIES = [
         WITH_ASSAM,
         "The shop gave a discount (15% off)",
     ),
-    (EXAMPLES[5], WITH_ASSAM, "Removed discount FIVE"),
+    (EXAMPLES[7], WITH_ASSAM, "Removed discount FIVE"),
     (ev.DiscountRemoved(code=GOODWILL_CODE), WITH_ASSAM, "The shop’s discount was taken off"),
-    (EXAMPLES[6], WITH_ASSAM, "Checked out, charged 21.87 EUR"),
+    (EXAMPLES[8], WITH_ASSAM, "Checked out, charged 21.87 EUR"),
     (ev.CartAbandoned(reason=STAFF_NOTE), WITH_ASSAM, "Cart closed without checkout"),
-    (EXAMPLES[7], WITH_ASSAM, "Cart closed without checkout"),
-    (EXAMPLES[8], EMPTY, "Merged 1 line(s) from a guest cart"),
+    (EXAMPLES[9], WITH_ASSAM, "Cart closed without checkout"),
+    (EXAMPLES[10], EMPTY, "Merged 1 line(s) from a guest cart"),
     (
         ev.CartMergedInto(target_cart_id=GUEST_CART),
         WITH_ASSAM,
