@@ -7,7 +7,7 @@ event in the cart's history.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -32,7 +32,9 @@ from carts.domain.rules import (
     MAX_LINES,
     discount_off,
     lines_to_take,
+    require_amounts,
     require_quantity,
+    require_sold_currency,
     valid_discount_value,
 )
 from carts.domain.values import CartStatus, Discount, DiscountKind, Line, ProductOffer
@@ -60,13 +62,21 @@ class Cart:
     # --- building -----------------------------------------------------------------------
 
     @classmethod
-    def create(cls, cart_id: UUID, *, owner_id: str = "", currency: str = "") -> Cart:
-        """A new, empty, open cart (one pending CartCreated)."""
+    def create(
+        cls,
+        cart_id: UUID,
+        *,
+        owner_id: str = "",
+        currency: str = "",
+        sold_currencies: Collection[str] = (),
+    ) -> Cart:
+        """A new, empty, open cart (one pending CartCreated).
+
+        ``currency`` "" lets the first item decide; otherwise it must be one of
+        ``sold_currencies`` (InvalidCurrency for a malformed code, CurrencyNotSold otherwise).
+        """
         if currency:
-            try:
-                check_currency(currency)
-            except ValueError as exc:
-                raise errors.CurrencyMismatch(str(exc)) from None
+            require_sold_currency(currency, sold_currencies)
         cart = cls(cart_id)
         cart._record(CartCreated(cart_id=cart_id, owner_id=owner_id, currency=currency))
         return cart
@@ -139,11 +149,19 @@ class Cart:
             raise errors.TooManyLines(
                 f"a cart holds at most {MAX_LINES} different products; remove one first"
             )
+        unit_price = to_amount(offer.unit_price)
+        added = unit_price * quantity
+        require_amounts(
+            unit_price=unit_price,
+            line_total=(existing.total if existing is not None else 0) + added,
+            subtotal=self.subtotal + added,
+            sku=offer.sku,
+        )
         self._record(
             ItemAdded(
                 sku=offer.sku,
                 name=offer.name,
-                unit_price=to_amount(offer.unit_price),
+                unit_price=unit_price,
                 currency=offer.currency,
                 quantity=quantity,
             )
@@ -154,6 +172,14 @@ class Cart:
         self._require_open()
         line = self._require_line(sku)
         require_quantity(quantity, hint="to take the line out, remove the item")
+        if quantity > line.quantity:
+            raised = line.unit_price * quantity
+            require_amounts(
+                unit_price=line.unit_price,
+                line_total=raised,
+                subtotal=self.subtotal - line.total + raised,
+                sku=sku,
+            )
         if quantity != line.quantity:
             self._record(
                 ItemQuantityChanged(sku=sku, quantity=quantity, previous_quantity=line.quantity)
@@ -193,6 +219,7 @@ class Cart:
         self._require_open()
         if not self.lines:
             raise errors.EmptyCart("an empty cart cannot be checked out; add an item first")
+        self._require_amounts_within_range()
         charged = tuple(
             ChargedLine(
                 sku=line.sku,
@@ -248,6 +275,15 @@ class Cart:
             return self.lines[sku]
         except KeyError:
             raise errors.LineNotInCart(f"product {sku} is not in the cart") from None
+
+    def _require_amounts_within_range(self) -> None:
+        # Carts stored before amounts were bounded may hold more than MAX_AMOUNT; they are
+        # never charged so: the shopper takes units out first (lowering is always allowed).
+        subtotal = self.subtotal
+        for line in self.lines.values():
+            require_amounts(
+                unit_price=line.unit_price, line_total=line.total, subtotal=subtotal, sku=line.sku
+            )
 
     def _require_currency(self, currency: str, *, what: str) -> None:
         try:
