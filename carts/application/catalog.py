@@ -54,3 +54,9 @@ def sold_currencies() -> frozenset[str]:
     return frozenset(
         Product.objects.filter(active=True).values_list("currency", flat=True).distinct()
     )
+
+
+def sells_in(currency: str) -> bool:
+    """Whether a cart in ``currency`` can still be filled: "" (its first item decides) or a
+    currency an active product is priced in."""
+    return not currency or currency in sold_currencies()
