@@ -53,7 +53,8 @@ class GoodwillForm(StaffActionForm):
     kind = forms.ChoiceField(
         choices=[(DiscountKind.PERCENT, "percent off"), (DiscountKind.AMOUNT, "amount off")]
     )
-    value = forms.DecimalField(max_digits=10, decimal_places=2)
+    # No digit limit here: the cart refuses an amount beyond MAX_AMOUNT, naming the limit.
+    value = forms.DecimalField(decimal_places=2)
     currency = forms.CharField(max_length=3, required=False, help_text="For an amount off.")
 
     def command(self, cart_id: UUID) -> CartCommand:
