@@ -126,9 +126,9 @@ def add_to_new_cart(request: HttpRequest, *, sku: str, quantity: int) -> Command
 
 
 def switch_to(request: HttpRequest, cart: Cart) -> bool:
-    """Make ``cart`` (one the shopper may shop in) the current cart, if it is open and in a
-    currency the shop still sells; False otherwise."""
-    if not _fillable(cart):
+    """Make ``cart`` the current cart if it is the shopper's own, open and in a currency the
+    shop still sells; False otherwise (staff who may shop in anyone's cart fill only theirs)."""
+    if cart.owner_id != person_of(request).own_id or not _fillable(cart):
         return False
     request.cart.set(cart)  # type: ignore[attr-defined]
     return True

@@ -76,7 +76,7 @@ def continue_cart(request: HttpRequest, cart_id: UUID) -> HttpResponse:
         return HttpResponseRedirect(reverse("cart"), status=303)
     messages.error(
         request,
-        "This cart cannot be filled any more: it is closed, or nothing in the shop is priced "
-        "in its currency. Start a new one from the catalog.",
+        "This cart cannot be continued: only your own open carts in a currency the shop sells "
+        "can. Start a new one from the catalog.",
     )
     return back(request, reverse("my-carts"))

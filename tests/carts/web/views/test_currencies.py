@@ -107,7 +107,7 @@ def test_the_shopper_can_go_back_to_the_cart_they_left(alice, alice_client, make
 def test_a_closed_or_unsold_cart_cannot_be_continued(alice, alice_client, catalog, event_count):
     stuck = stored_cart_in("XYZ", f"user:{alice.pk}")
     answer = alice_client.post(f"/carts/{stuck}/continue/", follow=True)
-    assert any("cannot be filled" in m for m in messages_of(answer))
+    assert any("cannot be continued" in m for m in messages_of(answer))
     assert alice_client.get("/cart/").context["cart"] is None
 
 
