@@ -149,41 +149,27 @@ class Cart:
             raise errors.TooManyLines(
                 f"a cart holds at most {MAX_LINES} different products; remove one first"
             )
-        unit_price = to_amount(offer.unit_price)
-        added = unit_price * quantity
-        require_amounts(
-            unit_price=unit_price,
-            line_total=(existing.total if existing is not None else 0) + added,
-            subtotal=self.subtotal + added,
+        added = ItemAdded(
             sku=offer.sku,
+            name=offer.name,
+            unit_price=to_amount(offer.unit_price),
+            currency=offer.currency,
+            quantity=quantity,
         )
-        self._record(
-            ItemAdded(
-                sku=offer.sku,
-                name=offer.name,
-                unit_price=unit_price,
-                currency=offer.currency,
-                quantity=quantity,
-            )
-        )
+        self._require_amounts_after(added, offer.sku, unit_price=added.unit_price)
+        self._record(added)
 
     def change_quantity(self, sku: str, quantity: int) -> None:
         """Set a line's quantity; setting the quantity it already has records nothing."""
         self._require_open()
         line = self._require_line(sku)
         require_quantity(quantity, hint="to take the line out, remove the item")
-        if quantity > line.quantity:
-            raised = line.unit_price * quantity
-            require_amounts(
-                unit_price=line.unit_price,
-                line_total=raised,
-                subtotal=self.subtotal - line.total + raised,
-                sku=sku,
-            )
-        if quantity != line.quantity:
-            self._record(
-                ItemQuantityChanged(sku=sku, quantity=quantity, previous_quantity=line.quantity)
-            )
+        if quantity == line.quantity:
+            return
+        changed = ItemQuantityChanged(sku=sku, quantity=quantity, previous_quantity=line.quantity)
+        if quantity > line.quantity:  # lowering only ever lowers amounts: always allowed
+            self._require_amounts_after(changed, sku, unit_price=line.unit_price)
+        self._record(changed)
 
     def remove_item(self, sku: str) -> None:
         """Take a line out of the cart."""
@@ -275,6 +261,23 @@ class Cart:
             return self.lines[sku]
         except KeyError:
             raise errors.LineNotInCart(f"product {sku} is not in the cart") from None
+
+    def _require_amounts_after(self, event: Any, sku: str, *, unit_price: Decimal) -> None:
+        # The line is folded exactly as replay will fold it (on a scratch cart holding only
+        # that line), so the check cannot drift from how events add up.
+        scratch = Cart(self.id)
+        held = self.lines.get(sku)
+        if held is not None:
+            scratch.lines[sku] = held
+        scratch.apply(event)
+        line_total = scratch.lines[sku].total
+        before = held.total if held is not None else Decimal("0.00")
+        require_amounts(
+            unit_price=unit_price,
+            line_total=line_total,
+            subtotal=self.subtotal - before + line_total,
+            sku=sku,
+        )
 
     def _require_amounts_within_range(self) -> None:
         # Carts stored before amounts were bounded may hold more than MAX_AMOUNT; they are
