@@ -6,9 +6,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from carts.domain.money import MAX_AMOUNT
 from carts.domain.values import DiscountKind
 from carts.skus import SKU_MAX_LENGTH, SKU_RULE, sku_validator
 
@@ -25,8 +26,13 @@ class Product(models.Model):
     )
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    # At most MAX_AMOUNT, the most any amount of a cart may be: a price above it could never
+    # be bought (one unit's line total would already exceed it).
     price = models.DecimalField(
-        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.00")), MaxValueValidator(MAX_AMOUNT)],
+        help_text=f"At most {MAX_AMOUNT:,}; a cart's total may not exceed it either.",
     )
     currency = models.CharField(max_length=3, default="EUR", validators=[_currency])
     active = models.BooleanField(default=True)
@@ -35,6 +41,9 @@ class Product(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=models.Q(price__gte=0), name="product_price_gte_0"),
+            models.CheckConstraint(
+                condition=models.Q(price__lte=MAX_AMOUNT), name="product_price_lte_max_amount"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -51,7 +60,9 @@ class DiscountCode(models.Model):
     description = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=10, choices=KINDS, default=PERCENT)
     value = models.DecimalField(
-        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(MAX_AMOUNT)],
     )
     currency = models.CharField(max_length=3, blank=True, help_text="Only for amount-off codes.")
     active = models.BooleanField(default=True)

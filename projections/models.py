@@ -18,11 +18,19 @@ from decimal import Decimal
 
 from django.db import models
 
+from carts.domain.money import RECORDED_AMOUNT_DIGITS
+
 ZERO = Decimal("0.00")
 
 
 def _money() -> models.DecimalField:
-    return models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    # One cart's amount: at most MAX_AMOUNT, or what a cart stored before the bound recorded.
+    return models.DecimalField(max_digits=RECORDED_AMOUNT_DIGITS, decimal_places=2, default=ZERO)
+
+
+def _revenue() -> models.DecimalField:
+    # A sum over many carts, each up to MAX_AMOUNT: room for ten billion of them.
+    return models.DecimalField(max_digits=20, decimal_places=2, default=ZERO)
 
 
 class ProjectionState(models.Model):
@@ -111,7 +119,7 @@ class ProductActivity(GenerationRow):
     units_removed_before_checkout = models.PositiveIntegerField(default=0)
     units_purchased = models.PositiveIntegerField(default=0)
     # Line totals as charged, before cart-level discounts (which belong to no single SKU).
-    revenue = _money()
+    revenue = _revenue()
     currency = models.CharField(max_length=3, blank=True, default="")
 
     class Meta:
@@ -143,7 +151,7 @@ class DailyFunnel(GenerationRow):
     # Revenue and average order value in ``currency`` (PROJECTIONS_REPORTING_CURRENCY); orders
     # in other currencies are in ``revenue_by_currency`` as {"USD": {"orders": 1, "revenue": ..}}.
     currency = models.CharField(max_length=3, blank=True, default="")
-    revenue = _money()
+    revenue = _revenue()
     average_order_value = _money()
     conversion = models.DecimalField(max_digits=9, decimal_places=4, default=Decimal("0"))
     revenue_by_currency = models.JSONField(default=dict)

@@ -39,6 +39,7 @@ from carts.domain.errors import CartError, CartNotYetCreated
 logger = logging.getLogger(__name__)
 
 KIND_STATUS = {
+    "bad_request": status.HTTP_400_BAD_REQUEST,
     "unprocessable": status.HTTP_422_UNPROCESSABLE_ENTITY,
     "conflict": status.HTTP_409_CONFLICT,
     "not_found": status.HTTP_404_NOT_FOUND,

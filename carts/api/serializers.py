@@ -18,8 +18,13 @@ from carts.api.fields import (
 )
 from carts.application.catalog import LineOffer
 from carts.domain.cart import Cart
+from carts.domain.money import RECORDED_AMOUNT_DIGITS
 from carts.domain.values import CartStatus, DiscountKind, Line
 from eventstore.integrity import StreamIntegrity
+
+# Amounts are at most MAX_AMOUNT (the cart refuses more); the fields hold every amount a cart
+# ever recorded, those stored before the bound included, so that no cart fails to render.
+AMOUNT_DIGITS = RECORDED_AMOUNT_DIGITS
 
 # --- command input -----------------------------------------------------------------------------
 
@@ -28,11 +33,16 @@ class CartCreateInput(StrictSerializer):
     """Open a cart; every field is optional."""
 
     cart_id = StrictUUIDField(required=False, help_text="Choose the id yourself (e.g. your ERP's).")
+    # No length limits here: the cart tells a malformed code (400 invalid_currency) from a
+    # currency the shop does not sell (422 currency_not_sold).
     currency = StrictCharField(
         required=False,
-        min_length=3,
-        max_length=3,
-        help_text="ISO 4217 code; else the first item's.",
+        max_length=100,
+        help_text=(
+            "ISO 4217 code of a currency the shop sells (one its active products are priced"
+            " in); else the first item's. 400 invalid_currency for a malformed code, 422"
+            " currency_not_sold for one nothing is priced in."
+        ),
     )
     owner_id = StrictCharField(
         required=False,
@@ -58,7 +68,7 @@ class UpdateLinePriceInput(StrictSerializer):
     """Accept the catalog's current price for every unit of a line."""
 
     unit_price = StrictDecimalField(
-        max_digits=12,
+        max_digits=AMOUNT_DIGITS,
         decimal_places=2,
         help_text="The line's catalog_price as the cart document showed it, e.g. '12.00'; "
         "refused with 409 price_changed if the catalog asks another price by now.",
@@ -87,9 +97,9 @@ class EmptyInput(StrictSerializer):
 class PriceTierSerializer(serializers.Serializer):
     """Units of a line held at one unit price."""
 
-    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    unit_price = serializers.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=2)
     quantity = serializers.IntegerField()
-    total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    total = serializers.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=2)
 
 
 class LineSerializer(serializers.Serializer):
@@ -98,15 +108,15 @@ class LineSerializer(serializers.Serializer):
     sku = serializers.CharField()
     name = serializers.CharField()
     unit_price = serializers.DecimalField(
-        max_digits=12, decimal_places=2, help_text="The price of the units added last."
+        max_digits=AMOUNT_DIGITS, decimal_places=2, help_text="The price of the units added last."
     )
     quantity = serializers.IntegerField()
-    total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    total = serializers.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=2)
     prices = PriceTierSerializer(
         many=True, help_text="Every unit of the line by the price it is held at, oldest first."
     )
     catalog_price = serializers.DecimalField(
-        max_digits=12,
+        max_digits=AMOUNT_DIGITS,
         decimal_places=2,
         allow_null=True,
         help_text="What the catalog asks now; null when the product is no longer listed.",
@@ -126,12 +136,17 @@ class DiscountSerializer(serializers.Serializer):
 
     code = serializers.CharField()
     kind = serializers.ChoiceField(choices=list(DiscountKind))
-    value = serializers.DecimalField(max_digits=12, decimal_places=2)
+    value = serializers.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=2)
     currency = serializers.CharField(allow_blank=True)
 
 
 class CartSerializer(serializers.Serializer):
-    """A cart as its events make it: lines, totals, status and version."""
+    """A cart as its events make it: lines, totals, status and version.
+
+    Every amount (unit price, line total, subtotal, discount, total) is at most 99999999.99
+    (carts.domain.money.MAX_AMOUNT); a command that would exceed it answers 422
+    amount_out_of_range and writes nothing.
+    """
 
     id = serializers.UUIDField()
     version = serializers.IntegerField(help_text="Also the ETag; send it back in If-Match.")
@@ -141,10 +156,10 @@ class CartSerializer(serializers.Serializer):
     lines = serializers.SerializerMethodField()
     line_count = serializers.IntegerField()
     units = serializers.IntegerField()
-    subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
+    subtotal = serializers.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=2)
     discount = serializers.SerializerMethodField()
-    discount_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
-    total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    discount_amount = serializers.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=2)
+    total = serializers.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=2)
     merged_into = serializers.UUIDField(allow_null=True)
 
     @extend_schema_field(LineSerializer(many=True))
@@ -242,7 +257,7 @@ def _line_document(line: Line, offer: LineOffer) -> dict[str, Any]:
     return fields
 
 
-_AMOUNT = serializers.DecimalField(max_digits=12, decimal_places=2)
+_AMOUNT = serializers.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=2)
 
 
 def _amount(value: Any) -> str:

@@ -103,3 +103,16 @@ def discount(code: str) -> Discount:
     if found is None:
         raise errors.UnknownDiscountCode(f"discount code {code!r} is not valid")
     return Discount(code=found.code, kind=found.kind, value=found.value, currency=found.currency)
+
+
+def sold_currencies() -> frozenset[str]:
+    """The currencies the shop sells: those its active products are priced in."""
+    return frozenset(
+        Product.objects.filter(active=True).values_list("currency", flat=True).distinct()
+    )
+
+
+def sells_in(currency: str) -> bool:
+    """Whether a cart in ``currency`` can still be filled: "" (its first item decides) or a
+    currency an active product is priced in."""
+    return not currency or currency in sold_currencies()

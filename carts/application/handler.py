@@ -186,8 +186,14 @@ def _create(command: CreateCart, context: Context) -> CommandResult:
         raise errors.CartIntegrityFailed(
             f"cart {command.cart_id} had events that were removed; it cannot be opened again"
         )
+    # Asked only for a cart opened in a chosen currency: the shop's own carts let the first
+    # item decide, and need no catalog read.
+    sold = catalog.sold_currencies() if command.currency else frozenset[str]()
     cart = Cart.create(
-        command.cart_id or uuid.uuid4(), owner_id=owner_id, currency=command.currency
+        command.cart_id or uuid.uuid4(),
+        owner_id=owner_id,
+        currency=command.currency,
+        sold_currencies=sold,
     )
     try:
         result = repository.save(cart, expected_version=NO_STREAM, metadata=metadata)

@@ -58,10 +58,9 @@ class GoodwillForm(StaffActionForm):
     kind = forms.ChoiceField(
         choices=[(DiscountKind.PERCENT, "percent off"), (DiscountKind.AMOUNT, "amount off")]
     )
-    # The browser's bound only; the cart decides (above zero, at most 100 %, at most the total).
-    value = forms.DecimalField(
-        max_digits=10, decimal_places=2, widget=forms.NumberInput(attrs={"min": "0.01"})
-    )
+    # The browser's bound only, and no digit limit: the cart decides (above zero, at most 100 %,
+    # at most the payable total, at most MAX_AMOUNT) and names the limit it refuses.
+    value = forms.DecimalField(decimal_places=2, widget=forms.NumberInput(attrs={"min": "0.01"}))
     currency = forms.CharField(max_length=3, required=False, help_text="For an amount off.")
 
     def command(self, cart_id: UUID) -> CartCommand:

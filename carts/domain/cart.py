@@ -7,7 +7,7 @@ event in the cart's history.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -35,7 +35,9 @@ from carts.domain.rules import (
     MAX_LINES,
     discount_off,
     lines_to_take,
+    require_amounts,
     require_quantity,
+    require_sold_currency,
     valid_discount_value,
 )
 from carts.domain.values import (
@@ -70,13 +72,21 @@ class Cart:
     # --- building -----------------------------------------------------------------------
 
     @classmethod
-    def create(cls, cart_id: UUID, *, owner_id: str = "", currency: str = "") -> Cart:
-        """A new, empty, open cart (one pending CartCreated)."""
+    def create(
+        cls,
+        cart_id: UUID,
+        *,
+        owner_id: str = "",
+        currency: str = "",
+        sold_currencies: Collection[str] = (),
+    ) -> Cart:
+        """A new, empty, open cart (one pending CartCreated).
+
+        ``currency`` "" lets the first item decide; otherwise it must be one of
+        ``sold_currencies`` (InvalidCurrency for a malformed code, CurrencyNotSold otherwise).
+        """
         if currency:
-            try:
-                check_currency(currency)
-            except ValueError as exc:
-                raise errors.CurrencyMismatch(str(exc)) from None
+            require_sold_currency(currency, sold_currencies)
         cart = cls(cart_id)
         cart._record(CartCreated(cart_id=cart_id, owner_id=owner_id, currency=currency))
         return cart
@@ -149,15 +159,15 @@ class Cart:
             raise errors.TooManyLines(
                 f"a cart holds at most {MAX_LINES} different products; remove one first"
             )
-        self._record(
-            ItemAdded(
-                sku=offer.sku,
-                name=offer.name,
-                unit_price=to_amount(offer.unit_price),
-                currency=offer.currency,
-                quantity=quantity,
-            )
+        added = ItemAdded(
+            sku=offer.sku,
+            name=offer.name,
+            unit_price=to_amount(offer.unit_price),
+            currency=offer.currency,
+            quantity=quantity,
         )
+        self._require_amounts_after(added, offer.sku, unit_price=added.unit_price)
+        self._record(added)
 
     def change_quantity(self, sku: str, quantity: int, *, offer: ProductOffer | None) -> None:
         """Set a line's quantity; setting the quantity it already has records nothing.
@@ -173,11 +183,12 @@ class Cart:
         price = None
         if quantity > line.quantity:
             price = self._current_price(sku, offer, refusal="its quantity cannot be raised")
-        self._record(
-            ItemQuantityChanged(
-                sku=sku, quantity=quantity, previous_quantity=line.quantity, unit_price=price
-            )
+        changed = ItemQuantityChanged(
+            sku=sku, quantity=quantity, previous_quantity=line.quantity, unit_price=price
         )
+        if price is not None:  # lowering only ever lowers amounts: always allowed
+            self._require_amounts_after(changed, sku, unit_price=price)
+        self._record(changed)
 
     def reprice_line(self, sku: str, unit_price: Decimal, *, offer: ProductOffer | None) -> None:
         """Hold every unit of the line at the catalog's current price, which the shopper saw and
@@ -195,9 +206,11 @@ class Cart:
             )
         if line.differs_from(price):
             previous = tuple(PricedUnits(t.unit_price, t.quantity) for t in line.tiers)
-            self._record(
-                LineRepriced(sku=sku, unit_price=price, quantity=line.quantity, previous=previous)
+            repriced = LineRepriced(
+                sku=sku, unit_price=price, quantity=line.quantity, previous=previous
             )
+            self._require_amounts_after(repriced, sku, unit_price=price)
+            self._record(repriced)
 
     def remove_item(self, sku: str) -> None:
         """Take a line out of the cart."""
@@ -249,6 +262,7 @@ class Cart:
             raise errors.LinesUnavailable(
                 f"no longer sold: {named}; remove these lines, then check out"
             )
+        self._require_amounts_within_range()
         charged = tuple(
             ChargedLine(
                 sku=line.sku,
@@ -314,6 +328,32 @@ class Cart:
             )
         self._require_currency(offer.currency, what=f"product {sku}")
         return to_amount(offer.unit_price)
+
+    def _require_amounts_after(self, event: Any, sku: str, *, unit_price: Decimal) -> None:
+        # The line is folded exactly as replay will fold it (on a scratch cart holding only
+        # that line), so the check cannot drift from how events add up.
+        scratch = Cart(self.id)
+        held = self.lines.get(sku)
+        if held is not None:
+            scratch.lines[sku] = held
+        scratch.apply(event)
+        line_total = scratch.lines[sku].total
+        before = held.total if held is not None else Decimal("0.00")
+        require_amounts(
+            unit_price=unit_price,
+            line_total=line_total,
+            subtotal=self.subtotal - before + line_total,
+            sku=sku,
+        )
+
+    def _require_amounts_within_range(self) -> None:
+        # Carts stored before amounts were bounded may hold more than MAX_AMOUNT; they are
+        # never charged so: the shopper takes units out first (lowering is always allowed).
+        subtotal = self.subtotal
+        for line in self.lines.values():
+            require_amounts(
+                unit_price=line.unit_price, line_total=line.total, subtotal=subtotal, sku=line.sku
+            )
 
     def _require_currency(self, currency: str, *, what: str) -> None:
         try:

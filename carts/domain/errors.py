@@ -9,7 +9,8 @@ class CartError(Exception):
     """A command was refused by a cart rule; nothing was recorded."""
 
     code = "cart_rule"
-    # 409 when the cart's state makes the command impossible now, 422 when the input breaks a rule.
+    # 409 when the cart's state makes the command impossible now, 422 when the input breaks a
+    # rule, 400 ("bad_request") when the input is malformed whatever the cart's state.
     kind = "unprocessable"
 
     def __init__(self, message: str) -> None:
@@ -77,6 +78,25 @@ class UnknownProduct(CartError):
 
 class CurrencyMismatch(CartError):
     code = "currency_mismatch"
+
+
+class InvalidCurrency(CartError):
+    """Not a currency code at all (the request is malformed, whatever the shop sells)."""
+
+    code = "invalid_currency"
+    kind = "bad_request"
+
+
+class CurrencyNotSold(CartError):
+    """A well-formed currency in which nothing in the shop is priced."""
+
+    code = "currency_not_sold"
+
+
+class AmountOutOfRange(CartError):
+    """An amount (price, line total, subtotal, discount, total) would exceed money.MAX_AMOUNT."""
+
+    code = "amount_out_of_range"
 
 
 class LineNotInCart(CartError):

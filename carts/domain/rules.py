@@ -1,5 +1,5 @@
-"""The cart's rules that need no cart: quantities, discount terms and amounts, what a merge
-may take over.
+"""The cart's rules that need no cart: quantities, discount terms and amounts, the range of
+every amount, the currencies a cart may be opened in, what a merge may take over.
 
 Used by the Cart's command methods before they record anything; pure functions, so they can be
 read (and tested) apart from the aggregate's state.
@@ -7,13 +7,13 @@ read (and tested) apart from the aggregate's state.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from carts.domain import errors
 from carts.domain.events import MergedLine
-from carts.domain.money import CENT, to_amount
+from carts.domain.money import CENT, MAX_AMOUNT, check_currency, require_within_range, to_amount
 from carts.domain.values import Discount, DiscountKind, Line
 
 MIN_QUANTITY = 1
@@ -38,24 +38,60 @@ def lines_to_take(
 ) -> list[MergedLine]:
     """The guest lines a cart holding ``held`` (in ``currency``) may take over at a merge.
 
-    Quantities are capped at the line limit; lines beyond the line limit or in another currency
-    are left behind.
+    Quantities are capped at the line limit and at what keeps the subtotal within MAX_AMOUNT;
+    lines beyond the line limit or in another currency are left behind.
     """
     taken: list[MergedLine] = []
     simulated = dict(held)
+    subtotal = sum((line.total for line in held.values()), Decimal("0.00"))
     for line in offered:
         if currency and line.currency != currency:
             continue
         already = simulated[line.sku].quantity if line.sku in simulated else 0
         if already == 0 and len(simulated) >= MAX_LINES:
             continue
-        quantity = min(line.quantity, MAX_QUANTITY - already)
+        quantity = min(line.quantity, MAX_QUANTITY - already, _units_within(line, subtotal))
         if quantity < MIN_QUANTITY:
             continue
         currency = currency or line.currency
         taken.append(replace(line, quantity=quantity))
         simulated[line.sku] = Line(line.sku, line.name, line.unit_price, already + quantity)
+        subtotal += line.unit_price * quantity
     return taken
+
+
+def _units_within(line: MergedLine, subtotal: Decimal) -> int:
+    # A line's total is part of the subtotal, so the subtotal's room bounds both.
+    if line.unit_price <= 0:
+        return MAX_QUANTITY
+    return max(0, int((MAX_AMOUNT - subtotal) // line.unit_price))
+
+
+def require_amounts(
+    *, unit_price: Decimal, line_total: Decimal, subtotal: Decimal, sku: str
+) -> None:
+    """Refuse (AmountOutOfRange) a line of ``sku`` whose unit price or total, or a cart whose
+    subtotal, would exceed money.MAX_AMOUNT. The discount and the total never exceed the
+    subtotal, so these three bound every amount of the cart."""
+    hint = "buy fewer units, or split the order over several carts"
+    require_within_range(unit_price, what=f"the unit price of {sku}", hint=hint)
+    require_within_range(line_total, what=f"the total of the line {sku}", hint=hint)
+    require_within_range(subtotal, what="the cart's subtotal", hint=hint)
+
+
+def require_sold_currency(currency: str, sold: Collection[str]) -> None:
+    """Refuse a currency that is no ISO 4217 code (InvalidCurrency) or that nothing in the shop
+    is priced in (CurrencyNotSold): a cart in it could never hold an item."""
+    try:
+        check_currency(currency)
+    except ValueError as exc:
+        raise errors.InvalidCurrency(str(exc)) from None
+    if currency not in sold:
+        offered = ", ".join(sorted(sold)) or "none at the moment"
+        raise errors.CurrencyNotSold(
+            f"nothing in the shop is priced in {currency}; open the cart in a currency the shop "
+            f"sells ({offered}) or without one (its first item decides it)"
+        )
 
 
 def require_quantity(quantity: int, *, hint: str = "") -> None:

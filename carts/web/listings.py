@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from carts.application import access, repository
+from carts.application import access, catalog, repository
 from carts.application.selectors import owned_cart_ids, shopper_cart_ids
 from carts.domain.cart import OPEN, Cart
 from projections.models import CartSummary
@@ -37,12 +37,17 @@ def shopper_carts(person: access.Person) -> CartList:
 
 
 def open_cart_for(owner_id: str) -> Cart | None:
-    """The newest open cart created for ``owner_id``, or None."""
+    """The newest open cart created for ``owner_id`` that the shop can still fill, or None.
+
+    A cart in a currency nothing is priced in any more (or never was, for carts opened before
+    currencies were checked) is passed over: every add would be refused. It stays in the
+    shopper's list of carts.
+    """
     if not owner_id:
         return None
     for cart_id in _open_cart_candidates(owner_id):
         cart = repository.load(cart_id)
-        if cart.is_open:
+        if cart.is_open and catalog.sells_in(cart.currency):
             return cart
     return None
 

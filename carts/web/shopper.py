@@ -20,7 +20,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
-from carts.application import repository
+from carts.application import catalog, repository
 from carts.application.access import GUEST_PREFIX, Refused
 from carts.application.commands import AddItem, CreateCart, MergeCarts
 from carts.application.handler import CommandResult, handle
@@ -94,6 +94,10 @@ def add_to_cart(request: HttpRequest, *, sku: str, quantity: int) -> CommandResu
             result = handle(AddItem(cart_id=stored, sku=sku, quantity=quantity), context)
         except (errors.CartNotFound, errors.CartNotOpen, Refused):
             del request.session[CART_KEY]  # closed, gone or not theirs: find or open another
+        except errors.CurrencyMismatch:
+            if catalog.sells_in(repository.load(stored).currency):
+                raise  # a usable cart in another currency: the shopper chooses (add_to_new_cart)
+            del request.session[CART_KEY]  # a currency the shop no longer sells: never forced
         else:
             request.cart.set(result.cart)  # type: ignore[attr-defined]
             return result
@@ -104,6 +108,30 @@ def add_to_cart(request: HttpRequest, *, sku: str, quantity: int) -> CommandResu
         result = handle(AddItem(cart_id=cart.id, sku=sku, quantity=quantity), context)
     request.cart.set(result.cart)  # type: ignore[attr-defined]
     return result
+
+
+def add_to_new_cart(request: HttpRequest, *, sku: str, quantity: int) -> CommandResult:
+    """Open a new cart with this item and make it the shopper's current cart.
+
+    The way out when a product is priced in another currency than the cart being filled: a cart
+    holds one currency, so the item starts a cart of its own, and the cart being filled stays
+    open under "My carts" (``switch_to`` goes back to it). Raises the cart's rules.
+    """
+    context = command_context(request, source="ui")
+    with transaction.atomic():
+        cart = handle(CreateCart(), context).cart
+        result = handle(AddItem(cart_id=cart.id, sku=sku, quantity=quantity), context)
+    request.cart.set(result.cart)  # type: ignore[attr-defined]
+    return result
+
+
+def switch_to(request: HttpRequest, cart: Cart) -> bool:
+    """Make ``cart`` the current cart if it is the shopper's own, open and in a currency the
+    shop still sells; False otherwise (staff who may shop in anyone's cart fill only theirs)."""
+    if cart.owner_id != person_of(request).own_id or not _fillable(cart):
+        return False
+    request.cart.set(cart)  # type: ignore[attr-defined]
+    return True
 
 
 def _stored_cart_id(request: HttpRequest) -> UUID | None:
@@ -121,13 +149,19 @@ def _find_current_cart(request: HttpRequest) -> Cart | None:
             cart = repository.load(UUID(stored))
         except (errors.CartNotFound, ValueError):
             cart = None
-        if cart is not None and cart.is_open and owner_id and cart.owner_id == owner_id:
+        if cart is not None and owner_id and cart.owner_id == owner_id and _fillable(cart):
             return cart
         del request.session[CART_KEY]
     found = listings.open_cart_for(owner_id) if owner_id else None
     if found is not None:
         request.session[CART_KEY] = str(found.id)
     return found
+
+
+def _fillable(cart: Cart) -> bool:
+    # A cart in a currency the shop does not sell (opened before currencies were checked, or
+    # whose products were all retired) would refuse every add: it is never forced on anyone.
+    return cart.is_open and catalog.sells_in(cart.currency)
 
 
 def merge_guest_cart(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:

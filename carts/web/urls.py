@@ -1,13 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from carts.web.views import accounts, cart, carts, catalog, checkout
+from carts.web.views import accounts, cart, carts, catalog, checkout, switching
 
 urlpatterns = [
     path("", catalog.catalog, name="catalog"),
     path("products/<sku:sku>/", catalog.product_detail, name="product"),
     path("cart/", cart.cart_page, name="cart"),
     path("cart/add/", catalog.add_item, name="cart-add"),
+    path("cart/new/", switching.new_cart, name="cart-new"),
+    path("carts/<uuid:cart_id>/continue/", switching.continue_cart, name="cart-continue"),
     path(
         "cart/<uuid:cart_id>/lines/<sku:sku>/quantity/",
         cart.change_quantity,

@@ -71,6 +71,8 @@ W = ALLOWED_WRITE
 #                 anon  guest shopper other staff auditor operator integr. super
 SHOP_READ = _row(404, 404, 200, 404, 404, 200, 200, 200, 200)
 SHOP_CHANGE = _row(404, 404, W, 404, 404, 403, W, W, W)
+# Choosing the cart to fill changes the session only (and only to one's own cart).
+SHOP_CHOOSE = _row(404, 404, 303, 404, 404, 403, 303, 303, 303)
 API_READ = _row(401, 401, 200, 404, 404, 200, 200, 200, 200)
 API_CHANGE = _row(401, 401, W, 404, 404, 403, W, W, W)
 API_ABANDON = _row(401, 401, 403, 404, 404, 403, W, 403, W)
@@ -94,6 +96,7 @@ ENDPOINTS = [
         {"quantity": "3"},
     ),
     Endpoint("shop remove", "shop", "POST", "/cart/{cart}/lines/TEA-001/remove/", SHOP_CHANGE),
+    Endpoint("shop continue", "shop", "POST", "/carts/{cart}/continue/", SHOP_CHOOSE),
     Endpoint(
         "shop line price",
         "shop",

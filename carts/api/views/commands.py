@@ -46,6 +46,7 @@ from carts.application.commands import (
     UpdateLinePrice,
 )
 from carts.application.handler import CommandResult, handle
+from carts.domain.money import MAX_AMOUNT
 from carts.web.request_context import command_context, person_of
 
 
@@ -109,12 +110,25 @@ class CommandView(APIView):
     permission_classes = [IsAuthenticated]
 
 
+AMOUNT_RULES = (
+    f"Every amount of a cart (unit price, line total, subtotal, discount, total) is at most"
+    f" {MAX_AMOUNT}: a command that would exceed it answers 422 `amount_out_of_range` and"
+    " writes nothing."
+)
+CURRENCY_RULES = (
+    "`currency` must be one the shop sells (one an active product is priced in): a malformed"
+    " code answers 400 `invalid_currency`, one nothing is priced in 422 `currency_not_sold`."
+    " Without it, the cart's first item decides."
+)
+
+
 class CartCreateView(CommandView):
     """POST /api/carts/"""
 
     @command_schema(
         "Open a cart",
         request=CartCreateInput,
+        description=CURRENCY_RULES,
         status=201,
         errors=(409, 413, 415, 422),
         conditional=False,
@@ -132,6 +146,7 @@ class CartItemsView(CommandView):
     @command_schema(
         "Add an item",
         request=AddItemInput,
+        description=AMOUNT_RULES,
         examples=[
             OpenApiExample("two teas", value={"sku": "TEA-001", "quantity": 2}, request_only=True)
         ],
@@ -146,6 +161,7 @@ class CartItemView(CommandView):
     @command_schema(
         "Change a quantity",
         request=ChangeQuantityInput,
+        description=AMOUNT_RULES,
         examples=[OpenApiExample("three", value={"quantity": 3}, request_only=True)],
     )
     def put(self, request: Request, cart_id: UUID, sku: str) -> Response:

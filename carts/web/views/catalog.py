@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from carts.application import selectors
 from carts.domain import errors
 from carts.models import Product
 from carts.web import shopper
 from carts.web.forms import AddItemForm, first_error
+from carts.web.views import switching
 from carts.web.views.feedback import back, form_refused, refused_with
 
 
@@ -52,6 +54,9 @@ def add_item(request: HttpRequest) -> HttpResponse:
     sku, quantity = form.cleaned_data["sku"], form.cleaned_data["quantity"]
     try:
         result = shopper.add_to_cart(request, sku=sku, quantity=quantity)
+    except errors.CurrencyMismatch:
+        # Not a dead end: the shop offers a cart of the product's own currency.
+        return _to(request, switching.offer_url(sku, quantity))
     except errors.CartError as refused:
         refused_with(request, refused, where=card)
     else:
@@ -77,6 +82,12 @@ def _back_to(request: HttpRequest, card: str) -> HttpResponse:
 def card_of(sku: str) -> str:
     """The id of the add form on a product's card (``templates/carts/_add_form.html``)."""
     return f"add-{sku[:40]}"
+
+
+def _to(request: HttpRequest, url: str) -> HttpResponse:
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(url)  # a whole page, not a swapped form
+    return HttpResponseRedirect(url, status=303)
 
 
 def _in_cart(request: HttpRequest) -> dict[str, int]:

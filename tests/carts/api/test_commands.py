@@ -13,7 +13,9 @@ from eventstore.models import Event
 from tests.carts.api.conftest import problem_of
 
 
-def test_create_cart_answers_201_with_location_etag_and_position(as_owner, owner, event_count):
+def test_create_cart_answers_201_with_location_etag_and_position(
+    as_owner, owner, event_count, catalog
+):
     response = as_owner.post("/api/carts/", {"currency": "EUR"}, format="json")
     assert response.status_code == 201
     body = response.json()
