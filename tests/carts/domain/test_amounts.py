@@ -48,7 +48,7 @@ def test_99_and_2_units_at_the_highest_price_are_refused_on_every_path():
     cart.add_item(TOP, 1)
     cart.mark_stored()
     with pytest.raises(errors.AmountOutOfRange, match="the line TOP"):
-        cart.change_quantity("TOP", 99)
+        cart.change_quantity("TOP", 99, offer=TOP)
     with pytest.raises(errors.AmountOutOfRange, match="subtotal"):
         cart.add_item(ALSO_TOP, 1)
     assert cart.pending_events() == []
@@ -56,7 +56,7 @@ def test_99_and_2_units_at_the_highest_price_are_refused_on_every_path():
 
 def test_lowering_a_quantity_is_allowed_whatever_the_amounts():
     cart = Cart.replay(uuid.uuid4(), [_legacy_add("OLD", MAX_AMOUNT, 99)])
-    cart.change_quantity("OLD", 1)
+    cart.change_quantity("OLD", 1, offer=None)
     assert cart.subtotal == MAX_AMOUNT
 
 
@@ -65,7 +65,9 @@ def test_a_cart_stored_beyond_the_range_is_never_charged_so():
     cart = Cart.replay(uuid.uuid4(), [_legacy_add("OLD", MAX_AMOUNT, 99)])
     assert cart.subtotal == MAX_AMOUNT * 99
     with pytest.raises(errors.AmountOutOfRange):
-        cart.check_out()
+        cart.check_out(
+            {"OLD": ProductOffer(sku="OLD", name="OLD", unit_price=MAX_AMOUNT, currency="EUR")}
+        )
     assert cart.pending_events() == []
 
 
@@ -129,6 +131,7 @@ class ExtremeCart(RuleBasedStateMachine):
         self.cart = Cart.create(uuid.uuid4(), owner_id="user:1")
         self.history = self.cart.pending_events()
         self.cart.mark_stored()
+        self.offers: dict[str, ProductOffer] = {}  # the catalog as last offered, by SKU
 
     def _attempt(self, command) -> None:  # type: ignore[no-untyped-def]
         try:
@@ -140,11 +143,12 @@ class ExtremeCart(RuleBasedStateMachine):
 
     @rule(offer=OFFERS, quantity=st.sampled_from([1, 2, 50, 98, 99]))
     def add_item(self, offer, quantity):  # type: ignore[no-untyped-def]
+        self.offers[offer.sku] = offer
         self._attempt(lambda cart: cart.add_item(offer, quantity))
 
     @rule(sku=st.sampled_from(["A", "B", "C"]), quantity=st.sampled_from([1, 2, 99]))
     def change_quantity(self, sku, quantity):  # type: ignore[no-untyped-def]
-        self._attempt(lambda cart: cart.change_quantity(sku, quantity))
+        self._attempt(lambda cart: cart.change_quantity(sku, quantity, offer=self.offers.get(sku)))
 
     @rule(value=PRICES, kind=st.sampled_from(["amount", "percent"]))
     def apply_discount(self, value, kind):  # type: ignore[no-untyped-def]
@@ -157,7 +161,7 @@ class ExtremeCart(RuleBasedStateMachine):
 
     @rule()
     def check_out(self):  # type: ignore[no-untyped-def]
-        self._attempt(lambda cart: cart.check_out())
+        self._attempt(lambda cart: cart.check_out(self.offers))
 
     @invariant()
     def every_amount_is_within_the_range(self):  # type: ignore[no-untyped-def]
