@@ -10,7 +10,7 @@ from rest_framework.serializers import Serializer
 
 from carts.api.errors import PROBLEM_CONTENT_TYPE
 from carts.api.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
-from carts.api.preconditions import IF_MATCH_PATTERN
+from carts.api.preconditions import ENTITY_TAGS_PATTERN
 from carts.api.serializers import CartSerializer, ProblemSerializer
 from carts.web import request_ids
 
@@ -31,9 +31,11 @@ COMMON_STATUSES = (400, 401, 403, 406, 429)
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
-    {"type": "string", "pattern": IF_MATCH_PATTERN},
+    {"type": "string", "pattern": ENTITY_TAGS_PATTERN},
     OpenApiParameter.HEADER,
-    description="The cart version you decided on (its ETag). Stale: 412, nothing written.",
+    description="The cart version you decided on (its ETag), a list of them, or `*`; compared"
+    " strongly (RFC 9110 13.1.1), so a weak tag never matches. Stale: 412, nothing written;"
+    " malformed: 400 `invalid_if_match`.",
     examples=[OpenApiExample("version 3", value='"3"')],
 )
 IDEMPOTENCY_KEY = OpenApiParameter(

@@ -16,7 +16,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
-from rest_framework.views import APIView
 
 from carts.api.fields import StrictSerializer
 from carts.api.idempotency import idempotency_key, run_once
@@ -31,6 +30,7 @@ from carts.api.serializers import (
     EmptyInput,
     cart_document,
 )
+from carts.api.views.base import ApiView
 from carts.application import access
 from carts.application.commands import (
     Abandon,
@@ -73,7 +73,7 @@ def execute(
     """
     # Headers are checked before a stored answer could be replayed: a malformed one is always 400.
     key = idempotency_key(request)
-    expected = expected_version(request)
+    expected = expected_version(request.headers.get("If-Match"))
 
     def attempt() -> Response:
         serializer = body(data=request.data)
@@ -94,7 +94,7 @@ def execute(
     return run_once(request, key, attempt, may_replay=may_replay) if key else attempt()
 
 
-class CommandView(APIView):
+class CommandView(ApiView):
     """Base of the command views: authenticated and throttled per user.
 
     Who may run which command on which cart is the access policy's answer, asked by the

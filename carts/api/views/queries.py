@@ -17,7 +17,6 @@ from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from carts.api.errors import ApiProblem
 from carts.api.fields import QueryParameters
@@ -36,6 +35,7 @@ from carts.api.serializers import (
     cart_document,
     integrity_document,
 )
+from carts.api.views.base import ApiView
 from carts.application import access, repository
 from carts.domain.cart import Cart
 
@@ -51,7 +51,7 @@ class TimeTravelQuery(QueryParameters):
     )
 
 
-class CartQueryView(APIView):
+class CartQueryView(ApiView):
     """Base of the cart queries: the access policy must let the person read the cart."""
 
     permission_classes = [IsAuthenticated, CartPermission]
@@ -66,6 +66,8 @@ class CartQueryView(APIView):
 
 class CartDetailView(CartQueryView):
     """GET /api/carts/<id>/"""
+
+    query_parameters = (TimeTravelQuery,)
 
     @extend_schema(
         summary="A cart, now or in the past",

@@ -8,6 +8,7 @@ whole module stays well under a minute.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from uuid import UUID
 
@@ -21,7 +22,9 @@ from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import ScopedRateThrottle
 from schemathesis.config import SchemathesisConfig
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from carts.api.preconditions import ENTITY_TAGS_PATTERN
 from carts.api.schema import CART_EXAMPLE
 from carts.application.commands import AddItem, CreateCart
 from carts.application.handler import Context, handle
@@ -88,4 +91,11 @@ def staff_token(_keep_the_test_connection, db, catalog, monkeypatch, settings) -
 @schema.parametrize()
 @settings(suppress_health_check=list(HealthCheck), deadline=None)
 def test_the_api_answers_every_generated_request_as_documented(case, staff_token):
-    case.call_and_validate(headers={"Authorization": f"Token {staff_token}"})
+    # The coverage phase sometimes fills If-Match with the integer 0, outside the header's
+    # documented pattern, and still calls the case valid: the 400 it gets is the right answer.
+    if_match = (case.headers or {}).get("If-Match")
+    off_schema = if_match is not None and not re.search(ENTITY_TAGS_PATTERN, str(if_match))
+    case.call_and_validate(
+        headers={"Authorization": f"Token {staff_token}"},
+        excluded_checks=[positive_data_acceptance] if off_schema else None,
+    )
