@@ -11,6 +11,7 @@ from django_filters.fields import IsoDateTimeField
 
 from carts.domain.values import CartStatus
 from eventstore.models import Event
+from eventstore.registry import registry
 from projections.models import CartSummary, DailyFunnel, ProductActivity
 
 
@@ -71,6 +72,23 @@ class EventFeedFilter(StrictFilterSet):
     class Meta:
         model = Event
         fields: list[str] = []
+
+    def is_valid(self) -> bool:
+        """Also refuses event types the store does not know: a misspelt type would match no
+        event, and a consumer would page through the whole log seeing nothing."""
+        valid = super().is_valid()
+        known = set(registry.names())
+        unknown = [
+            name for name in self.form.cleaned_data.get("event_type") or [] if name not in known
+        ]
+        if unknown:
+            self.form.add_error(
+                "event_type",
+                f"Unknown event type {', '.join(unknown)};"
+                f" known types: {', '.join(sorted(known))}.",
+            )
+            return False
+        return valid
 
     @property
     def narrows(self) -> bool:
