@@ -38,6 +38,27 @@ class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
     """A comma-separated list of strings: any of them matches."""
 
 
+class TotalOrderingFilter(django_filters.OrderingFilter):
+    """An ordering that is always total: the row's unique key ends it, in the direction of the
+    last key asked for.
+
+    Sorting by a column many rows share (status, units) leaves their order to the database,
+    which may differ from one query to the next (PostgreSQL does): numbered pages would then
+    repeat some rows and never show others.
+    """
+
+    def __init__(self, *args: Any, unique: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unique = unique
+
+    def filter(self, qs: Any, value: Any) -> Any:
+        if not value:
+            return qs  # the view's default ordering, total too
+        ordering = [self.get_ordering_value(param) for param in value if param]
+        direction = "-" if ordering and ordering[-1].startswith("-") else ""
+        return qs.order_by(*ordering, direction + self.unique)
+
+
 class StrictFilterSet(django_filters.FilterSet):
     """A filter set that refuses a filter given empty (a client bug, not 'no filter')."""
 
@@ -119,9 +140,11 @@ class CartSummaryFilter(StrictFilterSet):
         max_length=36,
         help_text="The cart id or its beginning, e.g. 0b6f7c36",
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = TotalOrderingFilter(
         fields=["last_activity_at", "created_at", "total", "units", "status"],
-        help_text="Sort key, '-' for descending; default -last_activity_at.",
+        unique="cart_id",
+        help_text="Sort keys, comma-separated, '-' for descending; default -last_activity_at."
+        " The cart id breaks ties, so pages never repeat or skip a cart.",
     )
 
     class Meta:
@@ -133,8 +156,11 @@ class ProductActivityFilter(StrictFilterSet):
     """Product activity by SKU, sorted by what was bought or added."""
 
     sku = CharInFilter(field_name="sku", help_text="One or more SKUs, comma-separated.")
-    ordering = django_filters.OrderingFilter(
-        fields=["sku", "units_purchased", "units_added", "revenue", "times_removed"]
+    ordering = TotalOrderingFilter(
+        fields=["sku", "units_purchased", "units_added", "revenue", "times_removed"],
+        unique="sku",
+        help_text="Sort keys, comma-separated, '-' for descending; default sku. The SKU breaks"
+        " ties, so pages never repeat or skip a product.",
     )
 
     class Meta:

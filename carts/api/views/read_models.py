@@ -151,7 +151,7 @@ class CartSummaryList(ReadModelView):
     projection = "cart_summaries"
 
     def get_queryset(self) -> QuerySet[Any]:
-        return selectors.cart_summaries().order_by("-last_activity_at", "cart_id")
+        return selectors.cart_summaries().order_by("-last_activity_at", "-cart_id")
 
 
 @extend_schema(
