@@ -33,6 +33,7 @@ class ApiView(APIView):
     """
 
     query_parameters: tuple[type[Serializer], ...] = ()
+    filterset_class: Any = None  # django-filter's FilterSet, read by DjangoFilterBackend
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -58,9 +59,8 @@ class ApiView(APIView):
     def accepted_query_parameters(self) -> frozenset[str]:
         """Every query parameter this view reads."""
         names: set[str] = {str(name) for query in self.query_parameters for name in query().fields}
-        filterset_class = getattr(self, "filterset_class", None)
-        if filterset_class is not None:
-            for name, declared in filterset_class.base_filters.items():
+        if self.filterset_class is not None:
+            for name, declared in self.filterset_class.base_filters.items():
                 # A range filter reads two parameters, e.g. price_min and price_max.
                 suffixes = getattr(declared.field.widget, "suffixes", None) or [""]
                 names.update(f"{name}_{suffix}" if suffix else name for suffix in suffixes)
