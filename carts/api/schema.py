@@ -63,6 +63,16 @@ CORRELATION_ID = OpenApiParameter(
 )
 
 
+# Examples name the demo catalog (carts.application.demo), so "Try it out" works after make run.
+SKU_IN_PATH = OpenApiParameter(
+    "sku",
+    str,
+    OpenApiParameter.PATH,
+    description="The SKU of a line in the cart.",
+    examples=[OpenApiExample("Sencha Kyoto", value="TEA-SEN")],
+)
+
+
 def response_headers(status: int) -> list[OpenApiParameter]:
     """ETag, X-Event-Position and Idempotent-Replayed on a command's success answer."""
     return [
@@ -117,19 +127,19 @@ CART_EXAMPLE = OpenApiExample(
         "currency": "EUR",
         "lines": [
             {
-                "sku": "TEA-001",
-                "name": "Green tea",
-                "unit_price": "4.50",
+                "sku": "TEA-SEN",
+                "name": "Sencha Kyoto",
+                "unit_price": "8.90",
                 "quantity": 2,
-                "total": "9.00",
+                "total": "17.80",
             }
         ],
         "line_count": 1,
         "units": 2,
-        "subtotal": "9.00",
+        "subtotal": "17.80",
         "discount": {"code": "WELCOME10", "kind": "percent", "value": "10.00", "currency": ""},
-        "discount_amount": "0.90",
-        "total": "8.10",
+        "discount_amount": "1.78",
+        "total": "16.02",
         "merged_into": None,
     },
 )
@@ -152,6 +162,7 @@ def command_schema(
     examples: list[OpenApiExample] | None = None,
     description: str = "",
     conditional: bool = True,
+    parameters: list[OpenApiParameter] | None = None,
 ) -> Callable[[Any], Any]:
     """extend_schema for a cart command: its body, the cart it answers, headers and errors."""
     return extend_schema(
@@ -164,6 +175,7 @@ def command_schema(
             IDEMPOTENCY_KEY,
             CORRELATION_ID,
             *response_headers(status),
+            *(parameters or []),
         ],
         responses={status: OpenApiResponse(CartSerializer, "The cart after the command.")}
         | problems(*errors),
@@ -215,9 +227,9 @@ EVENT_EXAMPLE = {
     "event_type": "cart.ItemAdded",
     "schema_version": 2,
     "data": {
-        "sku": "TEA-001",
-        "name": "Green tea",
-        "unit_price": "4.50",
+        "sku": "TEA-SEN",
+        "name": "Sencha Kyoto",
+        "unit_price": "8.90",
         "currency": "EUR",
         "quantity": 2,
     },

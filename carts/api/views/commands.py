@@ -20,7 +20,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from carts.api.fields import StrictSerializer
 from carts.api.idempotency import idempotency_key, run_once
 from carts.api.preconditions import etag, expected_version
-from carts.api.schema import command_schema
+from carts.api.schema import SKU_IN_PATH, command_schema
 from carts.api.serializers import (
     AbandonInput,
     AddItemInput,
@@ -130,7 +130,7 @@ class CartItemsView(CommandView):
         "Add an item",
         request=AddItemInput,
         examples=[
-            OpenApiExample("two teas", value={"sku": "TEA-001", "quantity": 2}, request_only=True)
+            OpenApiExample("two teas", value={"sku": "TEA-SEN", "quantity": 2}, request_only=True)
         ],
     )
     def post(self, request: Request, cart_id: UUID) -> Response:
@@ -143,6 +143,7 @@ class CartItemView(CommandView):
     @command_schema(
         "Change a quantity",
         request=ChangeQuantityInput,
+        parameters=[SKU_IN_PATH],
         examples=[OpenApiExample("three", value={"quantity": 3}, request_only=True)],
     )
     def put(self, request: Request, cart_id: UUID, sku: str) -> Response:
@@ -150,7 +151,7 @@ class CartItemView(CommandView):
             request, body=ChangeQuantityInput, command=ChangeQuantity, cart_id=cart_id, sku=sku
         )
 
-    @command_schema("Remove an item", request=None)
+    @command_schema("Remove an item", request=None, parameters=[SKU_IN_PATH])
     def delete(self, request: Request, cart_id: UUID, sku: str) -> Response:
         return execute(request, body=EmptyInput, command=RemoveItem, cart_id=cart_id, sku=sku)
 

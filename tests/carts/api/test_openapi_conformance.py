@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 from uuid import UUID
 
 import pytest
@@ -26,8 +27,10 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from carts.api.preconditions import ENTITY_TAGS_PATTERN
 from carts.api.schema import CART_EXAMPLE
+from carts.application import demo
 from carts.application.commands import AddItem, CreateCart
 from carts.application.handler import Context, handle
+from carts.models import DiscountCode, Product
 from config.wsgi import application
 from eventstore.metadata import Metadata
 
@@ -75,7 +78,20 @@ def _keep_the_test_connection() -> Iterator[None]:
 
 
 @pytest.fixture
-def staff_token(_keep_the_test_connection, db, catalog, monkeypatch, settings) -> str:
+def demo_catalog(db) -> None:
+    """The demo catalog, which the document's examples name."""
+    for sku, name, description, price in demo.PRODUCTS:
+        Product.objects.create(
+            sku=sku, name=name, description=description, price=Decimal(price), currency="EUR"
+        )
+    for code, description, kind, value, currency in demo.CODES:
+        DiscountCode.objects.create(
+            code=code, description=description, kind=kind, value=Decimal(value), currency=currency
+        )
+
+
+@pytest.fixture
+def staff_token(_keep_the_test_connection, demo_catalog, monkeypatch, settings) -> str:
     # Throttling is proven elsewhere; here it would only turn generated commands into 429s.
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"cart_commands": "100000/minute"})
     # Generated min_positions are mostly never reached; waiting for each would only add time.
@@ -84,7 +100,7 @@ def staff_token(_keep_the_test_connection, db, catalog, monkeypatch, settings) -
     # The cart the document's examples name, so example requests reach a real cart.
     context = Metadata(actor=f"user:{user.pk}", source="system")
     handle(CreateCart(cart_id=EXAMPLE_CART, owner_id=f"user:{user.pk}"), Context.system(context))
-    handle(AddItem(cart_id=EXAMPLE_CART, sku="TEA-001", quantity=2), Context.system(context))
+    handle(AddItem(cart_id=EXAMPLE_CART, sku="TEA-SEN", quantity=2), Context.system(context))
     return Token.objects.create(user=user).key
 
 
