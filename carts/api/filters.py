@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import django_filters
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django_filters.fields import IsoDateTimeField
 
 from carts.domain.values import CartStatus
+from carts.models import Product
 from eventstore.models import Event
 from eventstore.registry import registry
 from projections.models import CartSummary, DailyFunnel, ProductActivity
@@ -176,4 +179,59 @@ class DailyFunnelFilter(StrictFilterSet):
 
     class Meta:
         model = DailyFunnel
+        fields: list[str] = []
+
+
+# The largest price a product can have (its column holds 10 digits, 2 after the point).
+MAX_PRICE = Decimal("99999999.99")
+
+
+class ProductFilter(StrictFilterSet):
+    """The catalog by SKU, currency, availability and price; search in SKU, name, description."""
+
+    sku = CharInFilter(field_name="sku", help_text="One or more SKUs, comma-separated.")
+    currency = django_filters.CharFilter(help_text="ISO 4217 code, e.g. EUR")
+    # A choice, not a BooleanFilter: that one reads anything but true/false as "no filter".
+    available = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_available",
+        help_text="true: on sale now; false: retired.",
+    )
+    price_min = django_filters.NumberFilter(
+        field_name="price", lookup_expr="gte", min_value=0, max_value=MAX_PRICE
+    )
+    price_max = django_filters.NumberFilter(
+        field_name="price", lookup_expr="lte", min_value=0, max_value=MAX_PRICE
+    )
+    search = django_filters.CharFilter(
+        method="search_text", max_length=100, help_text="Part of the SKU, name or description."
+    )
+
+    class Meta:
+        model = Product
+        fields: list[str] = []
+
+    def filter_available(self, queryset: Any, name: str, value: str) -> Any:
+        return queryset.filter(active=value == "true")
+
+    def search_text(self, queryset: Any, name: str, value: str) -> Any:
+        return queryset.filter(
+            Q(sku__icontains=value) | Q(name__icontains=value) | Q(description__icontains=value)
+        )
+
+
+class CartListFilter(StrictFilterSet):
+    """The carts a person may read, by status, currency and last activity."""
+
+    status = django_filters.MultipleChoiceFilter(
+        choices=[(s.value, s.value) for s in CartStatus],
+        help_text="One or more statuses (repeat the parameter).",
+    )
+    currency = django_filters.CharFilter(help_text="ISO 4217 code, e.g. EUR")
+    updated_since = UtcDateTimeFilter(
+        field_name="last_activity_at", lookup_expr="gte", help_text="Last activity at or after."
+    )
+
+    class Meta:
+        model = CartSummary
         fields: list[str] = []

@@ -198,7 +198,7 @@ def add_common_problem_responses(
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             _no_empty_query_strings(operation)
-            if any(p.get("name") == "page" for p in operation.get("parameters", [])):
+            if any(p.get("name") in ("page", "cursor") for p in operation.get("parameters", [])):
                 responses = operation.setdefault("responses", {})
                 responses.setdefault(
                     "404",

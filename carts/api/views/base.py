@@ -39,7 +39,7 @@ class ApiView(APIView):
         super().initial(request, *args, **kwargs)
         if not hasattr(self, (request.method or "").lower()):
             return  # answered 405 Method Not Allowed, whatever the query and headers say
-        accepted = self.accepted_query_parameters()
+        accepted = self.accepted_query_parameters(request.method or "GET")
         unknown = sorted(name for name in request.query_params if name not in accepted)
         if unknown:
             raise ApiProblem(
@@ -56,8 +56,10 @@ class ApiView(APIView):
                 if (value := request.headers.get(header)) is not None
             }
 
-    def accepted_query_parameters(self) -> frozenset[str]:
-        """Every query parameter this view reads."""
+    def accepted_query_parameters(self, method: str = "GET") -> frozenset[str]:
+        """Every query parameter this view reads for ``method`` (commands read none)."""
+        if method not in _SAFE:
+            return frozenset()
         names: set[str] = {str(name) for query in self.query_parameters for name in query().fields}
         if self.filterset_class is not None:
             for name, declared in self.filterset_class.base_filters.items():
