@@ -155,3 +155,13 @@ def test_listing_carts_is_not_throttled_as_a_command(as_owner, two_shoppers, mon
         assert as_owner.get("/api/carts/").status_code == 200
     assert as_owner.post("/api/carts/", {}, format="json").status_code == 201
     assert as_owner.post("/api/carts/", {}, format="json").status_code == 429
+
+
+@pytest.mark.parametrize("who", ["as_owner", "as_other", "as_staff", "as_integration"])
+def test_a_cart_is_listed_to_exactly_those_who_may_read_it(request, who, new_cart):
+    cart_id = str(new_cart(("TEA-001", 1)))
+    project()
+    client = request.getfixturevalue(who)
+    may_read = client.get(f"/api/carts/{cart_id}/").status_code == 200
+    listed = cart_id in {row["cart_id"] for row in walk(client, "/api/carts/")}
+    assert listed == may_read

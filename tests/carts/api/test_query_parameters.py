@@ -113,3 +113,11 @@ def test_the_feed_filters_by_known_event_types(as_staff, new_cart):
     response = as_staff.get("/api/events/", {"event_type": "cart.ItemAdded"})
     assert response.status_code == 200
     assert [e["event_type"] for e in response.json()["events"]] == ["cart.ItemAdded"]
+
+
+def test_a_path_with_a_line_break_is_still_answered_with_problem_documents(as_staff):
+    response = as_staff.get("/api/carts/abc%0Adef/checkout/", HTTP_X_CORRELATION_ID="?")
+    body = problem_of(response)
+    assert response.status_code == 400
+    assert body["code"] == "invalid_correlation_id"
+    assert problem_of(as_staff.get("/api/carts/abc%0Adef/"))["code"] == "not_found"
