@@ -50,6 +50,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     # Last: whatever matched nothing above (including a malformed cart id, even one holding a
-    # line break: hence DOTALL) is a JSON 404.
-    re_path(r"(?s)^(?P<path>.*)$", unknown_api_path),
+    # line break, which "." does not match) is a JSON 404.
+    re_path(r"^(?P<path>[\s\S]*)$", unknown_api_path),
 ]
