@@ -38,6 +38,16 @@ IF_MATCH = OpenApiParameter(
     " malformed: 400 `invalid_if_match`.",
     examples=[OpenApiExample("version 3", value='"3"')],
 )
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    {"type": "string", "pattern": ENTITY_TAGS_PATTERN},
+    OpenApiParameter.HEADER,
+    description="The ETag(s) of the copy you hold, or `*`; compared weakly (RFC 9110 13.1.2)."
+    " A match answers 304 Not Modified with the ETag and no body; malformed: 400"
+    " `invalid_if_none_match`.",
+    examples=[OpenApiExample("version 3", value='"3"')],
+)
+NOT_MODIFIED = OpenApiResponse(description="Your copy is current (If-None-Match): no body.")
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},

@@ -25,6 +25,8 @@ from carts.api.preconditions import etag
 from carts.api.schema import (
     CART_READ_EXAMPLE,
     EVENT_EXAMPLE,
+    IF_NONE_MATCH,
+    NOT_MODIFIED,
     etag_header,
     integrity_header,
     problems,
@@ -75,8 +77,14 @@ class CartDetailView(CartQueryView):
         " N-th event; with ?as_of=<ISO 8601 moment>, the cart as it was then (404 before it"
         " existed); with both, whichever is earlier. Replayed from its events, so never stale.",
         tags=["cart queries"],
-        parameters=[TimeTravelQuery, etag_header(), integrity_header()],
-        responses={200: CartReadSerializer} | problems(404),
+        parameters=[
+            TimeTravelQuery,
+            IF_NONE_MATCH,
+            etag_header(),
+            etag_header(304),
+            integrity_header(),
+        ],
+        responses={200: CartReadSerializer, 304: NOT_MODIFIED} | problems(404),
         examples=[CART_READ_EXAMPLE],
     )
     def get(self, request: Request, cart_id: UUID) -> Response:

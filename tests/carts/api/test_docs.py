@@ -105,3 +105,10 @@ def test_every_sku_and_discount_code_in_the_examples_is_in_the_demo_catalog(db):
     on_sale = {sku for sku, *_ in demo.PRODUCTS if sku not in demo.RETIRED}
     assert skus and skus <= on_sale, skus - on_sale
     assert codes and codes <= {code for code, *_ in demo.CODES}, codes
+
+
+def test_the_cart_documents_if_none_match_and_its_304(db):
+    document = yaml.safe_load(Client().get("/api/schema/").content)
+    read = document["paths"]["/api/carts/{cart_id}/"]["get"]
+    assert "If-None-Match" in {p["name"] for p in read["parameters"] if p["in"] == "header"}
+    assert "ETag" in read["responses"]["304"]["headers"]
