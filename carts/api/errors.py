@@ -23,7 +23,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
 
 from carts.api.problems import (
     OUT_OF_RANGE,
@@ -113,6 +112,10 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = exceptions.PermissionDenied(str(exc))
     if isinstance(exc, OUT_OF_RANGE):
         exc = ApiProblem(OUT_OF_RANGE_DETAIL, status_code=400, code="value_out_of_range")
+    # Imported here: rest_framework.views reads the parser setting, whose parser imports this
+    # module, so importing it above would make "import carts.api.errors" first fail.
+    from rest_framework.views import exception_handler
+
     drf_response = exception_handler(exc, context)
     if drf_response is None or not isinstance(exc, exceptions.APIException):
         logger.exception("unexpected error in the API", exc_info=exc)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import django_filters
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django_filters.fields import IsoDateTimeField
 
 from carts.domain.values import CartStatus
+from carts.models import Product
 from eventstore.models import Event
+from eventstore.registry import registry
 from projections.models import CartSummary, DailyFunnel, ProductActivity
 
 
@@ -35,6 +39,27 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
     """A comma-separated list of strings: any of them matches."""
+
+
+class TotalOrderingFilter(django_filters.OrderingFilter):
+    """An ordering that is always total: the row's unique key ends it, in the direction of the
+    last key asked for.
+
+    Sorting by a column many rows share (status, units) leaves their order to the database,
+    which may differ from one query to the next (PostgreSQL does): numbered pages would then
+    repeat some rows and never show others.
+    """
+
+    def __init__(self, *args: Any, unique: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unique = unique
+
+    def filter(self, qs: Any, value: Any) -> Any:
+        if not value:
+            return qs  # the view's default ordering, total too
+        ordering = [self.get_ordering_value(param) for param in value if param]
+        direction = "-" if ordering and ordering[-1].startswith("-") else ""
+        return qs.order_by(*ordering, direction + self.unique)
 
 
 class StrictFilterSet(django_filters.FilterSet):
@@ -72,6 +97,23 @@ class EventFeedFilter(StrictFilterSet):
         model = Event
         fields: list[str] = []
 
+    def is_valid(self) -> bool:
+        """Also refuses event types the store does not know: a misspelt type would match no
+        event, and a consumer would page through the whole log seeing nothing."""
+        valid = super().is_valid()
+        known = set(registry.names())
+        unknown = [
+            name for name in self.form.cleaned_data.get("event_type") or [] if name not in known
+        ]
+        if unknown:
+            self.form.add_error(
+                "event_type",
+                f"Unknown event type {', '.join(unknown)};"
+                f" known types: {', '.join(sorted(known))}.",
+            )
+            return False
+        return valid
+
     @property
     def narrows(self) -> bool:
         """Whether any filter was given (else every event matches and no query is needed)."""
@@ -101,9 +143,11 @@ class CartSummaryFilter(StrictFilterSet):
         max_length=36,
         help_text="The cart id or its beginning, e.g. 0b6f7c36",
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = TotalOrderingFilter(
         fields=["last_activity_at", "created_at", "total", "units", "status"],
-        help_text="Sort key, '-' for descending; default -last_activity_at.",
+        unique="cart_id",
+        help_text="Sort keys, comma-separated, '-' for descending; default -last_activity_at."
+        " The cart id breaks ties, so pages never repeat or skip a cart.",
     )
 
     class Meta:
@@ -115,8 +159,11 @@ class ProductActivityFilter(StrictFilterSet):
     """Product activity by SKU, sorted by what was bought or added."""
 
     sku = CharInFilter(field_name="sku", help_text="One or more SKUs, comma-separated.")
-    ordering = django_filters.OrderingFilter(
-        fields=["sku", "units_purchased", "units_added", "revenue", "times_removed"]
+    ordering = TotalOrderingFilter(
+        fields=["sku", "units_purchased", "units_added", "revenue", "times_removed"],
+        unique="sku",
+        help_text="Sort keys, comma-separated, '-' for descending; default sku. The SKU breaks"
+        " ties, so pages never repeat or skip a product.",
     )
 
     class Meta:
@@ -132,4 +179,59 @@ class DailyFunnelFilter(StrictFilterSet):
 
     class Meta:
         model = DailyFunnel
+        fields: list[str] = []
+
+
+# The largest price a product can have (its column holds 10 digits, 2 after the point).
+MAX_PRICE = Decimal("99999999.99")
+
+
+class ProductFilter(StrictFilterSet):
+    """The catalog by SKU, currency, availability and price; search in SKU, name, description."""
+
+    sku = CharInFilter(field_name="sku", help_text="One or more SKUs, comma-separated.")
+    currency = django_filters.CharFilter(help_text="ISO 4217 code, e.g. EUR")
+    # A choice, not a BooleanFilter: that one reads anything but true/false as "no filter".
+    available = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_available",
+        help_text="true: on sale now; false: retired.",
+    )
+    price_min = django_filters.NumberFilter(
+        field_name="price", lookup_expr="gte", min_value=0, max_value=MAX_PRICE
+    )
+    price_max = django_filters.NumberFilter(
+        field_name="price", lookup_expr="lte", min_value=0, max_value=MAX_PRICE
+    )
+    search = django_filters.CharFilter(
+        method="search_text", max_length=100, help_text="Part of the SKU, name or description."
+    )
+
+    class Meta:
+        model = Product
+        fields: list[str] = []
+
+    def filter_available(self, queryset: Any, name: str, value: str) -> Any:
+        return queryset.filter(active=value == "true")
+
+    def search_text(self, queryset: Any, name: str, value: str) -> Any:
+        return queryset.filter(
+            Q(sku__icontains=value) | Q(name__icontains=value) | Q(description__icontains=value)
+        )
+
+
+class CartListFilter(StrictFilterSet):
+    """The carts a person may read, by status, currency and last activity."""
+
+    status = django_filters.MultipleChoiceFilter(
+        choices=[(s.value, s.value) for s in CartStatus],
+        help_text="One or more statuses (repeat the parameter).",
+    )
+    currency = django_filters.CharFilter(help_text="ISO 4217 code, e.g. EUR")
+    updated_since = UtcDateTimeFilter(
+        field_name="last_activity_at", lookup_expr="gte", help_text="Last activity at or after."
+    )
+
+    class Meta:
+        model = CartSummary
         fields: list[str] = []

@@ -1,17 +1,101 @@
-"""HTTP conditional requests over cart versions: ETag out, If-Match in."""
+"""HTTP conditional requests over cart versions (RFC 9110 section 13): ETag out, If-Match and
+If-None-Match in.
+
+A cart's ETag is its version, a strong tag: ``"3"``. ``If-Match`` on a command uses the strong
+comparison (13.1.1): a weak tag (``W/"3"``) never matches, a list matches when any strong tag in
+it is the cart's current one, ``*`` matches any existing cart. ``If-None-Match`` on a GET uses
+the weak comparison (13.1.2): a match answers 304 Not Modified with the ETag and no body. A
+header that is not a list of entity-tags (8.8.3) answers 400 with its own code.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from rest_framework import status
-from rest_framework.request import Request
 
 from carts.api.errors import ApiProblem
 
-# Shared with the OpenAPI document, so what it promises is exactly what is accepted.
-IF_MATCH_PATTERN = r'^(W/)?"?([0-9]{1,9})"?$|^\*$'
-_ETAG = re.compile(IF_MATCH_PATTERN)
+# Published in the OpenAPI document: ``*`` or entity-tags separated by commas. The parser also
+# takes what RFC 9110 asks a recipient to accept beyond it (empty list elements, whitespace
+# around the value, obs-text bytes 0x80-0xFF in a tag).
+_TAG = r'(W/)?"[!#-~]*"'
+ENTITY_TAGS_PATTERN = rf"^(\*|{_TAG}([ \t]*,[ \t]*{_TAG})*)$"
+_ENTITY_TAG = re.compile(r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"')
+_OWS = " \t"
+# The opaque part of an ETag this API hands out: a version, written as the API writes it.
+_VERSION = re.compile(r"[1-9][0-9]{0,8}")
+
+
+@dataclass(frozen=True)
+class EntityTag:
+    """One entity-tag (RFC 9110 8.8.3): its opaque part without quotes, and whether weak."""
+
+    opaque: str
+    weak: bool = False
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A parsed If-Match or If-None-Match: ``*`` (any current representation) or tags."""
+
+    any: bool
+    tags: tuple[EntityTag, ...] = ()
+
+    def matches_strongly(self, current: EntityTag) -> bool:
+        """RFC 9110 13.1.1: both tags strong and character-for-character equal, or ``*``."""
+        return self.any or (
+            not current.weak and any(not t.weak and t.opaque == current.opaque for t in self.tags)
+        )
+
+    def matches_weakly(self, current: EntityTag) -> bool:
+        """RFC 9110 13.1.2: the opaque parts equal, whether weak or not, or ``*``."""
+        return self.any or any(tag.opaque == current.opaque for tag in self.tags)
+
+
+def parse_condition(value: str, *, header: str) -> Condition:
+    """``*`` or ``#entity-tag`` (RFC 9110 8.8.3, list syntax of 5.6.1) from header ``header``.
+
+    Written here because the parsers at hand are lenient where a precondition must not be:
+    Django's ``parse_etags`` splits inside tags at commas (``etagc`` allows them) and silently
+    drops whatever does not parse, which would turn a malformed header into "no tag matched"
+    (412) or into no precondition at all. Raises a 400 problem (``invalid_if_match`` or
+    ``invalid_if_none_match``) for anything else, including a header naming no tag at all.
+    """
+    if value.strip(_OWS) == "*":
+        return Condition(any=True)
+    tags: list[EntityTag] = []
+    position, end = 0, len(value)
+    while position < end:
+        position = _skip(value, position, _OWS + ",")
+        if position == end:
+            break
+        match = _ENTITY_TAG.match(value, position)
+        if match is None:
+            raise _malformed(value, header)
+        tags.append(EntityTag(opaque=match.group(2), weak=match.group(1) is not None))
+        position = _skip(value, match.end(), _OWS)
+        if position < end and value[position] != ",":
+            raise _malformed(value, header)
+    if not tags:
+        raise _malformed(value, header)
+    return Condition(any=False, tags=tuple(tags))
+
+
+def _skip(value: str, position: int, characters: str) -> int:
+    while position < len(value) and value[position] in characters:
+        position += 1
+    return position
+
+
+def _malformed(value: str, header: str) -> ApiProblem:
+    return ApiProblem(
+        f"{header} must be '*' or entity-tags separated by commas, as the ETag header gives"
+        f' them (e.g. \'"3"\' or \'"3", "4"\'), not {value[:40]!r}',
+        status_code=status.HTTP_400_BAD_REQUEST,
+        code="invalid_" + header.lower().replace("-", "_"),
+    )
 
 
 def etag(version: int) -> str:
@@ -19,19 +103,20 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def expected_version(request: Request) -> int | None:
-    """The version If-Match asks for, or None without it (or with ``*``).
+def expected_version(value: str | None) -> int | frozenset[int] | None:
+    """The version(s) an If-Match header value accepts, or None without it (or with ``*``).
 
-    Raises a 400 problem for a header that is not a cart version.
+    Only strong tags count (RFC 9110 13.1.1), so ``W/"3"`` or a tag this API never hands out
+    accepts no version at all: the handler then refuses the command (412) once it has found the
+    cart, as for a stale version. Raises a 400 problem (``invalid_if_match``) for a malformed
+    header.
     """
-    header = request.headers.get("If-Match")
-    if header is None or header == "*":
+    if value is None:
         return None
-    match = _ETAG.fullmatch(header)
-    if match is None:
-        raise ApiProblem(
-            f"If-Match must be the cart's ETag, e.g. '\"3\"', not {header[:40]!r}",
-            status_code=status.HTTP_400_BAD_REQUEST,
-            code="invalid_if_match",
-        )
-    return int(match.group(2))
+    condition = parse_condition(value, header="If-Match")
+    if condition.any:
+        return None
+    versions = frozenset(
+        int(tag.opaque) for tag in condition.tags if not tag.weak and _VERSION.fullmatch(tag.opaque)
+    )
+    return next(iter(versions)) if len(versions) == 1 else versions

@@ -1,9 +1,10 @@
-"""How the read models (projections) look through the API."""
+"""How the read models (projections) and the catalog look through the API."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
+from carts.models import Product
 from projections.models import CartSummary, DailyFunnel, ProductActivity
 
 
@@ -86,3 +87,13 @@ class ProjectionStatusSerializer(serializers.Serializer):
     failed_position = serializers.IntegerField(allow_null=True)
     updated_at = serializers.DateTimeField(allow_null=True)
     rebuild_progress = serializers.FloatField(allow_null=True)
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    """One product of the catalog: its price now, and whether it is on sale (``available``)."""
+
+    available = serializers.BooleanField(source="active", read_only=True)
+
+    class Meta:
+        model = Product
+        fields = ["sku", "name", "description", "price", "currency", "available"]

@@ -10,7 +10,7 @@ from rest_framework.serializers import Serializer
 
 from carts.api.errors import PROBLEM_CONTENT_TYPE
 from carts.api.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
-from carts.api.preconditions import IF_MATCH_PATTERN
+from carts.api.preconditions import ENTITY_TAGS_PATTERN
 from carts.api.serializers import CartSerializer, ProblemSerializer
 from carts.web import request_ids
 
@@ -31,11 +31,23 @@ COMMON_STATUSES = (400, 401, 403, 406, 429)
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
-    {"type": "string", "pattern": IF_MATCH_PATTERN},
+    {"type": "string", "pattern": ENTITY_TAGS_PATTERN},
     OpenApiParameter.HEADER,
-    description="The cart version you decided on (its ETag). Stale: 412, nothing written.",
+    description="The cart version you decided on (its ETag), a list of them, or `*`; compared"
+    " strongly (RFC 9110 13.1.1), so a weak tag never matches. Stale: 412, nothing written;"
+    " malformed: 400 `invalid_if_match`.",
     examples=[OpenApiExample("version 3", value='"3"')],
 )
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    {"type": "string", "pattern": ENTITY_TAGS_PATTERN},
+    OpenApiParameter.HEADER,
+    description="The ETag(s) of the copy you hold, or `*`; compared weakly (RFC 9110 13.1.2)."
+    " A match answers 304 Not Modified with the ETag and no body; malformed: 400"
+    " `invalid_if_none_match`.",
+    examples=[OpenApiExample("version 3", value='"3"')],
+)
+NOT_MODIFIED = OpenApiResponse(description="Your copy is current (If-None-Match): no body.")
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
@@ -58,6 +70,16 @@ CORRELATION_ID = OpenApiParameter(
     f" read too): {request_ids.ALLOWED}. Anything else answers 400 and writes nothing; without"
     " one, a fresh UUID is used.",
     examples=[OpenApiExample("a UUID", value="c0ffee00-0000-4000-8000-000000000001")],
+)
+
+
+# Examples name the demo catalog (carts.application.demo), so "Try it out" works after make run.
+SKU_IN_PATH = OpenApiParameter(
+    "sku",
+    str,
+    OpenApiParameter.PATH,
+    description="The SKU of a line in the cart.",
+    examples=[OpenApiExample("Sencha Kyoto", value="TEA-SEN")],
 )
 
 
@@ -115,23 +137,23 @@ CART_EXAMPLE = OpenApiExample(
         "currency": "EUR",
         "lines": [
             {
-                "sku": "TEA-001",
-                "name": "Green tea",
-                "unit_price": "4.50",
+                "sku": "TEA-SEN",
+                "name": "Sencha Kyoto",
+                "unit_price": "8.90",
                 "quantity": 2,
-                "total": "9.00",
-                "prices": [{"unit_price": "4.50", "quantity": 2, "total": "9.00"}],
-                "catalog_price": "4.50",
+                "total": "17.80",
+                "prices": [{"unit_price": "8.90", "quantity": 2, "total": "17.80"}],
+                "catalog_price": "8.90",
                 "price_changed": False,
                 "available": True,
             }
         ],
         "line_count": 1,
         "units": 2,
-        "subtotal": "9.00",
+        "subtotal": "17.80",
         "discount": {"code": "WELCOME10", "kind": "percent", "value": "10.00", "currency": ""},
-        "discount_amount": "0.90",
-        "total": "8.10",
+        "discount_amount": "1.78",
+        "total": "16.02",
         "merged_into": None,
     },
 )
@@ -154,6 +176,7 @@ def command_schema(
     examples: list[OpenApiExample] | None = None,
     description: str = "",
     conditional: bool = True,
+    parameters: list[OpenApiParameter] | None = None,
 ) -> Callable[[Any], Any]:
     """extend_schema for a cart command: its body, the cart it answers, headers and errors."""
     return extend_schema(
@@ -166,6 +189,7 @@ def command_schema(
             IDEMPOTENCY_KEY,
             CORRELATION_ID,
             *response_headers(status),
+            *(parameters or []),
         ],
         responses={status: OpenApiResponse(CartSerializer, "The cart after the command.")}
         | problems(*errors),
@@ -188,7 +212,7 @@ def add_common_problem_responses(
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             _no_empty_query_strings(operation)
-            if any(p.get("name") == "page" for p in operation.get("parameters", [])):
+            if any(p.get("name") in ("page", "cursor") for p in operation.get("parameters", [])):
                 responses = operation.setdefault("responses", {})
                 responses.setdefault(
                     "404",
@@ -217,9 +241,9 @@ EVENT_EXAMPLE = {
     "event_type": "cart.ItemAdded",
     "schema_version": 3,
     "data": {
-        "sku": "TEA-001",
-        "name": "Green tea",
-        "unit_price": "4.50",
+        "sku": "TEA-SEN",
+        "name": "Sencha Kyoto",
+        "unit_price": "8.90",
         "currency": "EUR",
         "quantity": 2,
         "reprices_line": False,

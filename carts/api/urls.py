@@ -4,12 +4,12 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from carts.api.errors import unknown_api_path
-from carts.api.views import commands, feed, queries, read_models
+from carts.api.views import commands, feed, lists, queries, read_models
 
 app_name = "api"
 
 urlpatterns = [
-    path("carts/", commands.CartCreateView.as_view(), name="cart-create"),
+    path("carts/", lists.CartCollectionView.as_view(), name="cart-create"),
     path("carts/<uuid:cart_id>/", queries.CartDetailView.as_view(), name="cart-detail"),
     path("carts/<uuid:cart_id>/events/", queries.CartEventsView.as_view(), name="cart-events"),
     path("carts/<uuid:cart_id>/items/", commands.CartItemsView.as_view(), name="cart-items"),
@@ -32,6 +32,7 @@ urlpatterns = [
         "carts/<uuid:cart_id>/checkout/", commands.CartCheckoutView.as_view(), name="cart-checkout"
     ),
     path("carts/<uuid:cart_id>/abandon/", commands.CartAbandonView.as_view(), name="cart-abandon"),
+    path("products/", lists.ProductList.as_view(), name="product-list"),
     path("events/", feed.EventFeedView.as_view(), name="event-feed"),
     path(
         "read-models/cart-summaries/",
@@ -55,6 +56,7 @@ urlpatterns = [
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    # Last: whatever matched nothing above (including a malformed cart id) is a JSON 404.
-    re_path(r"^(?P<path>.*)$", unknown_api_path),
+    # Last: whatever matched nothing above (including a malformed cart id, even one holding a
+    # line break, which "." does not match) is a JSON 404.
+    re_path(r"^(?P<path>[\s\S]*)$", unknown_api_path),
 ]

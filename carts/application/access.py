@@ -190,10 +190,9 @@ def merged_into_own_cart(person: Person, cart: CartFacts) -> bool:
 
 # The owner comes first everywhere: it needs no query, the roles may.
 _CART_RULES = rules.RuleSet()
-_CART_RULES.add_rule(
-    Action.READ,
-    is_owner | merged_into_own_cart | is_superuser | is_auditor | is_operator | is_integration,
-)
+# Who may read any cart, whoever owns it.
+_ANY_CART_READERS = is_superuser | is_auditor | is_operator | is_integration
+_CART_RULES.add_rule(Action.READ, is_owner | merged_into_own_cart | _ANY_CART_READERS)
 _CART_RULES.add_rule(Action.SHOP, is_owner | is_superuser | is_operator | is_integration)
 _CART_RULES.add_rule(Action.ABANDON, is_superuser | is_operator)
 _CART_RULES.add_rule(Action.GOODWILL, is_superuser | is_operator)
@@ -220,6 +219,11 @@ def may_read_log(person: Person) -> bool:
 def may_read_every_cart(person: Person) -> bool:
     """Whether ``person`` may list and read every cart as staff (the admin's cart pages)."""
     return bool(_STAFF_CART_READERS.test(person))
+
+
+def may_read_any_cart(person: Person) -> bool:
+    """Whether ``person`` may read every cart, whoever owns it (staff roles, integrations)."""
+    return bool(_ANY_CART_READERS.test(person))
 
 
 def may_open_cart_for(person: Person, owner_id: str) -> bool:

@@ -2,7 +2,8 @@
 
 Every interface (shop views, API, admin, tasks, demo data) builds one of these and hands it to
 :func:`carts.application.handler.handle`; none of them calls the aggregate itself.
-``expected_version`` is the cart version the person decided on (If-Match, the checkout form):
+``expected_version`` is the cart version the person decided on (If-Match, the checkout form), or
+the versions any of which they accept (an If-Match list; empty when none of its tags can match):
 when given, a cart that moved on refuses the command instead of deciding again.
 """
 
@@ -18,7 +19,7 @@ class CartCommand:
     """A command on one existing cart."""
 
     cart_id: UUID
-    expected_version: int | None = None
+    expected_version: int | frozenset[int] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

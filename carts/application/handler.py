@@ -284,8 +284,7 @@ def _run(
             # act on a cart they never saw.
             if command.expected_version is not None:
                 raise errors.StaleVersion(
-                    f"cart {command.cart_id} changed since version {command.expected_version};"
-                    " reload it"
+                    f"cart {command.cart_id} changed since the version you decided on; reload it"
                 ) from None
     raise errors.ConcurrentModification(
         f"cart {command.cart_id} kept changing during {ATTEMPTS} attempts; try again"
@@ -310,11 +309,7 @@ def _decide_and_append(
     if loaded.earlier is not None:
         return _earlier_result(command.cart_id, *loaded.earlier)
     loaded_version = cart.version
-    expected = command.expected_version
-    if expected is not None and expected != loaded_version:
-        raise errors.StaleVersion(
-            f"cart {command.cart_id} is at version {loaded_version}, not {expected}; reload it"
-        )
+    _require_expected(command, loaded_version)
     decide(cart)
     if not cart.pending_events():
         return CommandResult(cart=cart, version=cart.version, last_position=None)
@@ -322,6 +317,23 @@ def _decide_and_append(
         cart, expected_version=loaded_version, metadata=metadata, previous_hash=loaded.head_hash
     )
     return CommandResult(cart=cart, version=result.version, last_position=result.last_position)
+
+
+def _require_expected(command: CartCommand, loaded_version: int) -> None:
+    """Raises StaleVersion unless the cart is at the version (or one of those) asked for."""
+    expected = command.expected_version
+    if expected is None or loaded_version in (
+        expected if isinstance(expected, frozenset) else {expected}
+    ):
+        return
+    asked = (
+        expected
+        if isinstance(expected, int)
+        else " or ".join(map(str, sorted(expected))) or "none that could match"
+    )
+    raise errors.StaleVersion(
+        f"cart {command.cart_id} is at version {loaded_version}, not {asked}; reload it"
+    )
 
 
 def _earlier_result(cart_id: UUID, version: int, position: int) -> CommandResult:

@@ -39,6 +39,11 @@ def products(query: str = "") -> QuerySet[Product]:
     return found
 
 
+def every_product() -> QuerySet[Product]:
+    """Every product, on sale (``active``) or not, for lists that say which are available."""
+    return Product.objects.all()
+
+
 def product(sku: str) -> Product:
     """The product with this SKU, on sale or not. Raises Product.DoesNotExist."""
     return Product.objects.get(sku=sku)
@@ -72,6 +77,14 @@ def shopper_cart_ids(person: access.Person) -> list[UUID]:
     )
     ids = [*owned, *(repository.cart_id_of(s) for s in merged)]
     return list(dict.fromkeys(ids))
+
+
+def readable_cart_ids(person: access.Person) -> list[UUID] | None:
+    """The ids of the carts ``person`` may read: None when the policy lets them read every
+    cart, else their own (as :func:`shopper_cart_ids`)."""
+    if access.may_read_any_cart(person):
+        return None
+    return shopper_cart_ids(person)
 
 
 def readable_cart(person: access.Person, cart_id: UUID, action: access.Action) -> Cart:

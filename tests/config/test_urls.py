@@ -99,7 +99,7 @@ JSON_BODIES: tuple[Callable[[Any], dict[str, Any]], ...] = (
 FORM = "application/x-www-form-urlencoded"
 ROLES = ("anonymous", "shopper", "superuser")
 # The patterns that answer 404 for whatever matched nothing else.
-CATCH_ALL = re.compile(r"\(\?P<(url|path)>\.\*\)")
+CATCH_ALL = re.compile(r"\(\?P<(url|path)>(\.|\[\\s\\S\])\*\)")
 PARAMETER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>|\(\?P<(?P<group>\w+)>[^)]*\)")
 
 

@@ -16,12 +16,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
-from rest_framework.views import APIView
 
 from carts.api.fields import StrictSerializer
 from carts.api.idempotency import idempotency_key, run_once
 from carts.api.preconditions import etag, expected_version
-from carts.api.schema import command_schema
+from carts.api.schema import SKU_IN_PATH, command_schema
 from carts.api.serializers import (
     AbandonInput,
     AddItemInput,
@@ -32,6 +31,7 @@ from carts.api.serializers import (
     UpdateLinePriceInput,
     cart_document,
 )
+from carts.api.views.base import ApiView
 from carts.application import access, catalog
 from carts.application.commands import (
     Abandon,
@@ -77,7 +77,7 @@ def execute(
     """
     # Headers are checked before a stored answer could be replayed: a malformed one is always 400.
     key = idempotency_key(request)
-    expected = expected_version(request)
+    expected = expected_version(request.headers.get("If-Match"))
 
     def attempt() -> Response:
         serializer = body(data=request.data)
@@ -98,7 +98,7 @@ def execute(
     return run_once(request, key, attempt, may_replay=may_replay) if key else attempt()
 
 
-class CommandView(APIView):
+class CommandView(ApiView):
     """Base of the command views: authenticated and throttled per user.
 
     Who may run which command on which cart is the access policy's answer, asked by the
@@ -148,7 +148,7 @@ class CartItemsView(CommandView):
         request=AddItemInput,
         description=AMOUNT_RULES,
         examples=[
-            OpenApiExample("two teas", value={"sku": "TEA-001", "quantity": 2}, request_only=True)
+            OpenApiExample("two teas", value={"sku": "TEA-SEN", "quantity": 2}, request_only=True)
         ],
     )
     def post(self, request: Request, cart_id: UUID) -> Response:
@@ -162,6 +162,7 @@ class CartItemView(CommandView):
         "Change a quantity",
         request=ChangeQuantityInput,
         description=AMOUNT_RULES,
+        parameters=[SKU_IN_PATH],
         examples=[OpenApiExample("three", value={"quantity": 3}, request_only=True)],
     )
     def put(self, request: Request, cart_id: UUID, sku: str) -> Response:
@@ -169,7 +170,7 @@ class CartItemView(CommandView):
             request, body=ChangeQuantityInput, command=ChangeQuantity, cart_id=cart_id, sku=sku
         )
 
-    @command_schema("Remove an item", request=None)
+    @command_schema("Remove an item", request=None, parameters=[SKU_IN_PATH])
     def delete(self, request: Request, cart_id: UUID, sku: str) -> Response:
         return execute(request, body=EmptyInput, command=RemoveItem, cart_id=cart_id, sku=sku)
 

@@ -19,6 +19,7 @@ from carts.api.filters import EventFeedFilter
 from carts.api.permissions import MayReadLog
 from carts.api.schema import EVENT_EXAMPLE
 from carts.api.serializers import EventSerializer, FeedPageSerializer
+from carts.api.views.base import ApiView
 from eventstore.checkpoints import checkpoint_reached
 from eventstore.models import Event
 
@@ -53,7 +54,7 @@ class FeedQuery(QueryParameters):
         return value
 
 
-class EventFeedView(GenericAPIView):
+class EventFeedView(ApiView, GenericAPIView):
     """The whole log, in commit order, page by page."""
 
     permission_classes = [IsAuthenticated, MayReadLog]
@@ -61,6 +62,7 @@ class EventFeedView(GenericAPIView):
     queryset = Event.objects.none()
     filter_backends = [DjangoFilterBackend]
     filterset_class = EventFeedFilter
+    query_parameters = (FeedQuery,)
 
     @extend_schema(
         summary="The global event feed",

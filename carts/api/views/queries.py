@@ -17,7 +17,6 @@ from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from carts.api.errors import ApiProblem
 from carts.api.fields import MomentField, QueryParameters
@@ -26,6 +25,8 @@ from carts.api.preconditions import etag
 from carts.api.schema import (
     CART_READ_EXAMPLE,
     EVENT_EXAMPLE,
+    IF_NONE_MATCH,
+    NOT_MODIFIED,
     etag_header,
     integrity_header,
     problems,
@@ -36,6 +37,7 @@ from carts.api.serializers import (
     cart_document,
     integrity_document,
 )
+from carts.api.views.base import ApiView
 from carts.application import access, catalog, repository
 from carts.domain.cart import Cart
 
@@ -54,7 +56,7 @@ class TimeTravelQuery(QueryParameters):
     )
 
 
-class CartQueryView(APIView):
+class CartQueryView(ApiView):
     """Base of the cart queries: the access policy must let the person read the cart."""
 
     permission_classes = [IsAuthenticated, CartPermission]
@@ -70,6 +72,8 @@ class CartQueryView(APIView):
 class CartDetailView(CartQueryView):
     """GET /api/carts/<id>/"""
 
+    query_parameters = (TimeTravelQuery,)
+
     @extend_schema(
         summary="A cart, now or in the past",
         description="Without parameters, the cart now. With ?version=N, the cart right after its"
@@ -78,8 +82,14 @@ class CartDetailView(CartQueryView):
         " asked for before it was created answers 404 `not_yet_created` with its `created_at`;"
         " an unknown cart (or one you may not read) 404 `cart_not_found`, as always.",
         tags=["cart queries"],
-        parameters=[TimeTravelQuery, etag_header(), integrity_header()],
-        responses={200: CartReadSerializer} | problems(404),
+        parameters=[
+            TimeTravelQuery,
+            IF_NONE_MATCH,
+            etag_header(),
+            etag_header(304),
+            integrity_header(),
+        ],
+        responses={200: CartReadSerializer, 304: NOT_MODIFIED} | problems(404),
         examples=[CART_READ_EXAMPLE],
     )
     def get(self, request: Request, cart_id: UUID) -> Response:

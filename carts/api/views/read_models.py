@@ -20,7 +20,6 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from carts.api.fields import QueryParameters
 from carts.api.filters import CartSummaryFilter, DailyFunnelFilter, ProductActivityFilter
@@ -31,6 +30,7 @@ from carts.api.read_model_serializers import (
     ProductActivitySerializer,
     ProjectionStatusSerializer,
 )
+from carts.api.views.base import ApiView
 from projections import selectors
 
 MAX_PAGE_SIZE = 200
@@ -118,12 +118,13 @@ class ReadModelPagination(PageNumberPagination):
         return paginated
 
 
-class ReadModelView(ListAPIView):
+class ReadModelView(ApiView, ListAPIView):
     """A list over one projection's active generation."""
 
     permission_classes = [IsAuthenticated, MayReadLog]
     filter_backends = [DjangoFilterBackend]
     pagination_class = ReadModelPagination
+    query_parameters = (ReadModelQuery,)
     projection = ""
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -150,7 +151,7 @@ class CartSummaryList(ReadModelView):
     projection = "cart_summaries"
 
     def get_queryset(self) -> QuerySet[Any]:
-        return selectors.cart_summaries().order_by("-last_activity_at", "cart_id")
+        return selectors.cart_summaries().order_by("-last_activity_at", "-cart_id")
 
 
 @extend_schema(
@@ -187,7 +188,7 @@ class DailyFunnelList(ReadModelView):
         return selectors.daily_funnel().order_by("-day")
 
 
-class ProjectionStatusList(APIView):
+class ProjectionStatusList(ApiView):
     """GET /api/read-models/projections/"""
 
     permission_classes = [IsAuthenticated, MayReadLog]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import yaml
 from django.test import Client
 
+from carts.application import demo
 from carts.web.request_ids import ID_PATTERN
 
 
@@ -23,6 +27,7 @@ def test_the_openapi_document_lists_every_endpoint(db):
         "/api/carts/{cart_id}/discount/",
         "/api/carts/{cart_id}/checkout/",
         "/api/carts/{cart_id}/abandon/",
+        "/api/products/",
         "/api/events/",
         "/api/read-models/cart-summaries/",
         "/api/read-models/product-activity/",
@@ -55,3 +60,56 @@ def test_swagger_ui_is_served_from_local_static_files(db):
     html = page.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
+
+
+def _examples(node: Any) -> Iterator[Any]:
+    """Every example value anywhere in an OpenAPI document."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "example":
+                yield value
+            elif key == "examples" and isinstance(value, dict):
+                yield from (example.get("value") for example in value.values())
+            else:
+                yield from _examples(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _examples(item)
+
+
+def _named(node: Any, key: str) -> Iterator[Any]:
+    """Every value under ``key`` in an example, however deep."""
+    if isinstance(node, dict):
+        for name, value in node.items():
+            if name == key:
+                yield value
+            yield from _named(value, key)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _named(item, key)
+
+
+def test_every_sku_and_discount_code_in_the_examples_is_in_the_demo_catalog(db):
+    document = yaml.safe_load(Client().get("/api/schema/").content)
+    skus: set[str] = set()
+    codes: set[str] = set()
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            for example in _examples(operation):
+                skus.update(_named(example, "sku"))
+                if path.endswith("/discount/"):
+                    codes.update(_named(example, "code"))
+                codes.update(d["code"] for d in _named(example, "discount") if d)
+            for parameter in operation.get("parameters", []):
+                if parameter["name"] == "sku" and parameter["in"] == "path":
+                    skus.update(e["value"] for e in parameter["examples"].values())
+    on_sale = {sku for sku, *_ in demo.PRODUCTS if sku not in demo.RETIRED}
+    assert skus and skus <= on_sale, skus - on_sale
+    assert codes and codes <= {code for code, *_ in demo.CODES}, codes
+
+
+def test_the_cart_documents_if_none_match_and_its_304(db):
+    document = yaml.safe_load(Client().get("/api/schema/").content)
+    read = document["paths"]["/api/carts/{cart_id}/"]["get"]
+    assert "If-None-Match" in {p["name"] for p in read["parameters"] if p["in"] == "header"}
+    assert "ETag" in read["responses"]["304"]["headers"]

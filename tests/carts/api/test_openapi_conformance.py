@@ -8,7 +8,9 @@ whole module stays well under a minute.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from decimal import Decimal
 from uuid import UUID
 
 import pytest
@@ -21,10 +23,14 @@ from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import ScopedRateThrottle
 from schemathesis.config import SchemathesisConfig
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from carts.api.preconditions import ENTITY_TAGS_PATTERN
 from carts.api.schema import CART_EXAMPLE
+from carts.application import demo
 from carts.application.commands import AddItem, CreateCart
 from carts.application.handler import Context, handle
+from carts.models import DiscountCode, Product
 from config.wsgi import application
 from eventstore.metadata import Metadata
 
@@ -72,7 +78,20 @@ def _keep_the_test_connection() -> Iterator[None]:
 
 
 @pytest.fixture
-def staff_token(_keep_the_test_connection, db, catalog, monkeypatch, settings) -> str:
+def demo_catalog(db) -> None:
+    """The demo catalog, which the document's examples name."""
+    for sku, name, description, price in demo.PRODUCTS:
+        Product.objects.create(
+            sku=sku, name=name, description=description, price=Decimal(price), currency="EUR"
+        )
+    for code, description, kind, value, currency in demo.CODES:
+        DiscountCode.objects.create(
+            code=code, description=description, kind=kind, value=Decimal(value), currency=currency
+        )
+
+
+@pytest.fixture
+def staff_token(_keep_the_test_connection, demo_catalog, monkeypatch, settings) -> str:
     # Throttling is proven elsewhere; here it would only turn generated commands into 429s.
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"cart_commands": "100000/minute"})
     # Generated min_positions are mostly never reached; waiting for each would only add time.
@@ -81,11 +100,18 @@ def staff_token(_keep_the_test_connection, db, catalog, monkeypatch, settings) -
     # The cart the document's examples name, so example requests reach a real cart.
     context = Metadata(actor=f"user:{user.pk}", source="system")
     handle(CreateCart(cart_id=EXAMPLE_CART, owner_id=f"user:{user.pk}"), Context.system(context))
-    handle(AddItem(cart_id=EXAMPLE_CART, sku="TEA-001", quantity=2), Context.system(context))
+    handle(AddItem(cart_id=EXAMPLE_CART, sku="TEA-SEN", quantity=2), Context.system(context))
     return Token.objects.create(user=user).key
 
 
 @schema.parametrize()
 @settings(suppress_health_check=list(HealthCheck), deadline=None)
 def test_the_api_answers_every_generated_request_as_documented(case, staff_token):
-    case.call_and_validate(headers={"Authorization": f"Token {staff_token}"})
+    # The coverage phase sometimes fills If-Match (or If-None-Match) with the integer 0, outside
+    # the documented pattern, and still calls the case valid: the 400 it gets is right.
+    tags = [(case.headers or {}).get(name) for name in ("If-Match", "If-None-Match")]
+    off_schema = any(t is not None and not re.search(ENTITY_TAGS_PATTERN, str(t)) for t in tags)
+    case.call_and_validate(
+        headers={"Authorization": f"Token {staff_token}"},
+        excluded_checks=[positive_data_acceptance] if off_schema else None,
+    )

@@ -1,0 +1,156 @@
+"""Lists an integration or a shopper pages through: the catalog, and the carts one may read.
+
+Both are cursor-paged over a unique ordering (DRF's CursorPagination: ``?cursor=`` from the
+``next`` link, ``?page_size=``), so a page never repeats or skips a row, even while rows are
+added. The carts come from the cart summaries projection, as lists in the shop do, so a cart
+just opened may take a moment to appear; the cart itself (GET /api/carts/{id}/) is always
+current.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
+
+from carts.api.errors import ApiProblem
+from carts.api.fields import QueryParameters
+from carts.api.filters import MAX_PRICE, CartListFilter, ProductFilter
+from carts.api.read_model_serializers import CartSummarySerializer, ProductSerializer
+from carts.api.views.base import ApiView
+from carts.api.views.commands import CartCreateView
+from carts.application import selectors
+from carts.web.request_context import person_of
+from projections.selectors import cart_summaries
+
+MAX_PAGE_SIZE = 200
+
+
+class ListQuery(QueryParameters):
+    """?cursor= (from a ``next`` or ``previous`` link) and ?page_size=, checked."""
+
+    cursor = serializers.CharField(required=False, max_length=200)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
+
+
+class ListPagination(CursorPagination):
+    """Cursor pages; the view names a unique ordering (DRF breaks ties on its first key)."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_ordering(self, request: Any, queryset: Any, view: Any) -> tuple[str, ...]:
+        return tuple(view.ordering)
+
+    def decode_cursor(self, request: Any) -> Any:
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            # 404 as for a page number beyond the last: no such page (DRF's answer, own code).
+            raise ApiProblem(
+                "this cursor was not handed out by this list; follow the `next` or `previous`"
+                " link of a page, or leave cursor out for the first page",
+                status_code=404,
+                code="invalid_cursor",
+            ) from None
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=MAX_PAGE_SIZE)
+        return parameters
+
+
+class CursorListView(ApiView, ListAPIView):
+    """A cursor-paged, filtered list over ``ordering`` (which must end with a unique key)."""
+
+    pagination_class = ListPagination
+    query_parameters = (ListQuery,)
+    ordering: tuple[str, ...] = ()
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        ListQuery(data=request.query_params).is_valid(raise_exception=True)
+        return super().list(request, *args, **kwargs)
+
+
+@extend_schema(
+    summary="The catalog",
+    description="Every product with its price now and whether it is on sale (`available`);"
+    " sorted by SKU, cursor-paged.",
+    tags=["catalog"],
+    parameters=[
+        OpenApiParameter(
+            name,
+            {"type": "number", "minimum": 0, "maximum": float(MAX_PRICE)},
+            description=f"Price {bound} (in the product's currency).",
+        )
+        for name, bound in (("price_min", "at least"), ("price_max", "at most"))
+    ],
+    examples=[
+        OpenApiExample(
+            "a product",
+            response_only=True,
+            value={
+                "next": None,
+                "previous": None,
+                "results": [
+                    {
+                        "sku": "TEA-SEN",
+                        "name": "Sencha Kyoto",
+                        "description": "Bright, grassy Japanese green tea.",
+                        "price": "8.90",
+                        "currency": "EUR",
+                        "available": True,
+                    }
+                ],
+            },
+        )
+    ],
+)
+class ProductList(CursorListView):
+    """GET /api/products/"""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = ProductSerializer
+    filterset_class = ProductFilter
+    ordering = ("sku",)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.every_product()
+
+
+@extend_schema(
+    methods=["GET"],
+    summary="The carts you may read",
+    description="A shopper's own carts (and guest carts merged into them); every cart for roles"
+    " the access policy lets read every cart (staff, integrations). Newest first, cursor-paged."
+    " Read from the cart summaries projection: a cart just opened may take a moment to appear.",
+    tags=["cart queries"],
+)
+class CartCollectionView(CursorListView, CartCreateView):
+    """GET (list) and POST (open) /api/carts/"""
+
+    serializer_class = CartSummarySerializer
+    filterset_class = CartListFilter
+    # created_at never changes, so a cart never moves between pages; the cart id breaks ties.
+    ordering = ("-created_at", "-cart_id")
+
+    def get_queryset(self) -> QuerySet[Any]:
+        readable = selectors.readable_cart_ids(person_of(self.request))  # type: ignore[arg-type]
+        summaries = cart_summaries()
+        return summaries if readable is None else summaries.filter(cart_id__in=readable)
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        # Only opening a cart is a command; listing is a read.
+        return [] if self.request.method in SAFE_METHODS else super().get_throttles()
