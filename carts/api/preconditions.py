@@ -1,17 +1,27 @@
 """HTTP conditional requests over cart versions (RFC 9110 section 13): ETag out, If-Match and
 If-None-Match in.
 
-A cart's ETag is its version, a strong tag: ``"3"``. ``If-Match`` on a command uses the strong
-comparison (13.1.1): a weak tag (``W/"3"``) never matches, a list matches when any strong tag in
-it is the cart's current one, ``*`` matches any existing cart. ``If-None-Match`` on a GET uses
-the weak comparison (13.1.2): a match answers 304 Not Modified with the ETag and no body. A
+A cart's ETag is its version, a strong tag: ``"3"``. The cart document also says what the
+catalog asks now for each line and how the history's integrity check went, which can change
+while the version stays; when either says anything but "as held, intact", the tag carries a
+digest of it (``"3-1f2e3d4c5b6a"``), so a client never keeps a copy that hides a price change, a
+retired product or a failed check (If-None-Match answers 304 only for the same digest).
+A command's If-Match guards the cart's version, its part before the dash: what a command does
+depends on the cart's events, not on that side information. ``If-Match`` on a command uses the
+strong comparison (13.1.1): a weak tag (``W/"3"``) never matches, a list matches when any strong
+tag in it is the cart's current one, ``*`` matches any existing cart. ``If-None-Match`` on a GET
+uses the weak comparison (13.1.2): a match answers 304 Not Modified with the ETag and no body. A
 header that is not a list of entity-tags (8.8.3) answers 400 with its own code.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from rest_framework import status
 
@@ -24,8 +34,9 @@ _TAG = r'(W/)?"[!#-~]*"'
 ENTITY_TAGS_PATTERN = rf"^(\*|{_TAG}([ \t]*,[ \t]*{_TAG})*)$"
 _ENTITY_TAG = re.compile(r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"')
 _OWS = " \t"
-# The opaque part of an ETag this API hands out: a version, written as the API writes it.
-_VERSION = re.compile(r"[1-9][0-9]{0,8}")
+# The opaque part of an ETag this API hands out: a version, written as the API writes it, and
+# the digest of the document's side information when there is any.
+_VERSION = re.compile(r"([1-9][0-9]{0,8})(?:-[0-9a-f]{12})?")
 
 
 @dataclass(frozen=True)
@@ -98,9 +109,28 @@ def _malformed(value: str, header: str) -> ApiProblem:
     )
 
 
-def etag(version: int) -> str:
-    """The ETag of a cart at ``version``."""
-    return f'"{version}"'
+def etag(version: int, document: Mapping[str, Any] | None = None) -> str:
+    """The ETag of a cart at ``version`` whose cart document is ``document``: ``"<version>"``,
+    or ``"<version>-<12 hex>"`` when the document's lines or integrity say more than the
+    version does (a catalog price other than the held one, a product no longer sold, a history
+    that failed its check)."""
+    side = _side_information(document or {})
+    if side is None:
+        return f'"{version}"'
+    digest = hashlib.sha256(json.dumps(side, sort_keys=True).encode()).hexdigest()[:12]
+    return f'"{version}-{digest}"'
+
+
+def _side_information(document: Mapping[str, Any]) -> dict[str, Any] | None:
+    lines = [
+        [line["sku"], line["catalog_price"], line["price_changed"], line["available"]]
+        for line in document.get("lines", ())
+        if line.get("price_changed") or not line.get("available", True)
+    ]
+    integrity = document.get("integrity") or {"status": "intact", "problems": []}
+    if not lines and integrity["status"] == "intact" and not integrity["problems"]:
+        return None
+    return {"lines": lines, "integrity": integrity}
 
 
 def expected_version(value: str | None) -> int | frozenset[int] | None:
@@ -117,6 +147,8 @@ def expected_version(value: str | None) -> int | frozenset[int] | None:
     if condition.any:
         return None
     versions = frozenset(
-        int(tag.opaque) for tag in condition.tags if not tag.weak and _VERSION.fullmatch(tag.opaque)
+        int(match.group(1))
+        for tag in condition.tags
+        if not tag.weak and (match := _VERSION.fullmatch(tag.opaque))
     )
     return next(iter(versions)) if len(versions) == 1 else versions

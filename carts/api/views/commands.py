@@ -52,12 +52,12 @@ from carts.web.request_context import command_context, person_of
 
 def cart_response(result: CommandResult, *, status_code: int = status.HTTP_200_OK) -> Response:
     """The cart a command left, with ETag and X-Event-Position."""
-    headers = {"ETag": etag(result.version)}
+    document = cart_document(result.cart, catalog.line_offers(result.cart))
+    headers = {"ETag": etag(result.version, document)}
     if result.last_position is not None:
         headers["X-Event-Position"] = str(result.last_position)
     if status_code == status.HTTP_201_CREATED:
         headers["Location"] = reverse("api:cart-detail", kwargs={"cart_id": result.cart.id})
-    document = cart_document(result.cart, catalog.line_offers(result.cart))
     return Response(document, status=status_code, headers=headers)
 
 

@@ -111,7 +111,7 @@ class CartDetailView(CartQueryView):
         integrity = repository.integrity(cart_id)
         document = cart_document(cart, catalog.line_offers(cart))
         document |= {"integrity": integrity_document(integrity)}
-        headers = {"ETag": etag(cart.version), "X-Integrity": integrity.status}
+        headers = {"ETag": etag(cart.version, document), "X-Integrity": integrity.status}
         return Response(document, headers=headers)
 
 

@@ -3,10 +3,13 @@ a stale or weak tag without writing; If-None-Match on a GET answers 304; malform
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from carts.api.errors import ApiProblem
 from carts.api.preconditions import Condition, EntityTag, parse_condition
+from carts.models import Product
 from tests.carts.api.conftest import problem_of
 
 
@@ -164,3 +167,36 @@ def test_strong_comparison_never_matches_a_weak_tag_and_weak_comparison_does():
     assert not Condition(any=False, tags=(EntityTag("2"),)).matches_strongly(
         EntityTag("2", weak=True)
     )
+
+
+def test_a_price_change_in_the_catalog_changes_the_etag_so_no_304_hides_it(as_owner, new_cart):
+    cart_id = new_cart(("TEA-001", 1))
+    url = f"/api/carts/{cart_id}/"
+    cached = as_owner.get(url)["ETag"]
+    Product.objects.filter(sku="TEA-001").update(price=Decimal("6.00"))
+
+    fresh = as_owner.get(url, HTTP_IF_NONE_MATCH=cached)
+
+    assert cached == '"2"'
+    assert fresh.status_code == 200
+    assert fresh["ETag"].startswith('"2-') and fresh["ETag"] != cached
+    assert fresh.json()["lines"][0]["price_changed"] is True
+    assert as_owner.get(url, HTTP_IF_NONE_MATCH=fresh["ETag"]).status_code == 304
+    Product.objects.filter(sku="TEA-001").update(active=False)
+    assert as_owner.get(url, HTTP_IF_NONE_MATCH=fresh["ETag"]).status_code == 200
+
+
+def test_if_match_with_the_etag_a_price_change_gave_runs_the_command(
+    as_owner, new_cart, event_count
+):
+    cart_id = new_cart(("TEA-001", 1))
+    Product.objects.filter(sku="TEA-001").update(price=Decimal("6.00"))
+    tag = as_owner.get(f"/api/carts/{cart_id}/")["ETag"]
+    before = event_count()
+
+    stale = add_mug(as_owner, cart_id, tag.replace('"2-', '"1-'))
+    current = add_mug(as_owner, cart_id, tag)
+
+    assert stale.status_code == 412
+    assert current.status_code == 200
+    assert event_count() == before + 1
