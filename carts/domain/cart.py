@@ -25,14 +25,17 @@ from carts.domain.events import (
     ItemAdded,
     ItemQuantityChanged,
     ItemRemoved,
+    MergedDiscount,
     MergedLine,
 )
 from carts.domain.money import check_currency, to_amount
 from carts.domain.rules import (
     MAX_LINES,
+    discount_as_offered,
     discount_off,
-    lines_to_take,
+    discount_to_carry,
     require_quantity,
+    split_lines,
     valid_discount_value,
 )
 from carts.domain.values import CartStatus, Discount, DiscountKind, Line, ProductOffer
@@ -218,22 +221,51 @@ class Cart:
         self._require_open()
         self._record(CartAbandoned(reason=reason or "abandoned"))
 
-    def merge_from(self, source_cart_id: UUID, lines: Iterable[MergedLine]) -> list[MergedLine]:
-        """Take over a guest cart's lines as far as the rules allow; returns what was taken.
+    def merge_into(self, target: Cart, offered: Discount | None) -> CartMergedInto:
+        """Give the open cart ``target`` what it can take of this guest cart; keep the rest.
 
-        Quantities are capped at the line limit, lines beyond the line limit or in another
-        currency are left behind. Records nothing when nothing could be taken.
+        ``offered`` is the catalog's current terms for this cart's discount code (None when the
+        code is no longer offered). Lines, capped quantities and the discount that cannot move
+        are recorded as left, with the reason, and stay in this cart, which then stays open;
+        with nothing left it is closed as merged. Raises CartNotOpen when either cart is not
+        open.
         """
         self._require_open()
-        taken = lines_to_take(self.lines, self.currency, lines)
-        if taken:
-            self._record(CartMergedFrom(source_cart_id=source_cart_id, lines=tuple(taken)))
-        return taken
+        if not target.is_open:
+            raise errors.CartNotOpen("the cart to merge into is closed; merge into an open one")
+        offered_lines = [
+            MergedLine(line.sku, line.name, line.unit_price, self.currency, line.quantity)
+            for line in self.lines.values()
+        ]
+        taken, left = split_lines(target.lines, target.currency, offered_lines)
+        discount = discount_to_carry(
+            discount_as_offered(self.discount, offered),
+            held=target.discount,
+            currency=target.currency or self.currency,
+            lines_taken=bool(taken),
+        )
+        event = CartMergedInto(target.id, tuple(taken), tuple(left), discount)
+        self._record(event)
+        return event
 
-    def merge_into(self, target_cart_id: UUID) -> None:
-        """Close this guest cart because its lines moved into ``target_cart_id``."""
+    def merge_from(self, source_cart_id: UUID, given: CartMergedInto) -> CartMergedFrom:
+        """Take over what the guest cart ``source_cart_id`` gave (its CartMergedInto).
+
+        Checked again against this cart as it is now: what it can no longer take is recorded as
+        left, beside what the guest cart kept. Always records, so that both carts' histories say
+        what moved and what did not.
+        """
         self._require_open()
-        self._record(CartMergedInto(target_cart_id=target_cart_id))
+        taken, left = split_lines(self.lines, self.currency, given.lines)
+        discount = discount_to_carry(
+            given.discount,
+            held=self.discount,
+            currency=self.currency or (taken[0].currency if taken else ""),
+            lines_taken=bool(taken),
+        )
+        event = CartMergedFrom(source_cart_id, tuple(taken), (*given.left, *left), discount)
+        self._record(event)
+        return event
 
     # --- rules --------------------------------------------------------------------------
 
@@ -309,12 +341,31 @@ class Cart:
             held = self.lines[line.sku].quantity if line.sku in self.lines else 0
             self.lines[line.sku] = Line(line.sku, line.name, line.unit_price, held + line.quantity)
             self.line_currency = line.currency
+        if event.discount is not None and not event.discount.left_reason:
+            self.discount = _discount_of(event.discount)
 
     def _when_merged_into(self, event: CartMergedInto) -> None:
-        self.status = MERGED
         self.merged_into = event.target_cart_id
+        if not event.left:
+            self.status = MERGED
+            return
+        # Something stayed: the cart stays open with only what did not move.
+        for line in event.lines:
+            kept = self.lines[line.sku].quantity - line.quantity
+            if kept > 0:
+                held = self.lines[line.sku]
+                self.lines[line.sku] = Line(held.sku, held.name, held.unit_price, kept)
+            else:
+                del self.lines[line.sku]
+        if event.discount is not None and not event.discount.left_reason:
+            self.discount = None
 
     # --- snapshots ----------------------------------------------------------------------
+
+    def is_checkout_of(self, version: int) -> bool:
+        """Whether this cart was checked out right after ``version`` (a repeated checkout of the
+        version that was bought, not a decision on a cart that moved on)."""
+        return self.status == CHECKED_OUT and self.version == version + 1
 
     def to_snapshot(self) -> dict[str, Any]:
         """The state as plain JSON-ready data (schema SNAPSHOT_SCHEMA)."""
@@ -340,6 +391,12 @@ class Cart:
         cart.created_currency, cart.line_currency = state.created_currency, state.line_currency
         cart.lines, cart.discount, cart.merged_into = state.lines, state.discount, state.merged_into
         return cart
+
+
+def _discount_of(merged: MergedDiscount) -> Discount:
+    return Discount(
+        code=merged.code, kind=merged.kind, value=merged.value, currency=merged.currency
+    )
 
 
 _HANDLERS: dict[type, Any] = {

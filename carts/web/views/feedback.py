@@ -16,6 +16,7 @@ from carts.application.timeline import Timeline, cart_timeline
 from carts.domain import errors
 from carts.domain.cart import Cart
 from carts.web.request_context import command_context, person_of
+from carts.web.wording import sentence, shop_message
 
 
 def run_command(request: HttpRequest, command: Command, *, done: str = "") -> CommandResult | None:
@@ -39,8 +40,8 @@ def run_command(request: HttpRequest, command: Command, *, done: str = "") -> Co
 
 
 def refused_with(request: HttpRequest, error: errors.CartError) -> None:
-    """Show the cart's own reason for refusing a command (nothing was written)."""
-    messages.error(request, _sentence(error.message))
+    """Show the reason a command was refused, in a shopper's words (nothing was written)."""
+    messages.error(request, shop_message(error))
 
 
 def readable_timeline(request: HttpRequest, cart_id: UUID) -> Timeline:
@@ -98,10 +99,6 @@ def _see_other(url: str) -> HttpResponseRedirect:
     return response
 
 
-def _sentence(message: str) -> str:
-    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
-
-
 def form_refused(request: HttpRequest, problem: str) -> None:
     """Report a request whose shape was wrong (nothing was attempted)."""
-    messages.error(request, _sentence(problem))
+    messages.error(request, sentence(problem))
