@@ -4,9 +4,10 @@ The current cart's id lives in the session. A guest's carts are owned by the ses
 identity (see carts.web.request_context), so they are found again from the event log as a
 signed-in shopper's are when the session does not name one. ``request.cart`` (set by
 :class:`CartMiddleware`, as django-oscar's basket middleware sets ``request.basket``) loads the
-open cart on first use and shares it with the views, the catalog's marks and the cart badge. On
-log-in, the guest's cart is merged into the shopper's open cart through the ordinary merge
-command, so both carts' histories record it.
+open cart on first use and shares it with the views, the catalog's marks and the cart badge. A
+new cart is the owner's next numbered shop cart (commands.numbered_cart_id), so racing first adds
+open one cart. On log-in, the guest's cart is merged into the shopper's open cart through the
+ordinary merge command, so both carts' histories record what moved and what stayed.
 """
 
 from __future__ import annotations
@@ -110,8 +111,8 @@ def add_to_cart(request: HttpRequest, *, sku: str, quantity: int) -> CommandResu
 def _add_to_next_cart(
     context: Context, *, sku: str, quantity: int, closed: UUID | None
 ) -> CommandResult:
-    """Open the shopper's next shop cart with ``add`` as its first item, or add to it if another
-    request of theirs (a double click) opened it first.
+    """Open the shopper's next shop cart with ``quantity`` of ``sku`` as its first item, or add
+    them to it if another request of theirs (a double click) opened it first.
 
     The next cart's id is derived from the owner and its number (commands.numbered_cart_id), so
     racing requests ask the event store for the same new stream and only one CartCreated is
@@ -138,11 +139,16 @@ def _add_to_next_cart(
 
 def open_next_cart(context: Context) -> Cart:
     """The shopper's next shop cart, opened now or by a request of theirs that raced this one."""
-    number = selectors.next_cart_number(context.person.own_id)
+    owner_id = context.person.own_id
+    number = selectors.next_cart_number(owner_id)
+    if number:
+        previous = repository.load(numbered_cart_id(owner_id, number - 1))
+        if previous.is_open:  # opened since this request looked for an open cart
+            return previous
     try:
         return handle(CreateCart(number=number), context).cart
     except errors.CartAlreadyExists:
-        return repository.load(numbered_cart_id(context.person.own_id, number))
+        return repository.load(numbered_cart_id(owner_id, number))
 
 
 def prepare_to_add(request: HttpRequest) -> None:
