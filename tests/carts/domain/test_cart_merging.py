@@ -6,6 +6,8 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from carts.domain import errors
 from carts.domain.cart import Cart, Discount, ProductOffer
@@ -171,3 +173,39 @@ def test_a_checkout_is_recognised_as_the_one_right_after_its_version():
     assert not bought.is_checkout_of(1)
     assert not shopper(added(TEA)).is_checkout_of(1)
     assert isinstance(cart.pending_events()[0], CartCheckedOut)
+
+
+GUEST_LINES = st.dictionaries(
+    st.sampled_from(["TEA", "MUG", "POT"]), st.integers(min_value=1, max_value=99), min_size=1
+)
+
+
+@given(
+    guest_lines=GUEST_LINES,
+    shopper_lines=st.dictionaries(
+        st.sampled_from(["TEA", "MUG", "KETTLE"]), st.integers(min_value=1, max_value=99)
+    ),
+    guest_currency=st.sampled_from(["EUR", "USD"]),
+)
+def test_every_guest_unit_either_moves_or_stays_in_the_guest_cart(
+    guest_lines, shopper_lines, guest_currency
+):
+    def offer(sku: str, currency: str) -> ProductOffer:
+        return ProductOffer(
+            sku=sku, name=sku.title(), unit_price=Decimal("2.00"), currency=currency
+        )
+
+    source = guest(*(added(offer(sku, guest_currency), n) for sku, n in guest_lines.items()))
+    target = shopper(*(added(offer(sku, "EUR"), n) for sku, n in shopper_lines.items()))
+
+    taken = merged(source, target)
+
+    kept = {sku: line.quantity for sku, line in source.lines.items()} if source.is_open else {}
+    for sku, quantity in guest_lines.items():
+        moved = sum(line.quantity for line in taken.lines if line.sku == sku)
+        left = sum(line.quantity for line in taken.left if line.sku == sku)
+        assert moved + left == quantity
+        assert kept.get(sku, 0) == left
+        if moved:
+            assert target.lines[sku].quantity == shopper_lines.get(sku, 0) + moved
+    assert source.is_open == bool(taken.left)
