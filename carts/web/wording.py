@@ -42,7 +42,7 @@ TECHNICAL = re.compile(
     r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}"  # an id
     r"|\b(?:guest|user):"  # an owner id
     r"|\b(?:versions?|streams?|events?|projections?|snapshots?|checkpoints?|idempoten\w*"
-    r"|aggregates?|upcasters?|correlation|causation|expected)\b",
+    r"|aggregates?|upcasters?|correlation|causation|expected version)\b",
     re.IGNORECASE,
 )
 """What a shopper's message never carries: ids and the event store's words."""
