@@ -210,14 +210,15 @@ def merge_guest_cart(sender: Any, request: HttpRequest | None, user: Any, **kwar
         # Logging in must not fail because a cart could not be merged; the guest cart stays
         # open and current, as it was.
         log.warning("guest cart %s not merged at log-in: %s", guest_cart.id, exc)
-        messages.warning(request, MERGE_FAILED)
+        messages.warning(request, MERGE_FAILED, fail_silently=True)
         return
     request.cart = RequestCart(request)  # type: ignore[attr-defined]
     outcome = next((e for e in merged.recorded if isinstance(e, CartMergedFrom)), None)
     if outcome is None:
         return  # merged before (a repeated log-in): the current cart is found as usual
     for note in merge_notes(outcome):
-        messages.info(request, note)
+        # Silently skipped for a log-in outside a request's middleware (a test's force_login).
+        messages.info(request, note, fail_silently=True)
     if not outcome.left:
         request.cart.set(merged.cart)  # type: ignore[attr-defined]
 
