@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from uuid import UUID
+from uuid import UUID, uuid5
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,11 +24,28 @@ class CartCommand:
 
 @dataclass(frozen=True, kw_only=True)
 class CreateCart:
-    """Open a cart; ``owner_id`` "" means for the person asking, ``cart_id`` None a new id."""
+    """Open a cart; ``owner_id`` "" means for the person asking, ``cart_id`` None a new id.
+
+    ``number`` opens the owner's shop cart of that number instead, under the id
+    :func:`numbered_cart_id` gives: two requests that open the same owner's next cart at once
+    ask for one stream, so the event store lets one of them win (CartAlreadyExists for the
+    other) instead of giving the shopper two carts.
+    """
 
     owner_id: str = ""
     currency: str = ""
     cart_id: UUID | None = None
+    number: int | None = None
+
+
+SHOP_CARTS = UUID("6f0b7c52-3a34-5c1e-9d0e-2b8f4a7d3c11")
+"""The namespace of the shop carts' ids (RFC 9562 name-based UUIDs, version 5)."""
+
+
+def numbered_cart_id(owner_id: str, number: int) -> UUID:
+    """The id of the owner's shop cart number ``number`` (0, 1, 2, ...): the same for every
+    request that asks, so that opening it twice collides on the stream's first version."""
+    return uuid5(SHOP_CARTS, f"{owner_id}#{number}")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -53,10 +53,10 @@ from carts.application.commands import (
     RemoveDiscount,
     RemoveItem,
     UpdateLinePrice,
+    numbered_cart_id,
 )
 from carts.domain import errors
 from carts.domain.cart import Cart, Discount
-from carts.domain.events import MergedLine
 from eventstore.errors import ConcurrencyError
 from eventstore.metadata import Metadata
 from eventstore.store import NO_STREAM
@@ -83,13 +83,15 @@ class Context:
 class CommandResult:
     """The cart after a command, its version, and the global position of the last event written.
 
-    ``replayed`` is true when the command id had been seen before and nothing new was written.
+    ``replayed`` is true when the command id had been seen before and nothing new was written;
+    ``recorded`` holds the events this command wrote (none when replayed).
     """
 
     cart: Cart
     version: int
     last_position: int | None
     replayed: bool = False
+    recorded: tuple[Any, ...] = ()
 
 
 def handle(command: Command, context: Context) -> CommandResult:
@@ -186,11 +188,14 @@ def _create(command: CreateCart, context: Context) -> CommandResult:
         raise errors.CartIntegrityFailed(
             f"cart {command.cart_id} had events that were removed; it cannot be opened again"
         )
+    cart_id = command.cart_id
+    if cart_id is None and command.number is not None:
+        cart_id = numbered_cart_id(owner_id, command.number)
     # Asked only for a cart opened in a chosen currency: the shop's own carts let the first
     # item decide, and need no catalog read.
     sold = catalog.sold_currencies() if command.currency else frozenset[str]()
     cart = Cart.create(
-        command.cart_id or uuid.uuid4(),
+        cart_id or uuid.uuid4(),
         owner_id=owner_id,
         currency=command.currency,
         sold_currencies=sold,
@@ -218,32 +223,33 @@ def _require_shopper(owner_id: str) -> None:
 
 
 def _merge(command: MergeCarts, context: Context) -> CommandResult:
-    """Close the guest cart, then move its lines (as they were just before) into the target.
+    """The guest cart gives what the target can take, then the target takes what it was given.
 
-    Two carts, so two appends; each half runs once by a command id made from the two carts, so
-    repeating a merge that stopped halfway completes it without doubling anything.
+    The guest cart decides first, against the target as it stands (its CartMergedInto says what
+    moved and what stayed, and why), so nothing it gave is also kept; the target then takes it,
+    checked again, and its CartMergedFrom says the same. Two carts, so two appends; each half
+    runs once by a command id made from the two carts, so repeating a merge that stopped
+    halfway completes it without doubling anything.
     """
     source_id, target_id = command.source_cart_id, command.target_cart_id
+    target = repository.load(target_id)
+    # Asked before the guest cart gives anything away, not only when the target takes it.
+    require(context.person, Action.SHOP, facts_of(target))
     base = f"merge:{source_id}:{target_id}"
-    closed = _run(
+    gave = _run(
         _plain(source_id),
         _NAMES[MergeCarts],
         Action.SHOP,
-        lambda cart: cart.merge_into(target_id),
+        lambda cart: cart.merge_into(target, _offered(cart.discount)),
         replace(context, metadata=replace(context.metadata, command_id=f"{base}:close")),
         rehash=True,
     )
-    source = repository.load(source_id, to_version=closed.version - 1)
-    lines = [
-        _merged_line(line, tier, source.currency)
-        for line in source.lines.values()
-        for tier in line.tiers
-    ]
+    given = repository.history(source_id)[gave.version - 1].data
     return _run(
         _plain(target_id),
         _NAMES[MergeCarts],
         Action.SHOP,
-        lambda cart: cart.merge_from(source_id, lines),
+        lambda cart: cart.merge_from(source_id, given),
         replace(context, metadata=replace(context.metadata, command_id=f"{base}:merge")),
     )
 
@@ -252,15 +258,14 @@ def _plain(cart_id: UUID) -> CartCommand:
     return CartCommand(cart_id=cart_id)
 
 
-def _merged_line(line: Any, tier: Any, currency: str) -> MergedLine:
-    # One merged line per price a guest line holds units at: units keep their price.
-    return MergedLine(
-        sku=line.sku,
-        name=line.name,
-        unit_price=tier.unit_price,
-        currency=currency,
-        quantity=tier.quantity,
-    )
+def _offered(discount: Discount | None) -> Discount | None:
+    """The catalog's current terms for a cart's discount code; None when no longer offered."""
+    if discount is None:
+        return None
+    try:
+        return catalog.discount(discount.code)
+    except errors.UnknownDiscountCode:
+        return None
 
 
 # --- the one shape every command on a cart shares -----------------------------------------------
@@ -309,14 +314,27 @@ def _decide_and_append(
     if loaded.earlier is not None:
         return _earlier_result(command.cart_id, *loaded.earlier)
     loaded_version = cart.version
+    expected = command.expected_version
+    if (
+        isinstance(command, CheckOut)
+        and isinstance(expected, int)
+        and expected != loaded_version
+        and cart.is_checkout_of(expected)
+    ):
+        # The same checkout asked again (a double-submitted form, a retried request): the
+        # order stands; answer as the first time did, writing nothing.
+        return CommandResult(cart=cart, version=cart.version, last_position=None, replayed=True)
     _require_expected(command, loaded_version)
     decide(cart)
-    if not cart.pending_events():
+    recorded = tuple(cart.pending_events())
+    if not recorded:
         return CommandResult(cart=cart, version=cart.version, last_position=None)
     result = repository.save(
         cart, expected_version=loaded_version, metadata=metadata, previous_hash=loaded.head_hash
     )
-    return CommandResult(cart=cart, version=result.version, last_position=result.last_position)
+    return CommandResult(
+        cart=cart, version=result.version, last_position=result.last_position, recorded=recorded
+    )
 
 
 def _require_expected(command: CartCommand, loaded_version: int) -> None:

@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from carts.application import access, repository
+from carts.application.commands import numbered_cart_id
 from carts.domain import events as ev
 from carts.domain.cart import Cart
 from carts.models import Product
@@ -60,6 +61,17 @@ def owned_cart_ids(*owner_ids: str) -> list[UUID]:
         .values_list("stream_id", flat=True)
     )
     return [repository.cart_id_of(stream) for stream in streams]
+
+
+def next_cart_number(owner_id: str) -> int:
+    """The number of the owner's next shop cart: the first whose id (commands.numbered_cart_id)
+    no cart of theirs has yet. Shop carts are opened in turn, so only the one before it can
+    still be open."""
+    owned = set(owned_cart_ids(owner_id))
+    number = 0
+    while numbered_cart_id(owner_id, number) in owned:
+        number += 1
+    return number
 
 
 def shopper_cart_ids(person: access.Person) -> list[UUID]:

@@ -14,7 +14,9 @@ from uuid import UUID
 from carts.application import repository
 from carts.domain import events as ev
 from carts.domain.cart import Cart, Line
-from carts.domain.values import DiscountKind
+from carts.domain.money import MAX_AMOUNT
+from carts.domain.rules import MAX_LINES, MAX_QUANTITY
+from carts.domain.values import DiscountKind, MergeLeft
 from eventstore.store import RecordedEvent
 
 
@@ -160,8 +162,39 @@ def describe(event: Any) -> str:
             return f"Checked out, charged {total} {cur}"
         case ev.CartAbandoned(reason=reason):
             return f"Abandoned: {reason}"
-        case ev.CartMergedFrom(lines=lines):
-            return f"Merged {len(lines)} line(s) from a guest cart"
-        case ev.CartMergedInto(target_cart_id=target):
-            return f"Merged into cart {target}"
+        case ev.CartMergedFrom(lines=lines, left=left, discount=discount):
+            return f"Merged {len(lines)} line(s) from a guest cart" + _merge_details(left, discount)
+        case ev.CartMergedInto(lines=lines, left=left, discount=discount) if left:
+            moved = f"Gave {len(lines)} line(s) to the shopper's cart at log-in"
+            return moved + _merge_details(left, discount)
+        case ev.CartMergedInto(discount=discount):
+            return "Merged into the shopper's cart at log-in" + _merge_details((), discount)
     return type(event).__name__
+
+
+def left_reason(reason: str, *, cart: str = "the shopper's cart") -> str:
+    """Why a merge left something behind (a values.MergeLeft code), in a shopper's words;
+    ``cart`` names the cart it would have gone into."""
+    return _LEFT_REASONS.get(reason, "it could not be carried over").format(cart=cart)
+
+
+_LEFT_REASONS: dict[str, str] = {
+    MergeLeft.CURRENCY: "it is priced in another currency than {cart}",
+    MergeLeft.QUANTITY_LIMIT: f"a line holds at most {MAX_QUANTITY} units",
+    MergeLeft.LINE_LIMIT: f"a cart holds at most {MAX_LINES} different products",
+    MergeLeft.AMOUNT_LIMIT: f"a cart's total stays within {MAX_AMOUNT:,}",
+    MergeLeft.NOT_OFFERED: "the code is no longer offered",
+    MergeLeft.HAS_DISCOUNT: "{cart} already has a discount",
+    MergeLeft.NOTHING_MOVED: "it stays with the items it was applied to",
+}
+
+
+def _merge_details(left: tuple[ev.LeftLine, ...], discount: ev.MergedDiscount | None) -> str:
+    parts = []
+    if discount is not None and not discount.left_reason:
+        parts.append(f"discount {discount.code} went along")
+    for line in left:
+        parts.append(f"{line.quantity} × {line.name} stayed ({left_reason(line.reason)})")
+    if discount is not None and discount.left_reason:
+        parts.append(f"discount {discount.code} stayed ({left_reason(discount.left_reason)})")
+    return "; " + "; ".join(parts) if parts else ""

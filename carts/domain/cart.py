@@ -26,18 +26,21 @@ from carts.domain.events import (
     ItemQuantityChanged,
     ItemRemoved,
     LineRepriced,
+    MergedDiscount,
     MergedLine,
     PricedUnits,
 )
-from carts.domain.lines import repriced, with_units, without_newest
+from carts.domain.lines import repriced, with_units, without_newest, without_units_at
 from carts.domain.money import check_currency, to_amount
 from carts.domain.rules import (
     MAX_LINES,
+    discount_as_offered,
     discount_off,
-    lines_to_take,
+    discount_to_carry,
     require_amounts,
     require_quantity,
     require_sold_currency,
+    split_lines,
     valid_discount_value,
 )
 from carts.domain.values import (
@@ -289,22 +292,53 @@ class Cart:
         self._require_open()
         self._record(CartAbandoned(reason=reason or "abandoned"))
 
-    def merge_from(self, source_cart_id: UUID, lines: Iterable[MergedLine]) -> list[MergedLine]:
-        """Take over a guest cart's lines as far as the rules allow; returns what was taken.
+    def merge_into(self, target: Cart, offered: Discount | None) -> CartMergedInto:
+        """Give the open cart ``target`` what it can take of this guest cart; keep the rest.
 
-        Quantities are capped at the line limit, lines beyond the line limit or in another
-        currency are left behind. Records nothing when nothing could be taken.
+        ``offered`` is the catalog's current terms for this cart's discount code (None when the
+        code is no longer offered). Lines, capped quantities and the discount that cannot move
+        are recorded as left, with the reason, and stay in this cart, which then stays open;
+        with nothing left it is closed as merged. Raises CartNotOpen when either cart is not
+        open.
         """
         self._require_open()
-        taken = lines_to_take(self.lines, self.currency, lines)
-        if taken:
-            self._record(CartMergedFrom(source_cart_id=source_cart_id, lines=tuple(taken)))
-        return taken
+        if not target.is_open:
+            raise errors.CartNotOpen("the cart to merge into is closed; merge into an open one")
+        # One offered line per price a line holds units at, oldest first: units keep their price.
+        offered_lines = [
+            MergedLine(line.sku, line.name, tier.unit_price, self.currency, tier.quantity)
+            for line in self.lines.values()
+            for tier in line.tiers
+        ]
+        taken, left = split_lines(target.lines, target.currency, offered_lines)
+        discount = discount_to_carry(
+            discount_as_offered(self.discount, offered),
+            held=target.discount,
+            currency=target.currency or self.currency,
+            lines_taken=bool(taken),
+        )
+        event = CartMergedInto(target.id, tuple(taken), tuple(left), discount)
+        self._record(event)
+        return event
 
-    def merge_into(self, target_cart_id: UUID) -> None:
-        """Close this guest cart because its lines moved into ``target_cart_id``."""
+    def merge_from(self, source_cart_id: UUID, given: CartMergedInto) -> CartMergedFrom:
+        """Take over what the guest cart ``source_cart_id`` gave (its CartMergedInto).
+
+        Checked again against this cart as it is now: what it can no longer take is recorded as
+        left, beside what the guest cart kept. Always records, so that both carts' histories say
+        what moved and what did not.
+        """
         self._require_open()
-        self._record(CartMergedInto(target_cart_id=target_cart_id))
+        taken, left = split_lines(self.lines, self.currency, given.lines)
+        discount = discount_to_carry(
+            given.discount,
+            held=self.discount,
+            currency=self.currency or (taken[0].currency if taken else ""),
+            lines_taken=bool(taken),
+        )
+        event = CartMergedFrom(source_cart_id, tuple(taken), (*given.left, *left), discount)
+        self._record(event)
+        return event
 
     # --- rules --------------------------------------------------------------------------
 
@@ -445,12 +479,30 @@ class Cart:
                 reprice=event.reprices_lines,
             )
             self.line_currency = line.currency
+        if event.discount is not None and not event.discount.left_reason:
+            self.discount = _discount_of(event.discount)
 
     def _when_merged_into(self, event: CartMergedInto) -> None:
-        self.status = MERGED
         self.merged_into = event.target_cart_id
+        if not event.left:
+            self.status = MERGED
+            return
+        # Something stayed: the cart stays open with only what did not move.
+        for line in event.lines:
+            kept = without_units_at(self.lines[line.sku], line.unit_price, line.quantity)
+            if kept is None:
+                del self.lines[line.sku]
+            else:
+                self.lines[line.sku] = kept
+        if event.discount is not None and not event.discount.left_reason:
+            self.discount = None
 
     # --- snapshots ----------------------------------------------------------------------
+
+    def is_checkout_of(self, version: int) -> bool:
+        """Whether this cart was checked out right after ``version`` (a repeated checkout of the
+        version that was bought, not a decision on a cart that moved on)."""
+        return self.status == CHECKED_OUT and self.version == version + 1
 
     def to_snapshot(self) -> dict[str, Any]:
         """The state as plain JSON-ready data (schema SNAPSHOT_SCHEMA)."""
@@ -476,6 +528,12 @@ class Cart:
         cart.created_currency, cart.line_currency = state.created_currency, state.line_currency
         cart.lines, cart.discount, cart.merged_into = state.lines, state.discount, state.merged_into
         return cart
+
+
+def _discount_of(merged: MergedDiscount) -> Discount:
+    return Discount(
+        code=merged.code, kind=merged.kind, value=merged.value, currency=merged.currency
+    )
 
 
 _HANDLERS: dict[type, Any] = {

@@ -119,11 +119,39 @@ class MergedLine:
 
 
 @dataclass(frozen=True)
+class LeftLine:
+    """Units of a guest line that a merge did not carry, and why (a values.MergeLeft code)."""
+
+    sku: str
+    name: str
+    quantity: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class MergedDiscount:
+    """The guest cart's discount at a merge: the terms it moved with, or, when ``left_reason``
+    is not "", the code that stayed behind and why (a values.MergeLeft code)."""
+
+    code: str
+    kind: str
+    value: Decimal
+    currency: str = ""
+    left_reason: str = ""
+
+
+@dataclass(frozen=True)
 class CartMergedFrom:
-    """A guest's cart was merged into this one at log-in; ``lines`` are what was taken over."""
+    """A guest's cart was merged into this one at log-in: ``lines`` (and ``discount``, unless it
+    has a ``left_reason``) were taken over, ``left`` are the units that were not.
+
+    Merges recorded before ``left`` and ``discount`` existed read as having left nothing.
+    """
 
     source_cart_id: UUID
     lines: tuple[MergedLine, ...]
+    left: tuple[LeftLine, ...] = ()
+    discount: MergedDiscount | None = None
     # As ItemAdded.reprices_line: true for events of schema 1, when merged units set the price
     # of the whole line they joined.
     reprices_lines: bool = False
@@ -131,9 +159,17 @@ class CartMergedFrom:
 
 @dataclass(frozen=True)
 class CartMergedInto:
-    """This guest cart's lines moved into the shopper's cart; this cart is closed."""
+    """This guest cart gave ``lines`` (and ``discount``, unless it has a ``left_reason``) to the
+    shopper's cart at log-in. With nothing ``left`` the cart is closed as merged; otherwise it
+    stays open holding what was left.
+
+    Merges recorded before ``lines`` and ``left`` existed read as having moved everything.
+    """
 
     target_cart_id: UUID
+    lines: tuple[MergedLine, ...] = ()
+    left: tuple[LeftLine, ...] = ()
+    discount: MergedDiscount | None = None
 
 
 CART_EVENTS: tuple[type, ...] = (

@@ -43,6 +43,22 @@ def without_newest(line: Line, count: int) -> Line:
     return Line(line.sku, line.name, newest.unit_price, quantity, tuple(earlier))
 
 
+def without_units_at(line: Line, price: Decimal, count: int) -> Line | None:
+    """``line`` with ``count`` of its units held at ``price`` taken out, oldest first; None
+    when no unit is left."""
+    tiers: list[PriceTier] = []
+    for tier in line.tiers:
+        taken = min(count, tier.quantity) if tier.unit_price == price else 0
+        count -= taken
+        if tier.quantity > taken:
+            tiers.append(PriceTier(tier.unit_price, tier.quantity - taken))
+    if not tiers:
+        return None
+    *earlier, newest = tiers
+    quantity = sum(tier.quantity for tier in tiers)
+    return Line(line.sku, line.name, newest.unit_price, quantity, tuple(earlier))
+
+
 def repriced(line: Line, price: Decimal) -> Line:
     """``line`` with every unit at ``price``."""
     return Line(line.sku, line.name, price, line.quantity)

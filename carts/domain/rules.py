@@ -12,9 +12,9 @@ from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from carts.domain import errors
-from carts.domain.events import MergedLine
+from carts.domain.events import LeftLine, MergedDiscount, MergedLine
 from carts.domain.money import CENT, MAX_AMOUNT, check_currency, require_within_range, to_amount
-from carts.domain.values import Discount, DiscountKind, Line
+from carts.domain.values import Discount, DiscountKind, Line, MergeLeft
 
 MIN_QUANTITY = 1
 MAX_QUANTITY = 99
@@ -33,31 +33,76 @@ def discount_off(discount: Discount | None, subtotal: Decimal) -> Decimal:
     return min(off, subtotal)
 
 
-def lines_to_take(
+def split_lines(
     held: Mapping[str, Line], currency: str, offered: Iterable[MergedLine]
-) -> list[MergedLine]:
-    """The guest lines a cart holding ``held`` (in ``currency``) may take over at a merge.
+) -> tuple[list[MergedLine], list[LeftLine]]:
+    """The guest lines a cart holding ``held`` (in ``currency``) may take over at a merge, and
+    the units it must leave behind with the reason (values.MergeLeft).
 
     Quantities are capped at the line limit and at what keeps the subtotal within MAX_AMOUNT;
-    lines beyond the line limit or in another currency are left behind.
+    lines beyond the line limit or in another currency are left whole.
     """
     taken: list[MergedLine] = []
+    left: list[LeftLine] = []
     simulated = dict(held)
     subtotal = sum((line.total for line in held.values()), Decimal("0.00"))
     for line in offered:
-        if currency and line.currency != currency:
-            continue
         already = simulated[line.sku].quantity if line.sku in simulated else 0
-        if already == 0 and len(simulated) >= MAX_LINES:
-            continue
-        quantity = min(line.quantity, MAX_QUANTITY - already, _units_within(line, subtotal))
+        quantity, reason = min(line.quantity, MAX_QUANTITY - already), MergeLeft.QUANTITY_LIMIT
+        within = _units_within(line, subtotal)
+        if within < quantity:
+            quantity, reason = within, MergeLeft.AMOUNT_LIMIT
+        if currency and line.currency != currency:
+            quantity, reason = 0, MergeLeft.CURRENCY
+        elif already == 0 and len(simulated) >= MAX_LINES:
+            quantity, reason = 0, MergeLeft.LINE_LIMIT
+        if quantity < line.quantity:
+            left.append(LeftLine(line.sku, line.name, line.quantity - max(quantity, 0), reason))
         if quantity < MIN_QUANTITY:
             continue
         currency = currency or line.currency
         taken.append(replace(line, quantity=quantity))
         simulated[line.sku] = Line(line.sku, line.name, line.unit_price, already + quantity)
         subtotal += line.unit_price * quantity
-    return taken
+    return taken, left
+
+
+def discount_as_offered(held: Discount | None, offered: Discount | None) -> MergedDiscount | None:
+    """A cart's discount ``held`` as a merge offers it on: the catalog's current terms
+    ``offered`` for its code, or, when the code is no longer offered (None), left behind."""
+    if held is None:
+        return None
+    if offered is None:
+        return MergedDiscount(
+            held.code, held.kind, held.value, held.currency, left_reason=MergeLeft.NOT_OFFERED
+        )
+    value = valid_discount_value(offered)
+    return MergedDiscount(offered.code, offered.kind, value, offered.currency)
+
+
+def discount_to_carry(
+    discount: MergedDiscount | None,
+    *,
+    held: Discount | None,
+    currency: str,
+    lines_taken: bool,
+) -> MergedDiscount | None:
+    """The guest discount as a cart with discount ``held`` (in ``currency``) can take it at a
+    merge: unchanged when it may move, else with the reason it stays (values.MergeLeft).
+
+    It moves only with at least one of the lines it was applied to, onto a cart without a
+    discount of its own, and (for an amount) in the cart's currency.
+    """
+    if discount is None or discount.left_reason:
+        return discount
+    reason = ""
+    if not lines_taken:
+        reason = MergeLeft.NOTHING_MOVED
+    elif held is not None:
+        reason = MergeLeft.HAS_DISCOUNT
+    elif discount.kind == DiscountKind.AMOUNT and discount.currency != currency:
+        reason = MergeLeft.CURRENCY
+    return replace(discount, left_reason=reason) if reason else discount
 
 
 def _units_within(line: MergedLine, subtotal: Decimal) -> int:

@@ -17,6 +17,18 @@ class CartStatus(StrEnum):
     MERGED = "merged"
 
 
+class MergeLeft(StrEnum):
+    """Why a merge at log-in left something of the guest cart behind."""
+
+    CURRENCY = "currency"  # priced in another currency than the shopper's cart
+    QUANTITY_LIMIT = "quantity_limit"  # the shopper's line would pass the units a line holds
+    LINE_LIMIT = "line_limit"  # the shopper's cart holds as many different products as it may
+    AMOUNT_LIMIT = "amount_limit"  # the shopper's cart would pass money.MAX_AMOUNT
+    NOT_OFFERED = "not_offered"  # the discount code is no longer offered
+    HAS_DISCOUNT = "has_discount"  # the shopper's cart has a discount already
+    NOTHING_MOVED = "nothing_moved"  # the discount stays with the lines it was applied to
+
+
 class DiscountKind(StrEnum):
     """How a discount takes money off: a percentage of the subtotal, or a fixed amount."""
 

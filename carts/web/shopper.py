@@ -4,9 +4,10 @@ The current cart's id lives in the session. A guest's carts are owned by the ses
 identity (see carts.web.request_context), so they are found again from the event log as a
 signed-in shopper's are when the session does not name one. ``request.cart`` (set by
 :class:`CartMiddleware`, as django-oscar's basket middleware sets ``request.basket``) loads the
-open cart on first use and shares it with the views, the catalog's marks and the cart badge. On
-log-in, the guest's cart is merged into the shopper's open cart through the ordinary merge
-command, so both carts' histories record it.
+open cart on first use and shares it with the views, the catalog's marks and the cart badge. A
+new cart is the owner's next numbered shop cart (commands.numbered_cart_id), so racing first adds
+open one cart. On log-in, the guest's cart is merged into the shopper's open cart through the
+ordinary merge command, so both carts' histories record what moved and what stayed.
 """
 
 from __future__ import annotations
@@ -16,18 +17,21 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
-from carts.application import catalog, repository
+from carts.application import catalog, repository, selectors
 from carts.application.access import GUEST_PREFIX, Refused
-from carts.application.commands import AddItem, CreateCart, MergeCarts
-from carts.application.handler import CommandResult, handle
+from carts.application.commands import AddItem, CreateCart, MergeCarts, numbered_cart_id
+from carts.application.handler import CommandResult, Context, handle
 from carts.domain import errors
 from carts.domain.cart import Cart
+from carts.domain.events import CartMergedFrom
 from carts.web import listings
 from carts.web.request_context import command_context, guest_id_of, person_of
+from carts.web.wording import merge_notes
 
 CART_KEY = "cart_id"
 
@@ -82,9 +86,7 @@ def add_to_cart(request: HttpRequest, *, sku: str, quantity: int) -> CommandResu
     """Add to the shopper's open cart, opening one first when they have none.
 
     The session's cart is not replayed to find out whether it is still open and theirs: the
-    handler reads it to decide anyway, and says so (one read per click instead of two). A new
-    cart and its first item share one transaction and one request's metadata, so a refused
-    first item leaves no empty cart behind and both events share a correlation id.
+    handler reads it to decide anyway, and says so (one read per click instead of two).
     Raises the cart's rules (carts.domain.errors).
     """
     context = command_context(request, source="ui")
@@ -102,9 +104,9 @@ def add_to_cart(request: HttpRequest, *, sku: str, quantity: int) -> CommandResu
             request.cart.set(result.cart)  # type: ignore[attr-defined]
             return result
     cart = current_cart(request)
-    with transaction.atomic():
-        if cart is None:
-            cart = handle(CreateCart(), context).cart
+    if cart is None:
+        result = _add_to_next_cart(context, sku=sku, quantity=quantity, closed=stored)
+    else:
         result = handle(AddItem(cart_id=cart.id, sku=sku, quantity=quantity), context)
     request.cart.set(result.cart)  # type: ignore[attr-defined]
     return result
@@ -118,9 +120,9 @@ def add_to_new_cart(request: HttpRequest, *, sku: str, quantity: int) -> Command
     open under "My carts" (``switch_to`` goes back to it). Raises the cart's rules.
     """
     context = command_context(request, source="ui")
-    with transaction.atomic():
-        cart = handle(CreateCart(), context).cart
-        result = handle(AddItem(cart_id=cart.id, sku=sku, quantity=quantity), context)
+    result = _open_numbered(
+        context, selectors.next_cart_number(context.person.own_id), sku, quantity
+    )
     request.cart.set(result.cart)  # type: ignore[attr-defined]
     return result
 
@@ -134,6 +136,69 @@ def switch_to(request: HttpRequest, cart: Cart) -> bool:
     return True
 
 
+def _add_to_next_cart(
+    context: Context, *, sku: str, quantity: int, closed: UUID | None
+) -> CommandResult:
+    """Open the shopper's next shop cart with ``quantity`` of ``sku`` as its first item, or add
+    them to it if another request of theirs (a double click) opened it first.
+
+    The next cart's id is derived from the owner and its number (commands.numbered_cart_id), so
+    racing requests ask the event store for the same new stream and only one CartCreated is
+    stored; the others add to that cart. A new cart and its first item share one transaction,
+    so a refused first item leaves no empty cart behind. ``closed`` is a cart known to be closed.
+    """
+    owner_id = context.person.own_id
+    number = selectors.next_cart_number(owner_id)
+    previous = numbered_cart_id(owner_id, number - 1) if number else None
+    if previous is not None and previous != closed:
+        # This request looked for an open cart before another one opened this one.
+        try:
+            return handle(AddItem(cart_id=previous, sku=sku, quantity=quantity), context)
+        except (errors.CartNotOpen, errors.CurrencyMismatch):
+            pass  # closed since, or in another currency (a cart the shop offered for it)
+    return _open_numbered(context, number, sku, quantity)
+
+
+def _open_numbered(context: Context, number: int, sku: str, quantity: int) -> CommandResult:
+    """Open the shopper's shop cart ``number`` with its first item, or add the item to it when a
+    racing request of theirs opened it first (the same id collides on the stream's first
+    version). A new cart and its first item share one transaction, so a refused first item
+    leaves no empty cart behind."""
+    add = AddItem(
+        cart_id=numbered_cart_id(context.person.own_id, number), sku=sku, quantity=quantity
+    )
+    try:
+        with transaction.atomic():
+            handle(CreateCart(number=number), context)
+            return handle(add, context)
+    except errors.CartAlreadyExists:
+        return handle(add, context)
+
+
+def open_next_cart(context: Context) -> Cart:
+    """The shopper's next shop cart, opened now or by a request of theirs that raced this one."""
+    owner_id = context.person.own_id
+    number = selectors.next_cart_number(owner_id)
+    if number:
+        previous = repository.load(numbered_cart_id(owner_id, number - 1))
+        if previous.is_open:  # opened since this request looked for an open cart
+            return previous
+    try:
+        return handle(CreateCart(number=number), context).cart
+    except errors.CartAlreadyExists:
+        return repository.load(numbered_cart_id(owner_id, number))
+
+
+def prepare_to_add(request: HttpRequest) -> None:
+    """Give a guest's session its identity before it shows add-to-cart forms.
+
+    Racing first clicks (a double click) then carry one guest identity, and open one cart
+    between them, instead of each making an identity and a cart of its own.
+    """
+    if not person_of(request).is_authenticated:
+        guest_id_of(request, create=True)
+
+
 def _stored_cart_id(request: HttpRequest) -> UUID | None:
     try:
         return UUID(request.session[CART_KEY])
@@ -142,16 +207,19 @@ def _stored_cart_id(request: HttpRequest) -> UUID | None:
 
 
 def _find_current_cart(request: HttpRequest) -> Cart | None:
-    owner_id = person_of(request).own_id
+    person = person_of(request)
     stored = request.session.get(CART_KEY)
     if stored:
         try:
             cart = repository.load(UUID(stored))
         except (errors.CartNotFound, ValueError):
             cart = None
-        if cart is not None and owner_id and cart.owner_id == owner_id and _fillable(cart):
+        # The session's own guest cart stays current after log-in while it holds what a merge
+        # could not carry (see merge_guest_cart).
+        if cart is not None and cart.owner_id in person.owner_ids and _fillable(cart):
             return cart
         del request.session[CART_KEY]
+    owner_id = person.own_id
     found = listings.open_cart_for(owner_id) if owner_id else None
     if found is not None:
         request.session[CART_KEY] = str(found.id)
@@ -165,7 +233,12 @@ def _fillable(cart: Cart) -> bool:
 
 
 def merge_guest_cart(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    """On log-in, move the session's guest cart into the shopper's open cart (if it has lines)."""
+    """On log-in, move the session's guest cart into the shopper's open cart (if it has lines).
+
+    The shopper is told what moved and what did not. A guest cart that kept something (another
+    currency, a full line) stays open and stays the session's current cart, so it can still be
+    bought; otherwise the shopper's cart becomes the current one.
+    """
     if request is None or not hasattr(request, "session"):
         return
     guest_cart = _guest_cart(request)
@@ -174,19 +247,29 @@ def merge_guest_cart(sender: Any, request: HttpRequest | None, user: Any, **kwar
         request.session.pop(CART_KEY, None)
         return
     context = command_context(request, source="ui")
-    target = listings.open_cart_for(f"user:{user.pk}")
     try:
-        if target is None:
-            target = handle(CreateCart(), context).cart
+        target = listings.open_cart_for(f"user:{user.pk}") or open_next_cart(context)
         merged = handle(MergeCarts(source_cart_id=guest_cart.id, target_cart_id=target.id), context)
     except errors.CartError as exc:
         # Logging in must not fail because a cart could not be merged; the guest cart stays
-        # where it is and remains listed with the shopper's carts.
+        # open and current, as it was.
         log.warning("guest cart %s not merged at log-in: %s", guest_cart.id, exc)
-        request.session.pop(CART_KEY, None)
+        messages.warning(request, MERGE_FAILED, fail_silently=True)
         return
     request.cart = RequestCart(request)  # type: ignore[attr-defined]
-    request.cart.set(merged.cart)  # type: ignore[attr-defined]
+    outcome = next((e for e in merged.recorded if isinstance(e, CartMergedFrom)), None)
+    if outcome is None:
+        return  # merged before (a repeated log-in): the current cart is found as usual
+    for note in merge_notes(outcome):
+        # Silently skipped for a log-in outside a request's middleware (a test's force_login).
+        messages.info(request, note, fail_silently=True)
+    if not outcome.left:
+        request.cart.set(merged.cart)  # type: ignore[attr-defined]
+
+
+MERGE_FAILED = (
+    "We could not add your guest cart to your account's cart; it stays your current cart."
+)
 
 
 def _guest_cart(request: HttpRequest) -> Cart | None:

@@ -55,6 +55,8 @@ class DailyFunnels(Projector):
 
     @handles(ItemAdded, CartMergedFrom)
     def filled(self, event: RecordedEvent) -> None:
+        if isinstance(event.data, CartMergedFrom) and not event.data.lines:
+            return  # a merge that carried nothing over (it recorded what stayed behind)
         cart = self.carts.get_or_new(cart_id_of(event.stream_id))
         if not cart.has_had_items:
             cart.has_had_items = True

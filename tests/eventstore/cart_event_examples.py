@@ -63,4 +63,12 @@ EXAMPLES: list[object] = [
         ),
     ),
     events.CartMergedInto(target_cart_id=CART),
+    events.CartMergedInto(
+        target_cart_id=CART,
+        lines=(),
+        left=(events.LeftLine(sku="USD-001", name="Spoon", quantity=2, reason="currency"),),
+        discount=events.MergedDiscount(
+            code="WELCOME10", kind="percent", value=Decimal("10.00"), left_reason="nothing_moved"
+        ),
+    ),
 ]

@@ -16,6 +16,7 @@ from carts.application.timeline import Timeline, cart_timeline
 from carts.domain import errors
 from carts.domain.cart import Cart
 from carts.web.request_context import command_context, person_of
+from carts.web.wording import sentence, shop_message
 
 
 def run_command(request: HttpRequest, command: Command, *, done: str = "") -> CommandResult | None:
@@ -39,9 +40,10 @@ def run_command(request: HttpRequest, command: Command, *, done: str = "") -> Co
 
 
 def refused_with(request: HttpRequest, error: errors.CartError, *, where: str = "") -> None:
-    """Show the cart's own reason for refusing a command (nothing was written); ``where`` names
-    the element it concerns (a product card's form id), so the page can show it there too."""
-    messages.error(request, _sentence(error.message), extra_tags=where)
+    """Show the reason a command was refused, in a shopper's words (nothing was written);
+    ``where`` names the element it concerns (a product card's form id), so the page can show
+    it there too."""
+    messages.error(request, shop_message(error), extra_tags=where)
 
 
 def readable_timeline(request: HttpRequest, cart_id: UUID) -> Timeline:
@@ -99,10 +101,6 @@ def _see_other(url: str) -> HttpResponseRedirect:
     return response
 
 
-def _sentence(message: str) -> str:
-    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
-
-
 def form_refused(request: HttpRequest, problem: str, *, where: str = "") -> None:
     """Report a request whose shape was wrong (nothing was attempted); ``where`` as above."""
-    messages.error(request, _sentence(problem), extra_tags=where)
+    messages.error(request, sentence(problem), extra_tags=where)

@@ -12,7 +12,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from carts.domain import errors
 from carts.domain.cart import Cart
-from carts.domain.events import CartCheckedOut, ItemAdded, MergedLine
+from carts.domain.events import CartCheckedOut, CartMergedInto, ItemAdded, MergedLine
 from carts.domain.money import MAX_AMOUNT, to_amount
 from carts.domain.values import Discount, ProductOffer
 
@@ -91,7 +91,15 @@ def test_a_merge_takes_only_the_units_that_keep_the_cart_within_the_range():
     cart.add_item(TOP, 1)
     cheap = MergedLine(sku="C", name="C", unit_price=Decimal("0.01"), currency="EUR", quantity=5)
     top = MergedLine(sku="TOP2", name="T", unit_price=MAX_AMOUNT, currency="EUR", quantity=3)
-    assert cart.merge_from(uuid.uuid4(), [top, cheap]) == []
+    given = CartMergedInto(target_cart_id=cart.id, lines=(top, cheap))
+
+    taken = cart.merge_from(uuid.uuid4(), given)
+
+    assert taken.lines == ()
+    assert {(left.sku, left.quantity, left.reason) for left in taken.left} == {
+        ("TOP2", 3, "amount_limit"),
+        ("C", 5, "amount_limit"),
+    }
     assert cart.subtotal == MAX_AMOUNT
 
 

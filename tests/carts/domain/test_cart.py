@@ -13,7 +13,6 @@ from carts.domain.events import (
     CartAbandoned,
     CartCheckedOut,
     CartCreated,
-    CartMergedFrom,
     CartMergedInto,
     ChargedLine,
     DiscountApplied,
@@ -21,7 +20,6 @@ from carts.domain.events import (
     ItemAdded,
     ItemQuantityChanged,
     ItemRemoved,
-    MergedLine,
 )
 
 CART = uuid.UUID("00000000-0000-0000-0000-000000000001")
@@ -342,30 +340,6 @@ def test_abandoning_records_the_reason():
     cart.abandon("idle for 24 hours")
 
     assert cart.pending_events() == [CartAbandoned(reason="idle for 24 hours")]
-
-
-def test_merging_takes_lines_up_to_the_limits():
-    cart = given(added(TEA, 95))
-    guest = uuid.uuid4()
-    incoming = [
-        MergedLine("TEA", "Green tea", Decimal("4.50"), "EUR", 10),
-        MergedLine("MUG", "Mug", Decimal("12.00"), "EUR", 1),
-        MergedLine("USD", "Spoon", Decimal("3.00"), "USD", 1),
-    ]
-
-    taken = cart.merge_from(guest, incoming)
-
-    assert [(line.sku, line.quantity) for line in taken] == [("TEA", 4), ("MUG", 1)]
-    assert cart.pending_events() == [CartMergedFrom(source_cart_id=guest, lines=tuple(taken))]
-    assert cart.lines["TEA"].quantity == 99
-
-
-def test_merging_nothing_records_nothing():
-    cart = given(added(TEA, 99))
-
-    cart.merge_from(uuid.uuid4(), [MergedLine("TEA", "Green tea", Decimal("4.50"), "EUR", 1)])
-
-    assert cart.pending_events() == []
 
 
 def test_a_snapshot_restores_the_same_cart():

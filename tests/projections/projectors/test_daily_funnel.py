@@ -4,7 +4,14 @@ from unittest import mock
 
 from django.test import override_settings
 
-from carts.application.commands import Abandon, AddItem, CheckOut, RemoveItem
+from carts.application.commands import (
+    Abandon,
+    AddItem,
+    CheckOut,
+    CreateCart,
+    MergeCarts,
+    RemoveItem,
+)
 from carts.application.handler import Context, handle
 from projections.selectors import daily_funnel
 
@@ -63,3 +70,13 @@ def test_the_reporting_currency_is_a_setting(new_cart, project, meta):
     handle(CheckOut(cart_id=new_cart({"USD-001": 2})), Context.system(meta))
     project()
     assert (daily_funnel().get().currency, daily_funnel().get().revenue) == ("USD", Decimal("6.00"))
+
+
+def test_a_merge_that_carried_no_line_does_not_make_a_cart_one_with_items(new_cart, project, meta):
+    euro_cart = handle(CreateCart(currency="EUR"), Context.system(meta)).cart.id
+    dollar_guest = new_cart({"USD-001": 1})
+
+    handle(MergeCarts(source_cart_id=dollar_guest, target_cart_id=euro_cart), Context.system(meta))
+
+    project()
+    assert daily_funnel().get().carts_with_items == 1  # the guest's; the euro cart got nothing

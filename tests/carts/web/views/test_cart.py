@@ -102,7 +102,10 @@ def test_changing_a_closed_cart_is_refused_and_writes_nothing(
         f"/cart/{alice_cart}/lines/TEA-001/quantity/", {"quantity": "3"}, follow=True
     )
     [message] = messages_of(response)
-    assert message == f"Cart {alice_cart} is checked out; only open carts change."
+    assert message == (
+        "This cart is closed (bought, abandoned or merged) and can no longer change; your next"
+        " item starts a new cart."
+    )
     assert event_count() == before
 
 

@@ -49,9 +49,25 @@ def test_confirming_a_cart_that_changed_since_review_is_refused(client, guest_ca
     before = event_count()
     response = client.post(f"/checkout/{guest_cart}/", {"version": "3"}, follow=True)
     [message] = messages_of(response)
-    assert "is at version 4, not 3; reload it" in message
+    assert message == (
+        "Your cart changed in another window since you looked at it; check it and try again."
+    )
     assert event_count() == before
     assert repository.load(guest_cart).is_open
+
+
+def test_confirming_the_same_checkout_twice_shows_the_confirmation_and_writes_nothing(
+    client, guest_cart, event_count
+):
+    client.post(f"/checkout/{guest_cart}/", {"version": "3"})
+    before = event_count()
+
+    response = client.post(f"/checkout/{guest_cart}/", {"version": "3"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == f"/checkout/{guest_cart}/done/"
+    assert '<strong id="charged-total">€21.00</strong>' in response.content.decode()
+    assert messages_of(response) == []
+    assert event_count() == before
 
 
 def test_confirming_an_empty_cart_is_refused_and_writes_nothing(client, catalog, event_count):

@@ -1,0 +1,37 @@
+"""A checkout retried with the If-Match of the version it bought answers the order, not 412."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_checkout_sent_again_with_the_same_if_match_answers_the_order(
+    as_owner, new_cart, event_count
+):
+    cart_id = new_cart(("MUG-001", 2))
+    url = f"/api/carts/{cart_id}/checkout/"
+    first = as_owner.post(url, {}, format="json", HTTP_IF_MATCH='"2"')
+    before = event_count()
+
+    again = as_owner.post(url, {}, format="json", HTTP_IF_MATCH='"2"')
+
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert again["ETag"] == first["ETag"] == '"3"'
+    assert "X-Event-Position" not in again
+    assert event_count() == before
+
+
+def test_a_checkout_with_an_older_if_match_is_still_refused(as_owner, new_cart, event_count):
+    cart_id = new_cart(("MUG-001", 2))
+    as_owner.post(f"/api/carts/{cart_id}/checkout/", {}, format="json", HTTP_IF_MATCH='"2"')
+    before = event_count()
+
+    response = as_owner.post(
+        f"/api/carts/{cart_id}/checkout/", {}, format="json", HTTP_IF_MATCH='"1"'
+    )
+
+    assert response.status_code == 412
+    assert event_count() == before
