@@ -26,7 +26,7 @@ from typing import Any
 
 from carts.application.access import GUEST_PREFIX
 from carts.application.handler import GOODWILL_CODE
-from carts.application.timeline import CartView, LineChange, Timeline, describe
+from carts.application.timeline import CartView, LineChange, Timeline, describe, merge_details
 from carts.domain import events as ev
 from carts.domain.values import DiscountKind
 
@@ -109,6 +109,9 @@ def customer_summary(event: Any, before: CartView) -> str:
             return "The shop’s discount was taken off"
         case ev.CartAbandoned():
             return "Cart closed without checkout"
-        case ev.CartMergedInto():
-            return "Moved into your account’s cart when you logged in"
+        case ev.CartMergedInto(lines=lines, left=left, discount=discount) if left:
+            moved = f"Gave {len(lines)} line(s) to your account’s cart when you logged in"
+            return moved + merge_details(left, discount)
+        case ev.CartMergedInto(discount=discount):
+            return "Moved into your account’s cart when you logged in" + merge_details((), discount)
     return describe(event)

@@ -163,12 +163,12 @@ def describe(event: Any) -> str:
         case ev.CartAbandoned(reason=reason):
             return f"Abandoned: {reason}"
         case ev.CartMergedFrom(lines=lines, left=left, discount=discount):
-            return f"Merged {len(lines)} line(s) from a guest cart" + _merge_details(left, discount)
+            return f"Merged {len(lines)} line(s) from a guest cart" + merge_details(left, discount)
         case ev.CartMergedInto(lines=lines, left=left, discount=discount) if left:
             moved = f"Gave {len(lines)} line(s) to the shopper's cart at log-in"
-            return moved + _merge_details(left, discount)
+            return moved + merge_details(left, discount)
         case ev.CartMergedInto(discount=discount):
-            return "Merged into the shopper's cart at log-in" + _merge_details((), discount)
+            return "Merged into the shopper's cart at log-in" + merge_details((), discount)
     return type(event).__name__
 
 
@@ -189,7 +189,8 @@ _LEFT_REASONS: dict[str, str] = {
 }
 
 
-def _merge_details(left: tuple[ev.LeftLine, ...], discount: ev.MergedDiscount | None) -> str:
+def merge_details(left: tuple[ev.LeftLine, ...], discount: ev.MergedDiscount | None) -> str:
+    """What else a merge event says: the discount that went along, what stayed and why."""
     parts = []
     if discount is not None and not discount.left_reason:
         parts.append(f"discount {discount.code} went along")

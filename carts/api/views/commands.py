@@ -181,6 +181,7 @@ class CartLinePriceView(CommandView):
     @command_schema(
         "Accept the catalog's price for a line",
         request=UpdateLinePriceInput,
+        parameters=[SKU_IN_PATH],
         examples=[OpenApiExample("new price", value={"unit_price": "8.90"}, request_only=True)],
     )
     def put(self, request: Request, cart_id: UUID, sku: str) -> Response:

@@ -84,7 +84,11 @@ def test_an_unknown_query_parameter_is_refused_and_writes_nothing(
 def test_every_accepted_query_parameter_is_documented_and_every_documented_one_accepted():
     paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
     for _, route, pattern, method in ROUTES:
-        path = route.replace("<uuid:cart_id>", "{cart_id}").replace("<str:sku>", "{sku}")
+        path = (
+            route.replace("<uuid:cart_id>", "{cart_id}")
+            .replace("<str:sku>", "{sku}")
+            .replace("<sku:sku>", "{sku}")
+        )
         operation = paths[path][method]
         documented = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
         accepted = view_class(pattern)().accepted_query_parameters(method.upper())

@@ -72,7 +72,7 @@ def test_log_in_merges_into_the_shoppers_open_cart(client, alice, make_cart, pro
     html = client.get(f"/carts/{existing}/history/").content.decode()
     assert "Merged 1 line(s) from a guest cart" in html
     guest_history = client.get(f"/carts/{guest_id}/history/").content.decode()
-    assert "Merged into the shopper&#x27;s cart at log-in" in guest_history
+    assert "Moved into your account’s cart when you logged in" in guest_history
     projected()
     assert ">Merged</span>" in client.get("/carts/").content.decode()
 

@@ -100,7 +100,7 @@ def test_units_past_the_line_limit_stay_in_the_guest_cart(client, alice, make_ca
 def test_a_guest_discount_the_account_cart_cannot_take_is_explained(
     client, alice, make_cart, catalog
 ):
-    account = make_cart(alice, {"TEA-001": 1})
+    account = make_cart(alice, {"TEA-001": 3})  # more than FIVEOFF takes off
     client.force_login(alice)
     client.post(f"/cart/{account}/discount/", {"code": "FIVEOFF"})
     client.post("/accounts/logout/")
