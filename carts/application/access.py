@@ -134,10 +134,15 @@ class CartFacts:
 
 
 def user_pk(owner_id: str) -> int | None:
-    """The user's primary key in an owner id ``user:<digits>``, or None for anything else."""
+    """The user's primary key in an owner id ``user:<digits>``, or None for anything else.
+
+    Only the canonical spelling counts (no sign, no leading zero): an owner id is compared as a
+    string everywhere, so ``user:02`` must not name user 2 here and nobody elsewhere.
+    """
     digits = owner_id.removeprefix(USER_PREFIX)
     if owner_id.startswith(USER_PREFIX) and digits.isascii() and digits.isdigit():
-        return int(digits) if len(digits) <= 18 else None
+        canonical = len(digits) <= 18 and str(int(digits)) == digits
+        return int(digits) if canonical else None
     return None
 
 

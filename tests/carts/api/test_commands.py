@@ -68,6 +68,18 @@ def test_a_cart_opened_for_someone_else_must_name_an_existing_shopper(
     assert event_count() == 0
 
 
+@pytest.mark.parametrize("spelling", ["user:0{pk}", "user:00{pk}", "user:+{pk}", "user:{pk}.0"])
+def test_an_owner_id_spelt_otherwise_than_user_pk_is_refused_not_stored_orphaned(
+    as_integration, owner, spelling, event_count
+):
+    refused = as_integration.post(
+        "/api/carts/", {"owner_id": spelling.format(pk=owner.pk)}, format="json"
+    )
+    assert refused.status_code == 422
+    assert problem_of(refused)["code"] == "unknown_owner"
+    assert event_count() == 0
+
+
 def test_an_integration_opens_a_cart_for_an_existing_shopper(as_integration, owner, event_count):
     created = as_integration.post("/api/carts/", {"owner_id": f"user:{owner.pk}"}, format="json")
     assert created.status_code == 201
