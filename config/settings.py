@@ -5,6 +5,7 @@ DEBUG on. Production sets DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY, DEBUG=0 a
 """
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -91,10 +92,15 @@ TEMPLATES = [
     },
 ]
 
+# The development server answers each request in a thread that ends with it, so a persistent
+# connection would outlive its thread and pile up on the database (Django's documentation:
+# "don't enable them during development"); gunicorn's workers keep theirs for 60 s.
+_CONN_MAX_AGE = "0" if "runserver" in sys.argv else "60"
+
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", _CONN_MAX_AGE)),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

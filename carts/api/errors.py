@@ -19,6 +19,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
@@ -33,7 +34,7 @@ from carts.api.problems import (
 )
 from carts.application.access import Refused
 from carts.application.moments import moment_text
-from carts.domain.errors import CartError, CartNotYetCreated
+from carts.domain.errors import CartError, CartNotYetCreated, ConcurrentModification
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +101,22 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if isinstance(exc, CartNotYetCreated):
         extra = {"created_at": moment_text(exc.created_at)}
         return problem(404, code=exc.code, detail=exc.message, extensions=extra)
+    if isinstance(exc, ConcurrentModification):
+        # The server retried already; the client may simply send the command again.
+        headers = {"Retry-After": "1"}
+        return problem(409, code=exc.code, detail=exc.message, headers=headers)
     if isinstance(exc, CartError):
         return problem(KIND_STATUS[exc.kind], code=exc.code, detail=exc.message)
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database is unreachable or refused the connection (too many clients, shutting
+        # down): nothing was written, as every command is one transaction; say when to retry.
+        logger.error("database unavailable: %s", exc.__class__.__name__)
+        return problem(
+            503,
+            code="database_unavailable",
+            detail="the database is unavailable at the moment; nothing was written, try again",
+            headers={"Retry-After": "5"},
+        )
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge("the request body is too large")
     if isinstance(exc, Http404):

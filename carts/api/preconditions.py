@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +36,7 @@ _ENTITY_TAG = re.compile(r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"')
 _OWS = " \t"
 # The opaque part of an ETag this API hands out: a version, written as the API writes it, and
 # the digest of the document's side information when there is any.
-_VERSION = re.compile(r"([1-9][0-9]{0,8})(?:-[0-9a-f]{12})?")
+_VERSION = re.compile(r"([1-9][0-9]{0,8})(-[0-9a-f]{12})?")
 
 
 @dataclass(frozen=True)
@@ -133,22 +133,29 @@ def _side_information(document: Mapping[str, Any]) -> dict[str, Any] | None:
     return {"lines": lines, "integrity": integrity}
 
 
-def expected_version(value: str | None) -> int | frozenset[int] | None:
+def expected_version(
+    value: str | None, *, current_tag: Callable[[], str] | None = None
+) -> int | frozenset[int] | None:
     """The version(s) an If-Match header value accepts, or None without it (or with ``*``).
 
     Only strong tags count (RFC 9110 13.1.1), so ``W/"3"`` or a tag this API never hands out
     accepts no version at all: the handler then refuses the command (412) once it has found the
-    cart, as for a stale version. Raises a 400 problem (``invalid_if_match``) for a malformed
-    header.
+    cart, as for a stale version. A tag with a digest (``"3-1f2e3d4c5b6a"``) counts only when
+    it is, character for character, the tag the cart has now: ``current_tag`` gives its opaque
+    part, asked only when such a tag is sent. Raises a 400 problem (``invalid_if_match``) for a
+    malformed header.
     """
     if value is None:
         return None
     condition = parse_condition(value, header="If-Match")
     if condition.any:
         return None
-    versions = frozenset(
-        int(match.group(1))
-        for tag in condition.tags
-        if not tag.weak and (match := _VERSION.fullmatch(tag.opaque))
-    )
-    return next(iter(versions)) if len(versions) == 1 else versions
+    versions: set[int] = set()
+    for tag in condition.tags:
+        match = None if tag.weak else _VERSION.fullmatch(tag.opaque)
+        if match is None:
+            continue
+        if match.group(2) and (current_tag is None or tag.opaque != current_tag()):
+            continue
+        versions.add(int(match.group(1)))
+    return next(iter(versions)) if len(versions) == 1 else frozenset(versions)

@@ -17,7 +17,7 @@ from django.db import connection
 
 from carts.domain import errors
 from carts.domain.cart import Cart
-from carts.domain.values import Discount, ProductOffer, on_sale
+from carts.domain.values import Discount, ProductOffer, sold_in
 from carts.models import DiscountCode, Product
 
 
@@ -68,13 +68,14 @@ def line_offers(cart: Cart | None) -> dict[str, LineOffer]:
     found: dict[str, LineOffer] = {}
     for sku, line in cart.lines.items():
         offer = listed.get(sku)
-        price = offer.unit_price if offer is not None else None
-        changed = (
-            on_sale(offer)
-            and offer.currency == cart.currency
-            and line.differs_from(offer.unit_price)
-        )
-        found[sku] = LineOffer(catalog_price=price, available=on_sale(offer), price_changed=changed)
+        # A product now priced in another currency is not sold to this cart: no price to offer.
+        if sold_in(offer, cart.currency):
+            changed = line.differs_from(offer.unit_price)
+            found[sku] = LineOffer(
+                catalog_price=offer.unit_price, available=True, price_changed=changed
+            )
+        else:
+            found[sku] = LineOffer(catalog_price=None, available=False, price_changed=False)
     return found
 
 

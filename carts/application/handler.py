@@ -20,6 +20,8 @@ person may read the cart but not do what they asked.
 
 from __future__ import annotations
 
+import random
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -61,7 +63,10 @@ from eventstore.errors import ConcurrencyError
 from eventstore.metadata import Metadata
 from eventstore.store import NO_STREAM
 
-ATTEMPTS = 3
+# A command without If-Match is decided again on the newer cart when another writer won the
+# race, up to ATTEMPTS times, each after a random pause of up to BACKOFF_SECONDS x attempt.
+ATTEMPTS = 8
+BACKOFF_SECONDS = 0.004
 GOODWILL_CODE = "GOODWILL"
 
 
@@ -281,16 +286,20 @@ def _run(
     rehash: bool = False,
 ) -> CommandResult:
     context = replace(context, metadata=replace(context.metadata, command=name))
-    for _ in range(ATTEMPTS):
+    for attempt in range(1, ATTEMPTS + 1):
         try:
             return _decide_and_append(command, action, decide, context, rehash)
         except ConcurrencyError:
             # With If-Match the caller chose the version; deciding again on a newer one would
-            # act on a cart they never saw.
-            if command.expected_version is not None:
+            # act on a cart they never saw. A checkout is the exception: the cart that won may
+            # be this very checkout sent twice at once, which the next attempt answers with the
+            # order (and anything else with StaleVersion).
+            if command.expected_version is not None and not isinstance(command, CheckOut):
                 raise errors.StaleVersion(
                     f"cart {command.cart_id} changed since the version you decided on; reload it"
                 ) from None
+            # Writers that collided would collide again in step: spread their next attempts.
+            time.sleep(random.uniform(0, BACKOFF_SECONDS * attempt))
     raise errors.ConcurrentModification(
         f"cart {command.cart_id} kept changing during {ATTEMPTS} attempts; try again"
     )

@@ -50,6 +50,7 @@ from carts.domain.values import (
     Line,
     ProductOffer,
     on_sale,
+    sold_in,
 )
 
 SNAPSHOT_SCHEMA = snapshot.SCHEMA
@@ -246,8 +247,12 @@ class Cart:
         self._record(DiscountRemoved(code=self.discount.code))
 
     def unavailable_lines(self, catalog: Mapping[str, ProductOffer]) -> list[Line]:
-        """The lines whose product ``catalog`` (the offers for this cart's SKUs) no longer sells."""
-        return [line for line in self.lines.values() if not on_sale(catalog.get(line.sku))]
+        """The lines whose product ``catalog`` (the offers for this cart's SKUs) no longer sells
+        in this cart's currency."""
+        currency = self.currency
+        return [
+            line for line in self.lines.values() if not sold_in(catalog.get(line.sku), currency)
+        ]
 
     def check_out(self, catalog: Mapping[str, ProductOffer]) -> None:
         """Buy what is in the cart, each unit at the price it is held at.

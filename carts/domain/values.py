@@ -52,6 +52,12 @@ def on_sale(offer: ProductOffer | None) -> TypeGuard[ProductOffer]:
     return offer is not None and offer.active
 
 
+def sold_in(offer: ProductOffer | None, currency: str) -> TypeGuard[ProductOffer]:
+    """Whether a cart in ``currency`` ("" before its first item) can buy ``offer`` now: on sale,
+    and priced in that currency (a product moved to another currency is not sold in this one)."""
+    return on_sale(offer) and (not currency or offer.currency == currency)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Discount:
     """Discount terms: a percentage of the subtotal, or a fixed amount off."""

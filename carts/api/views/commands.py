@@ -6,6 +6,7 @@ answers the cart with its version as ETag and the position of the last event wri
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -32,7 +33,7 @@ from carts.api.serializers import (
     cart_document,
 )
 from carts.api.views.base import ApiView
-from carts.application import access, catalog
+from carts.application import access, catalog, repository
 from carts.application.commands import (
     Abandon,
     AddItem,
@@ -46,6 +47,7 @@ from carts.application.commands import (
     UpdateLinePrice,
 )
 from carts.application.handler import CommandResult, handle
+from carts.domain import errors
 from carts.domain.money import MAX_AMOUNT
 from carts.web.request_context import command_context, person_of
 
@@ -59,6 +61,16 @@ def cart_response(result: CommandResult, *, status_code: int = status.HTTP_200_O
     if status_code == status.HTTP_201_CREATED:
         headers["Location"] = reverse("api:cart-detail", kwargs={"cart_id": result.cart.id})
     return Response(document, status=status_code, headers=headers)
+
+
+def current_tag(cart_id: UUID) -> str:
+    """The opaque part of the ETag ``cart_id`` has now, as a command's answer gives it ("" for
+    a cart that does not exist: the handler answers that one)."""
+    try:
+        cart = repository.load(cart_id)
+    except errors.CartNotFound:
+        return ""
+    return etag(cart.version, cart_document(cart, catalog.line_offers(cart))).strip('"')
 
 
 def execute(
@@ -77,7 +89,8 @@ def execute(
     """
     # Headers are checked before a stored answer could be replayed: a malformed one is always 400.
     key = idempotency_key(request)
-    expected = expected_version(request.headers.get("If-Match"))
+    current = partial(current_tag, path["cart_id"]) if "cart_id" in path else None
+    expected = expected_version(request.headers.get("If-Match"), current_tag=current)
 
     def attempt() -> Response:
         serializer = body(data=request.data)

@@ -141,3 +141,51 @@ def test_json_nested_too_deeply_is_a_bad_request(as_owner, new_cart, event_count
         assert response.status_code == 400
         assert problem_of(response)["code"] == "parse_error"
     assert event_count() == before
+
+
+@pytest.mark.parametrize("failure", ["OperationalError", "InterfaceError"])
+def test_a_database_that_cannot_be_reached_is_a_503_with_retry_after(
+    as_owner, new_cart, monkeypatch, event_count, failure
+):
+    from django import db
+
+    from carts.api.views import commands
+
+    cart_id = new_cart()
+    before = event_count()
+
+    def unreachable(*args, **kwargs):
+        raise getattr(db, failure)("FATAL: sorry, too many clients already")
+
+    monkeypatch.setattr(commands, "handle", unreachable)
+    response = as_owner.post(
+        f"/api/carts/{cart_id}/items/", {"sku": "TEA-001", "quantity": 1}, format="json"
+    )
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert problem_of(response)["code"] == "database_unavailable"
+    assert "too many clients" not in response.content.decode()
+    assert event_count() == before
+
+
+def test_a_cart_that_kept_changing_is_a_409_that_says_when_to_retry(
+    as_owner, new_cart, monkeypatch, event_count
+):
+    from carts.application import handler
+    from eventstore.errors import ConcurrencyError
+
+    cart_id = new_cart()
+    before = event_count()
+
+    def always_beaten(*args, **kwargs):
+        raise ConcurrencyError("cart-x", expected=2, actual=3)
+
+    monkeypatch.setattr(handler, "_decide_and_append", always_beaten)
+    monkeypatch.setattr(handler, "BACKOFF_SECONDS", 0)
+    response = as_owner.post(
+        f"/api/carts/{cart_id}/items/", {"sku": "TEA-001", "quantity": 1}, format="json"
+    )
+    assert response.status_code == 409
+    assert response["Retry-After"] == "1"
+    assert problem_of(response)["code"] == "concurrent_modification"
+    assert event_count() == before

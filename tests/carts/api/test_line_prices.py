@@ -95,3 +95,21 @@ def test_a_retired_line_is_marked_cannot_be_raised_and_blocks_checkout(
     bought = as_owner.post(f"/api/carts/{cart_id}/checkout/", {}, format="json")
     assert (lowered.status_code, removed.status_code, bought.status_code) == (200, 200, 200)
     assert bought.json()["total"] == "4.50"
+
+
+def test_a_product_moved_to_another_currency_is_not_sold_to_the_cart_any_more(
+    as_owner, new_cart, event_count
+):
+    cart_id = new_cart(("TEA-001", 2))
+    Product.objects.filter(sku="TEA-001").update(currency="USD")
+    before = event_count()
+
+    [line] = as_owner.get(f"/api/carts/{cart_id}/").json()["lines"]
+    raised = as_owner.put(f"/api/carts/{cart_id}/items/TEA-001/", {"quantity": 3}, format="json")
+    checkout = as_owner.post(f"/api/carts/{cart_id}/checkout/", {}, format="json")
+
+    assert (line["available"], line["catalog_price"], line["price_changed"]) == (False, None, False)
+    assert raised.status_code == 422
+    assert checkout.status_code == 422
+    assert problem_of(checkout)["code"] == "lines_unavailable"
+    assert event_count() == before

@@ -200,3 +200,16 @@ def test_if_match_with_the_etag_a_price_change_gave_runs_the_command(
     assert stale.status_code == 412
     assert current.status_code == 200
     assert event_count() == before + 1
+
+
+@pytest.mark.parametrize("forged", ["000000000000", "ffffffffffff"])
+def test_if_match_with_a_digest_the_cart_never_had_answers_412(
+    as_owner, new_cart, event_count, forged
+):
+    cart_id = new_cart(("TEA-001", 1))
+    Product.objects.filter(sku="TEA-001").update(price=Decimal("6.00"))
+    before = event_count()
+
+    for tag in (f'"2-{forged}"', f'"2-{forged}", W/"2"'):
+        assert add_mug(as_owner, cart_id, tag).status_code == 412
+    assert event_count() == before
