@@ -72,6 +72,15 @@ class CartMiddleware:
         request.session.accessed = True
         return self.get_response(request)
 
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> None:
+        # Every page of the shop gives a guest its identity, so that racing first clicks from
+        # any of them (a double click on "Add to cart", "Place order") share one identity and
+        # one cart. Only a client that kept no session cookie at all still races apart.
+        if request.method == "GET" and view.__module__.startswith("carts.web."):
+            prepare_to_add(request)
+
 
 def current_cart(request: HttpRequest) -> Cart | None:
     """The request's open cart (``request.cart``), loaded once however often it is asked."""
@@ -112,19 +121,41 @@ def add_to_cart(request: HttpRequest, *, sku: str, quantity: int) -> CommandResu
     return result
 
 
-def add_to_new_cart(request: HttpRequest, *, sku: str, quantity: int) -> CommandResult:
+def add_to_new_cart(
+    request: HttpRequest, *, sku: str, quantity: int, number: int | None = None
+) -> CommandResult:
     """Open a new cart with this item and make it the shopper's current cart.
 
     The way out when a product is priced in another currency than the cart being filled: a cart
     holds one currency, so the item starts a cart of its own, and the cart being filled stays
-    open under "My carts" (``switch_to`` goes back to it). Raises the cart's rules.
+    open under "My carts" (``switch_to`` goes back to it). ``number`` is the shop cart number
+    the offer was made for (next_offer_number): copies of one choice (a double click) all name
+    it, so the first opens that cart and the others find it opened and add nothing more.
+    Raises the cart's rules.
     """
     context = command_context(request, source="ui")
-    result = _open_numbered(
-        context, selectors.next_cart_number(context.person.own_id), sku, quantity
-    )
+    owner_id = context.person.own_id
+    upcoming = selectors.next_cart_number(owner_id)
+    if number is not None and number < upcoming:
+        chosen = repository.load(numbered_cart_id(owner_id, number))
+        if sku in chosen.lines and switch_to(request, chosen):
+            return CommandResult(cart=chosen, version=chosen.version, last_position=None)
+    add = AddItem(cart_id=numbered_cart_id(owner_id, upcoming), sku=sku, quantity=quantity)
+    try:
+        with transaction.atomic():
+            handle(CreateCart(number=upcoming), context)
+            result = handle(add, context)
+    except errors.CartAlreadyExists:
+        # A copy of this choice that read the same number opened it a moment ago.
+        cart = repository.load(add.cart_id)
+        result = CommandResult(cart=cart, version=cart.version, last_position=None)
     request.cart.set(result.cart)  # type: ignore[attr-defined]
     return result
+
+
+def next_offer_number(request: HttpRequest) -> int:
+    """The shop cart number a new-cart offer shown now is for (see add_to_new_cart)."""
+    return selectors.next_cart_number(person_of(request).own_id)
 
 
 def switch_to(request: HttpRequest, cart: Cart) -> bool:

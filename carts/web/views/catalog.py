@@ -21,7 +21,6 @@ from carts.web.views.feedback import back, form_refused, refused_with
 @require_GET
 def catalog(request: HttpRequest) -> HttpResponse:
     """Products on sale, filtered by the search box, with how many of each are in the cart."""
-    shopper.prepare_to_add(request)
     query = request.GET.get("q", "")[:100]
     return render(
         request,
@@ -33,7 +32,6 @@ def catalog(request: HttpRequest) -> HttpResponse:
 @require_GET
 def product_detail(request: HttpRequest, sku: str) -> HttpResponse:
     """One product's page (a retired product still has one, without the add button)."""
-    shopper.prepare_to_add(request)
     try:
         product = selectors.product(sku)
     except Product.DoesNotExist:

@@ -42,7 +42,9 @@ def new_cart(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _offer(request, sku, quantity)
     try:
-        result = shopper.add_to_new_cart(request, sku=sku, quantity=quantity)
+        result = shopper.add_to_new_cart(
+            request, sku=sku, quantity=quantity, number=_offer_number(request)
+        )
     except errors.CartError as refused:
         refused_with(request, refused)
         return back(request, reverse("catalog"))
@@ -55,6 +57,12 @@ def new_cart(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("cart"), status=303)
 
 
+def _offer_number(request: HttpRequest) -> int | None:
+    # The number the offer was shown for; anything else (a stale or edited form) is no copy.
+    value = request.POST.get("number", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 9 else None
+
+
 def _offer(request: HttpRequest, sku: str, quantity: int) -> HttpResponse:
     try:
         product = selectors.product(sku)
@@ -63,7 +71,12 @@ def _offer(request: HttpRequest, sku: str, quantity: int) -> HttpResponse:
     return render(
         request,
         "carts/new_cart.html",
-        {"product": product, "quantity": quantity, "current": shopper.current_cart(request)},
+        {
+            "product": product,
+            "quantity": quantity,
+            "current": shopper.current_cart(request),
+            "number": shopper.next_offer_number(request),
+        },
     )
 
 

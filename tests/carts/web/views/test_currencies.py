@@ -121,3 +121,37 @@ def test_the_offer_refuses_a_malformed_request_without_writing(alice_client, cat
     assert answer.status_code == 303
     assert alice_client.get("/cart/new/", {"sku": "NOPE", "quantity": "1"}).status_code == 404
     assert event_count() == 0
+
+
+def test_copies_of_one_new_cart_choice_open_one_cart_with_the_quantity_chosen(
+    alice, alice_client, make_cart, catalog, event_count
+):
+    make_cart(alice, {"TEA-001": 1})
+    offer = alice_client.get("/cart/new/", {"sku": "USD-001", "quantity": "1"})
+    number = offer.context["number"]
+    choice = {"sku": "USD-001", "quantity": "1", "number": str(number)}
+    before = event_count()
+
+    for _ in range(3):  # a double click, and a third for luck
+        alice_client.post("/cart/new/", choice)
+
+    current = alice_client.get("/cart/").context["cart"]
+    assert current.currency == "USD"
+    assert current.lines["USD-001"].quantity == 1
+    assert event_count() == before + 2  # one CartCreated, one ItemAdded
+    later = alice_client.get("/cart/new/", {"sku": "USD-001", "quantity": "1"})
+    assert later.context["number"] == number + 1
+
+
+def test_a_new_cart_choice_from_an_old_page_opens_a_new_cart(
+    alice, alice_client, make_cart, catalog, event_count
+):
+    make_cart(alice, {"TEA-001": 1})
+    old = {"sku": "USD-001", "quantity": "1", "number": "0"}  # cart 0 holds no USD-001
+    before = event_count()
+
+    alice_client.post("/cart/new/", old)
+
+    current = alice_client.get("/cart/").context["cart"]
+    assert current.lines["USD-001"].quantity == 1
+    assert event_count() == before + 2
