@@ -61,7 +61,7 @@ class ListPagination(CursorPagination):
         # DRF's plain base64 cursor can be made up, and a made-up position reaches the database
         # as a value of the ordering's column (a date that is no date: a 500).
         signed = signing.dumps(list(cursor), salt=self._salt(), compress=False)
-        return str(replace_query_param(self.base_url, self.cursor_query_param, signed))
+        return str(replace_query_param(str(self.base_url), self.cursor_query_param, signed))
 
     def decode_cursor(self, request: Any) -> Cursor | None:
         signed = request.query_params.get(self.cursor_query_param)
