@@ -24,7 +24,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.utils.urls import replace_query_param
 
 from carts.api.errors import ApiProblem
-from carts.api.fields import QueryParameters
+from carts.api.fields import QueryIntegerField, QueryParameters
 from carts.api.filters import MAX_PRICE, CartListFilter, ProductFilter
 from carts.api.read_model_serializers import CartSummarySerializer, ProductSerializer
 from carts.api.views.base import ApiView
@@ -43,7 +43,7 @@ class ListQuery(QueryParameters):
     # answers 404 invalid_cursor like any other); an empty one is refused as every empty query
     # parameter is (400).
     cursor = serializers.CharField(required=False)
-    page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
+    page_size = QueryIntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
 
 
 class ListPagination(CursorPagination):
