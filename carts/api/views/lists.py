@@ -27,6 +27,7 @@ from carts.api.errors import ApiProblem
 from carts.api.fields import QueryIntegerField, QueryParameters
 from carts.api.filters import MAX_PRICE, CartListFilter, ProductFilter
 from carts.api.read_model_serializers import CartSummarySerializer, ProductSerializer
+from carts.api.schema import without_example_links
 from carts.api.views.base import ApiView
 from carts.api.views.commands import CartCreateView
 from carts.application import selectors
@@ -83,6 +84,9 @@ class ListPagination(CursorPagination):
         # A cursor of one list (its ordering) is refused by another.
         return "carts.api.cursor:" + ",".join(self.ordering)
 
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return without_example_links(super().get_paginated_response_schema(schema))
+
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
@@ -120,19 +124,14 @@ class CursorListView(ApiView, ListAPIView):
         OpenApiExample(
             "a product",
             response_only=True,
+            # One row: drf-spectacular lists it and wraps it in the page.
             value={
-                "next": None,
-                "previous": None,
-                "results": [
-                    {
-                        "sku": "TEA-SEN",
-                        "name": "Sencha Kyoto",
-                        "description": "Bright, grassy Japanese green tea.",
-                        "price": "8.90",
-                        "currency": "EUR",
-                        "available": True,
-                    }
-                ],
+                "sku": "TEA-SEN",
+                "name": "Sencha Kyoto",
+                "description": "Bright, grassy Japanese green tea.",
+                "price": "8.90",
+                "currency": "EUR",
+                "available": True,
             },
         )
     ],

@@ -129,7 +129,8 @@ class CartEventsView(CartQueryView):
             200: OpenApiResponse(
                 EventSerializer(many=True),
                 "The events, oldest first.",
-                examples=[OpenApiExample("one event", value=[EVENT_EXAMPLE])],
+                # One event: drf-spectacular lists it, as the response is a list.
+                examples=[OpenApiExample("one event", value=EVENT_EXAMPLE)],
             )
         }
         | problems(404),

@@ -29,6 +29,7 @@ from carts.api.read_model_serializers import (
     ProductActivitySerializer,
     ProjectionStatusSerializer,
 )
+from carts.api.schema import without_example_links
 from carts.api.views.base import ApiView
 from projections import selectors
 
@@ -111,7 +112,7 @@ class ReadModelPagination(PageNumberPagination):
         return response
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
-        paginated = super().get_paginated_response_schema(schema)
+        paginated = without_example_links(super().get_paginated_response_schema(schema))
         paginated["properties"]["projection"] = PROGRESS_SCHEMA
         paginated["required"] = [*paginated.get("required", []), "projection"]
         return paginated
