@@ -1,5 +1,6 @@
-"""What every API view shares: query parameters it does not know are refused, and a GET that
-answers an ETag honours If-Match and If-None-Match (RFC 9110 section 13).
+"""What every API view shares: query parameters it does not know, or that take one value and
+are repeated, are refused; an invalid query parameter becomes a 400 problem with a code naming
+its kind; and a GET that answers an ETag honours If-Match and If-None-Match (RFC 9110 13).
 
 Every view under /api/ derives from :class:`ApiView` (``tests/carts/api/test_query_parameters``
 sends an unknown parameter to every route to keep it so).
