@@ -36,6 +36,13 @@ def checkpoint_reached(checkpoint: str, *, using: str = DEFAULT_DB_ALIAS) -> boo
     return Event.objects.using(using).filter(position=position, tx_id=tx_id).exists()
 
 
+def checkpoint_beyond_head(checkpoint: str, *, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether ``checkpoint`` names a position past every event the log holds (one it has not
+    reached yet, rather than one that names no event). Raises ValueError if malformed."""
+    position = decode_checkpoint(checkpoint)[1]
+    return not Event.objects.using(using).filter(position__gte=position).exists()
+
+
 def checkpoint_position(checkpoint: str) -> int:
     """The global position of the last event a checkpoint covers (0 for the start)."""
     return decode_checkpoint(checkpoint)[1]

@@ -61,6 +61,16 @@ class ApiProblem(exceptions.APIException):
         self.problem_code = code
 
 
+class InvalidQuery(exceptions.ValidationError):
+    """Query parameters that are not valid: 400 with per-parameter ``errors`` and a code naming
+    the kind (``invalid_query_parameter``, or a more precise one such as ``invalid_checkpoint``).
+    """
+
+    def __init__(self, detail: Any, *, code: str) -> None:
+        super().__init__(detail)
+        self.problem_code = code
+
+
 class PayloadTooLarge(ApiProblem):
     """The request body is over the API's size limit."""
 
@@ -138,10 +148,11 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     headers = {k: v for k, v in drf_response.headers.items() if k != "Content-Type"}
     if isinstance(exc, exceptions.ValidationError):
         errors = field_errors(exc.detail)
+        code = getattr(exc, "problem_code", None) or "invalid_input"
         return problem(
             exc.status_code,
-            code="invalid_input",
-            detail=_validation_summary(errors),
+            code=code,
+            detail=_validation_summary(errors, code),
             errors=errors,
             headers=headers,
         )
@@ -167,6 +178,8 @@ def field_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "non_field_errors": [str(detail)]}
 
 
-def _validation_summary(errors: Mapping[str, list[str]]) -> str:
+def _validation_summary(errors: Mapping[str, list[str]], code: str) -> str:
     parts = [f"{name}: {' '.join(messages)}" for name, messages in errors.items()]
-    return "The request is not valid. " + "; ".join(parts)
+    if code == "invalid_input":
+        return "The request is not valid. " + "; ".join(parts)
+    return f"Query parameter {', '.join(errors)} not valid ({code}). " + "; ".join(parts)

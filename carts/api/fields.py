@@ -111,6 +111,21 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class QueryIntegerField(serializers.IntegerField):
+    """An integer query parameter written in decimal digits only: DRF's IntegerField also takes
+    ``1.0``, ``+1`` and `` 1 ``, which no integration means to send."""
+
+    default_error_messages = {"invalid": "Whole number in decimal digits required, e.g. 2."}
+
+    def to_internal_value(self, data: Any) -> int:
+        if not isinstance(data, str) or not _DIGITS.fullmatch(data):
+            self.fail("invalid")
+        return int(super().to_internal_value(data))
+
+
+_DIGITS = re.compile(r"[0-9]{1,30}")
+
+
 class QueryParameters(serializers.Serializer):
     """Query parameters: one given empty is refused (a client bug), not read as 'not given'."""
 

@@ -10,7 +10,16 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
+from carts.api.filter_fields import (
+    CURRENCY_PATTERN,
+    STREAM_ID_PATTERN,
+    CurrencyField,
+    StreamIdField,
+    StreamTypeField,
+)
 from carts.domain.values import CartStatus
 from carts.models import Product
 from eventstore.models import Event
@@ -39,6 +48,27 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
     """A comma-separated list of strings: any of them matches."""
+
+
+@extend_schema_field({"type": "string", "pattern": CURRENCY_PATTERN})
+class CurrencyFilter(django_filters.CharFilter):
+    """Rows in one currency; a code that is not one (``usd``, ``EURO``) is refused."""
+
+    field_class = CurrencyField
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class StreamTypeFilter(django_filters.CharFilter):
+    """Events of one stream type the store knows."""
+
+    field_class = StreamTypeField
+
+
+@extend_schema_field({"type": "string", "pattern": STREAM_ID_PATTERN})
+class StreamIdFilter(django_filters.CharFilter):
+    """Events of one stream, named ``<stream type>-<uuid>``."""
+
+    field_class = StreamIdField
 
 
 class TotalOrderingFilter(django_filters.OrderingFilter):
@@ -81,8 +111,8 @@ class EventFeedFilter(StrictFilterSet):
         field_name="event_type",
         help_text="One or more types, comma-separated, e.g. cart.ItemAdded,cart.CartCheckedOut",
     )
-    stream_id = django_filters.CharFilter(help_text="One stream, e.g. cart-<uuid>.")
-    stream_type = django_filters.CharFilter(help_text="e.g. cart")
+    stream_id = StreamIdFilter(help_text="One stream, e.g. cart-<uuid>.")
+    stream_type = StreamTypeFilter(help_text="e.g. cart")
     actor = django_filters.CharFilter(
         field_name="metadata__actor", help_text="Who wrote it, e.g. user:2 or system."
     )
@@ -108,8 +138,11 @@ class EventFeedFilter(StrictFilterSet):
         if unknown:
             self.form.add_error(
                 "event_type",
-                f"Unknown event type {', '.join(unknown)};"
-                f" known types: {', '.join(sorted(known))}.",
+                ValidationError(
+                    f"Unknown event type {', '.join(unknown)};"
+                    f" known types: {', '.join(sorted(known))}.",
+                    code="unknown_event_type",
+                ),
             )
             return False
         return valid
@@ -128,7 +161,7 @@ class CartSummaryFilter(StrictFilterSet):
         help_text="One or more statuses (repeat the parameter).",
     )
     owner_id = django_filters.CharFilter(help_text="e.g. user:2")
-    currency = django_filters.CharFilter(help_text="ISO 4217 code, e.g. EUR")
+    currency = CurrencyFilter(help_text="ISO 4217 code, e.g. EUR")
     updated_after = UtcDateTimeFilter(
         field_name="last_activity_at", lookup_expr="gte", help_text="Last activity at or after."
     )
@@ -190,7 +223,7 @@ class ProductFilter(StrictFilterSet):
     """The catalog by SKU, currency, availability and price; search in SKU, name, description."""
 
     sku = CharInFilter(field_name="sku", help_text="One or more SKUs, comma-separated.")
-    currency = django_filters.CharFilter(help_text="ISO 4217 code, e.g. EUR")
+    currency = CurrencyFilter(help_text="ISO 4217 code, e.g. EUR")
     # A choice, not a BooleanFilter: that one reads anything but true/false as "no filter".
     available = django_filters.ChoiceFilter(
         choices=[("true", "true"), ("false", "false")],
@@ -227,7 +260,7 @@ class CartListFilter(StrictFilterSet):
         choices=[(s.value, s.value) for s in CartStatus],
         help_text="One or more statuses (repeat the parameter).",
     )
-    currency = django_filters.CharFilter(help_text="ISO 4217 code, e.g. EUR")
+    currency = CurrencyFilter(help_text="ISO 4217 code, e.g. EUR")
     updated_since = UtcDateTimeFilter(
         field_name="last_activity_at", lookup_expr="gte", help_text="Last activity at or after."
     )

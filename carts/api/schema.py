@@ -29,32 +29,34 @@ _PROBLEM_TEXT = {
 # Answers any operation may give: added to every operation by the postprocessing hook below.
 COMMON_STATUSES = (400, 401, 403, 406, 429)
 
+# If-Match, If-None-Match and Idempotency-Key carry no example: Swagger UI pre-fills examples
+# into "Try it out", and a fixed tag or key makes the second try answer 412 (or 304) or 422
+# idempotency_key_reused. Their descriptions say what to send instead.
 IF_MATCH = OpenApiParameter(
     "If-Match",
     {"type": "string", "pattern": ENTITY_TAGS_PATTERN},
     OpenApiParameter.HEADER,
-    description="The cart version you decided on (its ETag), a list of them, or `*`; compared"
-    " strongly (RFC 9110 13.1.1), so a weak tag never matches. Stale: 412, nothing written;"
-    " malformed: 400 `invalid_if_match`.",
-    examples=[OpenApiExample("version 3", value='"3"')],
+    description='The cart version you decided on, as its ETag in double quotes (`"3"` for'
+    " version 3), a comma-separated list of them, or `*`; compared strongly (RFC 9110 13.1.1),"
+    " so a weak tag never matches. Stale: 412, nothing written; malformed: 400"
+    " `invalid_if_match`. Leave it out to run the command whatever the version.",
 )
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match",
     {"type": "string", "pattern": ENTITY_TAGS_PATTERN},
     OpenApiParameter.HEADER,
-    description="The ETag(s) of the copy you hold, or `*`; compared weakly (RFC 9110 13.1.2)."
-    " A match answers 304 Not Modified with the ETag and no body; malformed: 400"
+    description='The ETag(s) of the copy you hold (`"3"`), or `*`; compared weakly (RFC 9110'
+    " 13.1.2). A match answers 304 Not Modified with the ETag and no body; malformed: 400"
     " `invalid_if_none_match`.",
-    examples=[OpenApiExample("version 3", value='"3"')],
 )
 NOT_MODIFIED = OpenApiResponse(description="Your copy is current (If-None-Match): no body.")
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
     OpenApiParameter.HEADER,
-    description="Any unique string (e.g. a UUID). A retry with the same key returns the first"
-    " answer and writes nothing; the same key with another body answers 422.",
-    examples=[OpenApiExample("a UUID", value="3f1c9a56-8f0e-4f4b-9c39-2b1f0f7f2a10")],
+    description=f"A string unique to this command, 1 to {MAX_KEY_LENGTH} characters (a fresh"
+    " UUID per command fits). A retry with the same key returns the first answer and writes"
+    " nothing; the same key with another body answers 422.",
 )
 
 CORRELATION_ID = OpenApiParameter(
@@ -81,6 +83,14 @@ SKU_IN_PATH = OpenApiParameter(
     description="The SKU of a line in the cart.",
     examples=[OpenApiExample("Sencha Kyoto", value="TEA-SEN")],
 )
+
+
+def without_example_links(paginated: dict[str, Any]) -> dict[str, Any]:
+    """A paginator's response schema with ``next``/``previous`` examples of null: DRF's point
+    at http://api.example.org/accounts/, an API that does not exist."""
+    for link in ("next", "previous"):
+        paginated["properties"][link]["example"] = None
+    return paginated
 
 
 def response_headers(status: int) -> list[OpenApiParameter]:
@@ -231,9 +241,13 @@ def add_common_problem_responses(
     return result
 
 
+# A checkpoint as the feed hands them out: (writing transaction):(position). "0:42" names no
+# transaction the store ever has, so the feed would refuse it.
+EXAMPLE_CHECKPOINT = "771204:42"
+
 EVENT_EXAMPLE = {
     "position": 42,
-    "checkpoint": "0:42",
+    "checkpoint": EXAMPLE_CHECKPOINT,
     "event_id": "5d1c1c1e-2b7e-4a51-8f3e-0c9f0e2b9a77",
     "stream_id": "cart-0b6f7c36-3c0a-4a55-9d2c-6a1c7f3f3a11",
     "stream_type": "cart",
@@ -258,14 +272,11 @@ EVENT_EXAMPLE = {
 }
 
 
-# Query parameters that may be sent empty; every other one, when given, needs a value (the
-# filter sets refuse an empty one rather than silently ignoring it).
-EMPTY_ALLOWED = {"after"}
-
-
 def _no_empty_query_strings(operation: dict[str, Any]) -> None:
+    # Every query parameter, when given, needs a value: an empty one is refused (400) rather
+    # than read as "not given".
     for parameter in operation.get("parameters", []):
-        if parameter.get("in") != "query" or parameter.get("name") in EMPTY_ALLOWED:
+        if parameter.get("in") != "query":
             continue
         schema = parameter.get("schema", {})
         if schema.get("type") == "array":

@@ -290,7 +290,8 @@ class FeedPageSerializer(serializers.Serializer):
 
     events = EventSerializer(many=True)
     checkpoint = serializers.CharField(
-        allow_blank=True, help_text="Keep it; pass it as ?after= to resume just after this page."
+        help_text="Keep it; pass it as ?after= to resume just after this page (0:0 before the"
+        " first event)."
     )
     has_more = serializers.BooleanField(help_text="True when more events may follow right away.")
 

@@ -1,10 +1,9 @@
 """The API's routes under /api/."""
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from carts.api.errors import unknown_api_path
-from carts.api.views import commands, feed, lists, queries, read_models
+from carts.api.views import commands, docs, feed, lists, queries, read_models
 
 app_name = "api"
 
@@ -54,8 +53,8 @@ urlpatterns = [
         read_models.ProjectionStatusList.as_view(),
         name="read-projections",
     ),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("schema/", docs.SchemaView.as_view(), name="schema"),
+    path("docs/", docs.DocsView.as_view(url_name="api:schema"), name="docs"),
     # Last: whatever matched nothing above (including a malformed cart id, even one holding a
     # line break, which "." does not match) is a JSON 404.
     re_path(r"^(?P<path>[\s\S]*)$", unknown_api_path),

@@ -1,5 +1,6 @@
-"""What every API view shares: query parameters it does not know are refused, and a GET that
-answers an ETag honours If-Match and If-None-Match (RFC 9110 section 13).
+"""What every API view shares: query parameters it does not know, or that take one value and
+are repeated, are refused; an invalid query parameter becomes a 400 problem with a code naming
+its kind; and a GET that answers an ETag honours If-Match and If-None-Match (RFC 9110 13).
 
 Every view under /api/ derives from :class:`ApiView` (``tests/carts/api/test_query_parameters``
 sends an unknown parameter to every route to keep it so).
@@ -10,17 +11,23 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
-from carts.api.errors import ApiProblem, problem
+from carts.api.errors import ApiProblem, InvalidQuery, problem
 from carts.api.preconditions import Condition, EntityTag, parse_condition
 
 # The query parameters a paginator reads, by the attribute that names each.
 _PAGINATOR_PARAMETERS = ("page_query_param", "page_size_query_param", "cursor_query_param")
 _SAFE = ("GET", "HEAD")
+# Codes a query parameter's check may give its refusal (as the ValidationError's code), answered
+# as the problem's code; any other refusal of a query parameter is invalid_query_parameter.
+QUERY_PROBLEM_CODES = frozenset(
+    {"invalid_checkpoint", "checkpoint_not_reached", "unknown_event_type", "invalid_currency"}
+)
 
 
 class ApiView(APIView):
@@ -48,6 +55,7 @@ class ApiView(APIView):
                 status_code=status.HTTP_400_BAD_REQUEST,
                 code="unknown_query_parameter",
             )
+        self._refuse_repeated_query_parameters(request)
         if request.method in _SAFE:
             # Parsed up front, so a malformed header is a 400 whatever the answer would be.
             self.conditions = {
@@ -55,6 +63,44 @@ class ApiView(APIView):
                 for header in ("If-Match", "If-None-Match")
                 if (value := request.headers.get(header)) is not None
             }
+
+    def _refuse_repeated_query_parameters(self, request: Request) -> None:
+        repeatable = self.repeatable_query_parameters()
+        repeated = sorted(
+            name
+            for name in request.query_params
+            if name not in repeatable and len(request.query_params.getlist(name)) > 1
+        )
+        if repeated:
+            raise ApiProblem(
+                f"query parameter {', '.join(map(repr, repeated))} given more than once; it takes"
+                " one value: send it once"
+                + (f" (only {', '.join(sorted(repeatable))} may repeat)" if repeatable else ""),
+                status_code=status.HTTP_400_BAD_REQUEST,
+                code="repeated_query_parameter",
+            )
+
+    def repeatable_query_parameters(self) -> frozenset[str]:
+        """The filters that take several values by repeating the parameter (``?status=open&
+        status=checked_out``); every other parameter takes one value and is refused repeated,
+        rather than silently reading one of them."""
+        if self.filterset_class is None:
+            return frozenset()
+        return frozenset(
+            name
+            for name, declared in self.filterset_class.base_filters.items()
+            if getattr(declared.field.widget, "allow_multiple_selected", False)
+        )
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # The one place query validation becomes a problem: a read takes its input from the
+        # query alone, so any invalid input it meets is a query parameter, answered with the
+        # parameter's own code when its check names one (invalid_checkpoint, invalid_currency,
+        # ...), else invalid_query_parameter; the parameter is named in the detail and errors.
+        read = self.request.method in _SAFE
+        if read and isinstance(exc, ValidationError) and not isinstance(exc, InvalidQuery):
+            exc = InvalidQuery(exc.detail, code=_query_problem_code(exc))
+        return super().handle_exception(exc)
 
     def accepted_query_parameters(self, method: str = "GET") -> frozenset[str]:
         """Every query parameter this view reads for ``method`` (commands read none)."""
@@ -105,3 +151,18 @@ def _conditional(conditions: dict[str, Condition], response: Response) -> Respon
 def _current_tag(header: str) -> EntityTag:
     condition = parse_condition(header, header="ETag")
     return condition.tags[0]
+
+
+def _query_problem_code(exc: ValidationError) -> str:
+    codes = set(_flat_codes(exc.get_codes()))
+    return next(
+        (code for code in sorted(QUERY_PROBLEM_CODES) if code in codes), "invalid_query_parameter"
+    )
+
+
+def _flat_codes(codes: Any) -> list[str]:
+    if isinstance(codes, dict):
+        return [code for value in codes.values() for code in _flat_codes(value)]
+    if isinstance(codes, list):
+        return [code for value in codes for code in _flat_codes(value)]
+    return [str(codes)]

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from django_filters.utils import translate_validation
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
@@ -14,44 +21,65 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from carts.api.feed import read_feed
-from carts.api.fields import QueryParameters
+from carts.api.fields import QueryIntegerField, QueryParameters
 from carts.api.filters import EventFeedFilter
 from carts.api.permissions import MayReadLog
-from carts.api.schema import EVENT_EXAMPLE
+from carts.api.schema import EVENT_EXAMPLE, EXAMPLE_CHECKPOINT
 from carts.api.serializers import EventSerializer, FeedPageSerializer
 from carts.api.views.base import ApiView
-from eventstore.checkpoints import checkpoint_reached
+from eventstore.checkpoints import START, checkpoint_beyond_head, checkpoint_reached
 from eventstore.models import Event
 
 # Opaque to clients, but its shape is documented so a mistyped one is refused up front; 18 digits
 # keep both numbers inside a 64-bit column.
-CHECKPOINT_PATTERN = r"^(-?[0-9]{1,18}:[0-9]{1,18})?$"
+CHECKPOINT_PATTERN = r"^-?[0-9]{1,18}:[0-9]{1,18}$"
+
+
+# The checkpoint before the first event, as the feed hands it out (the store writes it empty, and
+# an empty query parameter is refused as every one is): a reader of an empty log keeps this.
+START_CHECKPOINT = "0:0"
+
+
+@extend_schema_field({"type": "string", "pattern": CHECKPOINT_PATTERN})
+class CheckpointField(serializers.CharField):
+    """A checkpoint the feed handed out: 400 ``invalid_checkpoint`` when malformed or naming no
+    event, 400 ``checkpoint_not_reached`` when beyond the last event written (a consumer storing
+    it would skip every event written up to it)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        value = str(super().to_internal_value(data))
+        if value == START_CHECKPOINT:
+            return START
+        if not re.fullmatch(CHECKPOINT_PATTERN, value):
+            raise serializers.ValidationError(
+                f"malformed checkpoint {value!r}: pass back the `checkpoint` of a page, e.g. "
+                f"{EXAMPLE_CHECKPOINT}",
+                code="invalid_checkpoint",
+            )
+        if checkpoint_reached(value):
+            return value
+        if checkpoint_beyond_head(value):
+            raise serializers.ValidationError(
+                f"checkpoint {value!r} names no event of this feed (none has been written there"
+                " yet): pass back the checkpoint of the last page you processed",
+                code="checkpoint_not_reached",
+            )
+        raise serializers.ValidationError(
+            f"checkpoint {value!r} names no event of this feed (the feed never handed it out):"
+            " pass back the checkpoint of the last page you processed",
+            code="invalid_checkpoint",
+        )
 
 
 class FeedQuery(QueryParameters):
     """Where to resume and how many events to take."""
 
-    after = serializers.RegexField(
-        CHECKPOINT_PATTERN,
+    after = CheckpointField(
         required=False,
-        default="",
-        allow_blank=True,
-        help_text="The checkpoint of the last page you processed; empty for the beginning.",
-        error_messages={"invalid": "Pass back a checkpoint the feed gave you, e.g. 0:42."},
+        help_text="The checkpoint of the last page you processed; leave out (or 0:0) for the"
+        " beginning.",
     )
-    limit = serializers.IntegerField(required=False, default=100, min_value=1, max_value=1000)
-
-    def validate_after(self, value: str) -> str:
-        try:
-            reached = checkpoint_reached(value)
-        except ValueError as exc:
-            raise serializers.ValidationError(str(exc)) from None
-        if not reached:
-            raise serializers.ValidationError(
-                f"checkpoint {value!r} names no event of this feed (none has been written there"
-                " yet): pass back the checkpoint of the last page you processed"
-            )
-        return value
+    limit = QueryIntegerField(required=False, default=100, min_value=1, max_value=1000)
 
 
 class EventFeedView(ApiView, GenericAPIView):
@@ -81,7 +109,11 @@ class EventFeedView(ApiView, GenericAPIView):
                 examples=[
                     OpenApiExample(
                         "a page",
-                        value={"events": [EVENT_EXAMPLE], "checkpoint": "0:42", "has_more": False},
+                        value={
+                            "events": [EVENT_EXAMPLE],
+                            "checkpoint": EXAMPLE_CHECKPOINT,
+                            "has_more": False,
+                        },
                     )
                 ],
             )
@@ -92,15 +124,15 @@ class EventFeedView(ApiView, GenericAPIView):
         query.is_valid(raise_exception=True)
         filters = EventFeedFilter(request.query_params)
         if not filters.is_valid():
-            raise serializers.ValidationError(filters.errors)
+            raise translate_validation(filters.errors)
         page = read_feed(
-            after=query.validated_data["after"],
+            after=query.validated_data.get("after", START),
             limit=query.validated_data["limit"],
             filters=filters,
         )
         body: dict[str, Any] = {
             "events": EventSerializer(page.events, many=True).data,
-            "checkpoint": page.checkpoint,
+            "checkpoint": page.checkpoint or START_CHECKPOINT,
             "has_more": page.has_more,
         }
         headers = {"Link": self._next_link(request, page.checkpoint)} if page.has_more else {}

@@ -11,21 +11,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core import signing
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
+from rest_framework.utils.urls import replace_query_param
 
 from carts.api.errors import ApiProblem
-from carts.api.fields import QueryParameters
+from carts.api.fields import QueryIntegerField, QueryParameters
 from carts.api.filters import MAX_PRICE, CartListFilter, ProductFilter
 from carts.api.read_model_serializers import CartSummarySerializer, ProductSerializer
+from carts.api.schema import without_example_links
 from carts.api.views.base import ApiView
 from carts.api.views.commands import CartCreateView
 from carts.application import selectors
@@ -38,8 +40,11 @@ MAX_PAGE_SIZE = 200
 class ListQuery(QueryParameters):
     """?cursor= (from a ``next`` or ``previous`` link) and ?page_size=, checked."""
 
-    cursor = serializers.CharField(required=False, max_length=200)
-    page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
+    # No length limit of its own: a cursor is checked by its signature (a long one made up
+    # answers 404 invalid_cursor like any other); an empty one is refused as every empty query
+    # parameter is (400).
+    cursor = serializers.CharField(required=False)
+    page_size = QueryIntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
 
 
 class ListPagination(CursorPagination):
@@ -52,10 +57,20 @@ class ListPagination(CursorPagination):
     def get_ordering(self, request: Any, queryset: Any, view: Any) -> tuple[str, ...]:
         return tuple(view.ordering)
 
-    def decode_cursor(self, request: Any) -> Any:
+    def encode_cursor(self, cursor: Cursor) -> str:
+        # Signed (django.core.signing, keyed by SECRET_KEY and salted with the list's ordering):
+        # DRF's plain base64 cursor can be made up, and a made-up position reaches the database
+        # as a value of the ordering's column (a date that is no date: a 500).
+        signed = signing.dumps(list(cursor), salt=self._salt(), compress=False)
+        return str(replace_query_param(str(self.base_url), self.cursor_query_param, signed))
+
+    def decode_cursor(self, request: Any) -> Cursor | None:
+        signed = request.query_params.get(self.cursor_query_param)
+        if signed is None:
+            return None
         try:
-            return super().decode_cursor(request)
-        except NotFound:
+            offset, reverse, position = signing.loads(signed, salt=self._salt())
+        except (signing.BadSignature, TypeError, ValueError):
             # 404 as for a page number beyond the last: no such page (DRF's answer, own code).
             raise ApiProblem(
                 "this cursor was not handed out by this list; follow the `next` or `previous`"
@@ -63,6 +78,14 @@ class ListPagination(CursorPagination):
                 status_code=404,
                 code="invalid_cursor",
             ) from None
+        return Cursor(offset=offset, reverse=reverse, position=position)
+
+    def _salt(self) -> str:
+        # A cursor of one list (its ordering) is refused by another.
+        return "carts.api.cursor:" + ",".join(self.ordering)
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return without_example_links(super().get_paginated_response_schema(schema))
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
@@ -101,19 +124,14 @@ class CursorListView(ApiView, ListAPIView):
         OpenApiExample(
             "a product",
             response_only=True,
+            # One row: drf-spectacular lists it and wraps it in the page.
             value={
-                "next": None,
-                "previous": None,
-                "results": [
-                    {
-                        "sku": "TEA-SEN",
-                        "name": "Sencha Kyoto",
-                        "description": "Bright, grassy Japanese green tea.",
-                        "price": "8.90",
-                        "currency": "EUR",
-                        "available": True,
-                    }
-                ],
+                "sku": "TEA-SEN",
+                "name": "Sencha Kyoto",
+                "description": "Bright, grassy Japanese green tea.",
+                "price": "8.90",
+                "currency": "EUR",
+                "available": True,
             },
         )
     ],

@@ -13,13 +13,13 @@ from __future__ import annotations
 from uuid import UUID
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from carts.api.errors import ApiProblem
-from carts.api.fields import MomentField, QueryParameters
+from carts.api.fields import MomentField, QueryIntegerField, QueryParameters
 from carts.api.permissions import CartPermission
 from carts.api.preconditions import etag
 from carts.api.schema import (
@@ -45,7 +45,7 @@ from carts.domain.cart import Cart
 class TimeTravelQuery(QueryParameters):
     """?version= and/or ?as_of=: with both, the cart at that version or that moment, if earlier."""
 
-    version = serializers.IntegerField(
+    version = QueryIntegerField(
         required=False, min_value=1, max_value=2_147_483_647, help_text="The cart after event N."
     )
     as_of = MomentField(
@@ -129,7 +129,8 @@ class CartEventsView(CartQueryView):
             200: OpenApiResponse(
                 EventSerializer(many=True),
                 "The events, oldest first.",
-                examples=[OpenApiExample("one event", value=[EVENT_EXAMPLE])],
+                # One event: drf-spectacular lists it, as the response is a list.
+                examples=[OpenApiExample("one event", value=EVENT_EXAMPLE)],
             )
         }
         | problems(404),

@@ -14,14 +14,13 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from carts.api.fields import QueryParameters
+from carts.api.fields import QueryIntegerField, QueryParameters
 from carts.api.filters import CartSummaryFilter, DailyFunnelFilter, ProductActivityFilter
 from carts.api.permissions import MayReadLog
 from carts.api.read_model_serializers import (
@@ -30,6 +29,7 @@ from carts.api.read_model_serializers import (
     ProductActivitySerializer,
     ProjectionStatusSerializer,
 )
+from carts.api.schema import without_example_links
 from carts.api.views.base import ApiView
 from projections import selectors
 
@@ -65,9 +65,9 @@ PROGRESS_SCHEMA = {
 class ReadModelQuery(QueryParameters):
     """?min_position=, ?page= and ?page_size=, checked (DRF's paginator ignores a bad size)."""
 
-    min_position = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
-    page = serializers.IntegerField(required=False, min_value=1, max_value=2**31)
-    page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
+    min_position = QueryIntegerField(required=False, min_value=1, max_value=2**62)
+    page = QueryIntegerField(required=False, min_value=1, max_value=2**31)
+    page_size = QueryIntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
 
 
 def projection_progress(request: Request, name: str) -> dict[str, Any]:
@@ -112,7 +112,7 @@ class ReadModelPagination(PageNumberPagination):
         return response
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
-        paginated = super().get_paginated_response_schema(schema)
+        paginated = without_example_links(super().get_paginated_response_schema(schema))
         paginated["properties"]["projection"] = PROGRESS_SCHEMA
         paginated["required"] = [*paginated.get("required", []), "projection"]
         return paginated

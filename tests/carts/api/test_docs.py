@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
 import yaml
 from django.test import Client
 
 from carts.application import demo
 from carts.web.request_ids import ID_PATTERN
+from tests.carts.api.conftest import problem_of
 
 
 def test_the_openapi_document_lists_every_endpoint(db):
@@ -113,3 +115,29 @@ def test_the_cart_documents_if_none_match_and_its_304(db):
     read = document["paths"]["/api/carts/{cart_id}/"]["get"]
     assert "If-None-Match" in {p["name"] for p in read["parameters"] if p["in"] == "header"}
     assert "ETag" in read["responses"]["304"]["headers"]
+
+
+@pytest.mark.parametrize(
+    ("url", "query", "code"),
+    [
+        ("/api/schema/", "bogus=1", "unknown_query_parameter"),
+        ("/api/schema/", "version=2", "unknown_query_parameter"),
+        ("/api/schema/", "format=json&format=json", "repeated_query_parameter"),
+        ("/api/docs/", "bogus=1", "unknown_query_parameter"),
+        ("/api/docs/", "version=2", "unknown_query_parameter"),
+        ("/api/docs/", "lang=en&lang=de", "repeated_query_parameter"),
+    ],
+)
+def test_the_schema_and_docs_refuse_query_parameters_they_do_not_read(
+    db, event_count, url, query, code
+):
+    before = event_count()
+    response = Client().get(f"{url}?{query}")
+    body = problem_of(response)
+    assert (response.status_code, body["code"]) == (400, code)
+    assert event_count() == before
+
+
+@pytest.mark.parametrize("url", ["/api/schema/?format=json&lang=en", "/api/docs/?lang=en"])
+def test_the_schema_and_docs_still_read_what_they_read(db, url):
+    assert Client().get(url).status_code == 200

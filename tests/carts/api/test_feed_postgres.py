@@ -54,7 +54,7 @@ def test_a_filtered_reader_resuming_during_writes_sees_each_matching_event_once(
         writer.start()
 
     seen: list[str] = []
-    checkpoint = ""
+    checkpoint = "0:0"
     while True:
         writing = any(writer.is_alive() for writer in writers)
         params = {"after": checkpoint, "limit": "4", "event_type": "cart.ItemAdded"}
