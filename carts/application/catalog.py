@@ -68,14 +68,11 @@ def line_offers(cart: Cart | None) -> dict[str, LineOffer]:
     found: dict[str, LineOffer] = {}
     for sku, line in cart.lines.items():
         offer = listed.get(sku)
-        # A product now priced in another currency is not sold to this cart: no price to offer.
-        if sold_in(offer, cart.currency):
-            changed = line.differs_from(offer.unit_price)
-            found[sku] = LineOffer(
-                catalog_price=offer.unit_price, available=True, price_changed=changed
-            )
-        else:
-            found[sku] = LineOffer(catalog_price=None, available=False, price_changed=False)
+        sold = sold_in(offer, cart.currency)
+        # A price in another currency than the cart's is no price for this line.
+        price = offer.unit_price if offer and offer.currency == cart.currency else None
+        changed = sold and price is not None and line.differs_from(price)
+        found[sku] = LineOffer(catalog_price=price, available=sold, price_changed=changed)
     return found
 
 
