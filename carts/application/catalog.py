@@ -50,7 +50,8 @@ class LineOffer:
     """What the catalog says now about a cart line, for the shopper to see.
 
     ``catalog_price`` is the price the catalog asks now (None: the product is no longer
-    listed); ``available`` whether it is still sold (a line that is not blocks checkout);
+    listed, or is priced in another currency than the cart); ``available`` whether it is still
+    sold in the cart's currency (a line that is not blocks checkout);
     ``price_changed`` whether some unit of the line is held at another price than the catalog's
     and the shopper may accept the catalog's (UpdateLinePrice).
     """
