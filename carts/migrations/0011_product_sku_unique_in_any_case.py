@@ -15,7 +15,10 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(
                 django.db.models.functions.text.Upper("sku"),
                 name="product_sku_upper_uniq",
-                violation_error_message="A product with this SKU in other letter case already exists; SKUs are unique whatever their case. Choose another SKU.",
+                violation_error_message=(
+                    "A product with this SKU in other letter case already exists; "
+                    "SKUs are unique whatever their case. Choose another SKU."
+                ),
             ),
         ),
     ]
