@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -30,14 +31,12 @@ class AmountField(models.DecimalField):
         kwargs.setdefault("decimal_places", 2)
         super().__init__(**kwargs)
 
-    def formfield(self, **kwargs: Any) -> Any:
-        too_large = {code: AMOUNT_TOO_LARGE for code in ("max_value", "max_digits")}
-        kwargs["error_messages"] = {
-            **too_large,
-            "max_whole_digits": AMOUNT_TOO_LARGE,
-            **kwargs.get("error_messages", {}),
-        }
-        return super().formfield(**{"max_value": MAX_AMOUNT, **kwargs})
+    def formfield(self, **kwargs: Any) -> forms.Field | None:  # type: ignore[override]
+        # DecimalField.formfield takes keywords only (the stubs give Field's signature).
+        too_large = dict.fromkeys(("max_value", "max_digits", "max_whole_digits"), AMOUNT_TOO_LARGE)
+        kwargs["error_messages"] = {**too_large, **kwargs.get("error_messages", {})}
+        kwargs.setdefault("max_value", MAX_AMOUNT)
+        return super().formfield(**kwargs)
 
     def deconstruct(self) -> Any:
         # Stored as the plain DecimalField it is: the class only words its forms' errors.
