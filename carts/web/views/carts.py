@@ -72,7 +72,7 @@ def history(request: HtmxHttpRequest, cart_id: UUID) -> HttpResponse:
         # Start the moment picker at the step on show, so nudging it is one small change.
         moment_form = MomentForm(initial={"at": steps[moment.version - 1].event.recorded_at})
     # Only what a customer should see: the one decision lives in customer_history.
-    shown = customer_history(steps)
+    shown = customer_history(steps, person_of(request).owner_ids)
     partial = bool(request.htmx) and not request.htmx.history_restore_request
     response = render(
         request,
