@@ -3,17 +3,45 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models.functions import Upper
 
 from carts.domain.money import MAX_AMOUNT
 from carts.domain.values import DiscountKind
 from carts.skus import SKU_MAX_LENGTH, SKU_RULE, sku_validator
 
 _currency = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code such as EUR.")
+
+
+AMOUNT_TOO_LARGE = f"Enter at most {MAX_AMOUNT:,}, the most a cart may hold."
+
+
+class AmountField(models.DecimalField):
+    """An amount of money of a cart (at most MAX_AMOUNT, in cents): its forms name the maximum
+    when refusing too large a value, instead of the column's count of digits."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 10)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(**kwargs)
+
+    def formfield(self, **kwargs: Any) -> forms.Field | None:  # type: ignore[override]
+        # DecimalField.formfield takes keywords only (the stubs give Field's signature).
+        too_large = dict.fromkeys(("max_value", "max_digits", "max_whole_digits"), AMOUNT_TOO_LARGE)
+        kwargs["error_messages"] = {**too_large, **kwargs.get("error_messages", {})}
+        kwargs.setdefault("max_value", MAX_AMOUNT)
+        return super().formfield(**kwargs)
+
+    def deconstruct(self) -> Any:
+        # Stored as the plain DecimalField it is: the class only words its forms' errors.
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.db.models.DecimalField", args, kwargs
 
 
 class Product(models.Model):
@@ -28,9 +56,7 @@ class Product(models.Model):
     description = models.TextField(blank=True)
     # At most MAX_AMOUNT, the most any amount of a cart may be: a price above it could never
     # be bought (one unit's line total would already exceed it).
-    price = models.DecimalField(
-        max_digits=10,
-        decimal_places=2,
+    price = AmountField(
         validators=[MinValueValidator(Decimal("0.00")), MaxValueValidator(MAX_AMOUNT)],
         help_text=f"At most {MAX_AMOUNT:,}; a cart's total may not exceed it either.",
     )
@@ -43,6 +69,15 @@ class Product(models.Model):
             models.CheckConstraint(condition=models.Q(price__gte=0), name="product_price_gte_0"),
             models.CheckConstraint(
                 condition=models.Q(price__lte=MAX_AMOUNT), name="product_price_lte_max_amount"
+            ),
+            # SKUs that differ only in case (TEA-EAR, tea-ear) look alike to shoppers and staff.
+            models.UniqueConstraint(
+                Upper("sku"),
+                name="product_sku_upper_uniq",
+                violation_error_message=(
+                    "A product with this SKU in other letter case already exists; "
+                    "SKUs are unique whatever their case. Choose another SKU."
+                ),
             ),
         ]
 
@@ -59,9 +94,7 @@ class DiscountCode(models.Model):
     code = models.CharField(max_length=40, unique=True)
     description = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=10, choices=KINDS, default=PERCENT)
-    value = models.DecimalField(
-        max_digits=10,
-        decimal_places=2,
+    value = AmountField(
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(MAX_AMOUNT)],
     )
     currency = models.CharField(max_length=3, blank=True, help_text="Only for amount-off codes.")

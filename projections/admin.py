@@ -7,9 +7,12 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from projections import tasks
+from projections.admin_views import rebuild_running_message
 from projections.models import ProjectionState
+from projections.rebuild import is_running
 from projections.selectors import ProjectionStatus, projection_statuses
 
 
@@ -58,9 +61,17 @@ class ProjectionStateAdmin(admin.ModelAdmin):
 
     @admin.action(description="Rebuild selected projections (readers keep the current model)")
     def rebuild(self, request: HttpRequest, queryset: QuerySet[ProjectionState]) -> None:
+        now = timezone.now()
         for state in queryset:
+            if is_running(state, now):
+                self.message_user(request, rebuild_running_message(state.name), messages.ERROR)
+                continue
             tasks.rebuild.delay(state.name)
-        self.message_user(request, "Rebuild requested; status shows its progress.", messages.INFO)
+            self.message_user(
+                request,
+                f"Rebuild requested for {state.name}; status shows its progress.",
+                messages.INFO,
+            )
 
     @admin.action(description="Catch up selected projections now")
     def catch_up(self, request: HttpRequest, queryset: QuerySet[ProjectionState]) -> None:

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from projections import tasks
+from projections.rebuild import running_rebuild
 from projections.registry import names
 from projections.selectors import REBUILDING, projection_statuses
 
@@ -56,12 +57,22 @@ def rebuild(request: HttpRequest) -> HttpResponse:
     name = request.POST.get("name", "")
     if name not in names():
         messages.error(request, f"There is no projection {name!r}; nothing was enqueued.")
+    elif running_rebuild(name):
+        messages.error(request, rebuild_running_message(name))
     else:
         tasks.rebuild.delay(name)
         messages.success(
             request, f"Rebuild of {name} enqueued; readers keep the current model until it is done."
         )
     return HttpResponseRedirect(reverse("admin:projections_dashboard"))
+
+
+def rebuild_running_message(name: str) -> str:
+    """What staff are told when they ask for a rebuild of ``name`` while one is at work."""
+    return (
+        f"A rebuild of {name} is already running (its heartbeat is recent); nothing was "
+        "enqueued. Watch its progress here; once it finishes, or stalls, you can start another."
+    )
 
 
 def _require(request: HttpRequest, permission: str) -> None:

@@ -61,6 +61,21 @@ def is_stalled(state: ProjectionState, now: datetime) -> bool:
     return beat is None or now - beat > stale_after()
 
 
+def is_running(state: ProjectionState, now: datetime) -> bool:
+    """Whether ``state`` records a rebuild that is still at work (its heartbeat is fresh)."""
+    return state.rebuild_generation is not None and not is_stalled(state, now)
+
+
+def running_rebuild(name: str) -> bool:
+    """Whether a rebuild of projection ``name`` is at work now (one query, no lock)."""
+    state = ProjectionState.objects.filter(name=name).first()
+    return state is not None and is_running(state, timezone.now())
+
+
+class RebuildRunning(Exception):
+    """A rebuild of the same projection is at work (fresh heartbeat); nothing was started."""
+
+
 class RebuildFailed(Exception):
     """A handler raised while rebuilding; the live model was left as it was."""
 
@@ -78,15 +93,18 @@ def rebuild(
     *,
     batch_size: int = REBUILD_BATCH_SIZE,
     after_batch: Callable[[int], None] | None = None,
+    take_over_running: bool = True,
 ) -> int:
     """Rebuild one projection from the first event and switch readers over; returns events read.
 
     ``after_batch`` is called with the running count after each committed batch (for progress
-    output). Raises RebuildFailed when a handler raises, RebuildSuperseded when another rebuild
+    output). With ``take_over_running`` False (a rebuild asked for from the dashboard), a rebuild
+    at work is left alone: RebuildRunning, nothing started; a stalled one is taken over either
+    way. Raises RebuildFailed when a handler raises, RebuildSuperseded when another rebuild
     of the same projection took over, UnknownProjection for an unknown name.
     """
     projector_class(name)
-    generation = _start(name)
+    generation = _start(name, take_over_running=take_over_running)
     read = 0
     try:
         with _earlier_objects_frozen():
@@ -134,11 +152,15 @@ def _earlier_objects_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _start(name: str) -> int:
+def _start(name: str, *, take_over_running: bool) -> int:
     """Claim a fresh generation and remove whatever an earlier, unfinished rebuild left."""
     with transaction.atomic():
+        # Checked under the rebuild lock, so two requests racing past the dashboard's own
+        # check cannot both start: the second finds the first's fresh heartbeat.
         locks.hold(rebuild_lock(name))
         state, _ = ProjectionState.objects.get_or_create(name=name)
+        if not take_over_running and is_running(state, timezone.now()):
+            raise RebuildRunning(f"a rebuild of {name} is already running")
         if is_stalled(state, timezone.now()):
             logger.warning("taking over the stalled rebuild of %s", name)
         generation = max(state.active_generation, state.rebuild_generation or 0) + 1

@@ -69,8 +69,13 @@ def seal() -> int:
 
 @shared_task(name="projections.rebuild", ignore_result=True)
 def rebuild(name: str) -> int:
-    """Rebuild one projection from the start of the log and switch readers over to it."""
-    return rebuilding.rebuild(name)
+    """Rebuild one projection from the start of the log and switch readers over to it; a
+    rebuild of it already at work is left alone (0 events read), a stalled one taken over."""
+    try:
+        return rebuilding.rebuild(name, take_over_running=False)
+    except rebuilding.RebuildRunning as running:
+        logger.warning("rebuild not started: %s", running)
+        return 0
 
 
 def enqueue_catch_up(**kwargs: object) -> None:

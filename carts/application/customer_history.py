@@ -7,8 +7,9 @@ records. A shopper's history shows, per step, only:
 - what happened, in the shopper's words (``summary``): products by name, never a SKU alone;
   "closed" without the reason staff or the idle-cart task wrote (an internal note); the
   goodwill discount as the shop's discount, not by its internal code; no cart ids;
-- who, as a kind (``by``): "you" for the cart's owner or the guest whose cart it is, "the shop"
-  for everyone else (staff, operators, integrations, the system), never a username;
+- who, as a kind (``by``): "you" for the cart's owner, the guest whose cart it is or any of the
+  reading person's own identities (a guest cart merged at log-in), "the shop" for everyone
+  else (staff, operators, integrations, the system), never a username;
 - how, for the shopper's own changes only (``via``): the shop's pages or the API;
 - the cart before and after, and what changed in its lines (the same as staff see).
 
@@ -19,7 +20,7 @@ steps and nothing else, so it cannot show a staff-only field by mistake.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -57,12 +58,15 @@ class CustomerStep:
         )
 
 
-def customer_history(timeline: Timeline) -> list[CustomerStep]:
-    """Every step of ``timeline`` (read once by ``cart_timeline``) as the cart's shopper sees it."""
-    owner_id = timeline.cart.owner_id
+def customer_history(
+    timeline: Timeline, reader_ids: Collection[str] = frozenset()
+) -> list[CustomerStep]:
+    """Every step of ``timeline`` (read once by ``cart_timeline``) as the cart's shopper sees it;
+    ``reader_ids`` are the reading person's own identities (access.Person.owner_ids)."""
+    yours = {timeline.cart.owner_id, *reader_ids} - {""}
     steps = []
     for step in timeline:
-        by, via = customer_actor(step.event.metadata, owner_id)
+        by, via = customer_actor(step.event.metadata, yours)
         steps.append(
             CustomerStep(
                 version=step.event.version,
@@ -78,11 +82,17 @@ def customer_history(timeline: Timeline) -> list[CustomerStep]:
     return steps
 
 
-def customer_actor(metadata: Mapping[str, Any], owner_id: str) -> tuple[str, str]:
+def customer_actor(metadata: Mapping[str, Any], yours: Collection[str]) -> tuple[str, str]:
     """Who made a change and through what, as the cart's shopper may read it: ("you", channel)
-    or ("the shop", "")."""
+    or ("the shop", "").
+
+    ``yours`` are the owner ids that are the reader: the cart's owner and the reading person's
+    own identities (their user id and session guest id), so a guest cart merged at log-in says
+    the reader merged it, although the merge ran as their account. A guest actor is always the
+    cart's own guest: a guest may act on no other cart.
+    """
     actor = str(metadata.get("actor", ""))
-    if actor and (actor == owner_id or actor.startswith(GUEST_PREFIX)):
+    if actor and (actor in yours or actor.startswith(GUEST_PREFIX)):
         return YOU, _CHANNELS.get(str(metadata.get("source", "")), "")
     return THE_SHOP, ""
 

@@ -8,6 +8,7 @@ that refused it; nothing was written.
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django import forms
@@ -36,13 +37,39 @@ class StaffActionForm(forms.Form):
         raise NotImplementedError
 
 
+AFFIRMATIVE = "yes"
+
+
+class AffirmativeCheckbox(forms.CheckboxInput):
+    """A checkbox that sends ``yes`` when ticked and hands the raw value sent to its field."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.get(name)
+
+    def format_value(self, value: Any) -> str:
+        return AFFIRMATIVE
+
+
+class AffirmativeField(forms.Field):
+    """A confirmation that holds only for the exact value ``yes``: Django's BooleanField reads
+    any value but ``false`` or empty as ticked (``off``, ``0``, ``no`` included), which is not
+    an explicit yes to an action that cannot be undone."""
+
+    widget = AffirmativeCheckbox
+
+    def clean(self, value: Any) -> bool:
+        if value != AFFIRMATIVE:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return True
+
+
 class AbandonForm(StaffActionForm):
     """Why staff close a cart nobody will check out, and that they mean it: abandoning cannot be
     undone, so the form is refused without the ticked confirmation (no script needed)."""
 
     action = access.Action.ABANDON
     reason = forms.CharField(max_length=200, initial="closed by staff")
-    confirm = forms.BooleanField(
+    confirm = AffirmativeField(
         label="Yes, close this cart for good",
         error_messages={"required": "tick the confirmation; an abandoned cart cannot be reopened"},
     )

@@ -7,44 +7,74 @@ rules, and the cart gives the message when a quantity is out of range.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm, UsernameField
 
 from carts.application.moments import MILLISECOND, Moment, parse_moment
+from carts.domain.rules import MAX_QUANTITY, MIN_QUANTITY
 
 
-class AddItemForm(forms.Form):
+class ShopForm(forms.Form):
+    """A form of the shop: what it tells a shopper when a field was malformed.
+
+    ``problems`` holds one sentence per field, in a shopper's words: most fields are hidden
+    (the page fills them in), so Django's messages ("Ensure this value ...") with the field's
+    name ("Version: ...") would speak of things the shopper never saw. Every field has one
+    (tests/carts/web/test_shop_form_wording.py).
+    """
+
+    problems: ClassVar[dict[str, str]] = {}
+
+
+RELOAD = "reload the page and try again"
+WHOLE_UNITS = f"a whole number of units, such as 2 (from {MIN_QUANTITY} to {MAX_QUANTITY})"
+
+
+class AddItemForm(ShopForm):
     """Add units of a product to the shopper's cart."""
 
     sku = forms.CharField(max_length=40)
     quantity = forms.IntegerField(initial=1)
+    problems = {
+        "sku": f"We could not tell which product to add; {RELOAD}.",
+        "quantity": f"Choose how many to add: {WHOLE_UNITS}.",
+    }
 
 
-class QuantityForm(forms.Form):
+class QuantityForm(ShopForm):
     """A line's new quantity."""
 
     quantity = forms.IntegerField()
+    problems = {"quantity": f"Enter the quantity as {WHOLE_UNITS}."}
 
 
-class LinePriceForm(forms.Form):
+class LinePriceForm(ShopForm):
     """The catalog price a shopper accepts for a line, as the page showed it."""
 
     unit_price = forms.DecimalField(max_digits=12, decimal_places=2)
+    problems = {"unit_price": f"We could not tell which price you accepted; {RELOAD}."}
 
 
-class DiscountForm(forms.Form):
+class DiscountForm(ShopForm):
     """A discount code as typed."""
 
     code = forms.CharField(max_length=40, label="Discount code")
+    problems = {
+        "code": "Enter a discount code of at most 40 letters and digits, such as WELCOME10."
+    }
 
 
-class CheckoutForm(forms.Form):
+class CheckoutForm(ShopForm):
     """Confirmation of the cart as reviewed: the version the shopper saw."""
 
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    problems = {
+        "version": "We could not tell which state of your cart you reviewed; review your cart"
+        " again and place the order from there."
+    }
 
 
 class MomentInput(forms.DateTimeInput):
@@ -80,7 +110,7 @@ class MomentField(forms.Field):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
-class MomentForm(forms.Form):
+class MomentForm(ShopForm):
     """A moment to see a cart at (UTC).
 
     The picker sends its value in HTML's shortest form, which drops zero seconds and
@@ -96,6 +126,11 @@ class MomentForm(forms.Form):
         initial="ms",
         widget=forms.HiddenInput,
     )
+
+    problems = {
+        "at": str(MomentField.default_error_messages["invalid"]),
+        "precision": f"We could not read the moment picker's setting; {RELOAD}.",
+    }
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -114,8 +149,11 @@ class SignUpForm(UserCreationForm):  # type: ignore[type-arg]
 
 
 def first_error(form: forms.Form) -> str:
-    """The first problem a form found, with the field it concerns."""
+    """The first problem a form found: for a shop form, its sentence for the field; else
+    Django's message, with the field it concerns."""
     for field, problems in form.errors.items():
+        if isinstance(form, ShopForm):
+            return form.problems.get(field, f"Something in the form was not right; {RELOAD}.")
         label = form.fields[field].label or field if field in form.fields else ""
         prefix = f"{str(label).capitalize()}: " if label else ""
         return f"{prefix}{problems[0]}"

@@ -260,7 +260,23 @@ def _find_current_cart(request: HttpRequest) -> Cart | None:
 def _fillable(cart: Cart) -> bool:
     # A cart in a currency the shop does not sell (opened before currencies were checked, or
     # whose products were all retired) would refuse every add: it is never forced on anyone.
-    return cart.is_open and catalog.sells_in(cart.currency)
+    return may_fill(is_open=cart.is_open, currency=cart.currency)
+
+
+def may_fill(*, is_open: bool, currency: str) -> bool:
+    """The shop's rule for a cart it may make the one being filled (or offer to continue): open,
+    and in a currency the shop still sells (or none yet)."""
+    return is_open and catalog.sells_in(currency)
+
+
+def stranded_cart(request: HttpRequest) -> Cart | None:
+    """The shopper's newest cart when it is open but can no longer be filled (its currency is no
+    longer sold), so the cart page can say where it went; None otherwise (one query, one read)."""
+    newest = selectors.owned_cart_ids(*sorted(person_of(request).owner_ids))[:1]
+    if not newest:
+        return None
+    cart = repository.load(newest[0])
+    return cart if cart.is_open and not _fillable(cart) else None
 
 
 def merge_guest_cart(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:

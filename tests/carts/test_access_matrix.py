@@ -189,7 +189,7 @@ ENDPOINTS = [
         "POST",
         "/admin/carts/cart/{cart}/abandon/",
         ADMIN_ACT,
-        {"reason": "customer asked", "confirm": "on"},
+        {"reason": "customer asked", "confirm": "yes"},
     ),
     Endpoint(
         "admin goodwill",

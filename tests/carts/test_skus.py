@@ -9,6 +9,7 @@ from uuid import UUID
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.test import Client
 
 from carts.application import repository
@@ -138,3 +139,29 @@ def test_a_legacy_line_can_be_changed_and_removed_through_the_api(sku, encode, c
     removed = api.delete(line)
     assert removed.status_code == 200, removed.content
     assert removed.json()["lines"] == []
+
+
+@pytest.mark.parametrize("look_alike", ["tea-ear", "Tea-Ear", "tEA-eAR"])
+def test_a_sku_differing_only_in_case_from_a_stored_one_is_refused_by_the_model(look_alike):
+    Product.objects.create(sku="TEA-EAR", name="Earl grey", price=Decimal("7.90"))
+    with pytest.raises(ValidationError, match="SKUs are unique whatever their case"):
+        Product(sku=look_alike, name="Look-alike", price=Decimal("1.00")).full_clean()
+    assert Product.objects.count() == 1
+
+
+def test_the_database_refuses_a_sku_differing_only_in_case():
+    Product.objects.create(sku="TEA-EAR", name="Earl grey", price=Decimal("7.90"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Product.objects.create(sku="tea-ear", name="Look-alike", price=Decimal("1.00"))
+    assert list(Product.objects.values_list("sku", flat=True)) == ["TEA-EAR"]
+
+
+def test_the_admin_refuses_a_look_alike_sku_with_a_clear_message(admin_client):
+    Product.objects.create(sku="TEA-EAR", name="Earl grey", price=Decimal("7.90"))
+    response = admin_client.post(
+        "/admin/carts/product/add/",
+        {"sku": "tea-ear", "name": "Look-alike", "price": "1.00", "currency": "EUR"},
+    )
+    assert response.status_code == 200
+    assert "SKUs are unique whatever their case" in response.content.decode()
+    assert not Product.objects.filter(name="Look-alike").exists()

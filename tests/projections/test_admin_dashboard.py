@@ -203,3 +203,71 @@ def test_an_eager_rebuild_from_the_button_switches_readers_to_a_new_generation(
         if s.name == "cart_summaries"
     )
     assert (status.state, status.lag_events) == ("live", 0)
+
+
+def rebuild_fields(name: str) -> dict[str, object]:
+    """What a rebuild records in a projection's state (model equality compares only the key)."""
+    fields = ["active_generation", "rebuild_generation", "rebuild_checkpoint"]
+    fields += ["rebuild_started_at", "rebuild_heartbeat_at", "rebuild_error"]
+    return ProjectionState.objects.filter(name=name).values(*fields).get()
+
+
+def running_rebuild_of(name: str, *, heartbeat_age: timedelta) -> dict[str, object]:
+    beat = timezone.now() - heartbeat_age
+    ProjectionState.objects.filter(name=name).update(
+        rebuild_generation=2,
+        rebuild_checkpoint=read_all(START, limit=3).checkpoint,
+        rebuild_started_at=beat - timedelta(seconds=5),
+        rebuild_heartbeat_at=beat,
+    )
+    return rebuild_fields(name)
+
+
+def test_a_second_rebuild_while_one_runs_is_refused_and_changes_nothing(
+    admin_client: Client, carts_projected: None, event_count
+) -> None:
+    before_state = running_rebuild_of("cart_summaries", heartbeat_age=timedelta(seconds=1))
+    before = event_count()
+    with mock.patch.object(tasks.rebuild, "delay") as delay:
+        response = admin_client.post(
+            reverse("admin:projections_rebuild"), {"name": "cart_summaries"}, follow=True
+        )
+    delay.assert_not_called()
+    [message] = [str(m) for m in response.context["messages"]]
+    assert "A rebuild of cart_summaries is already running" in message
+    assert "nothing was enqueued" in message
+    assert rebuild_fields("cart_summaries") == before_state
+    assert event_count() == before
+
+
+def test_the_rebuild_action_refuses_a_projection_whose_rebuild_runs(
+    admin_client: Client, carts_projected: None
+) -> None:
+    running_rebuild_of("cart_summaries", heartbeat_age=timedelta(seconds=1))
+    with mock.patch.object(tasks.rebuild, "delay") as delay:
+        response = admin_client.post(
+            "/admin/projections/projectionstate/",
+            {"action": "rebuild", "_selected_action": ["cart_summaries", "daily_funnel"]},
+            follow=True,
+        )
+    delay.assert_called_once_with("daily_funnel")
+    assert "A rebuild of cart_summaries is already running" in response.content.decode()
+
+
+def test_a_stalled_rebuild_may_be_taken_over_from_the_dashboard(
+    admin_client: Client, carts_projected: None, settings
+) -> None:
+    settings.PROJECTIONS_REBUILD_STALE_SECONDS = 60
+    running_rebuild_of("cart_summaries", heartbeat_age=timedelta(seconds=61))
+    with mock.patch.object(tasks.rebuild, "delay") as delay:
+        admin_client.post(reverse("admin:projections_rebuild"), {"name": "cart_summaries"})
+    delay.assert_called_once_with("cart_summaries")
+
+
+def test_a_rebuild_task_arriving_while_one_runs_leaves_the_running_one_alone(
+    carts_projected: None,
+) -> None:
+    # Two requests may both pass the dashboard's check; the task checks again under the lock.
+    before_state = running_rebuild_of("cart_summaries", heartbeat_age=timedelta(seconds=1))
+    assert tasks.rebuild("cart_summaries") == 0
+    assert rebuild_fields("cart_summaries") == before_state

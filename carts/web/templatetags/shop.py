@@ -10,8 +10,11 @@ from django import template
 from django.utils import dateformat
 from django.utils.formats import number_format
 
-from carts.domain.rules import MAX_QUANTITY, MIN_QUANTITY
-from carts.domain.values import CartStatus
+from carts.application.catalog import LineOffer
+from carts.domain import errors
+from carts.domain.cart import Cart
+from carts.domain.rules import MAX_QUANTITY, MIN_QUANTITY, require_amounts
+from carts.domain.values import CartStatus, Line
 from carts.web import shopper
 
 register = template.Library()
@@ -80,6 +83,24 @@ def short_id(value: object) -> str:
 def quantity_limits() -> dict[str, int]:
     """The cart's bounds for a line's quantity (``min``, ``max``), for inputs and step buttons."""
     return {"min": MIN_QUANTITY, "max": MAX_QUANTITY}
+
+
+@register.simple_tag
+def one_more_fits(cart: Cart, line: Line, offer: LineOffer | None) -> bool:
+    """Whether one more unit of ``line`` stays within the cart's amount bound (MAX_AMOUNT), as
+    the cart's own rule (rules.require_amounts) would decide: the unit is priced as the catalog
+    offers it now, as a raised quantity is."""
+    price = offer.catalog_price if offer and offer.catalog_price is not None else line.unit_price
+    try:
+        require_amounts(
+            unit_price=price,
+            line_total=line.total + price,
+            subtotal=cart.subtotal + price,
+            sku=line.sku,
+        )
+    except errors.AmountOutOfRange:
+        return False
+    return True
 
 
 @register.inclusion_tag("carts/_cart_badge.html", takes_context=True)

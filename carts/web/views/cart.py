@@ -27,10 +27,16 @@ from carts.web.views.feedback import back, form_refused, require_access, run_com
 def cart_page(request: HttpRequest) -> HttpResponse:
     """The open cart with its lines and totals, or an empty-cart page."""
     cart = shopper.current_cart(request)
+    stranded = shopper.stranded_cart(request) if cart is None or not cart.lines else None
     return render(
         request,
         "carts/cart.html",
-        {"cart": cart, "discount_form": DiscountForm(), "line_offers": line_offers(cart)},
+        {
+            "cart": cart,
+            "stranded": stranded,
+            "discount_form": DiscountForm(),
+            "line_offers": line_offers(cart),
+        },
     )
 
 

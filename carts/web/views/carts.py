@@ -15,6 +15,7 @@ from carts.application import repository
 from carts.application.customer_history import customer_history
 from carts.application.time_travel import cart_moment
 from carts.domain import errors
+from carts.domain.cart import OPEN
 from carts.web import listings, shopper
 from carts.web.forms import MomentForm, first_error
 from carts.web.request_context import person_of
@@ -26,10 +27,20 @@ def my_carts(request: HttpRequest) -> HttpResponse:
     """Every cart of this shopper (open, checked out, abandoned, merged), from the summaries."""
     carts = listings.shopper_carts(person_of(request))
     current = shopper.current_cart(request)
+    # "Continue with this cart" is offered by the rule that decides whether it would be accepted.
+    continuable = {
+        summary.cart_id
+        for summary in carts.summaries
+        if summary.status == OPEN and shopper.may_fill(is_open=True, currency=summary.currency)
+    }
     return render(
         request,
         "carts/my_carts.html",
-        {"carts": carts, "current_id": current.id if current else None},
+        {
+            "carts": carts,
+            "current_id": current.id if current else None,
+            "continuable": continuable,
+        },
     )
 
 
@@ -61,7 +72,7 @@ def history(request: HtmxHttpRequest, cart_id: UUID) -> HttpResponse:
         # Start the moment picker at the step on show, so nudging it is one small change.
         moment_form = MomentForm(initial={"at": steps[moment.version - 1].event.recorded_at})
     # Only what a customer should see: the one decision lives in customer_history.
-    shown = customer_history(steps)
+    shown = customer_history(steps, person_of(request).owner_ids)
     partial = bool(request.htmx) and not request.htmx.history_restore_request
     response = render(
         request,

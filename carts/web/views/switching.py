@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from carts.application import selectors
 from carts.application.access import Action
-from carts.domain import errors
+from carts.domain import errors, rules
 from carts.models import Product
 from carts.web import shopper
 from carts.web.forms import AddItemForm, first_error
@@ -40,6 +40,13 @@ def new_cart(request: HttpRequest) -> HttpResponse:
         return back(request, reverse("catalog"))
     sku, quantity = form.cleaned_data["sku"], form.cleaned_data["quantity"]
     if request.method == "GET":
+        try:
+            # The cart's own bound, asked before offering: a page must not offer what adding
+            # would refuse (the POST is refused by the cart itself).
+            rules.require_quantity(quantity)
+        except errors.QuantityOutOfRange as refused:
+            refused_with(request, refused)
+            return back(request, reverse("catalog"))
         return _offer(request, sku, quantity)
     try:
         result = shopper.add_to_new_cart(

@@ -121,11 +121,17 @@ ACTORS = {
 def test_every_kind_of_actor_reads_as_you_or_the_shop(kind):
     actor, source, expected = ACTORS[kind]
 
-    assert customer_actor({"actor": actor, "source": source}, OWNER) == expected
+    assert customer_actor({"actor": actor, "source": source}, {OWNER}) == expected
 
 
 def test_a_guest_carts_own_guest_is_you_even_without_an_owner_id():
-    assert customer_actor({"actor": "guest:k3y", "source": "ui"}, "") == (YOU, "the shop")
+    assert customer_actor({"actor": "guest:k3y", "source": "ui"}, set()) == (YOU, "the shop")
+
+
+def test_any_of_the_readers_own_identities_is_you_not_only_the_carts_owner():
+    merged_as_account = {"actor": "user:9", "source": "ui"}
+    assert customer_actor(merged_as_account, {"guest:k3y", "user:9"}) == (YOU, "the shop")
+    assert customer_actor(merged_as_account, {"guest:k3y"}) == (THE_SHOP, "")
 
 
 def test_a_customer_step_carries_no_staff_only_field():

@@ -33,7 +33,7 @@ def test_abandoning_a_cart_is_recorded_with_the_staff_member_and_source_admin(
     before = event_count()
     response = agent_client.post(
         reverse("admin:carts_cart_abandon", args=[busy_cart]),
-        {"reason": "customer asked by phone", "confirm": "on"},
+        {"reason": "customer asked by phone", "confirm": "yes"},
         follow=True,
     )
     assert response.status_code == 200
@@ -90,7 +90,7 @@ def test_abandoning_a_cart_that_is_already_closed_is_refused_and_writes_nothing(
     before = event_count()
     response = agent_client.post(
         reverse("admin:carts_cart_abandon", args=[busy_cart]),
-        {"reason": "late", "confirm": "on"},
+        {"reason": "late", "confirm": "yes"},
         follow=True,
     )
     assert event_count() == before
@@ -132,7 +132,7 @@ def test_an_auditor_who_may_only_read_cannot_act_and_writes_nothing(
 ) -> None:
     before = event_count()
     for name, data in [
-        ("abandon", {"reason": "x", "confirm": "on"}),
+        ("abandon", {"reason": "x", "confirm": "yes"}),
         ("goodwill", {"kind": "percent", "value": "5"}),
         ("remove_discount", {}),
     ]:
@@ -161,12 +161,27 @@ def test_abandoning_without_the_confirmation_is_refused_and_writes_nothing(
     )
 
 
+@pytest.mark.parametrize("confirm", ["on", "off", "0", "no", "false", "", "YES", " yes", "true"])
+def test_abandoning_needs_the_exact_affirmative_value_and_anything_else_writes_nothing(
+    agent_client: Client, busy_cart: UUID, event_count, confirm: str
+) -> None:
+    before = event_count()
+    response = agent_client.post(
+        reverse("admin:carts_cart_abandon", args=[busy_cart]),
+        {"reason": "customer asked by phone", "confirm": confirm},
+        follow=True,
+    )
+    assert event_count() == before
+    assert repository.load(busy_cart).status == "open"
+    assert any("tick the confirmation" in m for m in messages_of(response))
+
+
 def test_the_abandon_form_asks_for_a_confirmation_that_needs_no_script(
     agent_client: Client, busy_cart: UUID
 ) -> None:
     page = agent_client.get(reverse("admin:carts_cart_timeline", args=[busy_cart]))
     html = page.content.decode()
-    assert 'type="checkbox" name="confirm"' in html and "required" in html
+    assert 'type="checkbox" name="confirm" value="yes"' in html and "required" in html
     assert "Yes, close this cart for good" in html
     assert "onsubmit" not in html
 

@@ -65,7 +65,7 @@ def send(request: Any, shopper: User, cart_id: UUID, agent: User) -> Send:
     client.force_login(agent)
     return lambda **headers: client.post(
         reverse("admin:carts_cart_abandon", args=[cart_id]),
-        {"reason": "test", "confirm": "on"},
+        {"reason": "test", "confirm": "yes"},
         **headers,
     )
 

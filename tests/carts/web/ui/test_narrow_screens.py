@@ -62,3 +62,33 @@ def test_my_carts_keeps_its_labels_at_375_px(phone: Page, shop: str) -> None:
         expect(cell).to_be_visible()
         shown = cell.evaluate("el => getComputedStyle(el, '::before').content")
         assert shown == f'"{label}"', (label, shown)
+
+
+def test_amounts_near_the_maximum_wrap_instead_of_scrolling_at_375_px(
+    page: Page, shop: str, screenshot
+) -> None:
+    from carts.domain.money import MAX_AMOUNT
+    from carts.models import Product
+
+    Product.objects.create(sku="MAX-001", name="Tea estate", price=MAX_AMOUNT, currency="EUR")
+    page.set_viewport_size(PHONE)
+    page.goto(shop + "/")
+    page.locator("#add-button-MAX-001").click()
+    expect(page.locator("#in-cart-MAX-001")).to_contain_text("in your cart")
+
+    page.goto(shop + "/cart/")
+    expect(page.locator("#total")).to_have_text("€99,999,999.99")
+    # One more unit would take the cart past the most it may hold: "+" is off.
+    expect(page.locator("#more-MAX-001")).to_be_disabled()
+    _assert_no_sideways_scroll(page, screenshot, "cart-maximum")
+    page.goto(shop + "/checkout/")
+    _assert_no_sideways_scroll(page, screenshot, "review-maximum")
+    page.locator("#place-order").click()
+    expect(page.locator("#charged-total")).to_have_text("€99,999,999.99")
+    _assert_no_sideways_scroll(page, screenshot, "confirmation-maximum")
+    history = page.url.replace("/checkout/", "/carts/").replace("/done/", "/history/")
+    page.goto(history)
+    expect(page.locator(".event").first).to_be_visible()
+    _assert_no_sideways_scroll(page, screenshot, "history-maximum")
+    page.goto(shop + "/carts/")
+    _assert_no_sideways_scroll(page, screenshot, "carts-maximum")

@@ -14,6 +14,7 @@ from carts.web.shopper import CART_KEY
 from tests.carts.web.views.conftest import messages_of
 from tests.extreme_amounts import (
     ALSO_TOP,
+    CENT,
     PRICES,
     QUANTITIES,
     TOP,
@@ -47,6 +48,37 @@ def test_adding_beyond_the_maximum_says_so_and_writes_nothing(client, products, 
     placed = client.post(f"/checkout/{cart.id}/", {"version": cart.version}, follow=True)
     assert placed.status_code == 200
     assert repository.load(cart.id).status == "checked_out"
+
+
+def more_button(html: str, sku: str) -> str:
+    return html.split(f'id="more-{sku}"')[1].split(">")[0]
+
+
+def test_plus_is_disabled_exactly_when_one_more_unit_would_pass_the_maximum(
+    client, products, event_count
+):
+    priced(CENT, MAX_AMOUNT - Decimal("0.02"))
+    client.post("/cart/add/", {"sku": CENT, "quantity": "1"})
+    html = client.get("/cart/").content.decode()
+    assert "disabled" in more_button(html, CENT)  # 2 x (MAX - 0.02) is past the maximum
+
+    priced(CENT, Decimal("0.01"))  # one more unit is now priced at a cent: it fits
+    html = client.get("/cart/").content.decode()
+    assert "disabled" not in more_button(html, CENT)
+
+    priced(CENT, Decimal("0.03"))
+    html = client.get("/cart/").content.decode()
+    assert "One more would take your cart past the most it may hold" in more_button(html, CENT)
+    before = event_count()
+    cart_id = client.session[CART_KEY]
+    refused = client.post(f"/cart/{cart_id}/lines/{CENT}/quantity/", {"quantity": "2"}, follow=True)
+    assert any("99,999,999.99" in m for m in messages_of(refused))
+    assert event_count() == before
+
+
+def test_plus_stays_enabled_for_an_ordinary_cart(client, products):
+    client.post("/cart/add/", {"sku": CENT, "quantity": "3"})
+    assert "disabled" not in more_button(client.get("/cart/").content.decode(), CENT)
 
 
 def test_a_cart_stored_beyond_the_range_shows_and_refuses_checkout_until_lowered(

@@ -104,7 +104,9 @@ def test_a_quantity_that_is_not_a_number_is_refused_and_writes_nothing(
     client, catalog, event_count
 ):
     response = client.post("/cart/add/", {"sku": "TEA-001", "quantity": "lots"}, follow=True)
-    assert messages_of(response) == ["Quantity: Enter a whole number."]
+    assert messages_of(response) == [
+        "Choose how many to add: a whole number of units, such as 2 (from 1 to 99)."
+    ]
     assert event_count() == 0
 
 

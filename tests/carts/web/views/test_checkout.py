@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from carts.application import repository
-from carts.application.commands import AddItem, CreateCart
+from carts.application.commands import AddItem, CreateCart, GiveGoodwill, RemoveItem
 from carts.application.handler import Context, handle
 from carts.web.request_context import GUEST_ID_KEY
 from carts.web.shopper import CART_KEY
@@ -84,3 +86,20 @@ def test_confirming_an_empty_cart_is_refused_and_writes_nothing(client, catalog,
 
 def test_confirmation_of_an_open_cart_is_404(client, guest_cart):
     assert client.get(f"/checkout/{guest_cart}/done/").status_code == 404
+
+
+def test_an_empty_cart_with_a_discount_offers_no_place_order_and_confirming_writes_nothing(
+    client, guest_cart, event_count
+):
+    context = Context.system(Metadata(actor="user:staff", source="admin"))
+    handle(GiveGoodwill(cart_id=guest_cart, kind="percent", value=Decimal("10")), context)
+    for sku in ("TEA-001", "MUG-001"):
+        handle(RemoveItem(cart_id=guest_cart, sku=sku), context)
+    html = client.get("/checkout/").content.decode()
+    assert 'id="place-order"' not in html and "Place order" not in html
+    assert "Your cart is empty, so there is nothing to order yet." in html
+    before = event_count()
+    response = client.post(f"/checkout/{guest_cart}/", {"version": "6"}, follow=True)
+    assert event_count() == before
+    assert repository.load(guest_cart).is_open
+    assert any("empty" in message for message in messages_of(response))

@@ -155,3 +155,24 @@ def test_a_new_cart_choice_from_an_old_page_opens_a_new_cart(
     current = alice_client.get("/cart/").context["cart"]
     assert current.lines["USD-001"].quantity == 1
     assert event_count() == before + 2
+
+
+@pytest.mark.parametrize("quantity", ["1000", "100", "0", "-1"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_the_offer_refuses_a_quantity_adding_would_refuse_naming_the_bounds(
+    alice_client, catalog, event_count, quantity, method
+):
+    before = event_count()
+    send = getattr(alice_client, method)
+    answer = send("/cart/new/", {"sku": "USD-001", "quantity": quantity}, follow=True)
+    html = answer.content.decode()
+    assert answer.redirect_chain[-1] == ("/", 303)
+    assert f"{quantity} ×" not in html and "start-new-cart" not in html
+    assert any("from 1 to 99" in m for m in messages_of(answer))
+    assert event_count() == before
+
+
+@pytest.mark.parametrize("quantity", ["1", "99"])
+def test_the_offer_shows_a_quantity_within_the_bounds(alice_client, catalog, quantity):
+    html = alice_client.get("/cart/new/", {"sku": "USD-001", "quantity": quantity}).content
+    assert f"with {quantity} × Imported spoon".encode() in html

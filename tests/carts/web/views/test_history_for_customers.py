@@ -19,7 +19,7 @@ def test_staff_actions_show_as_the_shop_to_the_shopper_and_in_full_to_staff(
         {"kind": "amount", "value": "4.00", "currency": "EUR"},
     )
     agent_client.post(
-        reverse("admin:carts_cart_abandon", args=[cart_id]), {"reason": NOTE, "confirm": "on"}
+        reverse("admin:carts_cart_abandon", args=[cart_id]), {"reason": NOTE, "confirm": "yes"}
     )
 
     shopper_page = alice_client.get(f"/carts/{cart_id}/history/").content.decode()

@@ -6,6 +6,7 @@ from decimal import Decimal
 from uuid import UUID
 
 import pytest
+from django.test import Client
 
 from carts.application import repository
 from carts.models import Product
@@ -120,3 +121,26 @@ def test_a_guest_discount_the_account_cart_cannot_take_is_explained(
     )
     [taken] = _merge_events(account)
     assert taken.payload["discount"]["left_reason"] == "has_discount"
+
+
+def test_the_guest_carts_history_says_the_shopper_merged_it_at_log_in(client, alice, catalog):
+    client.post("/cart/add/", {"sku": "TEA-001", "quantity": "1"})
+    guest = _guest_cart(client)
+    _log_in(client)
+    [merged] = _merge_events(guest)
+    assert merged.metadata["actor"] == f"user:{alice.pk}"  # the merge runs as the account
+
+    steps = client.get(f"/carts/{guest}/history/").context["steps"]
+    assert [(step.summary.split(" when")[0], step.by) for step in steps] == [
+        ("Cart created", "you"),
+        ("Added 1 × Green tea at 4.50 EUR", "you"),
+        ("Moved into your account’s cart", "you"),
+    ]
+    # The same from another browser, where only the account is the reader's identity.
+    other = Client()
+    other.force_login(alice)
+    steps = other.get(f"/carts/{guest}/history/").context["steps"]
+    assert steps[-1].by == "you"
+    assert (
+        "by <strong>the shop</strong>" not in other.get(f"/carts/{guest}/history/").content.decode()
+    )
