@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from eventstore.codec import from_json, from_payload, parse_json, to_payload
 from eventstore.errors import UnknownEventType
 
@@ -114,6 +116,23 @@ class EventRegistry:
 
     def names(self) -> list[str]:
         return sorted(self._by_name)
+
+    def event_type(self, name: str) -> EventType:
+        """The registration named ``name``; raises UnknownEventType if there is none."""
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise UnknownEventType(f"no event type is registered as {name!r}") from None
+
+    def payload_schema(self, name: str) -> dict[str, Any]:
+        """The JSON Schema (draft 2020-12) of ``name``'s payload at its current schema version.
+
+        Generated from the event class by msgspec, the library that decodes stored payloads into
+        it, so the schema cannot drift from what is read and written; payloads of older versions
+        are upcast to it before anyone reads them. Raises UnknownEventType.
+        """
+        schema: dict[str, Any] = msgspec.json.schema(self.event_type(name).cls)
+        return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
 
 
 registry = EventRegistry()

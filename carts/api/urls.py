@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 
 from carts.api.errors import unknown_api_path
-from carts.api.views import commands, docs, feed, lists, queries, read_models
+from carts.api.views import commands, docs, event_types, feed, lists, queries, read_models
 
 app_name = "api"
 
@@ -33,6 +33,12 @@ urlpatterns = [
     path("carts/<uuid:cart_id>/abandon/", commands.CartAbandonView.as_view(), name="cart-abandon"),
     path("products/", lists.ProductList.as_view(), name="product-list"),
     path("events/", feed.EventFeedView.as_view(), name="event-feed"),
+    path("event-types/", event_types.EventTypeList.as_view(), name="event-types"),
+    path(
+        "event-types/<str:event_type>/",
+        event_types.EventTypeDetail.as_view(),
+        name="event-type",
+    ),
     path(
         "read-models/cart-summaries/",
         read_models.CartSummaryList.as_view(),

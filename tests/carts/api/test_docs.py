@@ -31,6 +31,8 @@ def test_the_openapi_document_lists_every_endpoint(db):
         "/api/carts/{cart_id}/abandon/",
         "/api/products/",
         "/api/events/",
+        "/api/event-types/",
+        "/api/event-types/{event_type}/",
         "/api/read-models/cart-summaries/",
         "/api/read-models/product-activity/",
         "/api/read-models/daily-funnel/",

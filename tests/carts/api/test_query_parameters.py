@@ -48,7 +48,11 @@ def as_superuser(db) -> APIClient:
 
 
 def url_of(route: str, cart_id: Any) -> str:
-    return route.replace("<uuid:cart_id>", str(cart_id)).replace("<str:sku>", "TEA-001")
+    return (
+        route.replace("<uuid:cart_id>", str(cart_id))
+        .replace("<str:sku>", "TEA-001")
+        .replace("<str:event_type>", "cart.ItemAdded")
+    )
 
 
 def test_the_sweep_covers_every_api_route():
@@ -88,6 +92,7 @@ def test_every_accepted_query_parameter_is_documented_and_every_documented_one_a
             route.replace("<uuid:cart_id>", "{cart_id}")
             .replace("<str:sku>", "{sku}")
             .replace("<sku:sku>", "{sku}")
+            .replace("<str:event_type>", "{event_type}")
         )
         operation = paths[path][method]
         documented = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
