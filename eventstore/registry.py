@@ -132,7 +132,24 @@ class EventRegistry:
         are upcast to it before anyone reads them. Raises UnknownEventType.
         """
         schema: dict[str, Any] = msgspec.json.schema(self.event_type(name).cls)
-        return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+        return {"$schema": "https://json-schema.org/draft/2020-12/schema", **_checked(schema)}
+
+
+# JSON Schema has no "decimal" format, so validators would let any string through where msgspec
+# reads a Decimal: the pattern says what the store writes (a plain, finite decimal).
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+
+
+def _checked(node: Any) -> Any:
+    """``node`` with every decimal string given DECIMAL_PATTERN."""
+    if isinstance(node, list):
+        return [_checked(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    checked = {key: _checked(value) for key, value in node.items()}
+    if checked.get("type") == "string" and checked.get("format") == "decimal":
+        checked["pattern"] = DECIMAL_PATTERN
+    return checked
 
 
 registry = EventRegistry()

@@ -152,6 +152,7 @@ class World:
         values = {
             "cart_id": str(self.cart_id),
             "sku": "TEA-001",
+            "event_type": "cart.ItemAdded",
             "correlation_id": self.correlation_id,
             "app_label": "carts",
             "content_type_id": str(ContentType.objects.get_for_model(Product).pk),

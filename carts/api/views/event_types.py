@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from carts.api.errors import ApiProblem
+from carts.api.permissions import MayReadLog
 from carts.api.schema import problems
 from carts.api.views.base import ApiView
 from eventstore.errors import UnknownEventType
@@ -38,7 +38,8 @@ def _described(name: str) -> dict[str, Any]:
 class EventTypeList(ApiView):
     """GET /api/event-types/"""
 
-    permission_classes = [IsAuthenticated]
+    # Those who may read the feed, whose payloads these describe.
+    permission_classes = [MayReadLog]
 
     @extend_schema(
         summary="The event types and their payload schemas",
@@ -47,7 +48,7 @@ class EventTypeList(ApiView):
         " version of its `data` and that payload's JSON Schema, generated from the event"
         " definitions.",
         tags=["event feed"],
-        responses={200: EventTypeSerializer(many=True)} | problems(401),
+        responses={200: EventTypeSerializer(many=True)} | problems(401, 403),
     )
     def get(self, request: Request) -> Response:
         return Response([_described(name) for name in registry.names()])
@@ -56,20 +57,34 @@ class EventTypeList(ApiView):
 class EventTypeDetail(ApiView):
     """GET /api/event-types/<event_type>/"""
 
-    permission_classes = [IsAuthenticated]
+    # Those who may read the feed, whose payloads these describe.
+    permission_classes = [MayReadLog]
 
     @extend_schema(
         summary="One event type and its payload schema",
         operation_id="event_type_retrieve",
+        description="The schema version and payload JSON Schema of one event type, named as in"
+        " the feed's `event_type` (e.g. `cart.ItemAdded`); 404 `unknown_event_type` for a name"
+        " no event carries. The schema gives the payload's shape; the cart's rules (bounds,"
+        " kinds) are stated with the commands.",
+        parameters=[
+            OpenApiParameter(
+                "event_type",
+                str,
+                OpenApiParameter.PATH,
+                description="An event type as the feed names it.",
+                examples=[OpenApiExample("an item added", value="cart.ItemAdded")],
+            )
+        ],
         tags=["event feed"],
-        responses={200: EventTypeSerializer} | problems(401, 404),
+        responses={200: EventTypeSerializer} | problems(401, 403, 404),
     )
     def get(self, request: Request, event_type: str) -> Response:
         try:
             return Response(_described(event_type))
         except UnknownEventType:
             raise ApiProblem(
-                f"no event type {event_type!r}; GET /api/event-types/ lists them",
+                f"no event type {event_type[:80]!r}; GET /api/event-types/ lists them",
                 status_code=status.HTTP_404_NOT_FOUND,
                 code="unknown_event_type",
             ) from None
