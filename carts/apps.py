@@ -11,7 +11,7 @@ class CartsConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import register_converter
 
-        from carts import skus  # registers its database check on import
+        from carts import checks, skus  # noqa: F401 (checks registers itself on import)
         from carts.application import event_types
         from carts.web import shopper
 

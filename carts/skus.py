@@ -17,11 +17,8 @@ database check below reports those rows instead.
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from django.core import checks
 from django.core.validators import RegexValidator
-from django.db import DEFAULT_DB_ALIAS, connections
 
 SKU_MAX_LENGTH = 40
 SKU_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}"
@@ -56,34 +53,3 @@ class StoredSkuConverter:
 
     def to_url(self, value: str) -> str:
         return value
-
-
-@checks.register(checks.Tags.database)
-def check_stored_skus(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list:
-    """``manage.py check --database default`` (and ``migrate``) name the products whose SKU
-    does not follow the pattern: they still work, but should be retired for a product with a
-    valid SKU.
-    """
-    from carts.models import Product  # the app registry is ready by the time checks run
-
-    found = []
-    for alias in databases or ():
-        if alias != DEFAULT_DB_ALIAS or Product._meta.db_table not in _tables(alias):
-            continue
-        skus = Product.objects.using(alias).values_list("sku", flat=True)
-        found += [
-            checks.Warning(
-                f"product SKU {sku!r} does not follow the SKU pattern {SKU_PATTERN}",
-                hint="Its pages and cart lines still work; create the product again under a"
-                " valid SKU and make this one inactive.",
-                obj=f"Product {sku!r}",
-                id="carts.W001",
-            )
-            for sku in skus
-            if not is_valid_sku(sku)
-        ]
-    return found
-
-
-def _tables(alias: str) -> list[str]:
-    return connections[alias].introspection.table_names()

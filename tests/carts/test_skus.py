@@ -13,8 +13,9 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 
 from carts.application import repository
+from carts.checks import check_stored_skus
 from carts.models import Product
-from carts.skus import SKU_RULE, check_stored_skus
+from carts.skus import SKU_RULE
 from carts.web.shopper import CART_KEY
 from tests.carts.api.conftest import token_client
 
