@@ -27,7 +27,6 @@ STATUSES: dict[str, str] = {
     CartStatus.ABANDONED: "Abandoned",
     CartStatus.MERGED: "Merged",
 }
-SOURCES = {"ui": "shop", "api": "API", "admin": "staff", "system": "system"}
 
 
 @register.filter
@@ -59,12 +58,6 @@ def moment(value: datetime) -> str:
 def status_label(status: str) -> str:
     """A cart status as a shopper reads it."""
     return STATUSES.get(status, status)
-
-
-@register.filter
-def source_label(source: str) -> str:
-    """Where a change came from, as a shopper reads it."""
-    return SOURCES.get(source, source)
 
 
 @register.filter

@@ -236,11 +236,15 @@ def test_a_cart_whose_events_were_removed_cannot_be_opened_again_under_its_id(
     _refused(again, event_count, before)
 
 
-def test_a_sealed_cart_opened_again_under_its_id_is_a_plain_conflict(as_integration, new_cart):
+def test_a_sealed_cart_opened_again_under_its_id_is_a_plain_conflict(
+    as_integration, new_cart, event_count
+):
     cart_id = new_cart()
     seals.seal_new_events()
+    before = event_count()
     again = as_integration.post("/api/carts/", {"cart_id": str(cart_id)}, format="json")
     assert again.status_code == 409
+    assert event_count() == before
     assert problem_of(again)["code"] == "cart_already_exists"
 
 

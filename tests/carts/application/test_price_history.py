@@ -142,12 +142,14 @@ def test_a_retired_line_can_be_lowered_and_removed_and_the_rest_checked_out(run,
     assert checked_out(retired_in_cart).total == Decimal("4.50")
 
 
-def test_a_line_whose_product_was_deleted_is_refused_at_checkout(run, cart_id, earl):
+def test_a_line_whose_product_was_deleted_is_refused_at_checkout(run, cart_id, earl, event_count):
     run(AddItem(cart_id=cart_id, sku="TEA-EAR", quantity=1))
     earl.delete()
+    before = event_count()
 
     with pytest.raises(errors.LinesUnavailable, match="TEA-EAR"):
         run(CheckOut(cart_id=cart_id))
+    assert event_count() == before
 
 
 # --- past carts replay to what they showed and charged --------------------------------------

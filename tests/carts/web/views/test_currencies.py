@@ -111,9 +111,12 @@ def test_a_closed_or_unsold_cart_cannot_be_continued(alice, alice_client, catalo
     assert alice_client.get("/cart/").context["cart"] is None
 
 
-def test_someone_elses_cart_cannot_be_continued(bob, alice_client, make_cart, catalog):
+def test_someone_elses_cart_cannot_be_continued(bob, alice_client, make_cart, catalog, event_count):
     theirs = make_cart(bob, {"TEA-001": 1})
+    before = event_count()
     assert alice_client.post(f"/carts/{theirs}/continue/").status_code == 404
+    assert alice_client.session.get(CART_KEY) != str(theirs)
+    assert event_count() == before
 
 
 def test_the_offer_refuses_a_malformed_request_without_writing(alice_client, catalog, event_count):
