@@ -1,6 +1,7 @@
 """B1: cart commands through the handler against the same commands written by hand in SQL.
 
-Every cart is created, given five items and checked out: seven commands, each its own
+Every cart is created, given five items and checked out with its details: seven commands (eight
+events, personal data encrypted), each its own
 transaction. The product path loads the cart (snapshot + events), lets the aggregate decide and
 appends with its hash chain, as the API does, command id included. The baseline is the least a
 hand-written event store could do: read the stream, insert the event, commit.
@@ -35,13 +36,19 @@ def product_carts(cart_ids: list[uuid.UUID]) -> None:
         handle(CreateCart(cart_id=cart_id, owner_id="user:bench"), Context.system(_context()))
         for sku in SKUS:
             handle(AddItem(cart_id=cart_id, sku=sku, quantity=2), Context.system(_context()))
-        handle(CheckOut(cart_id=cart_id), Context.system(_context()))
+        handle(CheckOut(cart_id=cart_id, details=dataset.DETAILS), Context.system(_context()))
 
 
 def _context() -> Metadata:
     command_id = str(uuid.uuid4())
+    # With the client's address and user agent, which are stored encrypted as a request's are.
     return Metadata(
-        actor="user:bench", source="api", correlation_id=command_id, command_id=command_id
+        actor="user:bench",
+        source="api",
+        correlation_id=command_id,
+        command_id=command_id,
+        client_ip="127.0.0.1",
+        user_agent="bench",
     )
 
 

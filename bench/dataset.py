@@ -20,10 +20,13 @@ from typing import Any
 from django.db import connection, transaction
 
 from carts.domain.cart import Cart, ProductOffer
+from carts.domain.values import CheckoutDetails
 from eventstore.hashing import GENESIS, event_hash
+from eventstore.metadata import Metadata
+from eventstore.personal import seal_fields
 from eventstore.registry import registry
 
-EVENTS_PER_CART = 7
+EVENTS_PER_CART = 8
 COLUMNS = (
     "event_id, stream_id, stream_type, version, event_type, schema_version, payload, metadata,"
     " command_id, correlation_id, recorded_at, hash"
@@ -35,14 +38,27 @@ OFFERS = [
     for n in range(1, 6)
 ]
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+# Every cart is checked out with these, stored encrypted as append stores them, so that reading
+# the dataset pays for opening personal data as reading real carts does.
+DETAILS = CheckoutDetails(
+    email="bench@example.com",
+    full_name="Bench Shopper",
+    address_line1="1 Bench Street",
+    city="Berlin",
+    postal_code="10115",
+    country="DE",
+)
+SUBJECT = "user:bench"
 
 
 def cart_events(cart_id: uuid.UUID) -> list[Any]:
-    """One checked-out cart's seven events, decided by the real aggregate."""
-    cart = Cart.create(cart_id, owner_id="user:bench")
+    """One checked-out cart's eight events, decided by the real aggregate."""
+    cart = Cart.create(cart_id, owner_id=SUBJECT)
     for offer in OFFERS:
         cart.add_item(offer, 2)
-    cart.check_out({offer.sku: offer for offer in OFFERS})
+    cart.check_out(
+        {offer.sku: offer for offer in OFFERS}, order_number="BNCH-2345", details=DETAILS
+    )
     return cart.pending_events()
 
 
@@ -52,7 +68,10 @@ def cart_rows(carts: int, *, start: int = 0) -> Iterator[tuple[Any, ...]]:
     The aggregate decides one cart's events once; every cart reuses those payloads with its own
     id, event ids, times and hash chain, which keeps loading a million events to seconds.
     """
-    template = [registry.encode(event) for event in cart_events(uuid.UUID(int=0))]
+    template = [_stored(*registry.encode(event)) for event in cart_events(uuid.UUID(int=0))]
+    personal_meta = seal_fields(
+        {"client_ip": "127.0.0.1", "user_agent": "bench"}, Metadata.personal_fields, SUBJECT
+    )
     for n in range(start, start + carts):
         cart_id = uuid.UUID(int=n + 1)
         stream = f"cart-{cart_id}"
@@ -63,6 +82,7 @@ def cart_rows(carts: int, *, start: int = 0) -> Iterator[tuple[Any, ...]]:
             "correlation_id": command_id,
             "command_id": command_id,
             "command": "bench_load",
+            **personal_meta,
         }
         meta_text = json.dumps(meta)
         recorded_at = EPOCH + timedelta(seconds=n)
@@ -99,8 +119,13 @@ def cart_rows(carts: int, *, start: int = 0) -> Iterator[tuple[Any, ...]]:
             )
 
 
+def _stored(name: str, schema: int, payload: dict[str, Any]) -> tuple[str, int, dict[str, Any]]:
+    """An encoded event as append stores it: its personal fields sealed."""
+    return name, schema, seal_fields(payload, registry.personal_fields(name), SUBJECT)
+
+
 def copy_carts(events: int, *, batch_carts: int = 20_000) -> int:
-    """COPY about ``events`` events (whole carts of seven) into the table; returns carts loaded.
+    """COPY about ``events`` events (whole carts of eight) into the table; returns carts loaded.
 
     Each batch is its own transaction, so the log holds many writing transactions, as it would.
     """

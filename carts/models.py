@@ -149,3 +149,19 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} [{self.key}]"
+
+
+class OrderNumber(models.Model):
+    """An order number handed out at checkout, kept so that no two orders share one.
+
+    Reserved before the checkout is decided (carts.application.order_numbers); the number an
+    order carries is the one in its CartCheckedOut event. A reservation whose checkout was then
+    refused stays unused.
+    """
+
+    number = models.CharField(max_length=16, primary_key=True)
+    cart_id = models.UUIDField(db_index=True)
+    reserved_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.number

@@ -13,8 +13,9 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from eventstore.backends import backend_for
 from eventstore.checkpoints import START, decode_checkpoint
+from eventstore.personal import Opener
 from eventstore.recorded import RecordedEvent
-from eventstore.rows import decode_event
+from eventstore.rows import decode_event, register_rows
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,19 @@ class Page:
     checkpoint: str
 
 
-def read_all(after: str = START, *, limit: int = 1000, using: str = DEFAULT_DB_ALIAS) -> Page:
+def read_all(
+    after: str = START,
+    *,
+    limit: int = 1000,
+    opened: bool = True,
+    using: str = DEFAULT_DB_ALIAS,
+) -> Page:
     """The next page of the global log after an opaque checkpoint, in commit order.
 
     Never skips a committed event and never returns one twice, however many writers append at
-    once. Raises ValueError for a checkpoint this store did not hand out.
+    once. Personal values read in plain (or as erased, see eventstore.personal); with
+    ``opened=False`` as stored, encrypted. Raises ValueError for a checkpoint this store did
+    not hand out.
     """
     if limit < 1:
         raise ValueError("limit must be at least 1")
@@ -40,6 +49,7 @@ def read_all(after: str = START, *, limit: int = 1000, using: str = DEFAULT_DB_A
         backend.prepare_reader(cursor)
         backend.select_log_page(cursor, tx_id, position, limit)
         rows = cursor.fetchall()
-    events = [decode_event(row) for row in rows]
+    opener = register_rows(Opener(using), rows, 7, 8) if opened else None
+    events = [decode_event(row, opener=opener) for row in rows]
     checkpoint = events[-1].checkpoint if events else after
     return Page(events=events, checkpoint=checkpoint)

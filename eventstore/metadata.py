@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,6 +22,9 @@ class Metadata:
     command: str = ""
     client_ip: str = ""
     user_agent: str = ""
+
+    # Personal data of the actor: stored encrypted under the actor's key (eventstore.personal).
+    personal_fields: ClassVar[tuple[str, ...]] = ("client_ip", "user_agent")
 
     def __post_init__(self) -> None:
         if not self.actor:

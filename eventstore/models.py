@@ -172,3 +172,27 @@ class Breach(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stream_id}: {self.problem}"
+
+
+class PersonalKey(models.Model):
+    """One person's data key, wrapped by a master key kept outside the database.
+
+    The personal fields of events (eventstore.personal) are encrypted under it. Deleting the
+    rows of a subject is how that person is forgotten: their stored values stay, unreadable.
+    Unlike events, these rows are deleted (forgetting) and re-wrapped (master key rotation).
+    """
+
+    key_id = models.UUIDField(primary_key=True, editable=False)
+    # The data subject: "user:42", "guest:...", "cart:<uuid>" (a cart nobody owns).
+    subject = models.CharField(max_length=200, db_index=True)
+    wrapped_key = models.CharField(max_length=200)
+    master_key_id = models.CharField(max_length=16)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        permissions = [
+            ("forget_person", "Can forget a person (delete the keys of their personal data)")
+        ]
+
+    def __str__(self) -> str:
+        return f"data key of {self.subject}"

@@ -8,6 +8,9 @@ from typing import Any
 
 from eventstore.checkpoints import encode_checkpoint
 from eventstore.codec import parse_json
+from eventstore.metadata import Metadata
+
+PERSONAL_METADATA = Metadata.personal_fields
 
 Json = dict[str, Any] | str | bytes
 
@@ -28,6 +31,7 @@ class RecordedEvent:
         "_event_type",
         "_hash",
         "_metadata",
+        "_opener",
         "_payload",
         "_position",
         "_recorded_at",
@@ -53,6 +57,7 @@ class RecordedEvent:
         recorded_at: datetime,
         hash: str,
         tx_id: int = 0,
+        opener: Any = None,
     ) -> None:
         self._position = position
         self._event_id = event_id
@@ -67,6 +72,9 @@ class RecordedEvent:
         self._recorded_at = recorded_at
         self._hash = hash
         self._tx_id = tx_id
+        # Opens the actor's personal metadata (eventstore.personal.Opener) when it is decoded;
+        # None: metadata as stored (or given in plain by the writer).
+        self._opener = opener
 
     @property
     def position(self) -> int:
@@ -118,7 +126,13 @@ class RecordedEvent:
         """Who, why and where from, as appended (see eventstore.metadata)."""
         metadata = self._metadata
         if isinstance(metadata, str | bytes):
-            metadata = self._metadata = parse_json(metadata)
+            metadata = parse_json(metadata)
+            if self._opener is not None:
+                metadata = self._opener.open_fields(metadata, PERSONAL_METADATA)
+            self._metadata = metadata
+        elif self._opener is not None:
+            metadata = self._metadata = self._opener.open_fields(metadata, PERSONAL_METADATA)
+            self._opener = None
         return metadata  # type: ignore[return-value]
 
     @property

@@ -7,6 +7,7 @@ stored payload into the new shape as it is read. Stored rows are never edited.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,9 @@ class EventType:
     schema_version: int = 1
     # upcasters[n] turns a payload of schema version n into one of version n + 1.
     upcasters: dict[int, Upcaster] = field(default_factory=dict)
+    # The payload fields that hold personal data, stored encrypted (eventstore.personal): the
+    # class declares them as ``personal_fields``.
+    personal: tuple[str, ...] = ()
 
     def upcast(self, payload: Payload, stored_version: int) -> Payload:
         for version in range(stored_version, self.schema_version):
@@ -67,7 +71,11 @@ class EventRegistry:
             raise ValueError(f"event type {name!r} is already registered for {existing.cls}")
         if cls in self._by_class and self._by_class[cls].name != name:
             raise ValueError(f"{cls} is already registered as {self._by_class[cls].name!r}")
-        event_type = EventType(name, cls, schema_version, dict(upcasters or {}))
+        personal = tuple(getattr(cls, "personal_fields", ()))
+        unknown = set(personal) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(f"{cls.__qualname__} declares unknown personal fields {unknown}")
+        event_type = EventType(name, cls, schema_version, dict(upcasters or {}), personal)
         self._by_name[name] = event_type
         self._by_class[cls] = event_type
 
@@ -114,6 +122,11 @@ class EventRegistry:
             return from_json(event_type.cls, stored), stored, schema_version
         return self.decode(name, schema_version, parse_json(stored))
 
+    def personal_fields(self, name: str) -> tuple[str, ...]:
+        """The personal payload fields of the type stored as ``name`` (none if unregistered)."""
+        event_type = self._by_name.get(name)
+        return event_type.personal if event_type is not None else ()
+
     def names(self) -> list[str]:
         return sorted(self._by_name)
 
@@ -131,8 +144,15 @@ class EventRegistry:
         it, so the schema cannot drift from what is read and written; payloads of older versions
         are upcast to it before anyone reads them. Raises UnknownEventType.
         """
-        schema: dict[str, Any] = msgspec.json.schema(self.event_type(name).cls)
-        return {"$schema": "https://json-schema.org/draft/2020-12/schema", **_checked(schema)}
+        event_type = self.event_type(name)
+        schema: dict[str, Any] = _checked(msgspec.json.schema(event_type.cls))
+        if event_type.personal:
+            # Marked so that consumers know these may read as "[erased]" (eventstore.personal).
+            properties = schema.get("$defs", {}).get(event_type.cls.__name__, {}).get("properties")
+            for field_name in event_type.personal:
+                if properties and field_name in properties:
+                    properties[field_name]["x-personal"] = True
+        return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
 
 
 # JSON Schema has no "decimal" format, so validators would let any string through where msgspec

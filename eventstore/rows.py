@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from eventstore.codec import parse_json
+from eventstore.personal import Opener
 from eventstore.recorded import RecordedEvent
 from eventstore.registry import registry
 
@@ -28,19 +29,25 @@ SELECT_EVENT_DATA = "SELECT event_type, schema_version, payload FROM eventstore_
 StoredRow = RecordedEvent
 
 
-def decode_event(row: tuple[Any, ...], *, upcast: bool = True) -> RecordedEvent:
+def decode_event(
+    row: tuple[Any, ...], *, upcast: bool = True, opener: Opener | None = None
+) -> RecordedEvent:
     """One row selected with SELECT_EVENTS, as a RecordedEvent.
 
     Upcast (the default): ``data`` is the domain event and ``payload`` is in its type's current
     schema. Not upcast: the event exactly as stored, payload and schema version as written and
-    ``data`` the payload dict, which is what re-hashing the chain needs. Raises ValueError
-    (msgspec's) for a payload that does not fit its registered class.
+    ``data`` the payload dict, which is what re-hashing the chain needs. With an ``opener``
+    (upcast only) personal values read in plain, or as ERASED (eventstore.personal); without
+    one they stay as stored. Raises ValueError (msgspec's) for a payload that does not fit its
+    registered class.
     """
     position, event_id, stream_id, stream_type, version, event_type, schema, payload, meta = row[:9]
     recorded_at, digest, tx_id = row[9:]
     # Both backends hand JSON columns back as text (Django leaves decoding to the field).
     if upcast:
         data, payload, schema = registry.decode_stored(event_type, schema, payload)
+        if opener is not None:
+            data, payload = _opened(opener, event_type, data, payload)
     else:
         data = payload = parse_json(payload) if isinstance(payload, str | bytes) else payload
     # Metadata stays JSON text until someone asks for it (see RecordedEvent).
@@ -58,12 +65,36 @@ def decode_event(row: tuple[Any, ...], *, upcast: bool = True) -> RecordedEvent:
         aware(recorded_at),
         digest,
         tx_id,
+        opener,
     )
 
 
-def event_data(event_type: str, schema_version: int, payload: Any) -> Any:
-    """Only the domain event of a row in the data-only shape (SELECT_EVENT_DATA), upcast."""
-    return registry.decode_stored(event_type, schema_version, payload)[0]
+def event_data(
+    event_type: str, schema_version: int, payload: Any, opener: Opener | None = None
+) -> Any:
+    """Only the domain event of a row in the data-only shape (SELECT_EVENT_DATA), upcast, with
+    its personal values opened by ``opener`` when given."""
+    data = registry.decode_stored(event_type, schema_version, payload)[0]
+    if opener is not None and (fields := registry.personal_fields(event_type)):
+        return opener.open_event(data, fields)
+    return data
+
+
+def register_rows(opener: Opener, rows: list[tuple[Any, ...]], *columns: int) -> Opener:
+    """Let ``opener`` see the stored text of ``columns`` of every row before any is decoded, so
+    that it loads every key the rows need in one query."""
+    for row in rows:
+        for column in columns:
+            opener.register(row[column])
+    return opener
+
+
+def _opened(opener: Opener, event_type: str, data: Any, payload: Any) -> tuple[Any, Any]:
+    fields = registry.personal_fields(event_type)
+    if not fields:
+        return data, payload
+    plain = parse_json(payload) if isinstance(payload, str | bytes) else payload
+    return opener.open_event(data, fields), opener.open_fields(plain, fields)
 
 
 def stored_row(row: tuple[Any, ...]) -> StoredRow:

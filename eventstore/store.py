@@ -18,7 +18,7 @@ from typing import Any, Final, Literal
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import Field
 
-from eventstore import clock
+from eventstore import clock, personal
 from eventstore.checkpoints import (
     START,
     checkpoint_covers,
@@ -96,6 +96,7 @@ def append(
     metadata: Metadata,
     stream_type: str | None = None,
     previous_hash: str | None = None,
+    subject: str = "",
     using: str = DEFAULT_DB_ALIAS,
 ) -> AppendResult:
     """Append ``events`` to a stream as one atomic batch and return what was written.
@@ -107,12 +108,18 @@ def append(
     ``previous_hash`` is the hash of the event at ``expected_version`` as the caller read it
     (see eventstore.tail): it spares reading the stream's head. The database checks it in the
     insert itself, which writes nothing unless that very event is the stream's last.
+
+    ``subject`` is the person the events' personal fields belong to (``user:42``): they are
+    stored encrypted under that person's key, as the metadata's client address and user agent
+    are under the actor's (eventstore.personal); ValueError when personal data has no subject.
+    The hash chain covers what is stored, the ciphertext, so forgetting breaks no chain.
     """
     if not events:
         raise ValueError("append needs at least one event")
-    encoded = [_encode(event) for event in events]
+    encoded = [_encode(event, subject, using) for event in events]
     stream_type = stream_type or encoded[0][0].split(".", 1)[0]
-    meta = metadata.to_dict()
+    plain_meta = metadata.to_dict()
+    meta = personal.seal_fields(plain_meta, Metadata.personal_fields, metadata.actor, using=using)
     connection = connections[using]
     # The append needs no transaction of its own, nor a savepoint inside a caller's: every
     # check below raises before anything is written, the insert is one statement (a batch of
@@ -158,13 +165,15 @@ def append(
             event_type=row["event_type"],
             schema_version=row["schema_version"],
             data=event,
-            payload=row["payload"],
-            metadata=meta,
+            payload=plain_payload,
+            metadata=plain_meta,
             recorded_at=row["recorded_at"],
             hash=row["hash"],
             tx_id=tx_id,
         )
-        for position, tx_id, row, event in zip(positions, tx_ids, rows, events, strict=True)
+        for position, tx_id, row, event, (*_, plain_payload) in zip(
+            positions, tx_ids, rows, events, encoded, strict=True
+        )
     ]
     transaction.on_commit(
         lambda: events_committed.send(
@@ -175,11 +184,17 @@ def append(
     return AppendResult(stream_id=stream_id, version=rows[-1]["version"], events=recorded)
 
 
-def _encode(event: Any) -> tuple[str, int, dict[str, Any], Any]:
+def _encode(
+    event: Any, subject: str, using: str
+) -> tuple[str, int, dict[str, Any], Any, dict[str, Any]]:
+    """(type, schema version, payload as stored, event, payload in plain)."""
     if isinstance(event, RawEvent):
-        return event.event_type, event.schema_version, event.payload, event
-    name, schema_version, payload = registry.encode(event)
-    return name, schema_version, payload, event
+        name, schema_version, payload = event.event_type, event.schema_version, event.payload
+    else:
+        name, schema_version, payload = registry.encode(event)
+    fields = registry.personal_fields(name)
+    stored = personal.seal_fields(payload, fields, subject, using=using) if fields else payload
+    return name, schema_version, stored, event, payload
 
 
 def _stream_head(cursor: Any, stream_id: str) -> tuple[int, str]:
@@ -216,12 +231,12 @@ def _chain(
     stream_type: str,
     current: int,
     previous_hash: str,
-    encoded: list[tuple[str, int, dict[str, Any], Any]],
+    encoded: list[tuple[str, int, dict[str, Any], Any, dict[str, Any]]],
     meta: dict[str, Any],
 ) -> list[dict[str, Any]]:
     recorded_at = clock.now()
     rows = []
-    for offset, (event_type, schema_version, payload, _) in enumerate(encoded, start=1):
+    for offset, (event_type, schema_version, payload, *_) in enumerate(encoded, start=1):
         row = {
             "event_id": uuid.uuid4(),
             "stream_id": stream_id,

@@ -20,8 +20,15 @@ from django.db.models import Field
 
 from eventstore.backends import backend_for
 from eventstore.models import Event
+from eventstore.personal import Opener
 from eventstore.recorded import RecordedEvent
-from eventstore.rows import SELECT_EVENT_DATA, SELECT_EVENTS, decode_event, event_data
+from eventstore.rows import (
+    SELECT_EVENT_DATA,
+    SELECT_EVENTS,
+    decode_event,
+    event_data,
+    register_rows,
+)
 from eventstore.snapshots import StoredSnapshot, load_snapshot
 from eventstore.tail import StreamTail, read_tail
 
@@ -126,7 +133,8 @@ def read_stream(
         backend_for(connection).prepare_reader(cursor)
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return [decode_event(row) for row in rows]
+    opener = register_rows(Opener(using), rows, 7, 8)
+    return [decode_event(row, opener=opener) for row in rows]
 
 
 def read_stream_data(
@@ -148,7 +156,8 @@ def read_stream_data(
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return [event_data(name, schema, payload) for name, schema, payload in rows]
+    opener = register_rows(Opener(using), rows, 2)
+    return [event_data(name, schema, payload, opener) for name, schema, payload in rows]
 
 
 def _stream_query(

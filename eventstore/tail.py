@@ -20,7 +20,8 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from eventstore.coverage import Place, head_problem, unrecorded_problem
-from eventstore.rows import event_data
+from eventstore.personal import Opener
+from eventstore.rows import event_data, register_rows
 from eventstore.snapshots import StoredSnapshot, checked, from_row
 
 # Eight branches, told apart by the first column: 0 the snapshot (if its schema is the one
@@ -108,7 +109,7 @@ def read_tail(
     with connections[using].cursor() as cursor:
         cursor.execute(_TAIL_SQL, params)
         rows = cursor.fetchall()
-    read = _Rows(stream_id)
+    read = _Rows(stream_id, opener=register_rows(Opener(using), rows, 4))
     for row in rows:
         read.take(*row)
     snapshot = read.snapshot
@@ -128,6 +129,7 @@ class _Rows:
     """The tail statement's rows, sorted into what they say."""
 
     stream_id: str
+    opener: Opener
     snapshot: StoredSnapshot | None = None
     events: list[Any] = field(default_factory=list)
     version: int = 0
@@ -151,7 +153,7 @@ class _Rows:
             self.hashes[version] = digest
             if self.snapshot is None or version > self.snapshot.version:
                 # (event_type, schema_version, payload): the data-only shape of eventstore.rows.
-                self.events.append(event_data(text, number, document))
+                self.events.append(event_data(text, number, document, self.opener))
         elif kind == 2:
             self.earlier = (version, number)
         elif kind == 3:

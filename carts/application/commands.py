@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID, uuid5
 
+from carts.domain.values import CheckoutDetails
+
 
 @dataclass(frozen=True, kw_only=True)
 class CartCommand:
@@ -101,8 +103,18 @@ class GiveGoodwill(CartCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ProvideCheckoutDetails(CartCommand):
+    """Say who the order is for and where it goes (see checkout_details.checked_details)."""
+
+    details: CheckoutDetails
+
+
+@dataclass(frozen=True, kw_only=True)
 class CheckOut(CartCommand):
-    """Buy the cart as it stands."""
+    """Buy the cart as it stands; ``details`` given here are recorded first (a one-page
+    checkout), else those provided before are used."""
+
+    details: CheckoutDetails | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

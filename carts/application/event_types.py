@@ -10,6 +10,7 @@ from eventstore.registry import Upcaster, registry
 ITEM_ADDED_SCHEMA = 3
 ITEM_QUANTITY_CHANGED_SCHEMA = 2
 CART_MERGED_FROM_SCHEMA = 2
+CART_CHECKED_OUT_SCHEMA = 2
 
 
 def item_added_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
@@ -40,6 +41,11 @@ def cart_merged_from_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
     return {**payload, "reprices_lines": True}
 
 
+def cart_checked_out_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    """Schema 2 carries the order number; orders of schema 1 had none (known by their cart)."""
+    return {**payload, "order_number": ""}
+
+
 _VERSIONED: dict[type, tuple[int, dict[int, Upcaster]]] = {
     events.ItemAdded: (ITEM_ADDED_SCHEMA, {1: item_added_v1_to_v2, 2: item_added_v2_to_v3}),
     events.ItemQuantityChanged: (
@@ -47,6 +53,7 @@ _VERSIONED: dict[type, tuple[int, dict[int, Upcaster]]] = {
         {1: item_quantity_changed_v1_to_v2},
     ),
     events.CartMergedFrom: (CART_MERGED_FROM_SCHEMA, {1: cart_merged_from_v1_to_v2}),
+    events.CartCheckedOut: (CART_CHECKED_OUT_SCHEMA, {1: cart_checked_out_v1_to_v2}),
 }
 
 

@@ -30,7 +30,7 @@ from uuid import UUID
 
 from django.contrib.auth import get_user_model
 
-from carts.application import catalog, repository
+from carts.application import catalog, order_numbers, repository
 from carts.application.access import (
     Action,
     Person,
@@ -52,6 +52,7 @@ from carts.application.commands import (
     CreateCart,
     GiveGoodwill,
     MergeCarts,
+    ProvideCheckoutDetails,
     RemoveDiscount,
     RemoveItem,
     UpdateLinePrice,
@@ -59,6 +60,7 @@ from carts.application.commands import (
 )
 from carts.domain import errors
 from carts.domain.cart import Cart, Discount
+from carts.domain.values import CheckoutDetails
 from eventstore.errors import ConcurrencyError
 from eventstore.metadata import Metadata
 from eventstore.store import NO_STREAM
@@ -140,11 +142,27 @@ def _decider(command: CartCommand) -> Callable[[Cart], Any]:
             return lambda cart: cart.remove_item(sku)
         case RemoveDiscount():
             return lambda cart: cart.remove_discount()
-        case CheckOut():
-            return lambda cart: cart.check_out(catalog.offers(cart.lines))
+        case ProvideCheckoutDetails(details=details):
+            return lambda cart: cart.provide_checkout_details(details)
+        case CheckOut(details=given):
+            return _checkout(command.cart_id, given)
         case Abandon(reason=reason):
             return lambda cart: cart.abandon(reason)
     raise TypeError(f"no cart command {type(command).__name__}")
+
+
+def _checkout(cart_id: UUID, details: CheckoutDetails | None) -> Callable[[Cart], Any]:
+    """Check the cart out under an order number reserved on the first attempt that can succeed
+    (a retry after a conflict keeps it; a checkout the cart refuses anyway reserves none)."""
+    reserved: list[str] = []
+
+    def decide(cart: Cart) -> None:
+        if not reserved and cart.is_open and cart.lines and (details or cart.details):
+            reserved.append(order_numbers.reserve(cart_id))
+        number = reserved[0] if reserved else ""
+        cart.check_out(catalog.offers(cart.lines), order_number=number, details=details)
+
+    return decide
 
 
 _ACTIONS = {Abandon: Action.ABANDON, GiveGoodwill: Action.GOODWILL}
@@ -159,6 +177,7 @@ _NAMES = {
     AddItem: "cart_add_item",
     ChangeQuantity: "cart_change_quantity",
     UpdateLinePrice: "cart_update_line_price",
+    ProvideCheckoutDetails: "cart_provide_checkout_details",
     RemoveItem: "cart_remove_item",
     ApplyDiscount: "cart_apply_discount",
     GiveGoodwill: "cart_apply_goodwill_discount",

@@ -163,10 +163,11 @@ def save(
         metadata=metadata,
         stream_type=STREAM_TYPE,
         previous_hash=previous_hash,
+        subject=data_subject(cart),
     )
     previous = result.version - len(result.events)
     cart.mark_stored()
-    if snapshots.is_due(previous, result.version):
+    if snapshots.is_due(previous, result.version) and cart.may_snapshot:
         snapshots.save_snapshot(
             stream_id(cart.id),
             version=result.version,
@@ -175,6 +176,12 @@ def save(
             event_hash=result.events[-1].hash,
         )
     return result
+
+
+def data_subject(cart: Cart) -> str:
+    """Whose personal data the cart's events hold: its owner (``user:42``, ``guest:...``), or
+    for a cart nobody owns (kept with a session before guests had identities) the cart itself."""
+    return cart.owner_id or f"cart:{cart.id}"
 
 
 def removed(cart_id: UUID) -> bool:

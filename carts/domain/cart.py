@@ -20,6 +20,7 @@ from carts.domain.events import (
     CartMergedFrom,
     CartMergedInto,
     ChargedLine,
+    CheckoutDetailsProvided,
     DiscountApplied,
     DiscountRemoved,
     ItemAdded,
@@ -42,6 +43,7 @@ from carts.domain.rules import (
     valid_discount_value,
 )
 from carts.domain.values import (
+    CheckoutDetails,
     Discount,
     DiscountKind,
     Line,
@@ -208,16 +210,38 @@ class Cart(CartFold):
             line for line in self.lines.values() if not sold_in(catalog.get(line.sku), currency)
         ]
 
-    def check_out(self, catalog: Mapping[str, ProductOffer]) -> None:
-        """Buy what is in the cart, each unit at the price it is held at.
+    def provide_checkout_details(self, details: CheckoutDetails) -> None:
+        """Say who the order is for and where it goes; giving the same details again records
+        nothing. Raises CartNotOpen, InvalidCheckoutDetails (a required field left empty)."""
+        self._require_open()
+        for name in ("email", "full_name", "address_line1", "city", "postal_code", "country"):
+            if not getattr(details, name).strip():
+                raise errors.InvalidCheckoutDetails(f"{name} is required for checkout", field=name)
+        if details != self.details:
+            self._record(CheckoutDetailsProvided(**vars(details)))
+
+    def check_out(
+        self,
+        catalog: Mapping[str, ProductOffer],
+        *,
+        order_number: str,
+        details: CheckoutDetails | None = None,
+    ) -> None:
+        """Buy what is in the cart, each unit at the price it is held at, as ``order_number``.
 
         ``catalog`` holds the current offers for the cart's SKUs; a line whose product is no
         longer sold refuses the checkout (LinesUnavailable) until it is removed. A line with
-        units at several prices is charged as one ChargedLine per price.
+        units at several prices is charged as one ChargedLine per price. ``details`` given here
+        are recorded first, as provide_checkout_details would; without any the checkout is
+        refused (CheckoutDetailsMissing).
         """
         self._require_open()
         if not self.lines:
             raise errors.EmptyCart("an empty cart cannot be checked out; add an item first")
+        if details is None and self.details is None:
+            raise errors.CheckoutDetailsMissing(
+                "give a contact e-mail, a full name and a shipping address before checking out"
+            )
         unavailable = self.unavailable_lines(catalog)
         if unavailable:
             named = ", ".join(f"{line.name} ({line.sku})" for line in unavailable)
@@ -225,6 +249,8 @@ class Cart(CartFold):
                 f"no longer sold: {named}; remove these lines, then check out"
             )
         self._require_amounts_within_range()
+        if details is not None:
+            self.provide_checkout_details(details)
         charged = tuple(
             ChargedLine(
                 sku=line.sku,
@@ -243,6 +269,7 @@ class Cart(CartFold):
                 discount=self.discount_amount,
                 total=self.total,
                 currency=self.currency,
+                order_number=order_number,
             )
         )
 

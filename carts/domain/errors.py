@@ -130,6 +130,23 @@ class UnknownDiscountCode(CartError):
     code = "unknown_discount_code"
 
 
+class CheckoutDetailsMissing(CartError):
+    """A checkout before the shopper said who the order is for and where it goes."""
+
+    code = "checkout_details_missing"
+
+
+class InvalidCheckoutDetails(CartError):
+    """Checkout details that are not a deliverable contact and address; ``field`` names which."""
+
+    code = "invalid_checkout_details"
+    kind = "bad_request"
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class ConcurrentModification(CartError):
     """Others kept changing the cart while this command was being decided."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from typing import ClassVar
 from uuid import UUID
 
 
@@ -94,14 +95,45 @@ class ChargedLine:
 
 
 @dataclass(frozen=True)
+class CheckoutDetailsProvided:
+    """Who the order is for and where it goes, as the shopper gave them for checkout.
+
+    Personal data: the fields named in ``personal_fields`` are stored encrypted under the data
+    subject's own key and read as the store's erased marker once that person is forgotten
+    (eventstore.personal). ``country`` (ISO 3166-1 alpha-2) is not personal on its own and stays
+    readable, so shipping figures survive an erasure.
+    """
+
+    email: str
+    full_name: str
+    address_line1: str
+    city: str
+    postal_code: str
+    country: str
+    address_line2: str = ""
+
+    personal_fields: ClassVar[tuple[str, ...]] = (
+        "email",
+        "full_name",
+        "address_line1",
+        "address_line2",
+        "city",
+        "postal_code",
+    )
+
+
+@dataclass(frozen=True)
 class CartCheckedOut:
-    """The cart was bought: the lines and totals exactly as charged."""
+    """The cart was bought: the lines and totals exactly as charged, under ``order_number``
+    (the number the customer reads aloud; "" for orders placed before numbers were given, which
+    are known by their cart id)."""
 
     lines: tuple[ChargedLine, ...]
     subtotal: Decimal
     discount: Decimal
     total: Decimal
     currency: str
+    order_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -180,6 +212,7 @@ CART_EVENTS: tuple[type, ...] = (
     LineRepriced,
     DiscountApplied,
     DiscountRemoved,
+    CheckoutDetailsProvided,
     CartCheckedOut,
     CartAbandoned,
     CartMergedFrom,

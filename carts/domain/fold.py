@@ -17,6 +17,7 @@ from carts.domain.events import (
     CartCreated,
     CartMergedFrom,
     CartMergedInto,
+    CheckoutDetailsProvided,
     DiscountApplied,
     DiscountRemoved,
     ItemAdded,
@@ -27,7 +28,7 @@ from carts.domain.events import (
 )
 from carts.domain.lines import repriced, with_units, without_newest, without_units_at
 from carts.domain.rules import discount_off
-from carts.domain.values import CartStatus, Discount, Line
+from carts.domain.values import CartStatus, CheckoutDetails, Discount, Line
 
 SNAPSHOT_SCHEMA = snapshot.SCHEMA
 
@@ -47,6 +48,10 @@ class CartFold:
         self.lines: dict[str, Line] = {}
         self.discount: Discount | None = None
         self.merged_into: UUID | None = None
+        # Personal data: never put in a snapshot (see to_snapshot).
+        self.details: CheckoutDetails | None = None
+        self.details_version = 0
+        self.order_number = ""
 
     # --- reading ------------------------------------------------------------------------
 
@@ -131,8 +136,21 @@ class CartFold:
     def _when_discount_removed(self, event: DiscountRemoved) -> None:
         self.discount = None
 
+    def _when_details_provided(self, event: CheckoutDetailsProvided) -> None:
+        self.details_version = self.version
+        self.details = CheckoutDetails(
+            email=event.email,
+            full_name=event.full_name,
+            address_line1=event.address_line1,
+            address_line2=event.address_line2,
+            city=event.city,
+            postal_code=event.postal_code,
+            country=event.country,
+        )
+
     def _when_checked_out(self, event: CartCheckedOut) -> None:
         self.status = CHECKED_OUT
+        self.order_number = event.order_number
 
     def _when_abandoned(self, event: CartAbandoned) -> None:
         self.status = ABANDONED
@@ -170,11 +188,23 @@ class CartFold:
 
     def is_checkout_of(self, version: int) -> bool:
         """Whether this cart was checked out right after ``version`` (a repeated checkout of the
-        version that was bought, not a decision on a cart that moved on)."""
-        return self.status == CHECKED_OUT and self.version == version + 1
+        version that was bought, not a decision on a cart that moved on). A checkout that gave
+        its details recorded them just before it, after the same version."""
+        if self.status != CHECKED_OUT:
+            return False
+        return self.version == version + 1 or (
+            self.version == version + 2 and self.details_version == version + 1
+        )
+
+    @property
+    def may_snapshot(self) -> bool:
+        """Whether a snapshot may hold this state: not once it holds personal data, which lives
+        only in its (encrypted) events, so that forgetting a person leaves no copy behind. Such
+        a cart is read from its last snapshot before the details, plus the newer events."""
+        return self.details is None and not self.order_number
 
     def to_snapshot(self) -> dict[str, Any]:
-        """The state as plain JSON-ready data (schema SNAPSHOT_SCHEMA)."""
+        """The state as plain JSON-ready data (schema SNAPSHOT_SCHEMA); see may_snapshot."""
         return snapshot.dump(
             snapshot.CartState(
                 version=self.version,
@@ -213,6 +243,7 @@ _HANDLERS: dict[type, Any] = {
     LineRepriced: CartFold._when_line_repriced,
     DiscountApplied: CartFold._when_discount_applied,
     DiscountRemoved: CartFold._when_discount_removed,
+    CheckoutDetailsProvided: CartFold._when_details_provided,
     CartCheckedOut: CartFold._when_checked_out,
     CartAbandoned: CartFold._when_abandoned,
     CartMergedFrom: CartFold._when_merged_from,

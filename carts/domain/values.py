@@ -110,3 +110,17 @@ class Line:
     def differs_from(self, price: Decimal) -> bool:
         """Whether any unit of the line is held at a price other than ``price``."""
         return bool(self.earlier) or self.unit_price != price
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckoutDetails:
+    """Contact and shipping address of an order (checked by the application before they get
+    here: e-mail syntax, a known country, lengths). Personal data, see CheckoutDetailsProvided."""
+
+    email: str
+    full_name: str
+    address_line1: str
+    address_line2: str = ""
+    city: str
+    postal_code: str
+    country: str

@@ -31,6 +31,15 @@ EXAMPLES: list[object] = [
     events.ItemRemoved(sku="TEA-001", quantity=5),
     events.DiscountApplied(code="FIVE", kind="amount", value=Decimal("5.00"), currency="EUR"),
     events.DiscountRemoved(code="FIVE"),
+    events.CheckoutDetailsProvided(
+        email="ada@example.com",
+        full_name="Ada Lovelace",
+        address_line1="12 St James's Square",
+        address_line2="Flat 2",
+        city="London",
+        postal_code="SW1Y 4JH",
+        country="GB",
+    ),
     events.CartCheckedOut(
         lines=(
             events.ChargedLine(

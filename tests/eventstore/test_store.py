@@ -150,7 +150,12 @@ def test_read_stream_as_of_a_moment(meta):
 
 def test_every_cart_event_reads_back_equal_from_every_reader(meta):
     result = append(
-        "cart-x", EXAMPLES, expected_version=NO_STREAM, metadata=meta, stream_type="cart"
+        "cart-x",
+        EXAMPLES,
+        expected_version=NO_STREAM,
+        metadata=meta,
+        stream_type="cart",
+        subject="user:7",
     )
 
     from_stream = read_stream("cart-x")

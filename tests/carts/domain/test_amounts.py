@@ -15,6 +15,7 @@ from carts.domain.cart import Cart
 from carts.domain.events import CartCheckedOut, CartMergedInto, ItemAdded, MergedLine
 from carts.domain.money import MAX_AMOUNT, to_amount
 from carts.domain.values import Discount, ProductOffer
+from tests.checkout_details import DETAILS, ORDER_NUMBER
 
 TOP = ProductOffer(sku="TOP", name="Most expensive", unit_price=MAX_AMOUNT, currency="EUR")
 ALSO_TOP = ProductOffer(sku="TOP2", name="Also expensive", unit_price=MAX_AMOUNT, currency="EUR")
@@ -66,7 +67,9 @@ def test_a_cart_stored_beyond_the_range_is_never_charged_so():
     assert cart.subtotal == MAX_AMOUNT * 99
     with pytest.raises(errors.AmountOutOfRange):
         cart.check_out(
-            {"OLD": ProductOffer(sku="OLD", name="OLD", unit_price=MAX_AMOUNT, currency="EUR")}
+            {"OLD": ProductOffer(sku="OLD", name="OLD", unit_price=MAX_AMOUNT, currency="EUR")},
+            order_number=ORDER_NUMBER,
+            details=DETAILS,
         )
     assert cart.pending_events() == []
 
@@ -169,7 +172,9 @@ class ExtremeCart(RuleBasedStateMachine):
 
     @rule()
     def check_out(self):  # type: ignore[no-untyped-def]
-        self._attempt(lambda cart: cart.check_out(self.offers))
+        self._attempt(
+            lambda cart: cart.check_out(self.offers, order_number=ORDER_NUMBER, details=DETAILS)
+        )
 
     @invariant()
     def every_amount_is_within_the_range(self):  # type: ignore[no-untyped-def]

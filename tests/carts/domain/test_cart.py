@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from decimal import Decimal
 
 import pytest
@@ -15,12 +16,14 @@ from carts.domain.events import (
     CartCreated,
     CartMergedInto,
     ChargedLine,
+    CheckoutDetailsProvided,
     DiscountApplied,
     DiscountRemoved,
     ItemAdded,
     ItemQuantityChanged,
     ItemRemoved,
 )
+from tests.checkout_details import DETAILS, ORDER_NUMBER
 
 CART = uuid.UUID("00000000-0000-0000-0000-000000000001")
 TEA = ProductOffer(sku="TEA", name="Green tea", unit_price=Decimal("4.50"), currency="EUR")
@@ -274,9 +277,10 @@ def test_checking_out_records_lines_and_totals_as_charged():
         added(TEA, 2), added(MUG), DiscountApplied(code="TEN", kind="percent", value=Decimal("10"))
     )
 
-    cart.check_out(CATALOG)
+    cart.check_out(CATALOG, order_number=ORDER_NUMBER, details=DETAILS)
 
     assert cart.pending_events() == [
+        CheckoutDetailsProvided(**asdict(DETAILS)),
         CartCheckedOut(
             lines=(
                 ChargedLine("TEA", "Green tea", Decimal("4.50"), 2, Decimal("9.00")),
@@ -286,16 +290,18 @@ def test_checking_out_records_lines_and_totals_as_charged():
             discount=Decimal("2.10"),
             total=Decimal("18.90"),
             currency="EUR",
-        )
+            order_number=ORDER_NUMBER,
+        ),
     ]
     assert cart.status == "checked_out"
+    assert (cart.order_number, cart.details) == (ORDER_NUMBER, DETAILS)
 
 
 def test_cannot_check_out_an_empty_cart():
     cart = given()
 
     with pytest.raises(errors.EmptyCart, match="add an item first"):
-        cart.check_out(CATALOG)
+        cart.check_out(CATALOG, order_number=ORDER_NUMBER, details=DETAILS)
 
     assert cart.pending_events() == []
 
@@ -310,7 +316,7 @@ def test_cannot_check_out_an_empty_cart():
         lambda cart: cart.change_quantity("TEA", 2, offer=TEA),
         lambda cart: cart.remove_item("TEA"),
         lambda cart: cart.apply_discount(Discount(code="T", kind="percent", value=Decimal("5"))),
-        lambda cart: cart.check_out(CATALOG),
+        lambda cart: cart.check_out(CATALOG, order_number=ORDER_NUMBER, details=DETAILS),
         lambda cart: cart.abandon("again"),
     ],
 )
@@ -325,7 +331,7 @@ def test_a_closed_cart_refuses_every_change(closing, command):
 
 def test_cannot_add_item_to_checked_out_cart():
     cart = given(added(TEA))
-    cart.check_out(CATALOG)
+    cart.check_out(CATALOG, order_number=ORDER_NUMBER, details=DETAILS)
     cart.mark_stored()
 
     with pytest.raises(errors.CartNotOpen, match="checked out"):

@@ -22,6 +22,7 @@ from carts.domain.events import (
     MergedDiscount,
     MergedLine,
 )
+from tests.checkout_details import DETAILS, ORDER_NUMBER
 
 GUEST = uuid.UUID("00000000-0000-0000-0000-0000000000a1")
 SHOPPER = uuid.UUID("00000000-0000-0000-0000-0000000000b2")
@@ -150,7 +151,7 @@ def test_what_the_shoppers_cart_can_no_longer_take_is_recorded_as_left():
 def test_merging_into_a_closed_cart_is_refused_and_records_nothing():
     source = guest(added(TEA))
     target = shopper(added(MUG))
-    target.check_out(CATALOG)
+    target.check_out(CATALOG, order_number=ORDER_NUMBER, details=DETAILS)
 
     with pytest.raises(errors.CartNotOpen):
         source.merge_into(target, None)
@@ -167,13 +168,14 @@ def test_a_merge_recorded_before_left_lines_existed_still_closes_the_guest_cart(
 
 def test_a_checkout_is_recognised_as_the_one_right_after_its_version():
     cart = shopper(added(TEA))
-    cart.check_out(CATALOG)
+    cart.check_out(CATALOG, order_number=ORDER_NUMBER, details=DETAILS)
     bought = shopper(added(TEA), *cart.pending_events())
 
+    # The checkout recorded the details too: one command, two events after version 2.
     assert bought.is_checkout_of(2)
     assert not bought.is_checkout_of(1)
     assert not shopper(added(TEA)).is_checkout_of(1)
-    assert isinstance(cart.pending_events()[0], CartCheckedOut)
+    assert isinstance(cart.pending_events()[-1], CartCheckedOut)
 
 
 GUEST_LINES = st.dictionaries(

@@ -21,6 +21,7 @@ from carts.domain.events import (
 )
 from carts.domain.values import PriceTier
 from tests.carts.domain.test_cart import CART, MUG, added, given
+from tests.checkout_details import DETAILS, ORDER_NUMBER
 
 EARL = replace(MUG, sku="TEA-EAR", name="Earl Grey", unit_price=Decimal("7.90"))
 EARL_NOW = replace(EARL, unit_price=Decimal("12.00"))
@@ -45,7 +46,7 @@ def test_units_added_after_a_price_change_keep_each_their_own_price():
 def test_checkout_without_accepting_the_new_price_charges_each_unit_its_own_price():
     cart = repriced_earl()
 
-    cart.check_out({"TEA-EAR": EARL_NOW})
+    cart.check_out({"TEA-EAR": EARL_NOW}, order_number=ORDER_NUMBER, details=DETAILS)
 
     [*_, checked_out] = cart.pending_events()
     assert checked_out.lines == (
@@ -57,9 +58,10 @@ def test_checkout_without_accepting_the_new_price_charges_each_unit_its_own_pric
 
 def test_accepting_the_catalog_price_reprices_every_unit_of_the_line():
     cart = repriced_earl()
+    cart.provide_checkout_details(DETAILS)
 
     cart.reprice_line("TEA-EAR", Decimal("12.00"), offer=EARL_NOW)
-    cart.check_out({"TEA-EAR": EARL_NOW})
+    cart.check_out({"TEA-EAR": EARL_NOW}, order_number=ORDER_NUMBER, details=DETAILS)
 
     repriced, checked_out = cart.pending_events()[-2:]
     assert repriced == LineRepriced(
@@ -184,7 +186,9 @@ def test_checkout_is_refused_naming_every_line_no_longer_sold():
     cart = given(added(EARL, 2), added(MUG, 1), added(replace(MUG, sku="GONE", name="Old pot")))
 
     with pytest.raises(errors.LinesUnavailable) as refused:
-        cart.check_out({"TEA-EAR": EARL_RETIRED, "MUG": MUG})
+        cart.check_out(
+            {"TEA-EAR": EARL_RETIRED, "MUG": MUG}, order_number=ORDER_NUMBER, details=DETAILS
+        )
 
     assert refused.value.message == (
         "no longer sold: Earl Grey (TEA-EAR), Old pot (GONE); remove these lines, then check out"

@@ -12,6 +12,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from carts.domain import errors
 from carts.domain.cart import Cart, Discount, ProductOffer
+from tests.checkout_details import DETAILS, ORDER_NUMBER
 
 OFFERS = [
     ProductOffer(
@@ -90,7 +91,9 @@ class CartMachine(RuleBasedStateMachine):
 
     @rule()
     def check_out(self):  # type: ignore[no-untyped-def]
-        self._attempt(lambda cart: cart.check_out(self.catalog))
+        self._attempt(
+            lambda cart: cart.check_out(self.catalog, order_number=ORDER_NUMBER, details=DETAILS)
+        )
 
     @rule()
     def abandon(self):  # type: ignore[no-untyped-def]

@@ -1,0 +1,87 @@
+"""Checkout details as a shop can deliver to: an e-mail address, a name, a shipping address.
+
+Every interface (the shop's form, the API) hands the raw fields to :func:`checked_details`, so
+the same rules hold everywhere. E-mail syntax is checked and normalised by ``email-validator``
+(RFC 5321/5322 as mail servers accept them; no DNS look-up, so a checkout never waits on the
+network); countries are ISO 3166-1 alpha-2 codes as ``django-countries`` knows them, limited to
+``SHOP_SHIPS_TO`` when that setting lists some.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from django.conf import settings
+from django_countries import countries
+from email_validator import EmailNotValidError, validate_email
+
+from carts.domain.errors import InvalidCheckoutDetails
+from carts.domain.values import CheckoutDetails
+
+# Longest accepted value of each field, in characters (the e-mail's is RFC 5321's 254).
+MAX_LENGTHS = {
+    "email": 254,
+    "full_name": 200,
+    "address_line1": 200,
+    "address_line2": 200,
+    "city": 100,
+    "postal_code": 20,
+    "country": 2,
+}
+REQUIRED = ("email", "full_name", "address_line1", "city", "postal_code", "country")
+
+
+def checked_details(fields: dict[str, Any]) -> CheckoutDetails:
+    """The details ``fields`` (str values) give, trimmed and normalised.
+
+    Raises InvalidCheckoutDetails naming the first field that is missing, too long, holds
+    control characters, is not an e-mail address, or names a country the shop does not ship to.
+    """
+    values = {name: _text(fields.get(name), name) for name in MAX_LENGTHS}
+    for name in REQUIRED:
+        if not values[name]:
+            raise InvalidCheckoutDetails(f"{name} is required for checkout", field=name)
+    values["email"] = _email(values["email"])
+    values["country"] = _country(values["country"])
+    return CheckoutDetails(**values)
+
+
+def _text(value: Any, name: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidCheckoutDetails(f"{name} must be text", field=name)
+    text = " ".join(value.split())
+    if any(unicodedata.category(char).startswith("C") for char in text):
+        raise InvalidCheckoutDetails(f"{name} holds control characters", field=name)
+    if len(text) > MAX_LENGTHS[name]:
+        raise InvalidCheckoutDetails(
+            f"{name} is longer than {MAX_LENGTHS[name]} characters", field=name
+        )
+    return text
+
+
+def _email(text: str) -> str:
+    try:
+        return str(validate_email(text, check_deliverability=False).normalized)
+    except EmailNotValidError as exc:
+        raise InvalidCheckoutDetails(
+            f"email {text!r} is not an address: {exc}", field="email"
+        ) from None
+
+
+def _country(text: str) -> str:
+    code = text.upper()
+    ships_to = set(getattr(settings, "SHOP_SHIPS_TO", ()) or ())
+    if code not in countries or len(code) != 2:
+        raise InvalidCheckoutDetails(
+            f"country {text!r} is not an ISO 3166-1 alpha-2 code such as DE, FR or GB",
+            field="country",
+        )
+    if ships_to and code not in ships_to:
+        raise InvalidCheckoutDetails(
+            f"the shop does not ship to {code}; it ships to {', '.join(sorted(ships_to))}",
+            field="country",
+        )
+    return code
