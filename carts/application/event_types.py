@@ -62,3 +62,5 @@ def register_all() -> None:
     for cls in events.CART_EVENTS:
         schema, upcasters = _VERSIONED.get(cls, (1, {}))
         registry.register(f"cart.{cls.__name__}", cls, schema_version=schema, upcasters=upcasters)
+    for cls in events.CUSTOMER_EVENTS:
+        registry.register(f"customer.{cls.__name__}", cls)

@@ -80,15 +80,34 @@ def shopper_cart_ids(person: access.Person) -> list[UUID]:
     The same carts the access policy lets them read as an owner.
     """
     owned = owned_cart_ids(*sorted(person.owner_ids))
-    merged = (
-        Event.objects.filter(
-            event_type=MERGED_INTO, payload__target_cart_id__in=[str(i) for i in owned]
-        ).values_list("stream_id", flat=True)
-        if owned
-        else []
+    return list(dict.fromkeys([*owned, *merged_into(owned)]))
+
+
+def merged_into(cart_ids: Iterable[UUID]) -> list[UUID]:
+    """The guest carts merged (at log-in) into any of ``cart_ids``."""
+    targets = [str(cart_id) for cart_id in cart_ids]
+    if not targets:
+        return []
+    streams = Event.objects.filter(
+        event_type=MERGED_INTO, payload__target_cart_id__in=targets
+    ).values_list("stream_id", flat=True)
+    return [repository.cart_id_of(stream) for stream in streams]
+
+
+def owners_of(cart_ids: Iterable[UUID]) -> dict[UUID, str]:
+    """The owner id each cart was created for ("" for a guest cart kept with a session)."""
+    streams = [repository.stream_id(cart_id) for cart_id in cart_ids]
+    created = Event.objects.filter(event_type=CREATED, stream_id__in=streams).values_list(
+        "stream_id", "payload__owner_id"
     )
-    ids = [*owned, *(repository.cart_id_of(s) for s in merged)]
-    return list(dict.fromkeys(ids))
+    return {repository.cart_id_of(stream): str(owner or "") for stream, owner in created}
+
+
+def actors_on(cart_ids: Iterable[UUID]) -> set[str]:
+    """Every actor that wrote an event of one of the carts."""
+    streams = [repository.stream_id(cart_id) for cart_id in cart_ids]
+    actors = Event.objects.filter(stream_id__in=streams).values_list("metadata__actor", flat=True)
+    return {str(actor) for actor in actors.distinct() if actor}
 
 
 def readable_cart_ids(person: access.Person) -> list[UUID] | None:

@@ -147,6 +147,20 @@ class InvalidCheckoutDetails(CartError):
         self.field = field
 
 
+class InvalidCustomer(CartError):
+    """A request about a customer that names no customer id, or gives no reason."""
+
+    code = "invalid_customer"
+    kind = "bad_request"
+
+
+class UnknownCustomer(CartError):
+    """A customer id the shop knows nothing of: no account, no cart."""
+
+    code = "unknown_customer"
+    kind = "not_found"
+
+
 class ConcurrentModification(CartError):
     """Others kept changing the cart while this command was being decided."""
 

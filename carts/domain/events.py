@@ -220,6 +220,29 @@ CART_EVENTS: tuple[type, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class CustomerForgotten:
+    """A customer's personal data was erased at their request: the keys of ``subjects`` (their
+    own id and the guest identities and carts that held their data) were deleted, so every
+    personal value stored under them now reads as erased. ``carts`` are the carts concerned.
+    Recorded in the customer's own stream (``customer-<customer>``), by the staff member who
+    asked (the event's actor); ``reason`` is the request's reference, never personal data."""
+
+    customer: str
+    subjects: tuple[str, ...]
+    carts: tuple[UUID, ...]
+    reason: str
+
+
+CUSTOMER_EVENTS: tuple[type, ...] = (CustomerForgotten,)
+CUSTOMER_STREAM_TYPE = "customer"
+
+
+def customer_stream_id(customer: str) -> str:
+    """The stream of one customer's own events: ``customer-<customer id>``."""
+    return f"customer-{customer}"
+
+
 # --- where a cart's events live --------------------------------------------------------------
 
 STREAM_TYPE = "cart"
