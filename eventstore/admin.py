@@ -20,7 +20,10 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from eventstore.admin_links import stream_link
+from eventstore.metadata import Metadata
 from eventstore.models import Event
+from eventstore.personal import Opener
+from eventstore.registry import registry
 
 # Enough actors to be a useful shortcut; any other actor can still be filtered by URL parameter.
 ACTOR_CHOICES = 30
@@ -69,7 +72,10 @@ def _metadata_field(key: str, description: str) -> Any:
 
     @admin.display(description=description)
     def show(self: admin.ModelAdmin[Event], event: Event) -> str:
-        return str(event.metadata.get(key, ""))
+        value = event.metadata.get(key, "")
+        if key in Metadata.personal_fields:
+            value = Opener().open(value, key)  # in plain, or "[erased]" (eventstore.personal)
+        return str(value)
 
     return show
 
@@ -224,7 +230,9 @@ class EventAdmin(admin.ModelAdmin):
 
     @admin.display(description="payload")
     def payload_pretty(self, event: Event) -> str:
-        return _pretty_json(event.payload)
+        # Personal values opened as every reader opens them (eventstore.personal).
+        fields = registry.personal_fields(event.event_type)
+        return _pretty_json(Opener().open_fields(event.payload, fields))
 
     @admin.display(description="metadata")
     def metadata_pretty(self, event: Event) -> str:

@@ -29,6 +29,7 @@ from carts.application.commands import (
 )
 from carts.application.handler import Context, handle
 from carts.domain import errors
+from carts.domain.values import CheckoutDetails
 from carts.models import DiscountCode, Product
 from eventstore import clock
 from eventstore.metadata import Metadata
@@ -120,6 +121,27 @@ def _user(username: str, password: str, *, staff: bool = False):  # type: ignore
     return user
 
 
+# Made-up people at real-looking addresses (example.com mail, so nothing is ever sent anywhere).
+PEOPLE = [
+    ("Ada Byron", "1 Ockham Lane", "London", "EC1A 1BB", "GB"),
+    ("Grace Hopper", "7 Arlington Street", "Boston", "02116", "US"),
+    ("Emmy Noether", "12 Bunsenstrasse", "Göttingen", "37073", "DE"),
+    ("Marie Curie", "36 Quai de Béthune", "Paris", "75004", "FR"),
+]
+
+
+def _details(rng: random.Random) -> CheckoutDetails:
+    name, street, city, postal_code, country = rng.choice(PEOPLE)
+    return CheckoutDetails(
+        email=f"{name.split()[0].lower()}@example.com",
+        full_name=name,
+        address_line1=street,
+        city=city,
+        postal_code=postal_code,
+        country=country,
+    )
+
+
 def _seed_cart(number: int, owners: list[int]) -> bool:
     cart_id = uuid.uuid5(NAMESPACE, f"demo-cart-{number}")
     try:
@@ -146,7 +168,7 @@ def _seed_cart(number: int, owners: list[int]) -> bool:
         steps.run(ApplyDiscount(cart_id=cart_id, code=code))
     ending = number % 4
     if ending in (0, 1):
-        steps.run(CheckOut(cart_id=cart_id))
+        steps.run(CheckOut(cart_id=cart_id, details=_details(rng)))
     elif ending == 2 and number < 10:
         steps.run(
             Abandon(cart_id=cart_id, reason="idle for more than 24 hours"),

@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from carts.application import access, repository, selectors
+from carts.application import access, forgetting, repository, selectors
 from carts.application.commands import Abandon, CartCommand, GiveGoodwill, RemoveDiscount
 from carts.application.handler import handle
 from carts.application.timeline import TimelineStep, cart_timeline
@@ -150,6 +150,8 @@ def timeline(request: HttpRequest, cart_id: UUID) -> HttpResponse:
         "is_open": steps[-1].after.status == CartStatus.OPEN,
         "discount_now": steps[-1].after.discount_code,
         "can_act": access.may(person_of(request), access.Action.ABANDON, facts),
+        "can_forget": forgetting.may_forget(person_of(request)),
+        "customer": facts.owner_id,
         "cart_list_url": reverse("admin:projections_cartsummary_changelist"),
     }
     return TemplateResponse(request, "admin/carts/timeline.html", context)
@@ -171,6 +173,31 @@ def remove_discount(request: HttpRequest, cart_id: UUID) -> HttpResponse:
 def goodwill(request: HttpRequest, cart_id: UUID) -> HttpResponse:
     """Staff grant a goodwill discount (recorded as code GOODWILL)."""
     return _act(request, cart_id, GoodwillForm(request.POST), done="Goodwill discount applied.")
+
+
+@require_POST
+def forget_customer(request: HttpRequest, cart_id: UUID) -> HttpResponse:
+    """Staff with the 'forget person' permission erase the personal data of the cart's owner
+    (carts.application.forgetting), giving the request's reference as the reason."""
+    require_cart_access(request, cart_id, access.Action.READ)
+    customer = access.facts_of_stream(cart_id).owner_id or ""
+    try:
+        done = forgetting.forget_customer(
+            customer,
+            reason=request.POST.get("reason", ""),
+            context=command_context(request, source="admin"),
+        )
+    except access.Refused as refused:
+        raise PermissionDenied(str(refused)) from None
+    except errors.CartError as refused:
+        messages.error(request, f"Refused, nothing was recorded: {refused.message}")
+    else:
+        messages.success(
+            request,
+            f"{done.customer} is forgotten: {done.keys_deleted} key(s) deleted, "
+            f"{len(done.carts)} cart(s) now show their personal data as erased.",
+        )
+    return HttpResponseRedirect(reverse("admin:carts_cart_timeline", args=[cart_id]))
 
 
 def _act(request: HttpRequest, cart_id: UUID, form: StaffActionForm, *, done: str) -> HttpResponse:

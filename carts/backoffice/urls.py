@@ -17,6 +17,7 @@ def admin_urls(site: AdminSite) -> list[URLPattern]:
         ("carts/cart/<uuid:cart_id>/timeline.json", admin_export.timeline_json, "carts_cart_json"),
         ("carts/cart/<uuid:cart_id>/abandon/", admin_views.abandon, "carts_cart_abandon"),
         ("carts/cart/<uuid:cart_id>/goodwill/", admin_views.goodwill, "carts_cart_goodwill"),
+        ("carts/cart/<uuid:cart_id>/forget/", admin_views.forget_customer, "carts_cart_forget"),
         (
             "carts/cart/<uuid:cart_id>/discount/remove/",
             admin_views.remove_discount,

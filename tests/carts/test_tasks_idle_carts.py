@@ -11,6 +11,7 @@ from carts.application.commands import AddItem, CheckOut
 from carts.application.handler import Context, handle
 from eventstore.models import Event
 from projections.selectors import cart_summaries
+from tests.checkout_details import DETAILS
 from tests.projections.conftest import new_cart, project
 
 __all__ = ["new_cart", "project"]  # fixtures of the projections' tests, used here too
@@ -38,7 +39,7 @@ def test_open_carts_idle_too_long_are_abandoned_by_the_system(new_cart, project)
 def test_carts_that_are_closed_already_are_not_abandoned(new_cart, project, meta, event_count):
     with _idle_since(48):
         bought = new_cart({"TEA-001": 1})
-        handle(CheckOut(cart_id=bought), Context.system(meta))
+        handle(CheckOut(details=DETAILS, cart_id=bought), Context.system(meta))
     project()
     before = event_count()
     assert tasks.abandon_idle_carts() == 0

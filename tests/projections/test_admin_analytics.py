@@ -11,6 +11,7 @@ from carts.application.commands import Abandon, AddItem, CheckOut, CreateCart, R
 from carts.application.handler import Context, handle
 from eventstore.metadata import Metadata
 from projections.selectors import daily_funnel, product_activity
+from tests.checkout_details import DETAILS
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ def shopping(catalog, meta: Metadata, project_everything) -> None:
     """Three carts: one bought, one abandoned after removing a mug, one left open."""
     bought = handle(CreateCart(), Context.system(meta)).cart.id
     handle(AddItem(cart_id=bought, sku="TEA-001", quantity=2), Context.system(meta))
-    handle(CheckOut(cart_id=bought), Context.system(meta))
+    handle(CheckOut(details=DETAILS, cart_id=bought), Context.system(meta))
     dropped = handle(CreateCart(), Context.system(meta)).cart.id
     handle(AddItem(cart_id=dropped, sku="MUG-001", quantity=3), Context.system(meta))
     handle(AddItem(cart_id=dropped, sku="TEA-001", quantity=1), Context.system(meta))

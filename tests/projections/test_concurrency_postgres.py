@@ -27,6 +27,7 @@ from projections.models import ProjectionState
 from projections.rebuild import rebuild
 from projections.registry import names
 from projections.selectors import cart_summaries, product_activity
+from tests.checkout_details import DETAILS
 
 pytestmark = [pytest.mark.postgres]
 
@@ -43,7 +44,7 @@ def _shop(writer: int) -> None:
         handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=1 + n % 3), Context.system(meta))
         handle(AddItem(cart_id=cart_id, sku="MUG-001", quantity=1), Context.system(meta))
         if n % 3 == 0:
-            handle(CheckOut(cart_id=cart_id), Context.system(meta))
+            handle(CheckOut(details=DETAILS, cart_id=cart_id), Context.system(meta))
         elif n % 3 == 1:
             handle(RemoveItem(cart_id=cart_id, sku="TEA-001"), Context.system(meta))
         else:

@@ -16,6 +16,7 @@ from carts.domain.money import MAX_AMOUNT
 from projections.models import CartSummary, ProductActivity, ProjectionState
 from projections.rebuild import rebuild
 from projections.registry import names
+from tests.checkout_details import DETAILS
 from tests.extreme_amounts import (
     ALSO_TOP,
     PRICES,
@@ -37,7 +38,7 @@ def products(db):  # type: ignore[no-untyped-def]
 def _bought_at_the_maximum(meta) -> None:  # type: ignore[no-untyped-def]
     cart_id = handle(CreateCart(owner_id="user:1"), Context.system(meta)).cart.id
     handle(AddItem(cart_id=cart_id, sku=TOP, quantity=1), Context.system(meta))
-    handle(CheckOut(cart_id=cart_id), Context.system(meta))
+    handle(CheckOut(details=DETAILS, cart_id=cart_id), Context.system(meta))
 
 
 def _generation(name: str) -> int:

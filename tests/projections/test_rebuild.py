@@ -21,6 +21,7 @@ from projections.projectors.cart_summaries import CartSummaries
 from projections.rebuild import RebuildFailed, RebuildSuperseded, rebuild
 from projections.registry import names
 from projections.selectors import cart_summaries, projection_statuses
+from tests.checkout_details import DETAILS
 
 
 class Killed(BaseException):
@@ -33,7 +34,7 @@ def history(new_cart, meta):
     bought = new_cart({"TEA-001": 2, "MUG-001": 1})
     handle(ApplyDiscount(cart_id=bought, code="FIVEOFF"), Context.system(meta))
     handle(ChangeQuantity(cart_id=bought, sku="TEA-001", quantity=4), Context.system(meta))
-    handle(CheckOut(cart_id=bought), Context.system(meta))
+    handle(CheckOut(details=DETAILS, cart_id=bought), Context.system(meta))
     dropped = new_cart({"MUG-001": 3})
     handle(RemoveItem(cart_id=dropped, sku="MUG-001"), Context.system(meta))
     handle(Abandon(cart_id=dropped, reason="idle"), Context.system(meta))

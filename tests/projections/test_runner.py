@@ -7,6 +7,7 @@ from projections import runner
 from projections.models import ProjectionState
 from projections.projectors.product_activity import ProductActivities
 from projections.selectors import product_activity, projection_includes, projection_statuses
+from tests.checkout_details import DETAILS
 
 
 def _status(name):
@@ -27,7 +28,10 @@ def test_catching_up_again_changes_nothing(new_cart, project, read_model):
 
 def test_small_batches_give_the_same_rows_as_one_big_batch(new_cart, project, read_model, meta):
     for _ in range(3):
-        handle(CheckOut(cart_id=new_cart({"TEA-001": 1, "MUG-001": 2})), Context.system(meta))
+        handle(
+            CheckOut(details=DETAILS, cart_id=new_cart({"TEA-001": 1, "MUG-001": 2})),
+            Context.system(meta),
+        )
     runner.catch_up("product_activity", batch_size=2)
     in_small_batches = read_model("product_activity")
     ProjectionState.objects.filter(name="product_activity").update(checkpoint="")

@@ -15,6 +15,7 @@ from carts.application.handler import Context, handle
 from carts.domain.events import CartCheckedOut
 from carts.models import Product
 from eventstore.metadata import Metadata
+from tests.checkout_details import DETAILS
 
 pytestmark = [pytest.mark.postgres]
 
@@ -26,7 +27,10 @@ def _check_out(cart_id, version, start, results) -> None:  # type: ignore[no-unt
     connections.close_all()
     start.wait(timeout=60)
     try:
-        result = handle(CheckOut(cart_id=cart_id, expected_version=version), Context.system(SYSTEM))
+        result = handle(
+            CheckOut(details=DETAILS, cart_id=cart_id, expected_version=version),
+            Context.system(SYSTEM),
+        )
         results.put(("ok", result.cart.status, str(result.cart.total)))
     except Exception as refused:  # the test reports whatever a copy was answered
         results.put(("refused", type(refused).__name__, str(refused)))

@@ -23,6 +23,7 @@ from carts.application.commands import (
 from carts.application.handler import Context, handle
 from carts.domain import errors
 from eventstore.models import Event
+from tests.checkout_details import DETAILS
 
 pytestmark = pytest.mark.django_db
 
@@ -197,7 +198,7 @@ def test_the_full_life_of_a_cart(cart_id, meta):
     handle(ApplyDiscount(cart_id=cart_id, code="FIVEOFF"), Context.system(meta))
     handle(RemoveDiscount(cart_id=cart_id), Context.system(meta))
     handle(ApplyDiscount(cart_id=cart_id, code="WELCOME10"), Context.system(meta))
-    result = handle(CheckOut(cart_id=cart_id), Context.system(meta))
+    result = handle(CheckOut(details=DETAILS, cart_id=cart_id), Context.system(meta))
 
     assert result.cart.status == "checked_out"
     assert result.cart.total == Decimal("16.20")
@@ -210,6 +211,7 @@ def test_the_full_life_of_a_cart(cart_id, meta):
         "cart.DiscountApplied",
         "cart.DiscountRemoved",
         "cart.DiscountApplied",
+        "cart.CheckoutDetailsProvided",
         "cart.CartCheckedOut",
     ]
 

@@ -27,6 +27,7 @@ from carts.models import Product
 from eventstore.store import ANY, RawEvent, append, read_stream
 from projections.models import CartSummary
 from projections.tasks import catch_up
+from tests.checkout_details import DETAILS
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +67,7 @@ def test_units_added_before_staff_raise_a_price_keep_it_at_checkout(run, cart_id
     run(AddItem(cart_id=cart_id, sku="TEA-EAR", quantity=2))
     reprice(earl, "12.00")
     added = run(AddItem(cart_id=cart_id, sku="TEA-EAR", quantity=1))
-    run(CheckOut(cart_id=cart_id))
+    run(CheckOut(details=DETAILS, cart_id=cart_id))
 
     assert added.cart.lines["TEA-EAR"].quantity == 3
     assert added.cart.total == Decimal("27.80")
@@ -80,13 +81,13 @@ def test_a_shopper_who_accepts_the_new_price_is_charged_it_for_every_unit(run, c
     run(AddItem(cart_id=cart_id, sku="TEA-EAR", quantity=1))
 
     accepted = run(UpdateLinePrice(cart_id=cart_id, sku="TEA-EAR", unit_price=Decimal("12.00")))
-    run(CheckOut(cart_id=cart_id))
+    run(CheckOut(details=DETAILS, cart_id=cart_id))
 
     assert accepted.cart.total == Decimal("36.00")
     assert checked_out(cart_id).total == Decimal("36.00")
     catch_up(retry_now=True)
     assert CartSummary.objects.get(cart_id=cart_id).total == Decimal("36.00")
-    assert repository.history(cart_id)[-2].event_type == "cart.LineRepriced"
+    assert repository.history(cart_id)[-3].event_type == "cart.LineRepriced"
 
 
 def test_accepting_a_price_that_changed_again_is_refused_and_writes_nothing(
@@ -129,7 +130,7 @@ def test_checkout_is_refused_naming_retired_lines_and_nothing_is_written(
     before = event_count()
 
     with pytest.raises(errors.LinesUnavailable, match=r"Earl Grey \(TEA-EAR\)"):
-        run(CheckOut(cart_id=retired_in_cart))
+        run(CheckOut(details=DETAILS, cart_id=retired_in_cart))
 
     assert event_count() == before
 
@@ -137,7 +138,7 @@ def test_checkout_is_refused_naming_retired_lines_and_nothing_is_written(
 def test_a_retired_line_can_be_lowered_and_removed_and_the_rest_checked_out(run, retired_in_cart):
     run(ChangeQuantity(cart_id=retired_in_cart, sku="TEA-EAR", quantity=1))
     run(RemoveItem(cart_id=retired_in_cart, sku="TEA-EAR"))
-    run(CheckOut(cart_id=retired_in_cart))
+    run(CheckOut(details=DETAILS, cart_id=retired_in_cart))
 
     assert checked_out(retired_in_cart).total == Decimal("4.50")
 
@@ -148,7 +149,7 @@ def test_a_line_whose_product_was_deleted_is_refused_at_checkout(run, cart_id, e
     before = event_count()
 
     with pytest.raises(errors.LinesUnavailable, match="TEA-EAR"):
-        run(CheckOut(cart_id=cart_id))
+        run(CheckOut(details=DETAILS, cart_id=cart_id))
     assert event_count() == before
 
 

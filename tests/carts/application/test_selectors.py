@@ -12,6 +12,7 @@ from carts.application.handler import Context, handle
 from carts.domain import errors
 from carts.web import listings
 from eventstore.metadata import Metadata
+from tests.checkout_details import DETAILS
 
 pytestmark = pytest.mark.django_db
 
@@ -46,14 +47,14 @@ def test_open_cart_for_finds_a_cart_the_summaries_have_not_reached_yet(catalog):
 def test_open_cart_for_confirms_a_summarised_cart_by_replaying_it(catalog, projected):
     cart_id = _cart(items={"TEA-001": 1})
     projected()
-    handle(CheckOut(cart_id=cart_id), Context.system(CONTEXT))  # not projected yet
+    handle(CheckOut(details=DETAILS, cart_id=cart_id), Context.system(CONTEXT))  # not projected yet
     assert listings.open_cart_for("user:7") is None
 
 
 def test_open_cart_for_is_the_newest_open_cart_of_the_owner(catalog):
     older = _cart()
     newer = _cart(items={"TEA-001": 1})
-    handle(CheckOut(cart_id=newer), Context.system(CONTEXT))
+    handle(CheckOut(details=DETAILS, cart_id=newer), Context.system(CONTEXT))
     _cart(owner="user:8")
     found = listings.open_cart_for("user:7")
     assert found is not None and found.id == older
@@ -61,7 +62,7 @@ def test_open_cart_for_is_the_newest_open_cart_of_the_owner(catalog):
 
 def test_open_cart_for_is_none_without_an_open_cart(catalog):
     done = _cart(items={"TEA-001": 1})
-    handle(CheckOut(cart_id=done), Context.system(CONTEXT))
+    handle(CheckOut(details=DETAILS, cart_id=done), Context.system(CONTEXT))
     assert listings.open_cart_for("user:7") is None
     assert listings.open_cart_for("") is None
 

@@ -15,6 +15,7 @@ from carts.application.commands import AddItem, ApplyDiscount, CheckOut, CreateC
 from carts.application.handler import GOODWILL_CODE, Context, handle
 from eventstore.metadata import Metadata
 from eventstore.models import Event
+from tests.checkout_details import DETAILS
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +87,7 @@ def test_a_discount_the_cart_refuses_shows_the_rule_and_writes_nothing(
 def test_abandoning_a_cart_that_is_already_closed_is_refused_and_writes_nothing(
     agent_client: Client, busy_cart: UUID, meta: Metadata, event_count
 ) -> None:
-    handle(CheckOut(cart_id=busy_cart), Context.system(meta))
+    handle(CheckOut(details=DETAILS, cart_id=busy_cart), Context.system(meta))
     before = event_count()
     response = agent_client.post(
         reverse("admin:carts_cart_abandon", args=[busy_cart]),

@@ -13,6 +13,7 @@ from django.utils import timezone
 from carts.application.commands import AddItem, CheckOut, CreateCart
 from carts.application.handler import Context, handle
 from eventstore.metadata import Metadata
+from tests.checkout_details import DETAILS
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def carts(catalog, meta: Metadata, project_everything) -> dict[str, UUID]:
     }
     handle(AddItem(cart_id=made["open"], sku="TEA-001", quantity=2), Context.system(meta))
     handle(AddItem(cart_id=made["bought"], sku="MUG-001", quantity=2), Context.system(meta))
-    handle(CheckOut(cart_id=made["bought"]), Context.system(meta))
+    handle(CheckOut(details=DETAILS, cart_id=made["bought"]), Context.system(meta))
     handle(AddItem(cart_id=made["usd"], sku="USD-001", quantity=1), Context.system(meta))
     project_everything()
     return made

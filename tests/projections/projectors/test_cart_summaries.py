@@ -13,6 +13,7 @@ from carts.application.commands import (
 from carts.application.handler import Context, handle
 from eventstore.models import Event
 from projections.selectors import cart_summaries
+from tests.checkout_details import DETAILS
 
 
 def _summary(cart_id):
@@ -71,7 +72,7 @@ def test_a_discount_shows_in_discount_and_total_until_removed(new_cart, project,
 
 def test_checkout_marks_the_cart_checked_out_with_its_time(new_cart, project, meta):
     cart_id = new_cart({"TEA-001": 1})
-    handle(CheckOut(cart_id=cart_id), Context.system(meta))
+    handle(CheckOut(details=DETAILS, cart_id=cart_id), Context.system(meta))
     project()
     summary = _summary(cart_id)
     last = Event.objects.filter(stream_id=f"cart-{cart_id}").latest("version")
@@ -102,7 +103,7 @@ def test_a_merge_fills_the_target_and_closes_the_guest_cart(new_cart, project, m
 def test_the_list_can_be_filtered_by_status_and_owner(new_cart, project, meta):
     open_cart = new_cart({"TEA-001": 1}, owner_id="user:1")
     bought = new_cart({"TEA-001": 1}, owner_id="user:2")
-    handle(CheckOut(cart_id=bought), Context.system(meta))
+    handle(CheckOut(details=DETAILS, cart_id=bought), Context.system(meta))
     project()
     assert [s.cart_id for s in cart_summaries().filter(status="open")] == [open_cart]
     assert [s.cart_id for s in cart_summaries().filter(owner_id="user:2")] == [bought]

@@ -14,6 +14,7 @@ from carts.application.commands import (
 )
 from carts.application.handler import Context, handle
 from projections.selectors import daily_funnel
+from tests.checkout_details import DETAILS
 
 DAY_ONE = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
 
@@ -34,7 +35,7 @@ def test_each_step_is_counted_on_the_day_it_happened(new_cart, project, meta):
         new_cart()
     with _on(DAY_ONE + timedelta(hours=1)):
         handle(AddItem(cart_id=second, sku="MUG-001", quantity=1), Context.system(meta))
-        handle(CheckOut(cart_id=first), Context.system(meta))
+        handle(CheckOut(details=DETAILS, cart_id=first), Context.system(meta))
         handle(Abandon(cart_id=second, reason="idle"), Context.system(meta))
     project()
     one, two = _day(DAY_ONE.date()), _day(DAY_ONE.date() + timedelta(days=1))
@@ -52,7 +53,7 @@ def test_a_cart_counts_once_among_carts_with_items(new_cart, project, meta):
 
 def test_revenue_average_order_and_conversion_in_the_reporting_currency(new_cart, project, meta):
     for items in ({"TEA-001": 2}, {"MUG-001": 1}, {"USD-001": 1}):
-        handle(CheckOut(cart_id=new_cart(items)), Context.system(meta))
+        handle(CheckOut(details=DETAILS, cart_id=new_cart(items)), Context.system(meta))
     new_cart()
     project()
     day = daily_funnel().get()
@@ -67,7 +68,7 @@ def test_revenue_average_order_and_conversion_in_the_reporting_currency(new_cart
 
 @override_settings(PROJECTIONS_REPORTING_CURRENCY="USD")
 def test_the_reporting_currency_is_a_setting(new_cart, project, meta):
-    handle(CheckOut(cart_id=new_cart({"USD-001": 2})), Context.system(meta))
+    handle(CheckOut(details=DETAILS, cart_id=new_cart({"USD-001": 2})), Context.system(meta))
     project()
     assert (daily_funnel().get().currency, daily_funnel().get().revenue) == ("USD", Decimal("6.00"))
 

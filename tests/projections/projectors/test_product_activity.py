@@ -9,6 +9,7 @@ from carts.application.commands import (
 )
 from carts.application.handler import Context, handle
 from projections.selectors import product_activity
+from tests.checkout_details import DETAILS
 
 
 def _activity(sku):
@@ -44,7 +45,7 @@ def test_checkout_counts_units_purchased_revenue_and_conversion(new_cart, projec
     bought = new_cart({"TEA-001": 3, "MUG-001": 1})
     new_cart({"TEA-001": 1})
     handle(ApplyDiscount(cart_id=bought, code="WELCOME10"), Context.system(meta))
-    handle(CheckOut(cart_id=bought), Context.system(meta))
+    handle(CheckOut(details=DETAILS, cart_id=bought), Context.system(meta))
     project()
     tea = _activity("TEA-001")
     assert (tea.units_purchased, tea.revenue) == (3, Decimal("13.50"))
