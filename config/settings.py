@@ -163,7 +163,19 @@ EVENTSTORE_SEAL_KEY_FALLBACKS = [
     key for key in os.environ.get("EVENTSTORE_SEAL_KEY_FALLBACKS", "").split(",") if key
 ]
 
+# Personal data in events is encrypted per person (eventstore.personal) under data keys wrapped
+# by these master keys (base64, 32 bytes each, comma-separated; the first wraps new keys). They
+# must never be stored in the database. Unset, a key derived from SECRET_KEY is used (fine for a
+# demo, not for production). Rotation: README, "Personal data and forgetting".
+PERSONAL_DATA_KEYS = [
+    key.strip() for key in os.environ.get("PERSONAL_DATA_KEYS", "").split(",") if key.strip()
+]
+
 # --- Carts -----------------------------------------------------------------------------------
+# Countries the shop ships to (ISO 3166-1 alpha-2, comma-separated); empty: every country.
+SHOP_SHIPS_TO = [
+    code.strip().upper() for code in os.environ.get("SHOP_SHIPS_TO", "").split(",") if code.strip()
+]
 CART_ABANDON_AFTER = timedelta(hours=float(os.environ.get("CART_ABANDON_AFTER_HOURS", "24")))
 
 # --- Celery ----------------------------------------------------------------------------------

@@ -86,6 +86,12 @@ class CartSummary(GenerationRow):
     last_activity_at = models.DateTimeField()
     checked_out_at = models.DateTimeField(null=True, blank=True)
     abandoned_at = models.DateTimeField(null=True, blank=True)
+    order_number = models.CharField(max_length=16, blank=True, default="")
+    # Personal data, kept for finding an order by its customer's e-mail: the checkout details as
+    # read from the log, "[erased]" once the customer was forgotten (the CustomerForgotten event
+    # on the next catch-up, and on any rebuild the log itself reads so).
+    contact_email = models.CharField(max_length=254, blank=True, default="")
+    ship_to_country = models.CharField(max_length=2, blank=True, default="")
     version = models.PositiveIntegerField(default=0)
     # {"schema": N, "cart": Cart.to_snapshot()}: totals come from the aggregate's own rules, and
     # a state of another schema is replayed from the cart's events (see the projector).
@@ -102,6 +108,8 @@ class CartSummary(GenerationRow):
             models.Index(fields=["generation", "currency"], name="cs_currency"),
             models.Index(fields=["generation", "-last_activity_at"], name="cs_activity"),
             models.Index(fields=["generation", "total"], name="cs_total"),
+            models.Index(fields=["generation", "order_number"], name="cs_order_number"),
+            models.Index(fields=["generation", "contact_email"], name="cs_contact_email"),
         ]
 
     def __str__(self) -> str:

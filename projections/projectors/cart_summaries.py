@@ -12,6 +12,8 @@ from carts.domain.events import (
     CartCreated,
     CartMergedFrom,
     CartMergedInto,
+    CheckoutDetailsProvided,
+    CustomerForgotten,
     DiscountApplied,
     DiscountRemoved,
     ItemAdded,
@@ -21,6 +23,7 @@ from carts.domain.events import (
     cart_id_of,
     stream_id,
 )
+from eventstore.personal import ERASED
 from eventstore.store import RecordedEvent, read_stream_data
 from projections.models import CartSummary
 from projections.projector import Projector, RowCache, handles
@@ -53,6 +56,8 @@ class CartSummaries(Projector):
         born = {e.stream_id for e in carts if e.version == 1}
         self.rows.absent(cart_id_of(stream) for stream in born)
         self.rows.load(cart_id_of(e.stream_id) for e in carts if e.stream_id not in born)
+        forgotten = [e.data for e in events if isinstance(e.data, CustomerForgotten)]
+        self.rows.load(cart_id for data in forgotten for cart_id in data.carts)
 
     @handles(CartCreated)
     def created(self, event: RecordedEvent) -> None:
@@ -78,11 +83,28 @@ class CartSummaries(Projector):
     def changed(self, event: RecordedEvent) -> None:
         self._apply(self._row(event), event)
 
+    @handles(CheckoutDetailsProvided)
+    def details_given(self, event: RecordedEvent) -> None:
+        row = self._row(event)
+        if self._apply(row, event):
+            row.contact_email = event.data.email
+            row.ship_to_country = event.data.country
+
     @handles(CartCheckedOut)
     def checked_out(self, event: RecordedEvent) -> None:
         row = self._row(event)
         if self._apply(row, event):
             row.checked_out_at = event.recorded_at
+            row.order_number = event.data.order_number
+
+    @handles(CustomerForgotten)
+    def forgotten(self, event: RecordedEvent) -> None:
+        """Their e-mail goes from the rows of their carts (idempotent: replaying it again sets
+        the same marker)."""
+        for cart_id in event.data.carts:
+            row = self.rows.get(cart_id)
+            if row is not None and row.contact_email:
+                row.contact_email = ERASED
 
     @handles(CartAbandoned)
     def abandoned(self, event: RecordedEvent) -> None:

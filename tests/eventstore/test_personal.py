@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import os
 from dataclasses import dataclass
 from typing import ClassVar
@@ -11,7 +12,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 
-from eventstore import personal
+from eventstore import master_keys, personal
 from eventstore.metadata import Metadata
 from eventstore.models import PersonalKey
 from eventstore.personal import ERASED, UNREADABLE, Opener
@@ -178,3 +179,20 @@ def test_the_payload_schema_marks_personal_fields():
     properties = schema["$defs"]["ContactGiven"]["properties"]
     assert properties["email"]["x-personal"] is True
     assert "x-personal" not in properties["country"]
+
+
+def test_the_rotation_command_re_wraps_and_says_with_which_key(settings):
+    from django.core.management import call_command
+
+    old, new = _master_key(), _master_key()
+    settings.PERSONAL_DATA_KEYS = [old]
+    _write()
+    settings.PERSONAL_DATA_KEYS = [new, old]
+    out = io.StringIO()
+
+    call_command("rotate_personal_data_key", stdout=out)
+
+    assert "1 data key(s) re-wrapped" in out.getvalue()
+    assert set(PersonalKey.objects.values_list("master_key_id", flat=True)) == {
+        next(iter(master_keys._keys()))
+    }
