@@ -58,6 +58,7 @@ class CartListingAdmin(admin.ModelAdmin):
 
     list_display = (
         "cart",
+        "order_number",
         "owner",
         "status",
         "line_count",
@@ -76,7 +77,9 @@ class CartListingAdmin(admin.ModelAdmin):
     )
     date_hierarchy = "last_activity_at"
     search_fields = ("owner_id",)
-    search_help_text = "A cart id, an owner (user:<id>) or a username."
+    search_help_text = (
+        "A cart id, an order number, an owner (user:<id>), a username or the contact e-mail."
+    )
     list_per_page = 50
     actions = None
 
@@ -104,7 +107,13 @@ class CartListingAdmin(admin.ModelAdmin):
             .objects.filter(username__icontains=term)
             .values_list("pk", flat=True)
         ]
-        return queryset.filter(Q(owner_id__icontains=term) | Q(owner_id__in=owners)), False
+        found = (
+            Q(owner_id__icontains=term)
+            | Q(owner_id__in=owners)
+            | Q(order_number=term.upper())
+            | Q(contact_email__iexact=term)
+        )
+        return queryset.filter(found), False
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

@@ -74,3 +74,20 @@ def test_a_missing_reason_is_refused_and_nothing_is_recorded(
     assert "give the reason" in response.content.decode()
     assert event_count() == before
     assert repository.load(cart_with_details).details == DETAILS
+
+
+def test_staff_find_an_order_by_its_number_or_e_mail_until_its_customer_is_forgotten(
+    client: Client, cart_with_details: UUID, meta: Metadata, project_everything
+) -> None:
+    from carts.application.commands import CheckOut
+
+    number = handle(CheckOut(cart_id=cart_with_details), Context.system(meta)).cart.order_number
+    project_everything()
+    client.force_login(staff_member("privacy", "view_event", "forget_person"))
+    listing = reverse("admin:projections_cartsummary_changelist")
+
+    for term in (number, number.lower(), DETAILS.email.upper()):
+        assert str(cart_with_details) in client.get(listing, {"q": term}).content.decode()
+    _forget(client, cart_with_details)
+    project_everything()
+    assert str(cart_with_details) not in client.get(listing, {"q": DETAILS.email}).content.decode()
