@@ -152,7 +152,10 @@ def seal_new_events(*, batch: int = BATCH, using: str = DEFAULT_DB_ALIAS) -> int
 def _seal_next(limit: int, using: str) -> Seal | None:
     with transaction.atomic(using=using):
         newest = newest_seal(using=using)
-        page = read_all(newest.last_checkpoint if newest else START, limit=limit, using=using)
+        # Only positions and hashes are sealed: nothing personal needs opening.
+        page = read_all(
+            newest.last_checkpoint if newest else START, limit=limit, opened=False, using=using
+        )
         if not page.events:
             return None
         batch = Batch(
