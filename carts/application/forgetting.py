@@ -32,7 +32,7 @@ from eventstore import personal
 from eventstore.store import ANY, append
 
 FORGET_PERMISSION = "eventstore.forget_person"
-CUSTOMER_ID = re.compile(r"user:[1-9][0-9]{0,17}|guest:[A-Za-z0-9_-]{8,64}")
+CUSTOMER_ID = re.compile(r"user:[1-9][0-9]{0,17}|guest:[A-Za-z0-9_-]{1,64}")
 REASON_MAX = 500
 
 
