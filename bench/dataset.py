@@ -66,12 +66,23 @@ def cart_rows(carts: int, *, start: int = 0) -> Iterator[tuple[Any, ...]]:
     """COPY rows for ``carts`` checked-out carts, each stream hash-chained from genesis.
 
     The aggregate decides one cart's events once; every cart reuses those payloads with its own
-    id, event ids, times and hash chain, which keeps loading a million events to seconds.
+    id, event ids, times and hash chain, which keeps loading a million events to seconds. The
+    personal values are sealed here, before any row is asked for: sealing may query the key
+    table, which a connection in the middle of a COPY cannot.
     """
     template = [_stored(*registry.encode(event)) for event in cart_events(uuid.UUID(int=0))]
     personal_meta = seal_fields(
         {"client_ip": "127.0.0.1", "user_agent": "bench"}, Metadata.personal_fields, SUBJECT
     )
+    return _cart_rows(template, personal_meta, carts, start)
+
+
+def _cart_rows(
+    template: list[tuple[str, int, dict[str, Any]]],
+    personal_meta: dict[str, Any],
+    carts: int,
+    start: int,
+) -> Iterator[tuple[Any, ...]]:
     for n in range(start, start + carts):
         cart_id = uuid.UUID(int=n + 1)
         stream = f"cart-{cart_id}"
@@ -133,8 +144,9 @@ def copy_carts(events: int, *, batch_carts: int = 20_000) -> int:
     for start in range(0, carts, batch_carts):
         with transaction.atomic(), connection.cursor() as cursor:
             raw = cursor.cursor
+            rows = cart_rows(min(batch_carts, carts - start), start=start)
             with raw.copy(f"COPY eventstore_event ({COLUMNS}) FROM STDIN") as copy:
-                for row in cart_rows(min(batch_carts, carts - start), start=start):
+                for row in rows:
                     copy.write_row(row)
     return carts
 
