@@ -187,10 +187,14 @@ class Opener:
 
     def _key(self, key_id: str) -> AESGCM | None:
         if key_id not in self._keys:
+            # Most reads meet one person's key (a cart, a page of one busy shopper): the first
+            # miss loads just that key; a second miss loads every key the read's texts name,
+            # so a read costs at most two key queries and scans its texts only when it must.
             wanted = {key_id}
-            for text in self._texts:
-                wanted.update(_KEY_ID.findall(text))
-            self._texts.clear()
+            if self._keys:
+                for text in self._texts:
+                    wanted.update(_KEY_ID.findall(text))
+                self._texts.clear()
             self._load(wanted - self._keys.keys())
         return self._keys.get(key_id)
 

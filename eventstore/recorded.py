@@ -9,6 +9,7 @@ from typing import Any
 from eventstore.checkpoints import encode_checkpoint
 from eventstore.codec import parse_json
 from eventstore.metadata import Metadata
+from eventstore.registry import registry
 
 PERSONAL_METADATA = Metadata.personal_fields
 
@@ -72,8 +73,8 @@ class RecordedEvent:
         self._recorded_at = recorded_at
         self._hash = hash
         self._tx_id = tx_id
-        # Opens the actor's personal metadata (eventstore.personal.Opener) when it is decoded;
-        # None: metadata as stored (or given in plain by the writer).
+        # Opens the personal values of the payload and metadata (eventstore.personal.Opener)
+        # when they are decoded from their text; None: as stored (or given in plain).
         self._opener = opener
 
     @property
@@ -118,7 +119,12 @@ class RecordedEvent:
         payload = self._payload
         if isinstance(payload, str | bytes):
             # Two threads racing here decode equal dicts; either may stay.
-            payload = self._payload = parse_json(payload)
+            payload = parse_json(payload)
+            if self._opener is not None:
+                payload = self._opener.open_fields(
+                    payload, registry.personal_fields(self._event_type)
+                )
+            self._payload = payload
         return payload  # type: ignore[return-value]
 
     @property
@@ -130,9 +136,6 @@ class RecordedEvent:
             if self._opener is not None:
                 metadata = self._opener.open_fields(metadata, PERSONAL_METADATA)
             self._metadata = metadata
-        elif self._opener is not None:
-            metadata = self._metadata = self._opener.open_fields(metadata, PERSONAL_METADATA)
-            self._opener = None
         return metadata  # type: ignore[return-value]
 
     @property

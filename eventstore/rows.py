@@ -46,8 +46,11 @@ def decode_event(
     # Both backends hand JSON columns back as text (Django leaves decoding to the field).
     if upcast:
         data, payload, schema = registry.decode_stored(event_type, schema, payload)
-        if opener is not None:
-            data, payload = _opened(opener, event_type, data, payload)
+        if opener is not None and (fields := registry.personal_fields(event_type)):
+            data = opener.open_event(data, fields)
+            if not isinstance(payload, str | bytes):  # upcast: a dict already
+                payload = opener.open_fields(payload, fields)
+            # (Payload text is opened when someone asks for it: RecordedEvent.payload.)
     else:
         data = payload = parse_json(payload) if isinstance(payload, str | bytes) else payload
     # Metadata stays JSON text until someone asks for it (see RecordedEvent).
@@ -87,14 +90,6 @@ def register_rows(opener: Opener, rows: list[tuple[Any, ...]], *columns: int) ->
         for column in columns:
             opener.register(row[column])
     return opener
-
-
-def _opened(opener: Opener, event_type: str, data: Any, payload: Any) -> tuple[Any, Any]:
-    fields = registry.personal_fields(event_type)
-    if not fields:
-        return data, payload
-    plain = parse_json(payload) if isinstance(payload, str | bytes) else payload
-    return opener.open_event(data, fields), opener.open_fields(plain, fields)
 
 
 def stored_row(row: tuple[Any, ...]) -> StoredRow:

@@ -196,3 +196,12 @@ def test_the_rotation_command_re_wraps_and_says_with_which_key(settings):
     assert set(PersonalKey.objects.values_list("master_key_id", flat=True)) == {
         next(iter(master_keys._keys()))
     }
+
+
+def test_a_page_of_many_people_opens_each_with_their_own_key(django_assert_max_num_queries):
+    people = [ContactGiven(email=f"p{n}@example.com", country="DE") for n in range(5)]
+    for n, person in enumerate(people):
+        _write(f"contact-{n}", f"user:{n}", person)
+
+    with django_assert_max_num_queries(3):  # the page, then at most two key look-ups
+        assert [e.data for e in read_all().events] == people
