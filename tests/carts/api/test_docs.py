@@ -27,6 +27,7 @@ def test_the_openapi_document_lists_every_endpoint(db):
         "/api/carts/{cart_id}/items/{sku}/",
         "/api/carts/{cart_id}/items/{sku}/price/",
         "/api/carts/{cart_id}/discount/",
+        "/api/carts/{cart_id}/checkout-details/",
         "/api/carts/{cart_id}/checkout/",
         "/api/carts/{cart_id}/abandon/",
         "/api/products/",
