@@ -6,6 +6,7 @@ from carts.api.errors import unknown_api_path
 from carts.api.views import (
     checkout,
     commands,
+    customers,
     docs,
     event_types,
     feed,
@@ -45,6 +46,12 @@ urlpatterns = [
         "carts/<uuid:cart_id>/checkout/", checkout.CartCheckoutView.as_view(), name="cart-checkout"
     ),
     path("carts/<uuid:cart_id>/abandon/", commands.CartAbandonView.as_view(), name="cart-abandon"),
+    path("me/data/", customers.MyDataView.as_view(), name="my-data"),
+    path(
+        "customers/<str:customer_id>/forget/",
+        customers.ForgetCustomerView.as_view(),
+        name="customer-forget",
+    ),
     path("products/", lists.ProductList.as_view(), name="product-list"),
     path("events/", feed.EventFeedView.as_view(), name="event-feed"),
     path("event-types/", event_types.EventTypeList.as_view(), name="event-types"),
