@@ -183,3 +183,18 @@ def test_forgetting_a_guest_erases_the_details_of_their_one_call_checkout(
     text = json.dumps(as_staff.get(f"/api/carts/{cart.id}/events/").json())
     assert ERASED in text
     assert [value for value in PERSONAL_VALUES if value and value in text] == []
+
+
+def test_no_stored_answer_keeps_the_details_after_forgetting(as_root, as_owner, owner, new_cart):
+    from carts.models import IdempotencyRecord
+
+    cart_id = new_cart(("TEA-001", 1))
+    url = f"/api/carts/{cart_id}/checkout/"
+    as_owner.post(url, CHECKOUT, format="json", HTTP_IDEMPOTENCY_KEY="buy-1")
+    stored = json.dumps(list(IdempotencyRecord.objects.values("response_body")))
+    assert DETAILS_FIELDS["email"] in stored  # what a retry would be answered
+
+    _forget(as_root, f"user:{owner.pk}")
+
+    stored = json.dumps(list(IdempotencyRecord.objects.values("response_body")))
+    assert [value for value in PERSONAL_VALUES if value and value in stored] == []
