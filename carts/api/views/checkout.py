@@ -2,7 +2,7 @@
 
 Both are cart commands (see carts.api.views.commands): If-Match, Idempotency-Key, the cart in
 the answer. The body's shape is the serializers'; whether the details can be delivered to is
-carts.application.checkout_details.checked_details', as for the shop's checkout page.
+carts.application.checkout_details.checked_details, as for the shop's checkout page.
 """
 
 from __future__ import annotations
