@@ -116,7 +116,10 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         headers = {"Retry-After": "1"}
         return problem(409, code=exc.code, detail=exc.message, headers=headers)
     if isinstance(exc, CartError):
-        return problem(KIND_STATUS[exc.kind], code=exc.code, detail=exc.message)
+        # An error about one input field (InvalidCheckoutDetails) names it as invalid input does.
+        field = getattr(exc, "field", None)
+        errors = {field: [exc.message]} if field else None
+        return problem(KIND_STATUS[exc.kind], code=exc.code, detail=exc.message, errors=errors)
     if isinstance(exc, OperationalError | InterfaceError):
         # The database is unreachable or refused the connection (too many clients, shutting
         # down): nothing was written, as every command is one transaction; say when to retry.

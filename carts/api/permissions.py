@@ -5,6 +5,8 @@
   person who may not read the cart gets 404 (``cart_not_found``), exactly as for a cart that
   does not exist; one who may read it but not act gets 403.
 - :class:`MayReadLog` guards the event feed and the read models.
+- :class:`MayForgetCustomers` guards forgetting a customer (the 'forget person' permission).
+- :class:`HasOwnData` lets a shopper or a session's guest download their own data.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from carts.application import access
+from carts.application import access, forgetting
 from carts.web.request_context import person_of
 
 INTEGRATION_GROUP = access.INTEGRATION_GROUP
@@ -43,3 +45,22 @@ class MayReadLog(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return access.may_read_log(person_of(request))  # type: ignore[arg-type]
+
+
+class MayForgetCustomers(BasePermission):
+    """Holders of the 'forget person' permission (eventstore.forget_person) and superusers."""
+
+    message = "Forgetting a customer needs the 'forget person' permission."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return forgetting.may_forget(person_of(request))  # type: ignore[arg-type]
+
+
+class HasOwnData(BasePermission):
+    """Whoever the shop knows as a customer: a signed-in user, or a session with a guest
+    identity (one that shopped); anyone else is not authenticated (401)."""
+
+    message = "Sign in, or shop as a guest in this session, to download your data."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(person_of(request).owner_ids)  # type: ignore[arg-type]

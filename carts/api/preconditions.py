@@ -3,9 +3,11 @@ If-None-Match in.
 
 A cart's ETag is its version, a strong tag: ``"3"``. The cart document also says what the
 catalog asks now for each line and how the history's integrity check went, which can change
-while the version stays; when either says anything but "as held, intact", the tag carries a
-digest of it (``"3-1f2e3d4c5b6a"``), so a client never keeps a copy that hides a price change, a
-retired product or a failed check (If-None-Match answers 304 only for the same digest).
+while the version stays, and so can its checkout details (erased when the customer is
+forgotten); when any says anything but "as held, intact, not erased", the tag carries a digest
+of it (``"3-1f2e3d4c5b6a"``), so a client never keeps a copy that hides a price change, a
+retired product, a failed check or an erasure (If-None-Match answers 304 only for the same
+digest).
 A command's If-Match guards the cart's version, its part before the dash: what a command does
 depends on the cart's events, not on that side information. ``If-Match`` on a command uses the
 strong comparison (13.1.1): a weak tag (``W/"3"``) never matches, a list matches when any strong
@@ -111,9 +113,9 @@ def _malformed(value: str, header: str) -> ApiProblem:
 
 def etag(version: int, document: Mapping[str, Any] | None = None) -> str:
     """The ETag of a cart at ``version`` whose cart document is ``document``: ``"<version>"``,
-    or ``"<version>-<12 hex>"`` when the document's lines or integrity say more than the
-    version does (a catalog price other than the held one, a product no longer sold, a history
-    that failed its check)."""
+    or ``"<version>-<12 hex>"`` when the document's lines, integrity or checkout details say
+    more than the version does (a catalog price other than the held one, a product no longer
+    sold, a history that failed its check, details erased)."""
     side = _side_information(document or {})
     if side is None:
         return f'"{version}"'
@@ -128,9 +130,13 @@ def _side_information(document: Mapping[str, Any]) -> dict[str, Any] | None:
         if line.get("price_changed") or not line.get("available", True)
     ]
     integrity = document.get("integrity") or {"status": "intact", "problems": []}
-    if not lines and integrity["status"] == "intact" and not integrity["problems"]:
+    erased = bool((document.get("checkout_details") or {}).get("erased"))
+    if not lines and integrity["status"] == "intact" and not integrity["problems"] and not erased:
         return None
-    return {"lines": lines, "integrity": integrity}
+    side: dict[str, Any] = {"lines": lines, "integrity": integrity}
+    # Forgetting the customer changes what the cart shows, not its version: a copy held from
+    # before must not be confirmed as current (304).
+    return side | {"erased": True} if erased else side
 
 
 def expected_version(

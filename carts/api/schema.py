@@ -165,6 +165,17 @@ CART_EXAMPLE = OpenApiExample(
         "discount_amount": "1.78",
         "total": "16.02",
         "merged_into": None,
+        "order_number": None,
+        "checkout_details": {
+            "email": "ada@example.com",
+            "full_name": "Ada Lovelace",
+            "address_line1": "12 St James's Square",
+            "address_line2": "",
+            "city": "London",
+            "postal_code": "SW1Y 4JH",
+            "country": "GB",
+            "erased": False,
+        },
     },
 )
 

@@ -8,6 +8,11 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from carts.api.checkout_serializers import (
+    CheckoutDetailsSerializer,
+    details_document,
+    order_number_of,
+)
 from carts.api.fields import (
     RecordedAtField,
     StrictCharField,
@@ -161,6 +166,8 @@ class CartSerializer(serializers.Serializer):
     discount_amount = serializers.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=2)
     total = serializers.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=2)
     merged_into = serializers.UUIDField(allow_null=True)
+    order_number = serializers.SerializerMethodField()
+    checkout_details = serializers.SerializerMethodField()
 
     @extend_schema_field(LineSerializer(many=True))
     def get_lines(self, cart: Cart) -> list[dict[str, Any]]:
@@ -173,6 +180,20 @@ class CartSerializer(serializers.Serializer):
     @extend_schema_field(DiscountSerializer(allow_null=True))
     def get_discount(self, cart: Cart) -> dict[str, Any] | None:
         return DiscountSerializer(cart.discount).data if cart.discount else None
+
+    @extend_schema_field(
+        serializers.CharField(
+            allow_null=True,
+            help_text="The order number to quote (e.g. K7M2-9QPD) once checked out; null before.",
+        )
+    )
+    def get_order_number(self, cart: Cart) -> str | None:
+        return order_number_of(cart)
+
+    @extend_schema_field(CheckoutDetailsSerializer(allow_null=True))
+    def get_checkout_details(self, cart: Cart) -> dict[str, Any] | None:
+        fields = details_document(cart.details)
+        return None if fields is None else CheckoutDetailsSerializer(fields).data
 
 
 class IntegritySerializer(serializers.Serializer):
@@ -227,6 +248,8 @@ def cart_document(cart: Cart, catalog: Mapping[str, LineOffer]) -> dict[str, Any
         "discount_amount": _amount(cart.discount_amount),
         "total": _amount(cart.total),
         "merged_into": None if cart.merged_into is None else str(cart.merged_into),
+        "order_number": order_number_of(cart),
+        "checkout_details": details_document(cart.details),
     }
 
 

@@ -3,7 +3,17 @@
 from django.urls import path, re_path
 
 from carts.api.errors import unknown_api_path
-from carts.api.views import commands, docs, event_types, feed, lists, queries, read_models
+from carts.api.views import (
+    checkout,
+    commands,
+    customers,
+    docs,
+    event_types,
+    feed,
+    lists,
+    queries,
+    read_models,
+)
 
 app_name = "api"
 
@@ -28,9 +38,20 @@ urlpatterns = [
         "carts/<uuid:cart_id>/discount/", commands.CartDiscountView.as_view(), name="cart-discount"
     ),
     path(
-        "carts/<uuid:cart_id>/checkout/", commands.CartCheckoutView.as_view(), name="cart-checkout"
+        "carts/<uuid:cart_id>/checkout-details/",
+        checkout.CartCheckoutDetailsView.as_view(),
+        name="cart-checkout-details",
+    ),
+    path(
+        "carts/<uuid:cart_id>/checkout/", checkout.CartCheckoutView.as_view(), name="cart-checkout"
     ),
     path("carts/<uuid:cart_id>/abandon/", commands.CartAbandonView.as_view(), name="cart-abandon"),
+    path("me/data/", customers.MyDataView.as_view(), name="my-data"),
+    path(
+        "customers/<str:customer_id>/forget/",
+        customers.ForgetCustomerView.as_view(),
+        name="customer-forget",
+    ),
     path("products/", lists.ProductList.as_view(), name="product-list"),
     path("events/", feed.EventFeedView.as_view(), name="event-feed"),
     path("event-types/", event_types.EventTypeList.as_view(), name="event-types"),

@@ -31,6 +31,7 @@ from carts.application.handler import Context, handle
 from carts.models import Product
 from carts.web.request_context import GUEST_ID_KEY
 from eventstore.metadata import Metadata
+from tests.checkout_details import DETAILS, DETAILS_FIELDS
 
 ROLES = (
     "anonymous",
@@ -163,7 +164,22 @@ ENDPOINTS = [
         API_CHANGE,
         discounted=True,
     ),
-    Endpoint("api checkout", "api", "POST", "/api/carts/{cart}/checkout/", API_CHANGE, {}),
+    Endpoint(
+        "api checkout details",
+        "api",
+        "PUT",
+        "/api/carts/{cart}/checkout-details/",
+        API_CHANGE,
+        DETAILS_FIELDS,
+    ),
+    Endpoint(
+        "api checkout",
+        "api",
+        "POST",
+        "/api/carts/{cart}/checkout/",
+        API_CHANGE,
+        {"checkout_details": DETAILS_FIELDS},
+    ),
     Endpoint(
         "api abandon", "api", "POST", "/api/carts/{cart}/abandon/", API_ABANDON, {"reason": "x"}
     ),
@@ -294,7 +310,7 @@ def test_every_cart_url_answers_each_role_as_the_policy_says(
     if endpoint.discounted:
         handle(ApplyDiscount(cart_id=shoppers_cart, code="WELCOME10"), Context.system(context))
     if endpoint.checked_out:
-        handle(CheckOut(cart_id=shoppers_cart), Context.system(context))
+        handle(CheckOut(cart_id=shoppers_cart, details=DETAILS), Context.system(context))
     if endpoint.repriced:
         Product.objects.filter(sku="TEA-001").update(price=Decimal("4.75"))
     client = _client(endpoint, role)

@@ -34,6 +34,7 @@ from carts.models import Product
 from eventstore.metadata import Metadata
 from eventstore.models import Event
 from projections.models import ProjectionState
+from tests.checkout_details import DETAILS
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ class World:
     correlation_id: str
     people: dict[str, User | None]
     admin_objects: dict[str, str]
+    forgettable: str
 
     def url(self, route: str, text: str | None = None) -> str:
         """The route with real ids, or with ``text`` in every parameter that takes text."""
@@ -160,6 +162,8 @@ class World:
             "id": self.admin_objects["auth.user"],
             "url": "nothing-here/",
             "path": "nothing-here/",
+            # Someone who may be forgotten: a superuser's hostile reason may well forget them.
+            "customer_id": self.forgettable,
         }
         return values[name]
 
@@ -185,7 +189,7 @@ def world(
     handle(ApplyDiscount(cart_id=cart_id, code="WELCOME10"), Context.system(context))
     paid = handle(CreateCart(owner_id=f"user:{shopper.pk}"), Context.system(context)).cart.id
     handle(AddItem(cart_id=paid, sku="MUG-001", quantity=1), Context.system(context))
-    handle(CheckOut(cart_id=paid), Context.system(context))
+    handle(CheckOut(cart_id=paid, details=DETAILS), Context.system(context))
     project_everything()
     objects = {
         "auth.user": str(bystander.pk),
@@ -203,6 +207,7 @@ def world(
         correlation_id="sweep-1",
         people={"anonymous": None, "shopper": shopper, "superuser": root},
         admin_objects=objects,
+        forgettable=f"user:{bystander.pk}",
     )
 
 

@@ -6,6 +6,7 @@ answers the cart with its version as ETag and the position of the last event wri
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 from uuid import UUID
@@ -40,7 +41,6 @@ from carts.application.commands import (
     ApplyDiscount,
     CartCommand,
     ChangeQuantity,
-    CheckOut,
     CreateCart,
     RemoveDiscount,
     RemoveItem,
@@ -79,10 +79,12 @@ def execute(
     body: type[StrictSerializer],
     command: type[CartCommand] | type[CreateCart],
     status_code: int = status.HTTP_200_OK,
+    fields_of: Callable[[Mapping[str, Any]], dict[str, Any]] = dict,
     **path: Any,
 ) -> Response:
     """Build ``command`` from the path and the validated body, and hand it to the handler.
 
+    ``fields_of`` turns the validated body into the command's fields (as they are, by default).
     Once per Idempotency-Key; nothing is written when anything refuses. The handler asks the
     access policy about the cart it loads, so a cart the person may not read answers 404 after
     the body was checked, exactly as a cart that does not exist.
@@ -95,7 +97,7 @@ def execute(
     def attempt() -> Response:
         serializer = body(data=request.data)
         serializer.is_valid(raise_exception=True)
-        fields = dict(serializer.validated_data)
+        fields = fields_of(serializer.validated_data)
         if issubclass(command, CartCommand):
             fields["expected_version"] = expected
         context = command_context(request, source="api")  # type: ignore[arg-type]
@@ -217,14 +219,6 @@ class CartDiscountView(CommandView):
     @command_schema("Remove the discount", request=None)
     def delete(self, request: Request, cart_id: UUID) -> Response:
         return execute(request, body=EmptyInput, command=RemoveDiscount, cart_id=cart_id)
-
-
-class CartCheckoutView(CommandView):
-    """POST /api/carts/<id>/checkout/"""
-
-    @command_schema("Check out", request=EmptyInput)
-    def post(self, request: Request, cart_id: UUID) -> Response:
-        return execute(request, body=EmptyInput, command=CheckOut, cart_id=cart_id)
 
 
 class CartAbandonView(CommandView):

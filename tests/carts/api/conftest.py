@@ -13,6 +13,10 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from carts.api.permissions import INTEGRATION_GROUP
+from tests.checkout_details import DETAILS_FIELDS
+
+# A checkout body that gives the details in the same call.
+CHECKOUT = {"checkout_details": DETAILS_FIELDS}
 
 
 @pytest.fixture(autouse=True)
@@ -96,6 +100,14 @@ def new_cart(as_owner: APIClient, catalog) -> Callable[..., UUID]:
         return cart_id
 
     return make
+
+
+def give_details(client: APIClient, cart_id: UUID | str, **headers: Any) -> Any:
+    """PUT the test details on ``cart_id`` as ``client``, asserting they were taken."""
+    url = f"/api/carts/{cart_id}/checkout-details/"
+    response = client.put(url, DETAILS_FIELDS, format="json", **headers)
+    assert response.status_code == 200, response.content
+    return response
 
 
 def problem_of(response: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from carts.domain.money import MAX_AMOUNT
-from tests.carts.api.conftest import problem_of
+from tests.carts.api.conftest import CHECKOUT, give_details, problem_of
 from tests.extreme_amounts import (
     ALSO_TOP,
     PRICES,
@@ -61,6 +61,7 @@ def test_a_cart_at_the_maximum_reads_and_checks_out(as_owner, products, event_co
     raised = as_owner.put(f"/api/carts/{cart}/items/{TOP}/", {"quantity": 2}, format="json")
     assert problem_of(raised)["code"] == "amount_out_of_range"
     assert as_owner.get(f"/api/carts/{cart}/").json()["subtotal"] == "99999999.99"
+    give_details(as_owner, cart)
     before = event_count()
     bought = as_owner.post(f"/api/carts/{cart}/checkout/", {}, format="json")
     assert bought.status_code == 200
@@ -76,14 +77,15 @@ def test_a_cart_stored_beyond_the_range_reads_is_refused_checkout_and_can_be_low
     assert read.status_code == 200
     assert Decimal(read.json()["subtotal"]) == MAX_AMOUNT * 101
     before = event_count()
-    refused = as_owner.post(f"/api/carts/{cart}/checkout/", {}, format="json")
+    refused = as_owner.post(f"/api/carts/{cart}/checkout/", CHECKOUT, format="json")
     assert refused.status_code == 422
     assert problem_of(refused)["code"] == "amount_out_of_range"
     assert event_count() == before
     assert as_owner.delete(f"/api/carts/{cart}/items/{ALSO_TOP}/").status_code == 200
     lowered = as_owner.put(f"/api/carts/{cart}/items/{TOP}/", {"quantity": 1}, format="json")
     assert lowered.json()["total"] == "99999999.99"
-    assert as_owner.post(f"/api/carts/{cart}/checkout/", {}, format="json").status_code == 200
+    bought = as_owner.post(f"/api/carts/{cart}/checkout/", CHECKOUT, format="json")
+    assert bought.status_code == 200
 
 
 @settings(
@@ -112,10 +114,8 @@ def test_no_command_with_extreme_prices_answers_a_server_error(
         else:
             assert Decimal(answer.json()["total"]) <= MAX_AMOUNT
     assert as_owner.get(f"/api/carts/{cart}/").status_code == 200
-    assert as_owner.post(f"/api/carts/{cart}/checkout/", {}, format="json").status_code in (
-        200,
-        422,
-    )
+    checkout = as_owner.post(f"/api/carts/{cart}/checkout/", CHECKOUT, format="json")
+    assert checkout.status_code in (200, 422)
 
 
 # --- currencies ---------------------------------------------------------------------------------

@@ -17,10 +17,12 @@ from carts.application.commands import (
     CreateCart,
     GiveGoodwill,
     MergeCarts,
+    ProvideCheckoutDetails,
     RemoveDiscount,
 )
 from carts.application.handler import Context, handle
 from carts.models import Product
+from tests.checkout_details import DETAILS
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +38,8 @@ def _carts(meta):  # type: ignore[no-untyped-def]
     yield handle(
         GiveGoodwill(cart_id=new.id, kind="percent", value=Decimal("33.33")), Context.system(meta)
     ).cart
+    details = ProvideCheckoutDetails(cart_id=new.id, details=DETAILS)
+    yield handle(details, Context.system(meta)).cart
     yield handle(CheckOut(cart_id=new.id), Context.system(meta)).cart
     guest = handle(CreateCart(), Context.system(meta)).cart
     handle(AddItem(cart_id=guest.id, sku="USD-001", quantity=2), Context.system(meta))
@@ -62,7 +66,7 @@ def test_every_kind_of_cart_reads_exactly_as_the_serializer_has_it(catalog, meta
         offers = line_offers(cart)
         assert cart_document(cart, offers) == CartSerializer(cart, context={"catalog": offers}).data
         compared += 1
-    assert compared == 9
+    assert compared == 10
 
 
 def test_each_line_says_its_prices_and_what_the_catalog_asks_now(catalog, meta):

@@ -10,7 +10,7 @@ from django.core.cache import cache
 
 from carts.application import repository
 from eventstore.models import Event
-from tests.carts.api.conftest import problem_of
+from tests.carts.api.conftest import CHECKOUT, give_details, problem_of
 
 
 def test_create_cart_answers_201_with_location_etag_and_position(
@@ -196,6 +196,7 @@ def test_an_unknown_discount_code_is_refused(as_owner, new_cart, event_count):
 
 def test_check_out_closes_the_cart(as_owner, new_cart):
     cart_id = new_cart(("MUG-001", 2))
+    give_details(as_owner, cart_id)
     response = as_owner.post(f"/api/carts/{cart_id}/checkout/", {}, format="json")
     assert response.status_code == 200
     assert response.json()["status"] == "checked_out"
@@ -203,7 +204,7 @@ def test_check_out_closes_the_cart(as_owner, new_cart):
 
 def test_changing_a_checked_out_cart_is_a_conflict(as_owner, new_cart, event_count):
     cart_id = new_cart(("MUG-001", 2))
-    as_owner.post(f"/api/carts/{cart_id}/checkout/", format="json")
+    as_owner.post(f"/api/carts/{cart_id}/checkout/", CHECKOUT, format="json")
     before = event_count()
     response = as_owner.post(
         f"/api/carts/{cart_id}/items/", {"sku": "TEA-001", "quantity": 1}, format="json"

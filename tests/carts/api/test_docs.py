@@ -27,8 +27,11 @@ def test_the_openapi_document_lists_every_endpoint(db):
         "/api/carts/{cart_id}/items/{sku}/",
         "/api/carts/{cart_id}/items/{sku}/price/",
         "/api/carts/{cart_id}/discount/",
+        "/api/carts/{cart_id}/checkout-details/",
         "/api/carts/{cart_id}/checkout/",
         "/api/carts/{cart_id}/abandon/",
+        "/api/me/data/",
+        "/api/customers/{customer_id}/forget/",
         "/api/products/",
         "/api/events/",
         "/api/event-types/",
@@ -56,6 +59,45 @@ def test_commands_document_their_headers_errors_and_examples(db):
         assert "application/problem+json" in add_item["responses"][status]["content"], status
     assert add_item["requestBody"]["content"]["application/json"]["examples"]
     assert document["components"]["schemas"]["AddItemInputRequest"]["additionalProperties"] is False
+
+
+def test_checkout_and_personal_data_endpoints_document_their_bodies_and_refusals(db):
+    document = yaml.safe_load(Client().get("/api/schema/").content)
+    paths, schemas = document["paths"], document["components"]["schemas"]
+    details = paths["/api/carts/{cart_id}/checkout-details/"]["put"]
+    assert {p["name"] for p in details["parameters"] if p["in"] == "header"} == {
+        "If-Match",
+        "Idempotency-Key",
+        "X-Correlation-ID",
+    }
+    assert "invalid_checkout_details" in details["description"]
+    body = schemas["CheckoutDetailsInputRequest"]
+    assert set(body["required"]) == {
+        "email",
+        "full_name",
+        "address_line1",
+        "city",
+        "postal_code",
+        "country",
+    }
+    assert body["properties"]["email"]["maxLength"] == 254
+    checkout = paths["/api/carts/{cart_id}/checkout/"]["post"]
+    assert "checkout_details_missing" in checkout["description"]
+    assert "checkout_details" in schemas["CheckoutInputRequest"]["properties"]
+    cart = schemas["Cart"]["properties"]
+    assert {"order_number", "checkout_details"} <= set(cart)
+    forget = paths["/api/customers/{customer_id}/forget/"]["post"]
+    for status in ("400", "401", "403", "404"):
+        assert "application/problem+json" in forget["responses"][status]["content"], status
+    assert set(schemas["Forgotten"]["required"]) == {
+        "customer",
+        "subjects",
+        "carts",
+        "keys_deleted",
+        "position",
+    }
+    data = paths["/api/me/data/"]["get"]["responses"]["200"]
+    assert "Content-Disposition" in data["headers"]
 
 
 def test_swagger_ui_is_served_from_local_static_files(db):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework.test import APIClient
 
 from carts.models import IdempotencyRecord
-from tests.carts.api.conftest import problem_of
+from tests.carts.api.conftest import CHECKOUT, problem_of
 
 
 def _add(client, cart_id, key, quantity=1, sku="TEA-001"):
@@ -57,7 +57,7 @@ def test_the_same_key_on_another_path_is_refused(as_owner, new_cart, event_count
     _add(as_owner, cart_id, "key-3")
     before = event_count()
     response = as_owner.post(
-        f"/api/carts/{cart_id}/checkout/", {}, format="json", HTTP_IDEMPOTENCY_KEY="key-3"
+        f"/api/carts/{cart_id}/checkout/", CHECKOUT, format="json", HTTP_IDEMPOTENCY_KEY="key-3"
     )
     assert response.status_code == 422
     assert event_count() == before

@@ -21,7 +21,7 @@ from carts.application.handler import Context, handle
 from carts.models import Product
 from eventstore import seals
 from eventstore.models import Event, Snapshot
-from tests.carts.api.conftest import problem_of
+from tests.carts.api.conftest import CHECKOUT, problem_of
 from tests.tampering import recompute_chain, tamper
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +93,7 @@ def test_a_forged_snapshot_price_is_neither_served_nor_charged(
     served = reads_as_broken(as_owner, shop_client, cart_id)
     assert served["total"] == "138.00"
     assert any("snapshot" in p for p in served["integrity"]["problems"])
-    checkout = as_owner.post(f"/api/carts/{cart_id}/checkout/", {}, format="json")
+    checkout = as_owner.post(f"/api/carts/{cart_id}/checkout/", CHECKOUT, format="json")
     assert checkout.status_code == 200, checkout.content
     charged = Event.objects.get(stream_id=snapshot.stream_id, event_type="cart.CartCheckedOut")
     assert Decimal(charged.payload["total"]) == Decimal("138.00")

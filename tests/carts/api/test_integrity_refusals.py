@@ -20,7 +20,7 @@ from carts.application.handler import Context, handle
 from carts.domain import errors
 from eventstore import seals
 from eventstore.models import Breach, Event
-from tests.carts.api.conftest import problem_of
+from tests.carts.api.conftest import CHECKOUT, problem_of
 from tests.carts.api.test_integrity import (
     _edit_price,
     _long_cart,
@@ -60,7 +60,7 @@ def test_a_checkout_at_a_forged_price_nobody_read_yet_is_refused(as_owner, new_c
     cart_id = _forged_tea_cart(new_cart)
     before = event_count()
 
-    checkout = as_owner.post(f"/api/carts/{cart_id}/checkout/", {}, format="json")
+    checkout = as_owner.post(f"/api/carts/{cart_id}/checkout/", CHECKOUT, format="json")
 
     _refused(checkout, event_count, before)
     assert "altered" in problem_of(checkout)["detail"]
@@ -77,7 +77,7 @@ def test_a_checkout_after_the_cart_read_as_broken_is_refused(
     reads_as_broken(as_owner, shop_client, cart_id)
     before = event_count()
 
-    checkout = as_owner.post(f"/api/carts/{cart_id}/checkout/", {}, format="json")
+    checkout = as_owner.post(f"/api/carts/{cart_id}/checkout/", CHECKOUT, format="json")
 
     _refused(checkout, event_count, before)
     assert not Event.objects.filter(event_type="cart.CartCheckedOut").exists()
@@ -147,7 +147,7 @@ def test_a_removed_middle_event_answers_integrity_failed_before_verify_events(
     before = event_count()
 
     for command in ("items/", "checkout/"):
-        body = {"sku": "TEA-001", "quantity": 1} if command == "items/" else {}
+        body = {"sku": "TEA-001", "quantity": 1} if command == "items/" else CHECKOUT
         refused = as_owner.post(f"/api/carts/{cart_id}/{command}", body, format="json")
         _refused(refused, event_count, before)
         assert "expected version 3, found 4" in problem_of(refused)["detail"]
@@ -157,7 +157,8 @@ def test_a_checkout_removed_with_its_seal_records_is_seen_by_every_interface(
     as_owner, shop_client, new_cart, event_count
 ):
     cart_id = new_cart(("TEA-001", 2))
-    assert as_owner.post(f"/api/carts/{cart_id}/checkout/", {}, format="json").status_code == 200
+    bought = as_owner.post(f"/api/carts/{cart_id}/checkout/", CHECKOUT, format="json")
+    assert bought.status_code == 200
     seals.seal_new_events()
     stream = repository.stream_id(cart_id)
     tamper("DELETE FROM eventstore_sealedstream WHERE stream_id = %s", [stream])
@@ -220,7 +221,7 @@ def test_a_checkout_is_refused_when_the_sealed_head_rows_were_rewritten_to_match
         [head.hash, stream],
     )
     before = event_count()
-    checkout = as_owner.post(f"/api/carts/{cart_id}/checkout/", {}, format="json")
+    checkout = as_owner.post(f"/api/carts/{cart_id}/checkout/", CHECKOUT, format="json")
     _refused(checkout, event_count, before)
     assert as_owner.get(f"/api/carts/{cart_id}/")["X-Integrity"] == "broken"
 

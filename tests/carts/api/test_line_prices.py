@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from carts.models import Product
-from tests.carts.api.conftest import problem_of
+from tests.carts.api.conftest import CHECKOUT, problem_of
 
 
 def test_a_line_shows_units_at_each_price_and_the_catalog_price_now(as_owner, new_cart):
@@ -80,7 +80,7 @@ def test_a_retired_line_is_marked_cannot_be_raised_and_blocks_checkout(
 
     read = as_owner.get(f"/api/carts/{cart_id}/")
     raised = as_owner.put(f"/api/carts/{cart_id}/items/MUG-001/", {"quantity": 3}, format="json")
-    checkout = as_owner.post(f"/api/carts/{cart_id}/checkout/", {}, format="json")
+    checkout = as_owner.post(f"/api/carts/{cart_id}/checkout/", CHECKOUT, format="json")
 
     assert [line["available"] for line in read.json()["lines"]] == [True, False]
     assert raised.status_code == 422
@@ -92,7 +92,7 @@ def test_a_retired_line_is_marked_cannot_be_raised_and_blocks_checkout(
 
     lowered = as_owner.put(f"/api/carts/{cart_id}/items/MUG-001/", {"quantity": 1}, format="json")
     removed = as_owner.delete(f"/api/carts/{cart_id}/items/MUG-001/")
-    bought = as_owner.post(f"/api/carts/{cart_id}/checkout/", {}, format="json")
+    bought = as_owner.post(f"/api/carts/{cart_id}/checkout/", CHECKOUT, format="json")
     assert (lowered.status_code, removed.status_code, bought.status_code) == (200, 200, 200)
     assert bought.json()["total"] == "4.50"
 
@@ -106,7 +106,7 @@ def test_a_product_moved_to_another_currency_is_not_sold_to_the_cart_any_more(
 
     [line] = as_owner.get(f"/api/carts/{cart_id}/").json()["lines"]
     raised = as_owner.put(f"/api/carts/{cart_id}/items/TEA-001/", {"quantity": 3}, format="json")
-    checkout = as_owner.post(f"/api/carts/{cart_id}/checkout/", {}, format="json")
+    checkout = as_owner.post(f"/api/carts/{cart_id}/checkout/", CHECKOUT, format="json")
 
     assert (line["available"], line["catalog_price"], line["price_changed"]) == (False, None, False)
     assert raised.status_code == 422

@@ -12,7 +12,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from projections import runner
 from projections.registry import names
-from tests.carts.api.conftest import problem_of
+from tests.carts.api.conftest import CHECKOUT, problem_of
 
 
 def project() -> None:
@@ -103,7 +103,7 @@ def test_lists_need_credentials(anonymous, catalog):
 @pytest.fixture
 def two_shoppers(as_owner, as_other, new_cart):
     mine = [str(new_cart(("TEA-001", 1))), str(new_cart()), str(new_cart(("MUG-001", 2)))]
-    as_owner.post(f"/api/carts/{mine[0]}/checkout/", {}, format="json")
+    as_owner.post(f"/api/carts/{mine[0]}/checkout/", CHECKOUT, format="json")
     theirs = as_other.post("/api/carts/", {}, format="json").json()["id"]
     project()
     return mine, theirs

@@ -111,7 +111,27 @@ def test_the_api_answers_every_generated_request_as_documented(case, staff_token
     # the documented pattern, and still calls the case valid: the 400 it gets is right.
     tags = [(case.headers or {}).get(name) for name in ("If-Match", "If-None-Match")]
     off_schema = any(t is not None and not re.search(ENTITY_TAGS_PATTERN, str(t)) for t in tags)
-    case.call_and_validate(
-        headers={"Authorization": f"Token {staff_token}"},
-        excluded_checks=[positive_data_acceptance] if off_schema else None,
+    headers = {"Authorization": f"Token {staff_token}"}
+    response = case.call(headers=headers)
+    case.validate_response(
+        response,
+        headers=headers,
+        excluded_checks=[positive_data_acceptance]
+        if off_schema or _beyond_the_schema(response)
+        else None,
+        transport_kwargs={"headers": headers},
     )
+
+
+# Refusals of values the document cannot describe, each said in its operation's description:
+# whether checkout details can be delivered to (an e-mail address's syntax, a country the shop
+# ships to, no control characters; carts.application.checkout_details), and whether a currency
+# code is well formed (the cart tells it from one the shop does not sell, 422). Any other 400
+# for a schema-valid request still fails.
+BEYOND_THE_SCHEMA = {"invalid_checkout_details", "invalid_currency"}
+
+
+def _beyond_the_schema(response) -> bool:  # type: ignore[no-untyped-def]
+    if response.status_code != 400:
+        return False
+    return response.json().get("code") in BEYOND_THE_SCHEMA

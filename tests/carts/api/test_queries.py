@@ -13,7 +13,7 @@ from carts.application.catalog import line_offers
 from carts.domain.cart import Cart
 from eventstore import clock
 from eventstore.store import read_stream
-from tests.carts.api.conftest import problem_of
+from tests.carts.api.conftest import CHECKOUT, problem_of
 
 
 def _replayed(cart_id, version):
@@ -39,8 +39,8 @@ def test_every_version_reads_as_the_replay_of_that_many_events(as_owner, new_car
     as_owner.put(f"/api/carts/{cart_id}/items/TEA-001/", {"quantity": 5}, format="json")
     as_owner.post(f"/api/carts/{cart_id}/discount/", {"code": "FIVEOFF"}, format="json")
     as_owner.delete(f"/api/carts/{cart_id}/items/MUG-001/")
-    as_owner.post(f"/api/carts/{cart_id}/checkout/", {}, format="json")
-    for version in range(1, 8):
+    as_owner.post(f"/api/carts/{cart_id}/checkout/", CHECKOUT, format="json")
+    for version in range(1, 9):  # the details are recorded just before the checkout
         response = as_owner.get(f"/api/carts/{cart_id}/", {"version": version})
         assert response.status_code == 200, version
         assert response.json() == _replayed(cart_id, version)

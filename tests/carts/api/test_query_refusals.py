@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.carts.api.conftest import problem_of
+from tests.carts.api.conftest import CHECKOUT, problem_of
 from tests.carts.api.test_lists import project
 
 
@@ -123,7 +123,7 @@ def test_a_parameter_that_takes_one_value_is_refused_when_repeated(
 @pytest.mark.parametrize("url", ["/api/carts/", "/api/read-models/cart-summaries/"])
 def test_status_may_repeat_to_take_several_statuses(as_staff, as_owner, new_cart, url):
     bought, kept = new_cart(("TEA-001", 1)), new_cart()
-    as_owner.post(f"/api/carts/{bought}/checkout/", {}, format="json")
+    as_owner.post(f"/api/carts/{bought}/checkout/", CHECKOUT, format="json")
     project()
     response = as_staff.get(f"{url}?status=open&status=checked_out")
     assert response.status_code == 200, response.content

@@ -11,7 +11,7 @@ from django.utils import timezone
 from eventstore import clock
 from projections import runner
 from projections.registry import names
-from tests.carts.api.conftest import problem_of
+from tests.carts.api.conftest import CHECKOUT, problem_of
 
 
 def project() -> None:
@@ -25,7 +25,7 @@ def shop(as_owner, as_other, new_cart):
     """Three carts: the owner's open EUR cart, their checked-out one, another shopper's."""
     open_cart = new_cart(("TEA-001", 1))
     bought = new_cart(("MUG-001", 2))
-    as_owner.post(f"/api/carts/{bought}/checkout/", {}, format="json")
+    as_owner.post(f"/api/carts/{bought}/checkout/", CHECKOUT, format="json")
     theirs = as_other.post("/api/carts/", {}, format="json").json()["id"]
     as_other.post(f"/api/carts/{theirs}/items/", {"sku": "USD-001", "quantity": 1}, format="json")
     project()
