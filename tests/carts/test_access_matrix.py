@@ -26,11 +26,19 @@ from rest_framework.test import APIClient
 
 from carts.application import repository
 from carts.application.access import INTEGRATION_GROUP
-from carts.application.commands import AddItem, ApplyDiscount, CheckOut, CreateCart, MergeCarts
+from carts.application.commands import (
+    AddItem,
+    ApplyDiscount,
+    CheckOut,
+    CreateCart,
+    MergeCarts,
+    ProvideCheckoutDetails,
+)
 from carts.application.handler import Context, handle
 from carts.models import Product
 from carts.web.request_context import GUEST_ID_KEY
 from eventstore.metadata import Metadata
+from tests.checkout_details import DETAILS, DETAILS_FIELDS
 
 ROLES = (
     "anonymous",
@@ -60,6 +68,7 @@ class Endpoint:
     checked_out: bool = False  # the cart must be checked out first (the confirmation page)
     repriced: bool = False  # staff set TEA-001 to 4.75 first (a line price to accept)
     discounted: bool = False  # the cart must carry a discount first (removing it)
+    detailed: bool = False  # the cart must have its checkout details first (checking out)
 
 
 def _row(*statuses: int | str) -> dict[str, int | str]:
@@ -117,7 +126,14 @@ ENDPOINTS = [
         SHOP_CHANGE,
         discounted=True,
     ),
-    Endpoint("shop checkout", "shop", "POST", "/checkout/{cart}/", SHOP_CHANGE, {"version": "2"}),
+    Endpoint(
+        "shop checkout",
+        "shop",
+        "POST",
+        "/checkout/{cart}/",
+        SHOP_CHANGE,
+        {"version": "2", **DETAILS_FIELDS},
+    ),
     Endpoint("api cart", "api", "GET", "/api/carts/{cart}/", API_READ),
     Endpoint("api cart as of", "api", "GET", "/api/carts/{cart}/?version=1", API_READ),
     Endpoint("api events", "api", "GET", "/api/carts/{cart}/events/", API_READ),
@@ -163,7 +179,9 @@ ENDPOINTS = [
         API_CHANGE,
         discounted=True,
     ),
-    Endpoint("api checkout", "api", "POST", "/api/carts/{cart}/checkout/", API_CHANGE, {}),
+    Endpoint(
+        "api checkout", "api", "POST", "/api/carts/{cart}/checkout/", API_CHANGE, {}, detailed=True
+    ),
     Endpoint(
         "api abandon", "api", "POST", "/api/carts/{cart}/abandon/", API_ABANDON, {"reason": "x"}
     ),
@@ -293,8 +311,12 @@ def test_every_cart_url_answers_each_role_as_the_policy_says(
     context = Metadata(actor=f"user:{shopper.pk}", source="ui")
     if endpoint.discounted:
         handle(ApplyDiscount(cart_id=shoppers_cart, code="WELCOME10"), Context.system(context))
+    if endpoint.detailed:
+        handle(
+            ProvideCheckoutDetails(cart_id=shoppers_cart, details=DETAILS), Context.system(context)
+        )
     if endpoint.checked_out:
-        handle(CheckOut(cart_id=shoppers_cart), Context.system(context))
+        handle(CheckOut(cart_id=shoppers_cart, details=DETAILS), Context.system(context))
     if endpoint.repriced:
         Product.objects.filter(sku="TEA-001").update(price=Decimal("4.75"))
     client = _client(endpoint, role)

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 
 from carts import tasks
 from carts.application import repository
@@ -42,6 +43,14 @@ def cart_id(catalog) -> UUID:
     return cart_id
 
 
+def texts_of(message: object) -> tuple[str, str]:
+    """The plain text and the HTML alternative of a sent e-mail."""
+    assert isinstance(message, EmailMultiAlternatives)
+    [(html, mimetype)] = message.alternatives
+    assert mimetype == "text/html"
+    return str(message.body), str(html)
+
+
 def test_a_checkout_sends_one_confirmation_once_committed(
     cart_id, django_capture_on_commit_callbacks
 ):
@@ -53,15 +62,15 @@ def test_a_checkout_sends_one_confirmation_once_committed(
     number = result.cart.order_number
     assert message.to == ["ada@example.com"]
     assert message.subject == f"Your order {number} is placed"
-    for text in (message.body, message.alternatives[0][0]):
-        assert number in text
-        assert "€21.00" in text
-        assert "Ada Lovelace" in text
-        assert "SW1Y 4JH London" in text
-        assert "United Kingdom" in text
-    assert message.alternatives[0][1] == "text/html"
-    assert "St James&#x27;s Square" in message.alternatives[0][0]
-    assert "12 St James's Square" in message.body
+    text, html = texts_of(message)
+    for body in (text, html):
+        assert number in body
+        assert "€21.00" in body
+        assert "Ada Lovelace" in body
+        assert "SW1Y 4JH London" in body
+        assert "United Kingdom" in body
+    assert "12 St James's Square" in text
+    assert "St James&#x27;s Square" in html
 
 
 def test_the_same_checkout_sent_again_sends_no_second_confirmation(
