@@ -29,6 +29,7 @@ from carts.application.commands import (
 )
 from carts.application.handler import Context, handle
 from carts.domain import errors
+from carts.domain.values import CheckoutDetails
 from carts.models import DiscountCode, Product
 from eventstore import clock
 from eventstore.metadata import Metadata
@@ -63,6 +64,34 @@ CODES = [
     ("FIVEOFF", "5 EUR off", "amount", "5", "EUR"),
 ]
 SHOPPERS = [("shopper", "shopper-demo"), ("sam", "shopper-demo")]
+# Where the demo's orders go: one address per demo shopper (as SHOPPERS), then the guests'.
+ADDRESSES = [
+    CheckoutDetails(
+        email="shopper@example.com",
+        full_name="Mina Okafor",
+        address_line1="14 Rue des Thés",
+        city="Lyon",
+        postal_code="69002",
+        country="FR",
+    ),
+    CheckoutDetails(
+        email="sam@example.com",
+        full_name="Sam Lindqvist",
+        address_line1="Teegasse 3",
+        address_line2="2. Stock",
+        city="Wien",
+        postal_code="1010",
+        country="AT",
+    ),
+    CheckoutDetails(
+        email="guest@example.com",
+        full_name="Alex Morgan",
+        address_line1="5 Leaf Lane",
+        city="Bristol",
+        postal_code="BS1 4DJ",
+        country="GB",
+    ),
+]
 STAFF = ("admin", "admin-demo")
 NAMESPACE = uuid.UUID("6f1c2b8e-8f5e-4b38-9a59-2f0a4c0f1d10")
 
@@ -129,7 +158,8 @@ def _seed_cart(number: int, owners: list[int]) -> bool:
         pass
     rng = random.Random(number)
     # Every fifth cart is a guest's, owned by that guest's session identity.
-    owner = f"user:{owners[number % len(owners)]}" if number % 5 else f"guest:demo-{number}"
+    who = number % len(owners) if number % 5 else len(owners)
+    owner = f"user:{owners[who]}" if number % 5 else f"guest:demo-{number}"
     actor = owner
     start = timezone.now() - timedelta(days=6 - number % 7, hours=rng.randint(1, 9))
     steps = _Steps(cart_id, actor, start, rng)
@@ -146,7 +176,7 @@ def _seed_cart(number: int, owners: list[int]) -> bool:
         steps.run(ApplyDiscount(cart_id=cart_id, code=code))
     ending = number % 4
     if ending in (0, 1):
-        steps.run(CheckOut(cart_id=cart_id))
+        steps.run(CheckOut(cart_id=cart_id, details=ADDRESSES[min(who, len(ADDRESSES) - 1)]))
     elif ending == 2 and number < 10:
         steps.run(
             Abandon(cart_id=cart_id, reason="idle for more than 24 hours"),
