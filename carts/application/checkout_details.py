@@ -5,6 +5,10 @@ the same rules hold everywhere. E-mail syntax is checked and normalised by ``ema
 (RFC 5321/5322 as mail servers accept them; no DNS look-up, so a checkout never waits on the
 network); countries are ISO 3166-1 alpha-2 codes as ``django-countries`` knows them, limited to
 ``SHOP_SHIPS_TO`` when that setting lists some.
+
+Also here: the countries a form offers (:func:`shipping_countries`), a country's name, and the
+details a shopper gave last (:func:`last_given`, :func:`offered_values`), read by replay, so a
+value erased with its person (``eventstore.personal.ERASED``) is recognised and never offered.
 """
 
 from __future__ import annotations
@@ -21,9 +25,7 @@ from carts.application import repository
 from carts.application.selectors import owned_cart_ids
 from carts.domain.errors import InvalidCheckoutDetails
 from carts.domain.values import CheckoutDetails
-from eventstore.personal import ERASED, is_erased
-
-__all__ = ["ERASED", "checked_details", "is_erased", "last_given", "offered_values"]
+from eventstore.personal import is_erased
 
 # Longest accepted value of each field, in characters (the e-mail's is RFC 5321's 254).
 MAX_LENGTHS = {
