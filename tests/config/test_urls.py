@@ -34,6 +34,7 @@ from carts.models import Product
 from eventstore.metadata import Metadata
 from eventstore.models import Event
 from projections.models import ProjectionState
+from tests.checkout_details import DETAILS
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ def world(
     handle(ApplyDiscount(cart_id=cart_id, code="WELCOME10"), Context.system(context))
     paid = handle(CreateCart(owner_id=f"user:{shopper.pk}"), Context.system(context)).cart.id
     handle(AddItem(cart_id=paid, sku="MUG-001", quantity=1), Context.system(context))
-    handle(CheckOut(cart_id=paid), Context.system(context))
+    handle(CheckOut(cart_id=paid, details=DETAILS), Context.system(context))
     project_everything()
     objects = {
         "auth.user": str(bystander.pk),
