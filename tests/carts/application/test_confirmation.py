@@ -13,7 +13,7 @@ from django.core.mail import EmailMultiAlternatives
 from carts import tasks
 from carts.application import repository
 from carts.application.commands import AddItem, CheckOut, CreateCart, ProvideCheckoutDetails
-from carts.application.confirmation import send_order_confirmation
+from carts.application.confirmation import send_order_confirmation, withheld
 from carts.application.handler import Context, handle
 from carts.domain import errors
 from eventstore import personal
@@ -100,6 +100,15 @@ def test_giving_details_without_checking_out_sends_nothing(
     with django_capture_on_commit_callbacks(execute=True):
         handle(ProvideCheckoutDetails(cart_id=cart_id, details=DETAILS), CONTEXT)
         handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=1), CONTEXT)
+
+    assert mail.outbox == []
+
+
+def test_checkouts_run_with_confirmations_withheld_send_none(
+    cart_id, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True), withheld():
+        handle(CheckOut(cart_id=cart_id, details=DETAILS), CONTEXT)
 
     assert mail.outbox == []
 
