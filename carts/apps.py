@@ -13,8 +13,13 @@ class CartsConfig(AppConfig):
 
         from carts import checks, skus  # noqa: F401 (checks registers itself on import)
         from carts.application import event_types
+        from carts.application.confirmation import order_placed
+        from carts.tasks import enqueue_order_confirmation
         from carts.web import shopper
 
         event_types.register_all()
+        order_placed.connect(
+            enqueue_order_confirmation, dispatch_uid="carts.enqueue_order_confirmation"
+        )
         shopper.connect()
         register_converter(skus.StoredSkuConverter, "sku")

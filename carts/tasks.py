@@ -1,15 +1,20 @@
-"""Celery tasks of the carts app: closing idle carts, and housekeeping around the API."""
+"""Celery tasks of the carts app: closing idle carts, order confirmations, and housekeeping
+around the API."""
 
 from __future__ import annotations
 
 import logging
+import smtplib
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from carts.application import confirmation
 from carts.application.commands import Abandon
 from carts.application.context import SYSTEM
 from carts.application.handler import Context, handle
@@ -21,12 +26,50 @@ from projections.selectors import cart_summaries
 logger = logging.getLogger(__name__)
 
 PRUNE_BATCH = 1_000
+# A mail server that is down or refuses for a while is tried again this many times.
+CONFIRMATION_RETRIES = 6
 
 
 @shared_task(name="carts.abandon_idle_carts", ignore_result=True)
 def abandon_idle_carts() -> int:
     """Abandon open carts idle for longer than CART_ABANDON_AFTER (actor: system)."""
     return abandon_idle()
+
+
+@shared_task(
+    name="carts.send_order_confirmation",
+    bind=True,
+    ignore_result=True,
+    max_retries=CONFIRMATION_RETRIES,
+)
+def send_order_confirmation(self: Task, cart_id: str) -> bool:  # type: ignore[type-arg]
+    """E-mail the confirmation of the order ``cart_id`` (a UUID string); whether one was sent.
+
+    See carts.application.confirmation. A mail server that cannot be reached is tried again
+    after 1, 2, 4, ... minutes by a worker; run in-process (no broker), the request that placed
+    the order does not wait for retries: the failure is logged. A task delivered twice (acks
+    late, a worker lost mid-send) may send the message twice.
+    """
+    try:
+        return confirmation.send_order_confirmation(UUID(cart_id))
+    except (smtplib.SMTPException, OSError) as exc:
+        if self.request.is_eager:
+            logger.warning("could not send the order confirmation of cart %s: %s", cart_id, exc)
+            return False
+        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
+
+
+def enqueue_order_confirmation(*, cart_id: UUID, **kwargs: Any) -> None:
+    """Ask for the confirmation of a placed order, without ever failing the checkout.
+
+    Connected to confirmation.order_placed, sent after the checkout committed. Without a broker
+    the task runs here and now (eager mode). A broker that cannot be reached is logged: the
+    order stands, and its confirmation can be sent again from the cart's id.
+    """
+    try:
+        send_order_confirmation.apply_async((str(cart_id),), retry=False)
+    except Exception:
+        logger.exception("could not enqueue the order confirmation of cart %s", cart_id)
 
 
 @shared_task(name="carts.prune_idempotency_records", ignore_result=True)

@@ -178,6 +178,21 @@ SHOP_SHIPS_TO = [
 ]
 CART_ABANDON_AFTER = timedelta(hours=float(os.environ.get("CART_ABANDON_AFTER_HOURS", "24")))
 
+# --- E-mail (order confirmations) -------------------------------------------------------------
+# The console backend prints each message, so `make run` shows the confirmation it would send;
+# tests use Django's in-memory backend whatever this says. Production sets the SMTP backend
+# (django.core.mail.backends.smtp.EmailBackend) and the EMAIL_HOST... variables below.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Ledger Shop <orders@ledger-shop.test>")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# Seconds a connection to the mail server may block; the confirmation task retries after it.
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
+
 # --- Celery ----------------------------------------------------------------------------------
 # Without a broker, tasks run in-process so `make run` needs nothing but Python. Even then
 # Celery builds a producer for every task it runs; the in-memory transport spares it looking

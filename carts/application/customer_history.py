@@ -11,7 +11,9 @@ records. A shopper's history shows, per step, only:
   reading person's own identities (a guest cart merged at log-in), "the shop" for everyone
   else (staff, operators, integrations, the system), never a username;
 - how, for the shopper's own changes only (``via``): the shop's pages or the API;
-- the cart before and after, and what changed in its lines (the same as staff see).
+- the cart before and after, and what changed in its lines (the same as staff see);
+- whether the step's personal values were erased with their person (``erased``): checkout
+  details say only where the order goes (city and country), never the name, street or e-mail.
 
 Left out on purpose: actor ids and usernames, the source of the shop's own changes, command
 names, correlation and causation ids, event types, abandon reasons. A template renders these
@@ -27,7 +29,14 @@ from typing import Any
 
 from carts.application.access import GUEST_PREFIX
 from carts.application.handler import GOODWILL_CODE
-from carts.application.timeline import CartView, LineChange, Timeline, describe, merge_details
+from carts.application.timeline import (
+    CartView,
+    LineChange,
+    Timeline,
+    describe,
+    details_erased,
+    merge_details,
+)
 from carts.domain import events as ev
 from carts.domain.values import DiscountKind
 
@@ -48,6 +57,7 @@ class CustomerStep:
     before: CartView
     after: CartView
     changes: tuple[LineChange, ...]
+    erased: bool = False  # personal values of this step were erased with their person
 
     @property
     def totals_changed(self) -> bool:
@@ -77,6 +87,8 @@ def customer_history(
                 before=step.before,
                 after=step.after,
                 changes=step.changes,
+                erased=isinstance(step.event.data, ev.CheckoutDetailsProvided)
+                and details_erased(step.event.data),
             )
         )
     return steps

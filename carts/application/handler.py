@@ -30,7 +30,7 @@ from uuid import UUID
 
 from django.contrib.auth import get_user_model
 
-from carts.application import catalog, order_numbers, repository
+from carts.application import catalog, confirmation, order_numbers, repository
 from carts.application.access import (
     Action,
     Person,
@@ -110,7 +110,11 @@ def handle(command: Command, context: Context) -> CommandResult:
     decide = _decider(command)
     action = _ACTIONS.get(type(command), Action.SHOP)
     rehash = isinstance(command, CheckOut)
-    return _run(command, _NAMES[type(command)], action, decide, context, rehash=rehash)
+    result = _run(command, _NAMES[type(command)], action, decide, context, rehash=rehash)
+    if isinstance(command, CheckOut):
+        # Once committed, the order's confirmation e-mail goes out (whatever interface asked).
+        confirmation.after_checkout(command.cart_id, result.recorded)
+    return result
 
 
 # --- what each command asks of the cart ---------------------------------------------------------

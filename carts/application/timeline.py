@@ -1,7 +1,8 @@
 """A cart's history as steps: each event with the cart before and after it, and what changed.
 
 The shop's history page and the admin's audit timeline both read this. It replays the stream
-once, so every "after" is exactly what loading the cart at that version gives.
+once, so every "after" is exactly what loading the cart at that version gives. A step's summary
+never holds a personal value but the city an order goes to.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from carts.application import repository
+from carts.application.checkout_details import country_name, is_erased
 from carts.domain import events as ev
 from carts.domain.cart import Cart, Line
 from carts.domain.money import MAX_AMOUNT
@@ -158,6 +160,10 @@ def describe(event: Any) -> str:
             return f"Applied discount {code} ({value} {cur} off)"
         case ev.DiscountRemoved(code=code):
             return f"Removed discount {code}"
+        case ev.CheckoutDetailsProvided(city=city, country=country):
+            return f"Checkout details given: delivery to {delivery_place(city, country)}"
+        case ev.CartCheckedOut(total=total, currency=cur, order_number=number) if number:
+            return f"Checked out as order {number}, charged {total} {cur}"
         case ev.CartCheckedOut(total=total, currency=cur):
             return f"Checked out, charged {total} {cur}"
         case ev.CartAbandoned(reason=reason):
@@ -170,6 +176,19 @@ def describe(event: Any) -> str:
         case ev.CartMergedInto(discount=discount):
             return "Merged into the shopper's cart at log-in" + merge_details((), discount)
     return type(event).__name__
+
+
+def delivery_place(city: str, country: str) -> str:
+    """Where an order goes, as a list may show it: the city and the country's name, never the
+    street, the name or the e-mail. A city erased with its person is left out ("erased" is
+    for the page to show, as it shows it for any personal value)."""
+    place = country_name(country)
+    return place if is_erased(city) or not city else f"{city}, {place}"
+
+
+def details_erased(event: ev.CheckoutDetailsProvided) -> bool:
+    """Whether the personal values of ``event`` read as erased (their person was forgotten)."""
+    return any(is_erased(getattr(event, name)) for name in event.personal_fields)
 
 
 def left_reason(reason: str, *, cart: str = "the shopper's cart") -> str:

@@ -13,8 +13,11 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm, UsernameField
 
+from carts.application.checkout_details import MAX_LENGTHS, REQUIRED, shipping_countries
 from carts.application.moments import MILLISECOND, Moment, parse_moment
+from carts.domain.errors import InvalidCheckoutDetails
 from carts.domain.rules import MAX_QUANTITY, MIN_QUANTITY
+from carts.web.wording import detail_problem
 
 
 class ShopForm(forms.Form):
@@ -75,6 +78,72 @@ class CheckoutForm(ShopForm):
         "version": "We could not tell which state of your cart you reviewed; review your cart"
         " again and place the order from there."
     }
+
+
+def _details_field(name: str, label: str, autocomplete: str, **kwargs: Any) -> forms.CharField:
+    """A checkout detail as typed: text of at most its longest accepted length. Whether it is
+    required, and what it must look like, is checked_details's to say."""
+    attrs = {"autocomplete": autocomplete, "maxlength": MAX_LENGTHS[name]}
+    if name in REQUIRED:
+        attrs["required"] = True  # a hint for the browser; the rule is checked_details's
+    widget = kwargs.pop("widget", forms.TextInput)
+    return forms.CharField(
+        label=label,
+        max_length=MAX_LENGTHS[name],
+        required=False,
+        widget=widget(attrs=attrs),
+        **kwargs,
+    )
+
+
+def _longer_than(what: str, name: str) -> str:
+    return f"Enter {what} of at most {MAX_LENGTHS[name]} characters, without control characters."
+
+
+class CheckoutDetailsForm(ShopForm):
+    """Who the order is for and where it goes, as typed: strings of bounded length only; the
+    rules (required fields, e-mail syntax, known countries) are checked_details's, so that the
+    shop and the API refuse alike. Field names are those of CheckoutDetails."""
+
+    email = _details_field("email", "Contact e-mail", "email", widget=forms.EmailInput)
+    full_name = _details_field("full_name", "Full name", "name")
+    address_line1 = _details_field("address_line1", "Address line 1", "address-line1")
+    address_line2 = _details_field(
+        "address_line2", "Address line 2", "address-line2", help_text="Optional."
+    )
+    city = _details_field("city", "City", "address-level2")
+    postal_code = _details_field("postal_code", "Postal code", "postal-code")
+    country = _details_field("country", "Country", "country", widget=forms.Select)
+    problems = {
+        "email": _longer_than("an e-mail address", "email"),
+        "full_name": _longer_than("a name", "full_name"),
+        "address_line1": _longer_than("an address line", "address_line1"),
+        "address_line2": _longer_than("an address line", "address_line2"),
+        "city": _longer_than("a city", "city"),
+        "postal_code": _longer_than("a postal code", "postal_code"),
+        "country": "Choose the country from the list.",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Read per form, so that the countries follow SHOP_SHIPS_TO and the active language.
+        country = self.fields["country"].widget
+        assert isinstance(country, forms.Select)
+        country.choices = [("", "Choose a country"), *shipping_countries()]
+
+    def clean(self) -> dict[str, Any]:
+        # Django's own messages speak of "this value"; each field says its sentence instead.
+        errors = self.errors  # (filled by now: clean runs after each field's own checks)
+        for name in list(errors):
+            if name in self.problems:
+                errors[name] = self.error_class([self.problems[name]])
+        return super().clean() or {}
+
+    def refuse(self, error: InvalidCheckoutDetails) -> None:
+        """Show why checked_details refused the details, next to the field it names."""
+        field = error.field if error.field in self.fields else None
+        label = str(self.fields[error.field].label) if field else ""
+        self.add_error(field, detail_problem(error, label))
 
 
 class MomentInput(forms.DateTimeInput):

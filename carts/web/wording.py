@@ -82,6 +82,15 @@ def merge_notes(outcome: CartMergedFrom) -> list[str]:
     return notes
 
 
+def detail_problem(error: errors.InvalidCheckoutDetails, label: str) -> str:
+    """Why a checkout detail was refused, with the field called by its ``label`` ("Full name is
+    required for checkout.") rather than its name in the data."""
+    message = error.message
+    if label and message.startswith(f"{error.field} "):
+        message = label + message[len(error.field) :]
+    return sentence(message)
+
+
 def sentence(message: str) -> str:
     """``message`` as a sentence: a capital first letter and a full stop."""
     return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")

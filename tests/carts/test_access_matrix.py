@@ -26,7 +26,13 @@ from rest_framework.test import APIClient
 
 from carts.application import repository
 from carts.application.access import INTEGRATION_GROUP
-from carts.application.commands import AddItem, ApplyDiscount, CheckOut, CreateCart, MergeCarts
+from carts.application.commands import (
+    AddItem,
+    ApplyDiscount,
+    CheckOut,
+    CreateCart,
+    MergeCarts,
+)
 from carts.application.handler import Context, handle
 from carts.models import Product
 from carts.web.request_context import GUEST_ID_KEY
@@ -118,7 +124,14 @@ ENDPOINTS = [
         SHOP_CHANGE,
         discounted=True,
     ),
-    Endpoint("shop checkout", "shop", "POST", "/checkout/{cart}/", SHOP_CHANGE, {"version": "2"}),
+    Endpoint(
+        "shop checkout",
+        "shop",
+        "POST",
+        "/checkout/{cart}/",
+        SHOP_CHANGE,
+        {"version": "2", **DETAILS_FIELDS},
+    ),
     Endpoint("api cart", "api", "GET", "/api/carts/{cart}/", API_READ),
     Endpoint("api cart as of", "api", "GET", "/api/carts/{cart}/?version=1", API_READ),
     Endpoint("api events", "api", "GET", "/api/carts/{cart}/events/", API_READ),

@@ -9,8 +9,11 @@ from typing import Any
 from django import template
 from django.utils import dateformat
 from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from carts.application.catalog import LineOffer
+from carts.application.checkout_details import is_erased
 from carts.domain import errors
 from carts.domain.cart import Cart
 from carts.domain.rules import MAX_QUANTITY, MIN_QUANTITY, require_amounts
@@ -52,6 +55,18 @@ def moment(value: datetime) -> str:
     """``Mon 2 Mar 2026, 10:15:42.130 UTC``: an event's time as the moment picker takes it."""
     utc = value.astimezone(UTC)
     return f"{dateformat.format(utc, 'D j M Y, H:i:s')}.{utc.microsecond // 1000:03d} UTC"
+
+
+@register.filter
+def personal(value: str) -> SafeString:
+    """A personal value as given, or once its person was forgotten, a pill that says it was
+    erased (never the store's marker text)."""
+    if is_erased(value):
+        return format_html(
+            '<span class="pill pill-erased" title="{}">erased</span>',
+            "Erased at the customer's request",
+        )
+    return format_html("{}", value)
 
 
 @register.filter

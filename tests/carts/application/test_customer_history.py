@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from decimal import Decimal
 from uuid import UUID
 
 import pytest
 
-from carts.application.commands import AddItem, CreateCart, GiveGoodwill
+from carts.application import repository
+from carts.application.commands import AddItem, CheckOut, CreateCart, GiveGoodwill
 from carts.application.customer_history import (
     THE_SHOP,
     YOU,
@@ -21,7 +22,9 @@ from carts.application.handler import GOODWILL_CODE, Context, handle
 from carts.application.timeline import CartView, cart_timeline
 from carts.domain import events as ev
 from carts.domain.cart import Cart
+from eventstore import personal
 from eventstore.metadata import Metadata
+from tests.checkout_details import DETAILS, ORDER_NUMBER
 from tests.eventstore.cart_event_examples import CART, EXAMPLES
 
 OWNER = "user:7"
@@ -35,6 +38,12 @@ def _cart_with_assam() -> CartView:
 
 
 EMPTY = CartView.of(Cart(CART))
+# Checkout details as they read once their person was forgotten (the country is not personal).
+ERASED_DETAILS = replace(
+    EXAMPLES[8],  # type: ignore[type-var]
+    **dict.fromkeys(ev.CheckoutDetailsProvided.personal_fields, personal.ERASED),
+)
+PERSONAL = ("ada@example.com", "Ada", "Lovelace", "James", "SW1Y", "Flat 2", personal.ERASED)
 WITH_ASSAM = _cart_with_assam()
 
 # (event, the cart just before it, what the shopper reads): one row per event type, plus the
@@ -75,10 +84,17 @@ SUMMARIES = [
     ),
     (EXAMPLES[7], WITH_ASSAM, "Removed discount FIVE"),
     (ev.DiscountRemoved(code=GOODWILL_CODE), WITH_ASSAM, "The shop’s discount was taken off"),
-    (EXAMPLES[8], WITH_ASSAM, "Checked out, charged 21.87 EUR"),
+    (EXAMPLES[8], WITH_ASSAM, "Checkout details given: delivery to London, United Kingdom"),
+    (ERASED_DETAILS, WITH_ASSAM, "Checkout details given: delivery to United Kingdom"),
+    (EXAMPLES[9], WITH_ASSAM, "Checked out, charged 21.87 EUR"),
+    (
+        replace(EXAMPLES[9], order_number=ORDER_NUMBER),  # type: ignore[type-var]
+        WITH_ASSAM,
+        f"Checked out as order {ORDER_NUMBER}, charged 21.87 EUR",
+    ),
     (ev.CartAbandoned(reason=STAFF_NOTE), WITH_ASSAM, "Cart closed without checkout"),
-    (EXAMPLES[9], WITH_ASSAM, "Cart closed without checkout"),
-    (EXAMPLES[10], EMPTY, "Merged 1 line(s) from a guest cart"),
+    (EXAMPLES[10], WITH_ASSAM, "Cart closed without checkout"),
+    (EXAMPLES[11], EMPTY, "Merged 1 line(s) from a guest cart"),
     (
         ev.CartMergedInto(target_cart_id=GUEST_CART),
         WITH_ASSAM,
@@ -100,6 +116,8 @@ def test_each_event_reads_as_the_shopper_should_see_it(event, before, expected):
     assert summary == expected
     for staff_only in (STAFF_NOTE, "idle for", GOODWILL_CODE, str(CART), str(GUEST_CART)):
         assert staff_only not in summary
+    for value in PERSONAL:
+        assert value not in summary
     assert type(event).__name__ not in summary
 
 
@@ -137,7 +155,17 @@ def test_any_of_the_readers_own_identities_is_you_not_only_the_carts_owner():
 def test_a_customer_step_carries_no_staff_only_field():
     names = {field.name for field in fields(CustomerStep)}
 
-    assert names == {"version", "recorded_at", "summary", "by", "via", "before", "after", "changes"}
+    assert names == {
+        "version",
+        "recorded_at",
+        "summary",
+        "by",
+        "via",
+        "before",
+        "after",
+        "changes",
+        "erased",
+    }
 
 
 @pytest.mark.django_db
@@ -156,3 +184,26 @@ def test_the_history_of_a_cart_is_told_step_by_step_with_the_shoppers_words(cata
         (3, "The shop gave a discount (1.00 EUR off)", THE_SHOP, ""),
     ]
     assert steps[2].totals_changed and steps[2].after.total == Decimal("8.00")
+
+
+@pytest.mark.django_db
+def test_checkout_details_read_as_where_the_order_goes_and_as_erased_once_forgotten(catalog):
+    own = Context.system(Metadata(actor="guest:history-erased", source="ui"))
+    cart_id = handle(CreateCart(owner_id="guest:history-erased"), own).cart.id
+    handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=1), own)
+    number = handle(CheckOut(cart_id=cart_id, details=DETAILS), own).cart.order_number
+
+    given, bought = customer_history(cart_timeline(cart_id))[2:]
+    assert (given.summary, given.erased) == (
+        "Checkout details given: delivery to London, United Kingdom",
+        False,
+    )
+    assert bought.summary == f"Checked out as order {number}, charged 4.50 EUR"
+
+    personal.forget([repository.data_subject(repository.load(cart_id))])
+    given, bought = customer_history(cart_timeline(cart_id))[2:]
+    assert (given.summary, given.erased) == (
+        "Checkout details given: delivery to United Kingdom",
+        True,
+    )
+    assert bought.summary == f"Checked out as order {number}, charged 4.50 EUR"

@@ -10,6 +10,7 @@ from carts.application import repository
 from carts.web import forms as shop_forms
 from carts.web.shopper import CART_KEY
 from tests.carts.web.views.conftest import messages_of
+from tests.checkout_details import DETAILS_FIELDS
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,7 @@ def posts(cart_id: str) -> list[tuple[str, dict[str, str], str]]:
         (f"{line}/quantity/", {"quantity": "2"}, "quantity"),
         (f"{line}/price/", {"unit_price": "4.50"}, "unit_price"),
         (f"/cart/{cart_id}/discount/", {"code": "WELCOME10"}, "code"),
-        (f"/checkout/{cart_id}/", {"version": "2"}, "version"),
+        (f"/checkout/{cart_id}/", {"version": "2", **DETAILS_FIELDS}, "version"),
     ]
 
 

@@ -54,7 +54,10 @@ def _is_for_a_shopper(message: str) -> bool:
 @pytest.mark.parametrize("error_class", ERROR_CLASSES, ids=lambda cls: cls.__name__)
 def test_no_shop_message_carries_ids_versions_or_event_store_words(error_class):
     # Errors that carry a value beside their message get one; the message is what is tested.
-    extra = {errors.CartNotYetCreated: {"created_at": datetime.now(UTC)}}.get(error_class, {})
+    extra = {
+        errors.CartNotYetCreated: {"created_at": datetime.now(UTC)},
+        errors.InvalidCheckoutDetails: {"field": "email"},
+    }.get(error_class, {})
     message = shop_message(error_class(TECHNICAL_MESSAGE, **extra))
 
     assert _is_for_a_shopper(message), message

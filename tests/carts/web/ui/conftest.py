@@ -62,3 +62,13 @@ def screenshot(page):  # type: ignore[no-untyped-def]
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     return save
+
+
+def fill_checkout_details(page: Any, fields: dict[str, str]) -> None:
+    """Type checkout details into the checkout page's form, as a shopper would."""
+    for name, value in fields.items():
+        field = page.locator(f"#id_{name}")
+        if name == "country":
+            field.select_option(value)
+        else:
+            field.fill(value)

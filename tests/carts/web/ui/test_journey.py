@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core import mail
 from playwright.sync_api import Page, expect
 
 from eventstore.models import Event
@@ -12,6 +13,7 @@ from eventstore.models import Event
 pytestmark = pytest.mark.browser
 
 DEMO_PASSWORD = "shopper-demo"
+ORDER_NUMBER = re.compile(r"^[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}$")
 
 
 def _units_in_badge(page: Page) -> int:
@@ -94,11 +96,36 @@ def test_guest_shops_logs_in_and_the_cart_follows_through_checkout_and_history(
     screenshot("04-cart")
 
     page.get_by_role("link", name="Check out").click()
-    expect(page.get_by_role("heading", name="Review your order")).to_be_visible()
+    expect(page.get_by_role("heading", name="Checkout", exact=True)).to_be_visible()
+    # The demo shopper's last order went to Lyon: its details are offered again.
+    expect(page.get_by_label("Contact e-mail")).to_have_value("shopper@example.com")
+    expect(page.get_by_label("Full name")).to_have_value("Mina Okafor")
+    expect(page.get_by_label("City")).to_have_value("Lyon")
+    expect(page.get_by_label("Country")).to_have_value("FR")
     screenshot("05-checkout-review")
+
+    # An address the browser lets through but no mail server takes: refused next to its field.
+    events_before = Event.objects.count()
+    page.get_by_label("Contact e-mail").fill("mina@example")
     page.get_by_role("button", name=re.compile("^Place order")).click()
+    expect(page.locator("#id_email_error")).to_contain_text("is not an address")
+    expect(page.locator("#details-problems")).to_be_visible()
+    expect(page.get_by_label("Full name")).to_have_value("Mina Okafor")
+    assert Event.objects.count() == events_before
+    screenshot("05b-checkout-refused")
+    page.get_by_label("Contact e-mail").fill("mina@example.com")
+    page.get_by_role("button", name=re.compile("^Place order")).click()
+
     expect(page.locator("#charged-total")).to_have_text(expected_total)
     expect(page.locator("#cart-badge .badge-count")).to_have_text("0")
+    expect(page.locator("#order-number")).to_have_text(ORDER_NUMBER)
+    number = page.locator("#order-number").inner_text()
+    expect(page.locator("#ship-to")).to_contain_text("Mina Okafor")
+    expect(page.locator("#ship-to")).to_contain_text("69002 Lyon")
+    expect(page.locator("#ship-to")).to_contain_text("France")
+    expect(page.locator("#confirmation-sent")).to_contain_text("mina@example.com")
+    [confirmation] = [m for m in mail.outbox if m.to == ["mina@example.com"]]
+    assert number in confirmation.subject and expected_total in confirmation.body
     screenshot("06-confirmation")
     cart_id = page.url.rstrip("/").split("/")[-2]
 
@@ -109,7 +136,11 @@ def test_guest_shops_logs_in_and_the_cart_follows_through_checkout_and_history(
 
     page.locator(f"#cart-{cart_id}").get_by_role("link", name=re.compile("^History")).click()
     expect(page.get_by_role("heading", name=re.compile("^History of cart"))).to_be_visible()
-    expect(page.locator(".event").last).to_contain_text("Checked out, charged")
+    expect(page.locator(".event").last).to_contain_text(f"Checked out as order {number}")
+    expect(page.locator(".event").nth(-2)).to_contain_text(
+        "Checkout details given: delivery to Lyon, France"
+    )
+    expect(page.locator(".events")).not_to_contain_text("mina@example.com")
     expect(page.locator(".events")).to_contain_text("Merged 2 line(s) from a guest cart")
 
     # Time travel to an earlier step: the panel shows the cart as it was then.

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
+from tests.carts.web.ui.conftest import fill_checkout_details
+from tests.checkout_details import DETAILS_FIELDS
+
 pytestmark = pytest.mark.browser
 
 PHONE: ViewportSize = {"width": 375, "height": 740}
@@ -82,6 +85,7 @@ def test_amounts_near_the_maximum_wrap_instead_of_scrolling_at_375_px(
     expect(page.locator("#more-MAX-001")).to_be_disabled()
     _assert_no_sideways_scroll(page, screenshot, "cart-maximum")
     page.goto(shop + "/checkout/")
+    fill_checkout_details(page, DETAILS_FIELDS)
     _assert_no_sideways_scroll(page, screenshot, "review-maximum")
     page.locator("#place-order").click()
     expect(page.locator("#charged-total")).to_have_text("€99,999,999.99")

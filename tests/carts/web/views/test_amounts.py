@@ -12,6 +12,7 @@ from carts.application import repository
 from carts.domain.money import MAX_AMOUNT
 from carts.web.shopper import CART_KEY
 from tests.carts.web.views.conftest import messages_of
+from tests.checkout_details import DETAILS_FIELDS
 from tests.extreme_amounts import (
     ALSO_TOP,
     CENT,
@@ -45,7 +46,9 @@ def test_adding_beyond_the_maximum_says_so_and_writes_nothing(client, products, 
     assert event_count() == before
     review = client.get("/checkout/")
     assert review.status_code == 200
-    placed = client.post(f"/checkout/{cart.id}/", {"version": cart.version}, follow=True)
+    placed = client.post(
+        f"/checkout/{cart.id}/", {"version": cart.version, **DETAILS_FIELDS}, follow=True
+    )
     assert placed.status_code == 200
     assert repository.load(cart.id).status == "checked_out"
 
@@ -89,12 +92,14 @@ def test_a_cart_stored_beyond_the_range_shows_and_refuses_checkout_until_lowered
     assert page.status_code == 200
     assert page.context["cart"].subtotal == MAX_AMOUNT * 101
     before = event_count()
-    refused = alice_client.post(f"/checkout/{cart_id}/", {"version": "3"}, follow=True)
+    refused = alice_client.post(
+        f"/checkout/{cart_id}/", {"version": "3", **DETAILS_FIELDS}, follow=True
+    )
     assert any("99,999,999.99" in m for m in messages_of(refused))
     assert event_count() == before
     alice_client.post(f"/cart/{cart_id}/lines/{ALSO_TOP}/remove/")
     alice_client.post(f"/cart/{cart_id}/lines/{TOP}/quantity/", {"quantity": "1"})
-    alice_client.post(f"/checkout/{cart_id}/", {"version": "5"})
+    alice_client.post(f"/checkout/{cart_id}/", {"version": "5", **DETAILS_FIELDS})
     assert repository.load(cart_id).status == "checked_out"
 
 
@@ -116,5 +121,5 @@ def test_no_shop_page_fails_whatever_the_prices_and_quantities(client, products,
     if cart_id:
         cart = repository.load(cart_id)
         assert Decimal(0) <= cart.total <= MAX_AMOUNT
-        placed = client.post(f"/checkout/{cart_id}/", {"version": cart.version})
+        placed = client.post(f"/checkout/{cart_id}/", {"version": cart.version, **DETAILS_FIELDS})
         assert placed.status_code in (302, 303)

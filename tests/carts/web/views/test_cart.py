@@ -10,6 +10,7 @@ from carts.application.handler import Context, handle
 from carts.web.shopper import CART_KEY
 from eventstore.metadata import Metadata
 from tests.carts.web.views.conftest import messages_of
+from tests.checkout_details import DETAILS, DETAILS_FIELDS
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +97,10 @@ def test_an_unknown_discount_code_is_refused_and_writes_nothing(
 def test_changing_a_closed_cart_is_refused_and_writes_nothing(
     alice_client, alice_cart, event_count
 ):
-    handle(CheckOut(cart_id=alice_cart), Context.system(Metadata(actor="user:x", source="ui")))
+    handle(
+        CheckOut(cart_id=alice_cart, details=DETAILS),
+        Context.system(Metadata(actor="user:x", source="ui")),
+    )
     before = event_count()
     response = alice_client.post(
         f"/cart/{alice_cart}/lines/TEA-001/quantity/", {"quantity": "3"}, follow=True
@@ -117,7 +121,7 @@ def test_another_shoppers_cart_cannot_be_changed(client, bob, make_cart, event_c
         (f"/cart/{bobs_cart}/lines/TEA-001/quantity/", {"quantity": "3"}),
         (f"/cart/{bobs_cart}/lines/TEA-001/remove/", {}),
         (f"/cart/{bobs_cart}/discount/", {"code": "WELCOME10"}),
-        (f"/checkout/{bobs_cart}/", {"version": "2"}),
+        (f"/checkout/{bobs_cart}/", {"version": "2", **DETAILS_FIELDS}),
     ]:
         assert client.post(url, data).status_code == 404
     assert event_count() == before

@@ -11,6 +11,7 @@ from carts.application.commands import Abandon, AddItem, ChangeQuantity, CheckOu
 from carts.application.handler import Context, handle
 from eventstore import clock
 from eventstore.metadata import Metadata
+from tests.checkout_details import DETAILS
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def test_my_carts_lists_every_status(alice, alice_client, make_cart, projected):
     done_id = make_cart(alice, {"MUG-001": 1})
     gone_id = make_cart(alice, {"MUG-001": 2})
     context = Metadata(actor="system", source="system")
-    handle(CheckOut(cart_id=done_id), Context.system(context))
+    handle(CheckOut(cart_id=done_id, details=DETAILS), Context.system(context))
     handle(Abandon(cart_id=gone_id, reason="idle"), Context.system(context))
     projected()
     html = alice_client.get("/carts/").content.decode()
@@ -131,7 +132,9 @@ def test_htmx_history_restore_gets_the_whole_page(alice_client, story):
 @pytest.mark.parametrize("path", ["/carts/{id}/history/", "/checkout/{id}/done/"])
 def test_another_shoppers_cart_is_404(client, alice, bob, make_cart, path):
     bobs = make_cart(bob, {"TEA-001": 1})
-    handle(CheckOut(cart_id=bobs), Context.system(Metadata(actor="t", source="ui")))
+    handle(
+        CheckOut(cart_id=bobs, details=DETAILS), Context.system(Metadata(actor="t", source="ui"))
+    )
     client.force_login(alice)
     assert client.get(path.format(id=bobs)).status_code == 404
 
@@ -139,7 +142,9 @@ def test_another_shoppers_cart_is_404(client, alice, bob, make_cart, path):
 @pytest.mark.parametrize("path", ["/carts/{id}/history/", "/checkout/{id}/done/"])
 def test_an_anonymous_visitor_cannot_see_a_shoppers_cart(client, bob, make_cart, path):
     bobs = make_cart(bob, {"TEA-001": 1})
-    handle(CheckOut(cart_id=bobs), Context.system(Metadata(actor="t", source="ui")))
+    handle(
+        CheckOut(cart_id=bobs, details=DETAILS), Context.system(Metadata(actor="t", source="ui"))
+    )
     assert client.get(path.format(id=bobs)).status_code == 404
 
 

@@ -13,6 +13,7 @@ from carts.web.request_context import GUEST_ID_KEY
 from carts.web.shopper import CART_KEY
 from eventstore.metadata import Metadata
 from tests.carts.web.views.conftest import messages_of
+from tests.checkout_details import DETAILS_FIELDS
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,9 @@ def test_review_without_a_cart_goes_to_the_cart_page(client):
 
 
 def test_confirming_checks_out_and_shows_the_charge_from_the_event(client, guest_cart):
-    response = client.post(f"/checkout/{guest_cart}/", {"version": "3"}, follow=True)
+    response = client.post(
+        f"/checkout/{guest_cart}/", {"version": "3", **DETAILS_FIELDS}, follow=True
+    )
     assert response.redirect_chain[-1][0] == f"/checkout/{guest_cart}/done/"
     html = response.content.decode()
     assert '<strong id="charged-total">€21.00</strong>' in html
@@ -49,7 +52,9 @@ def test_confirming_a_cart_that_changed_since_review_is_refused(client, guest_ca
         Context.system(Metadata(actor="t", source="ui")),
     )
     before = event_count()
-    response = client.post(f"/checkout/{guest_cart}/", {"version": "3"}, follow=True)
+    response = client.post(
+        f"/checkout/{guest_cart}/", {"version": "3", **DETAILS_FIELDS}, follow=True
+    )
     [message] = messages_of(response)
     assert message == (
         "Your cart changed in another window since you looked at it; check it and try again."
@@ -61,10 +66,12 @@ def test_confirming_a_cart_that_changed_since_review_is_refused(client, guest_ca
 def test_confirming_the_same_checkout_twice_shows_the_confirmation_and_writes_nothing(
     client, guest_cart, event_count
 ):
-    client.post(f"/checkout/{guest_cart}/", {"version": "3"})
+    client.post(f"/checkout/{guest_cart}/", {"version": "3", **DETAILS_FIELDS})
     before = event_count()
 
-    response = client.post(f"/checkout/{guest_cart}/", {"version": "3"}, follow=True)
+    response = client.post(
+        f"/checkout/{guest_cart}/", {"version": "3", **DETAILS_FIELDS}, follow=True
+    )
 
     assert response.redirect_chain[-1][0] == f"/checkout/{guest_cart}/done/"
     assert '<strong id="charged-total">€21.00</strong>' in response.content.decode()
@@ -79,7 +86,7 @@ def test_confirming_an_empty_cart_is_refused_and_writes_nothing(client, catalog,
     context = Metadata(actor="guest:checkout-test", source="ui")
     cart_id = handle(CreateCart(owner_id="guest:checkout-test"), Context.system(context)).cart.id
     before = event_count()
-    response = client.post(f"/checkout/{cart_id}/", {"version": "1"}, follow=True)
+    response = client.post(f"/checkout/{cart_id}/", {"version": "1", **DETAILS_FIELDS}, follow=True)
     assert messages_of(response) == ["An empty cart cannot be checked out; add an item first."]
     assert event_count() == before
 
@@ -99,7 +106,9 @@ def test_an_empty_cart_with_a_discount_offers_no_place_order_and_confirming_writ
     assert 'id="place-order"' not in html and "Place order" not in html
     assert "Your cart is empty, so there is nothing to order yet." in html
     before = event_count()
-    response = client.post(f"/checkout/{guest_cart}/", {"version": "6"}, follow=True)
+    response = client.post(
+        f"/checkout/{guest_cart}/", {"version": "6", **DETAILS_FIELDS}, follow=True
+    )
     assert event_count() == before
     assert repository.load(guest_cart).is_open
     assert any("empty" in message for message in messages_of(response))

@@ -10,6 +10,7 @@ from carts.application import repository
 from carts.models import Product
 from carts.web.shopper import CART_KEY
 from tests.carts.web.views.conftest import messages_of
+from tests.checkout_details import DETAILS_FIELDS
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +105,9 @@ def test_the_review_names_retired_lines_instead_of_offering_to_place_the_order(
     html = client.get("/checkout/").content.decode()
     before = event_count()
 
-    confirm = client.post(f"/checkout/{retired_cart}/", {"version": "3"}, follow=True)
+    confirm = client.post(
+        f"/checkout/{retired_cart}/", {"version": "3", **DETAILS_FIELDS}, follow=True
+    )
 
     assert 'id="place-order"' not in html
     assert "No longer sold: Stoneware mug." in html

@@ -13,6 +13,7 @@ from carts.models import Product
 from carts.web import listings
 from carts.web.shopper import CART_KEY
 from tests.carts.web.views.conftest import messages_of
+from tests.checkout_details import DETAILS_FIELDS
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +80,7 @@ def test_a_guest_cart_in_another_currency_stays_open_current_and_explained(
     assert given.payload["lines"] == taken.payload["lines"] == []
     # What stayed can still be bought: it is the current cart.
     assert "Imported spoon" in client.get("/cart/").content.decode()
-    done = client.post(f"/checkout/{guest}/", {"version": str(kept.version)})
+    done = client.post(f"/checkout/{guest}/", {"version": str(kept.version), **DETAILS_FIELDS})
     assert done["Location"] == f"/checkout/{guest}/done/"
     assert repository.load(guest).status == "checked_out"
 

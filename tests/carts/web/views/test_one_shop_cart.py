@@ -14,6 +14,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from carts.application import repository, selectors
 from carts.web import listings
 from carts.web.request_context import GUEST_ID_KEY
+from tests.checkout_details import DETAILS_FIELDS
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +78,7 @@ def test_racing_first_adds_of_a_guest_share_one_identity_and_one_cart(
 def test_a_shopper_whose_cart_was_bought_gets_one_new_cart(alice_client, alice, catalog):
     _click_add(alice_client)
     [first] = _open_carts(f"user:{alice.pk}")
-    alice_client.post(f"/checkout/{first.id}/", {"version": str(first.version)})
+    alice_client.post(f"/checkout/{first.id}/", {"version": str(first.version), **DETAILS_FIELDS})
 
     _click_add(alice_client)
 
