@@ -14,13 +14,13 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from carts.application import confirmation
 from carts.application.commands import Abandon
 from carts.application.context import SYSTEM
 from carts.application.handler import Context, handle
 from carts.domain import errors
 from carts.domain.values import CartStatus
 from carts.models import IdempotencyRecord
+from carts.web import order_mail
 from projections.selectors import cart_summaries
 
 logger = logging.getLogger(__name__)
@@ -45,13 +45,13 @@ def abandon_idle_carts() -> int:
 def send_order_confirmation(self: Task, cart_id: str) -> bool:  # type: ignore[type-arg]
     """E-mail the confirmation of the order ``cart_id`` (a UUID string); whether one was sent.
 
-    See carts.application.confirmation. A mail server that cannot be reached is tried again
+    See carts.web.order_mail. A mail server that cannot be reached is tried again
     after 1, 2, 4, ... minutes by a worker; run in-process (no broker), the request that placed
     the order does not wait for retries: the failure is logged. A task delivered twice (acks
     late, a worker lost mid-send) may send the message twice.
     """
     try:
-        return confirmation.send_order_confirmation(UUID(cart_id))
+        return order_mail.send_order_confirmation(UUID(cart_id))
     except (smtplib.SMTPException, OSError) as exc:
         if self.request.is_eager:
             logger.warning("could not send the order confirmation of cart %s: %s", cart_id, exc)

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from carts.models import DiscountCode, Product
-from eventstore import immutability
+from eventstore import immutability, personal
 from eventstore.metadata import Metadata
 from eventstore.models import Event
 
@@ -82,6 +82,15 @@ def committed_db(django_db_setup, django_db_blocker) -> Iterator[None]:
             call_command("flush", interactive=False, verbosity=0)
         finally:
             immutability.install(connection)
+
+
+@pytest.fixture(autouse=True)
+def _no_data_key_outlives_its_test():
+    """A data key the event store cached for writing (eventstore.personal) once a transaction
+    committed is forgotten after each test: the test's rollback, or a flush, removes its row,
+    and a later test of the same person would encrypt with a key that no longer exists."""
+    yield
+    personal.forget_cached_keys()
 
 
 @pytest.fixture(autouse=True)

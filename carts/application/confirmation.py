@@ -3,19 +3,13 @@
 The checkout path (``handler.handle``) calls :func:`after_checkout` with the events a command
 recorded; when they hold a CartCheckedOut, :data:`order_placed` is sent once the transaction
 commits (never for a checkout that rolled back, nor for a repeated one, which records nothing).
-``carts.tasks`` connects the Celery task that calls :func:`send_order_confirmation` to it, so
-this layer names no interface, and the shop, the API and the admin all send it alike.
-
-The e-mail is rendered from the cart read again by replay, so it says what the events say:
-what was charged (CartCheckedOut) and where it goes (CheckoutDetailsProvided). Django's e-mail
-framework sends it (plain text with an HTML alternative, RFC 2046 multipart/alternative), with
-the backend the settings choose: the console under ``make run``, memory in tests, SMTP in
-production.
+``carts.tasks`` connects the Celery task that sends the e-mail (carts.web.order_mail) to it,
+so this layer names no interface, and the shop, the API and the admin all send it alike.
+:func:`placed_order` is the order as the e-mail and the done page show it.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -23,18 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.dispatch import Signal
-from django.template.loader import render_to_string
 
-from carts.application import order_numbers, repository, selectors
+from carts.application import order_numbers, selectors
 from carts.application.checkout_details import country_name, is_erased
 from carts.domain.cart import Cart
 from carts.domain.events import CartCheckedOut
 from carts.domain.values import CheckoutDetails
-
-logger = logging.getLogger(__name__)
 
 order_placed = Signal()
 """Sent after the commit of a checkout, with ``cart_id`` (UUID): ask for its confirmation."""
@@ -93,27 +83,3 @@ def withheld() -> Iterator[None]:
         yield
     finally:
         _withheld.reset(token)
-
-
-def send_order_confirmation(cart_id: UUID) -> bool:
-    """E-mail the order's confirmation to the address given at checkout; whether one was sent.
-
-    Sends nothing for a cart that is not checked out or has no details, nor when the address
-    reads as erased (the person was forgotten before the message went). Raises CartNotFound for
-    an unknown cart, and what the e-mail backend raises (smtplib.SMTPException, OSError).
-    """
-    order = placed_order(repository.load(cart_id))
-    if order is None or order.details is None or order.email_erased:
-        logger.info("no confirmation to send for cart %s", cart_id)
-        return False
-    context = {"order": order, "details": order.details, "charged": order.charged}
-    message = EmailMultiAlternatives(
-        subject=f"Your order {order.number} is placed",
-        body=render_to_string("emails/order_confirmation.txt", context),
-        to=[order.details.email],
-    )
-    message.attach_alternative(
-        render_to_string("emails/order_confirmation.html", context), "text/html"
-    )
-    message.send()
-    return True

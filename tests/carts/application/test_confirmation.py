@@ -13,9 +13,10 @@ from django.core.mail import EmailMultiAlternatives
 from carts import tasks
 from carts.application import repository
 from carts.application.commands import AddItem, CheckOut, CreateCart, ProvideCheckoutDetails
-from carts.application.confirmation import send_order_confirmation, withheld
+from carts.application.confirmation import withheld
 from carts.application.handler import Context, handle
 from carts.domain import errors
+from carts.web.order_mail import send_order_confirmation
 from eventstore import personal
 from eventstore.metadata import Metadata
 from tests.checkout_details import DETAILS
@@ -24,14 +25,6 @@ pytestmark = pytest.mark.django_db
 
 OWNER = "guest:confirmation-test"
 CONTEXT = Context.system(Metadata(actor=OWNER, source="api"))
-
-
-@pytest.fixture(autouse=True)
-def _no_key_outlives_its_test():
-    # Running on-commit callbacks lets the event store cache a data key whose row the test's
-    # rollback then removes; a later test of the same person would encrypt with it.
-    yield
-    personal.forget_cached_keys()
 
 
 @pytest.fixture

@@ -21,14 +21,6 @@ from tests.checkout_details import DETAILS, DETAILS_FIELDS
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _no_key_outlives_its_test():
-    # Running on-commit callbacks lets the event store cache a data key whose row the test's
-    # rollback then removes; a later test of the same person would encrypt with it.
-    yield
-    personal.forget_cached_keys()
-
-
 @pytest.fixture
 def guest_cart(client: Client, catalog):
     """The guest's cart: 2 x TEA-001 and 1 x MUG-001 (€21.00), at version 3."""
