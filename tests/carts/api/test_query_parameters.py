@@ -52,6 +52,7 @@ def url_of(route: str, cart_id: Any) -> str:
         route.replace("<uuid:cart_id>", str(cart_id))
         .replace("<str:sku>", "TEA-001")
         .replace("<str:event_type>", "cart.ItemAdded")
+        .replace("<uuid:subscription_id>", "00000000-0000-4000-8000-000000000000")
     )
 
 
@@ -93,6 +94,7 @@ def test_every_accepted_query_parameter_is_documented_and_every_documented_one_a
             .replace("<str:sku>", "{sku}")
             .replace("<sku:sku>", "{sku}")
             .replace("<str:event_type>", "{event_type}")
+            .replace("<uuid:subscription_id>", "{subscription_id}")
         )
         operation = paths[path][method]
         documented = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
