@@ -122,8 +122,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if isinstance(exc, InvalidSubscription):
         # Not a URL, or not a checkpoint, is malformed input (400); a URL whose host is not
         # allowed, or an unknown event type, is refused by a rule (422).
-        code = 400 if exc.code in MALFORMED_SUBSCRIPTION_INPUT else 422
-        return problem(code, code=exc.code, detail=exc.message, errors={exc.field: [exc.message]})
+        answer = 400 if exc.code in MALFORMED_SUBSCRIPTION_INPUT else 422
+        return problem(answer, code=exc.code, detail=exc.message, errors={exc.field: [exc.message]})
     if isinstance(exc, OperationalError | InterfaceError):
         # The database is unreachable or refused the connection (too many clients, shutting
         # down): nothing was written, as every command is one transaction; say when to retry.

@@ -33,7 +33,7 @@ def deliver(subscription_id: str | None = None) -> int:
     due = due_subscriptions()
     for each in due:
         # One task per subscription, so a slow receiver holds up no other subscription.
-        deliver.apply_async(args=[str(each)], retry=False)
+        deliver.apply_async(args=(str(each),), retry=False)
     return len(due)
 
 

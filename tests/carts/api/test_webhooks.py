@@ -144,9 +144,7 @@ def test_rotating_gives_a_new_secret_and_keeps_the_old_one_signing_for_the_overl
     assert WebhookSubscription.objects.get().secret == rotated["secret"]
 
 
-def test_replay_moves_the_checkpoint_and_refuses_one_the_log_never_gave(
-    as_integration, new_cart
-):
+def test_replay_moves_the_checkpoint_and_refuses_one_the_log_never_gave(as_integration, new_cart):
     new_cart()
     created = create(as_integration)
     url = f"/api/webhooks/{created['id']}/replay/"

@@ -21,7 +21,7 @@ def test_redelivering_sends_the_same_webhook_id_and_leaves_the_checkpoint(
     delivery.deliver(sub.pk)
     sub.refresh_from_db()
     checkpoint = sub.checkpoint
-    first = WebhookDelivery.objects.order_by("id").first()
+    first = WebhookDelivery.objects.order_by("id")[0]
     again = redeliver(first.pk)
     assert again.outcome == Outcome.REDELIVERED
     assert again.attempt == 2
@@ -63,9 +63,7 @@ def test_without_a_broker_a_commit_calls_no_receiver(receiver, subscribe, new_ca
 
 def test_a_new_subscription_starts_at_the_head_of_the_log(receiver, new_cart, settings):
     new_cart({"TEA-001": 1})
-    sub = subscriptions.create(
-        subscriptions.Changes(target_url=receiver.url), created_by="user:1"
-    )
+    sub = subscriptions.create(subscriptions.Changes(target_url=receiver.url), created_by="user:1")
     assert delivery.deliver(sub.pk) == 0
     new_cart()
     assert delivery.deliver(sub.pk) == 1
