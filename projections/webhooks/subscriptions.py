@@ -74,11 +74,14 @@ def update(subscription_id: UUID, changes: Changes) -> WebhookSubscription:
     with _locked(subscription_id) as sub:
         for name, value in fields.items():
             setattr(sub, name, value)
+        changed = [*fields, "updated_at"]
         if changes.active is True and sub.status == Status.PAUSED:
             _resume(sub)
+            changed += _RESUME_FIELDS
         elif changes.active is False and sub.status == Status.ACTIVE:
             pause(sub, "paused by request", now=timezone.now())
-        sub.save()
+            changed += _PAUSE_FIELDS
+        sub.save(update_fields=changed)
     return sub
 
 
@@ -129,7 +132,7 @@ def rotate_secret(
         sub.previous_secret = sub.secret
         sub.previous_secret_expires_at = timezone.now() + overlap
         sub.secret = new_secret()
-        sub.save()
+        sub.save(update_fields=["previous_secret", "previous_secret_expires_at", "secret"])
     return sub
 
 
@@ -137,7 +140,7 @@ def resume(subscription_id: UUID) -> WebhookSubscription:
     """Deliver again from the checkpoint, trying the event it stopped at right away."""
     with _locked(subscription_id) as sub:
         _resume(sub)
-        sub.save()
+        sub.save(update_fields=_RESUME_FIELDS)
     return sub
 
 
@@ -163,7 +166,7 @@ def replay_from(subscription_id: UUID, checkpoint: str) -> WebhookSubscription:
         sub.checkpoint = checkpoint
         sub.attempts, sub.first_failed_at, sub.next_attempt_at = 0, None, None
         sub.lease_token, sub.lease_until = "", None
-        sub.save()
+        sub.save(update_fields=[*_REPLAY_FIELDS, "lease_token", "lease_until", "updated_at"])
     return sub
 
 
@@ -171,6 +174,14 @@ def delete(subscription_id: UUID) -> None:
     """Remove a subscription and its delivery log. Raises WebhookSubscription.DoesNotExist."""
     with _locked(subscription_id) as sub:
         sub.delete()
+
+
+# Every service writes only the fields it changes: a runner may have moved the checkpoint
+# (delivery._advance, a conditional UPDATE that takes no lock) since the row was read.
+_PAUSE_FIELDS = ["status", "paused_reason", "paused_at", "lease_token", "lease_until"]
+_RESUME_FIELDS = ["status", "paused_reason", "paused_at", "updated_at"]
+_REPLAY_FIELDS = ["checkpoint", "attempts", "first_failed_at", "next_attempt_at"]
+_RESUME_FIELDS += _REPLAY_FIELDS[1:]
 
 
 def _resume(sub: WebhookSubscription) -> None:
