@@ -166,12 +166,15 @@ def send(
     *,
     target: targets.Target | targets.TargetRefused | None = None,
 ) -> transport.Answer:
-    """One signed request for ``event`` to ``target`` (resolved now when not given); a target
-    refused (an address not allowed) is answered as a refusal (status None, error starting
-    with "refused:") without a request."""
+    """One signed request for ``event`` to ``target`` (resolved now when not given). Without a
+    request, a target on an address not allowed is answered as a refusal (status None, error
+    starting with "refused:"), one that does not resolve as a connection error."""
     if target is None:
         target = checked_target(sub)
     if isinstance(target, targets.TargetRefused):
+        if target.code == "target_unresolvable":
+            # DNS may be down for a moment: retried like a connection error.
+            return transport.Answer(None, 0, f"connection error: {target.message}")
         return transport.Answer(None, 0, f"refused: {target.message}")
     body = body_of(event)
     # The real time, not the caller's clock: the receiver compares it with its own.
@@ -214,7 +217,7 @@ def record(claim: Claim, event: RecordedEvent, answer: transport.Answer, *, now:
 
 
 _PROGRESS_FIELDS = ["checkpoint", "attempts", "first_failed_at", "next_attempt_at", "updated_at"]
-_PAUSE_FIELDS = ["status", "paused_reason", "paused_at", "lease_token", "lease_until"]
+_PAUSE_FIELDS = ["status", "paused_reason", "paused_at"]
 
 
 def _advance(
@@ -285,7 +288,8 @@ def pause(sub: WebhookSubscription, reason: str, *, now: datetime) -> None:
     sub.status = WebhookSubscription.Status.PAUSED
     sub.paused_reason = reason
     sub.paused_at = now
-    sub.lease_token, sub.lease_until = "", None
+    # The lease stays: a runner sending now still records its answer (and a 2xx still moves
+    # the checkpoint), then stops; a paused subscription is never claimed again meanwhile.
     logger.warning("webhook subscription %s paused: %s", sub.pk, reason)
 
 

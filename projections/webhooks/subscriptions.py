@@ -178,7 +178,7 @@ def delete(subscription_id: UUID) -> None:
 
 # Every service writes only the fields it changes: a runner may have moved the checkpoint
 # (delivery._advance, a conditional UPDATE that takes no lock) since the row was read.
-_PAUSE_FIELDS = ["status", "paused_reason", "paused_at", "lease_token", "lease_until"]
+_PAUSE_FIELDS = ["status", "paused_reason", "paused_at"]
 _RESUME_FIELDS = ["status", "paused_reason", "paused_at", "updated_at"]
 _REPLAY_FIELDS = ["checkpoint", "attempts", "first_failed_at", "next_attempt_at"]
 _RESUME_FIELDS += _REPLAY_FIELDS[1:]

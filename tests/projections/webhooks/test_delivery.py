@@ -223,3 +223,37 @@ def test_a_stream_type_filter_that_matches_nothing_moves_the_checkpoint_to_the_h
     sub.refresh_from_db()
     assert receiver.received == []
     assert checkpoint_position(sub.checkpoint) == read_all("").events[-1].position
+
+
+def test_an_answer_that_comes_after_staff_paused_still_moves_the_checkpoint_and_stops(
+    receiver, subscribe, new_cart, clock
+):
+    new_cart({"TEA-001": 1})
+    sub = subscribe(receiver.url)
+    claim = delivery.claim_next(sub.pk, now=clock())
+    assert claim is not None
+    with delivery.transport.new_client() as client:
+        answer = delivery.send(claim.subscription, claim.events[0], client)
+    subscriptions.update(sub.pk, subscriptions.Changes(active=False))
+    assert delivery.record(claim, claim.events[0], answer, now=clock()) is False
+    sub.refresh_from_db()
+    assert sub.checkpoint == claim.events[0].checkpoint
+    assert sub.status == WebhookSubscription.Status.PAUSED
+    assert WebhookDelivery.objects.get().outcome == Outcome.DELIVERED
+
+
+def test_a_rotation_while_sending_keeps_the_checkpoint_the_runner_moved(
+    receiver, subscribe, new_cart, clock
+):
+    new_cart({"TEA-001": 1})
+    sub = subscribe(receiver.url)
+    claim = delivery.claim_next(sub.pk, now=clock())
+    assert claim is not None
+    stale = WebhookSubscription.objects.get(pk=sub.pk)  # read before the checkpoint moves
+    with delivery.transport.new_client() as client:
+        answer = delivery.send(claim.subscription, claim.events[0], client)
+    assert delivery.record(claim, claim.events[0], answer, now=clock()) is True
+    subscriptions.rotate_secret(stale.pk)
+    sub.refresh_from_db()
+    assert sub.checkpoint == claim.events[0].checkpoint
+    assert sub.secret != stale.secret

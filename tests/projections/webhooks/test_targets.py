@@ -118,3 +118,21 @@ def test_the_request_goes_to_the_checked_address_with_the_name_as_host(
     sub = subscribe(f"http://hooks.example.com:{receiver.server.port}/hook")
     assert delivery.deliver(sub.pk) == 1
     assert receiver.received[0].headers["host"] == f"hooks.example.com:{receiver.server.port}"
+
+
+def test_a_name_that_stops_resolving_is_retried_not_paused(
+    receiver, subscribe, new_cart, monkeypatch, clock
+):
+    new_cart()
+    resolving_to(monkeypatch, "127.0.0.1")
+    sub = subscribe(f"http://hooks.example.com:{receiver.server.port}/hook")
+
+    def no_answer(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(targets.socket, "getaddrinfo", no_answer)
+    assert delivery.deliver(sub.pk, clock=clock) == 0
+    sub.refresh_from_db()
+    assert sub.status == WebhookSubscription.Status.ACTIVE
+    assert sub.attempts == 1
+    assert WebhookDelivery.objects.get().outcome == WebhookDelivery.Outcome.RETRYING
