@@ -80,6 +80,13 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     actions = ["pause", "resume", "rotate_secret", "replay"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # The secret is for those who manage the subscription; readers (auditors) never see it.
+        shown = list(super().get_readonly_fields(request, obj))
+        if self.has_change_permission(request, obj):
+            return shown
+        return [name for name in shown if name != "secret"]
+
     @admin.display(description="position")
     def position(self, obj: WebhookSubscription) -> int:
         return checkpoint_position(obj.checkpoint)

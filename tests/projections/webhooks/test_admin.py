@@ -8,6 +8,7 @@ from django.core.management import call_command
 from eventstore.store import read_all
 from projections.webhooks import delivery
 from projections.webhooks.models import WebhookDelivery, WebhookSubscription
+from tests.admin_fixtures import staff_member
 
 SUBSCRIPTIONS = "/admin/projections/webhooksubscription/"
 DELIVERIES = "/admin/projections/webhookdelivery/"
@@ -99,3 +100,18 @@ def test_the_deliver_command_delivers_without_a_broker(receiver, subscribe, new_
     assert "delivered 1 event(s)" in capsys.readouterr().out
     call_command("webhooks", "status")
     assert receiver.url in capsys.readouterr().out
+
+
+def test_a_reader_sees_a_subscription_in_the_admin_but_not_its_secret(client, subscribe):
+    sub = subscribe("http://93.184.215.14/hook")
+    reader = staff_member("vera", "view_webhooksubscription")
+    client.force_login(reader)
+    page = client.get(f"{SUBSCRIPTIONS}{sub.pk}/change/")
+    assert page.status_code == 200
+    assert "93.184.215.14" in page.content.decode()
+    assert sub.secret not in page.content.decode()
+
+
+def test_a_manager_sees_the_secret_to_copy_it(admin_client, subscribe):
+    sub = subscribe("http://93.184.215.14/hook")
+    assert sub.secret in admin_client.get(f"{SUBSCRIPTIONS}{sub.pk}/change/").content.decode()
