@@ -33,6 +33,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from eventstore.backends import backend_for
 from eventstore.store import RecordedEvent, read_all
 from projections import locks
 from projections.webhooks import retries, targets, transport
@@ -250,13 +251,11 @@ def _advance(
 
 
 def _relax_commit() -> None:
-    # On PostgreSQL this transaction's commit does not wait for the disk. A crash of the
-    # database may then lose the last fraction of a second of checkpoint moves (and their log
-    # rows): those events are sent again with the same webhook-id, never skipped, which is
-    # what at least once allows. Waiting for the disk cost more than the request itself.
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
+    # The commit need not wait for the disk. A crash of the database may then lose the last
+    # fraction of a second of checkpoint moves (and their log rows): those events are sent
+    # again with the same webhook-id, never skipped, which is what at least once allows.
+    # Waiting for the disk cost more than the request itself.
+    backend_for(connection).commit_without_waiting_for_disk(connection)
 
 
 def _outcome(sub: WebhookSubscription, answer: transport.Answer) -> str:
