@@ -202,6 +202,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=float(os.environ.get("WEBHOOKS_DELIVER_SECONDS", "5"))),
         "options": {"expires": 30},
     },
+    "webhooks-prune-log": {
+        "task": "webhooks.prune_log",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 1800},
+    },
     "carts-prune-idempotency-records": {
         "task": "carts.prune_idempotency_records",
         "schedule": timedelta(hours=1),
@@ -235,6 +240,8 @@ WEBHOOKS_RETRY_SCHEDULE = [
 WEBHOOKS_RETRY_JITTER = float(os.environ.get("WEBHOOKS_RETRY_JITTER", "0.2"))
 # After a secret is rotated, the previous one still signs (a second signature) this long.
 WEBHOOKS_SECRET_OVERLAP_HOURS = float(os.environ.get("WEBHOOKS_SECRET_OVERLAP_HOURS", "24"))
+# Delivery log rows older than this are pruned hourly by beat.
+WEBHOOKS_LOG_KEEP_DAYS = float(os.environ.get("WEBHOOKS_LOG_KEEP_DAYS", "30"))
 # Networks (CIDR) webhooks may be sent to besides public addresses, e.g. "127.0.0.1/32" for a
 # receiver on this machine, or "10.0.0.0/8" for one inside the private network.
 WEBHOOKS_ALLOWED_NETWORKS = [

@@ -11,15 +11,17 @@ for a lost message and the clock that drives retries.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from uuid import UUID
 
 from celery import shared_task
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from projections.waker import Waker
 from projections.webhooks import delivery, redelivery
-from projections.webhooks.models import WebhookSubscription
+from projections.webhooks.models import WebhookDelivery, WebhookSubscription
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +43,14 @@ def deliver(subscription_id: str | None = None) -> int:
 def redeliver(delivery_id: int) -> None:
     """Send the event of one logged delivery again (the admin's "redeliver")."""
     redelivery.redeliver(delivery_id)
+
+
+@shared_task(name="webhooks.prune_log", ignore_result=True)
+def prune_log() -> int:
+    """Delete delivery log rows older than WEBHOOKS_LOG_KEEP_DAYS; returns how many."""
+    cutoff = timezone.now() - timedelta(days=settings.WEBHOOKS_LOG_KEEP_DAYS)
+    deleted, _ = WebhookDelivery.objects.filter(attempted_at__lt=cutoff).delete()
+    return deleted
 
 
 def due_subscriptions() -> list[UUID]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from eventstore.store import read_all
 from projections.webhooks import delivery, subscriptions, tasks
@@ -67,3 +70,17 @@ def test_a_new_subscription_starts_at_the_head_of_the_log(receiver, new_cart, se
     assert delivery.deliver(sub.pk) == 0
     new_cart()
     assert delivery.deliver(sub.pk) == 1
+
+
+def test_the_delivery_log_is_pruned_after_its_keeping_time(receiver, subscribe, new_cart, settings):
+    new_cart({"TEA-001": 1})
+    sub = subscribe(receiver.url)
+    delivery.deliver(sub.pk)
+    old = WebhookDelivery.objects.order_by("id")[0]
+    WebhookDelivery.objects.filter(pk=old.pk).update(
+        attempted_at=timezone.now() - timedelta(days=31)
+    )
+    settings.WEBHOOKS_LOG_KEEP_DAYS = 30
+    assert tasks.prune_log() == 1
+    assert not WebhookDelivery.objects.filter(pk=old.pk).exists()
+    assert WebhookDelivery.objects.count() == 1
