@@ -10,7 +10,7 @@ A run has three steps, none holding a transaction while the network is used:
 1. claim: under the subscription's runner lock, read the next matching events after its
    checkpoint and take a lease on it (``lease_token``, ``lease_until``), so that a second
    runner (a periodic run, a wake-up after a commit) leaves it alone;
-2. send each event (projections.webhooks.transport), signed with every secret in use;
+2. send each event (projections.webhooks.sending), signed with every secret in use;
 3. record each answer: the delivery row, and on 2xx the new checkpoint, in one transaction.
    The checkpoint moves only if this runner still holds the lease and the checkpoint is still
    the one it claimed from (a replay or another runner may have moved it meanwhile).
@@ -36,10 +36,9 @@ from django.utils import timezone
 from eventstore.backends import backend_for
 from eventstore.store import RecordedEvent, read_all
 from projections import locks
-from projections.webhooks import retries, targets, transport
-from projections.webhooks.message import body_of
+from projections.webhooks import retries, transport
 from projections.webhooks.models import WebhookDelivery, WebhookSubscription
-from projections.webhooks.signing import signed_headers
+from projections.webhooks.sending import checked_target, send
 
 logger = logging.getLogger(__name__)
 
@@ -142,51 +141,6 @@ def wanted(sub: WebhookSubscription, event: RecordedEvent) -> bool:
     if sub.event_types and event.event_type not in sub.event_types:
         return False
     return not sub.stream_types or event.stream_type in sub.stream_types
-
-
-def secrets_in_use(sub: WebhookSubscription, now: datetime) -> list[str]:
-    """The current secret, and the previous one while its overlap lasts."""
-    expires = sub.previous_secret_expires_at
-    if sub.previous_secret and expires is not None and expires > now:
-        return [sub.secret, sub.previous_secret]
-    return [sub.secret]
-
-
-def checked_target(sub: WebhookSubscription) -> targets.Target | targets.TargetRefused:
-    """The subscription's target resolved and checked now, or why it is refused."""
-    try:
-        return targets.check(sub.target_url)
-    except targets.TargetRefused as refused:
-        return refused
-
-
-def send(
-    sub: WebhookSubscription,
-    event: RecordedEvent,
-    client: object,
-    *,
-    target: targets.Target | targets.TargetRefused | None = None,
-) -> transport.Answer:
-    """One signed request for ``event`` to ``target`` (resolved now when not given). Without a
-    request, a target on an address not allowed is answered as a refusal (status None, error
-    starting with "refused:"), one that does not resolve as a connection error."""
-    if target is None:
-        target = checked_target(sub)
-    if isinstance(target, targets.TargetRefused):
-        if target.code == "target_unresolvable":
-            # DNS may be down for a moment: retried like a connection error.
-            return transport.Answer(None, 0, f"connection error: {target.message}")
-        return transport.Answer(None, 0, f"refused: {target.message}")
-    body = body_of(event)
-    # The real time, not the caller's clock: the receiver compares it with its own.
-    sent_at = timezone.now()
-    headers = signed_headers(
-        message_id=str(event.event_id),
-        sent_at=sent_at,
-        body=body,
-        secrets_in_use=secrets_in_use(sub, sent_at),
-    )
-    return transport.post(client, target, body=body, headers=headers)  # type: ignore[arg-type]
 
 
 def record(claim: Claim, event: RecordedEvent, answer: transport.Answer, *, now: datetime) -> bool:

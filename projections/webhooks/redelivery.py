@@ -16,8 +16,9 @@ from eventstore.models import Event
 from eventstore.rows import SELECT_EVENTS, decode_event
 from eventstore.store import RecordedEvent
 from projections.webhooks import transport
-from projections.webhooks.delivery import log_attempt, send
+from projections.webhooks.delivery import log_attempt
 from projections.webhooks.models import WebhookDelivery
+from projections.webhooks.sending import send
 
 Outcome = WebhookDelivery.Outcome
 

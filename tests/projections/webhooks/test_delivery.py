@@ -10,7 +10,7 @@ from standardwebhooks import Webhook
 
 from eventstore.checkpoints import checkpoint_position
 from eventstore.store import read_all
-from projections.webhooks import delivery, subscriptions
+from projections.webhooks import delivery, sending, subscriptions
 from projections.webhooks.models import WebhookDelivery, WebhookSubscription
 
 Outcome = WebhookDelivery.Outcome
@@ -107,7 +107,7 @@ def test_a_worker_killed_after_sending_sends_the_same_event_again_once_its_lease
     assert claim is not None
     first = claim.events[0]
     with delivery.transport.new_client() as client:
-        delivery.send(claim.subscription, first, client)  # ... and the worker dies here
+        sending.send(claim.subscription, first, client)  # ... and the worker dies here
     assert delivery.deliver(sub.pk, clock=clock) == 0  # its lease still holds
     clock.now += delivery.lease_length()
     assert delivery.deliver(sub.pk, clock=clock) == 2
@@ -124,7 +124,7 @@ def test_a_late_answer_after_a_replay_moves_nothing(receiver, subscribe, new_car
     claim = delivery.claim_next(sub.pk, now=clock())
     assert claim is not None
     with delivery.transport.new_client() as client:
-        answer = delivery.send(claim.subscription, claim.events[0], client)
+        answer = sending.send(claim.subscription, claim.events[0], client)
     subscriptions.replay_from(sub.pk, "")
     assert delivery.record(claim, claim.events[0], answer, now=clock()) is False
     sub.refresh_from_db()
@@ -233,7 +233,7 @@ def test_an_answer_that_comes_after_staff_paused_still_moves_the_checkpoint_and_
     claim = delivery.claim_next(sub.pk, now=clock())
     assert claim is not None
     with delivery.transport.new_client() as client:
-        answer = delivery.send(claim.subscription, claim.events[0], client)
+        answer = sending.send(claim.subscription, claim.events[0], client)
     subscriptions.update(sub.pk, subscriptions.Changes(active=False))
     assert delivery.record(claim, claim.events[0], answer, now=clock()) is False
     sub.refresh_from_db()
@@ -251,7 +251,7 @@ def test_a_rotation_while_sending_keeps_the_checkpoint_the_runner_moved(
     assert claim is not None
     stale = WebhookSubscription.objects.get(pk=sub.pk)  # read before the checkpoint moves
     with delivery.transport.new_client() as client:
-        answer = delivery.send(claim.subscription, claim.events[0], client)
+        answer = sending.send(claim.subscription, claim.events[0], client)
     assert delivery.record(claim, claim.events[0], answer, now=clock()) is True
     subscriptions.rotate_secret(stale.pk)
     sub.refresh_from_db()

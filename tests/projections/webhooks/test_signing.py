@@ -10,7 +10,7 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from projections.webhooks import delivery, subscriptions
+from projections.webhooks import delivery, sending, subscriptions
 from projections.webhooks.signing import new_secret, signed_headers
 
 
@@ -42,9 +42,9 @@ def test_during_the_overlap_both_secrets_sign_and_after_it_only_the_new_one(
     old = sub.secret
     sub = subscriptions.rotate_secret(sub.pk, overlap=timedelta(hours=1))
     assert sub.secret != old
-    assert delivery.secrets_in_use(sub, timezone.now()) == [sub.secret, old]
+    assert sending.secrets_in_use(sub, timezone.now()) == [sub.secret, old]
     later = timezone.now() + timedelta(hours=1, seconds=1)
-    assert delivery.secrets_in_use(sub, later) == [sub.secret]
+    assert sending.secrets_in_use(sub, later) == [sub.secret]
     delivery.deliver(sub.pk)
     request = receiver.received[0]
     assert Webhook(old).verify(request.body, request.headers)
