@@ -224,6 +224,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=15),
         "options": {"expires": 600},
     },
+    "webhooks-deliver": {
+        "task": "webhooks.deliver",
+        "schedule": timedelta(seconds=float(os.environ.get("WEBHOOKS_DELIVER_SECONDS", "5"))),
+        "options": {"expires": 30},
+    },
+    "webhooks-prune-log": {
+        "task": "webhooks.prune_log",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 1800},
+    },
     "carts-prune-idempotency-records": {
         "task": "carts.prune_idempotency_records",
         "schedule": timedelta(hours=1),
@@ -238,6 +248,32 @@ PROJECTIONS_REPORTING_CURRENCY = os.environ.get("PROJECTIONS_REPORTING_CURRENCY"
 PROJECTIONS_REBUILD_STALE_SECONDS = float(
     os.environ.get("PROJECTIONS_REBUILD_STALE_SECONDS", "120")
 )
+
+# --- Webhooks (projections.webhooks; README, "Webhooks") -------------------------------------
+# Seconds to connect, and to wait for each read or write, per request.
+WEBHOOKS_CONNECT_TIMEOUT = float(os.environ.get("WEBHOOKS_CONNECT_TIMEOUT", "5"))
+WEBHOOKS_READ_TIMEOUT = float(os.environ.get("WEBHOOKS_READ_TIMEOUT", "10"))
+# At most this much of a receiver's answer is read (its content is not used).
+WEBHOOKS_MAX_RESPONSE_BYTES = int(os.environ.get("WEBHOOKS_MAX_RESPONSE_BYTES", "65536"))
+# Seconds to wait after the 1st, 2nd, ... failed attempt at an event; when they run out the
+# event is marked failed and the subscription paused. Default: Standard Webhooks' schedule.
+WEBHOOKS_RETRY_SCHEDULE = [
+    float(s)
+    for s in os.environ.get("WEBHOOKS_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000").split(
+        ","
+    )
+]
+# Each wait is spread by up to this fraction either way.
+WEBHOOKS_RETRY_JITTER = float(os.environ.get("WEBHOOKS_RETRY_JITTER", "0.2"))
+# After a secret is rotated, the previous one still signs (a second signature) this long.
+WEBHOOKS_SECRET_OVERLAP_HOURS = float(os.environ.get("WEBHOOKS_SECRET_OVERLAP_HOURS", "24"))
+# Delivery log rows older than this are pruned hourly by beat.
+WEBHOOKS_LOG_KEEP_DAYS = float(os.environ.get("WEBHOOKS_LOG_KEEP_DAYS", "30"))
+# Networks (CIDR) webhooks may be sent to besides public addresses, e.g. "127.0.0.1/32" for a
+# receiver on this machine, or "10.0.0.0/8" for one inside the private network.
+WEBHOOKS_ALLOWED_NETWORKS = [
+    n.strip() for n in os.environ.get("WEBHOOKS_ALLOWED_NETWORKS", "").split(",") if n.strip()
+]
 
 LOGGING = {
     "version": 1,

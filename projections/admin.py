@@ -84,3 +84,7 @@ class ProjectionStateAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# Webhooks register their own admin pages; importing them here is what makes Django see them.
+from projections.webhooks import admin as webhooks_admin  # noqa: E402, F401

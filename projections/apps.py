@@ -11,5 +11,7 @@ class ProjectionsConfig(AppConfig):
     def ready(self) -> None:
         from eventstore.signals import events_committed
         from projections.tasks import enqueue_catch_up
+        from projections.webhooks.tasks import enqueue_delivery
 
         events_committed.connect(enqueue_catch_up, dispatch_uid="projections.enqueue_catch_up")
+        events_committed.connect(enqueue_delivery, dispatch_uid="projections.enqueue_delivery")

@@ -187,3 +187,18 @@ class FunnelCart(GenerationRow):
 
     def __str__(self) -> str:
         return f"funnel cart {self.cart_id}"
+
+
+# Webhook subscriptions and their delivery log live in projections.webhooks; imported here so
+# Django finds them among this app's models.
+from projections.webhooks.models import WebhookDelivery, WebhookSubscription  # noqa: E402
+
+__all__ = [
+    "CartSummary",
+    "DailyFunnel",
+    "FunnelCart",
+    "ProductActivity",
+    "ProjectionState",
+    "WebhookDelivery",
+    "WebhookSubscription",
+]

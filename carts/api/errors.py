@@ -35,6 +35,7 @@ from carts.api.problems import (
 from carts.application.access import Refused
 from carts.application.moments import moment_text
 from carts.domain.errors import CartError, CartNotYetCreated, ConcurrentModification
+from projections.webhooks.subscriptions import InvalidSubscription
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ KIND_STATUS = {
     "not_found": status.HTTP_404_NOT_FOUND,
     "precondition_failed": status.HTTP_412_PRECONDITION_FAILED,
 }
+MALFORMED_SUBSCRIPTION_INPUT = frozenset({"invalid_target_url", "invalid_checkpoint"})
 _CODES = {
     exceptions.ValidationError: "invalid_input",
     exceptions.NotAuthenticated: "not_authenticated",
@@ -120,6 +122,11 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         field = getattr(exc, "field", None)
         errors = {field: [exc.message]} if field else None
         return problem(KIND_STATUS[exc.kind], code=exc.code, detail=exc.message, errors=errors)
+    if isinstance(exc, InvalidSubscription):
+        # Not a URL, or not a checkpoint, is malformed input (400); a URL whose host is not
+        # allowed, or an unknown event type, is refused by a rule (422).
+        answer = 400 if exc.code in MALFORMED_SUBSCRIPTION_INPUT else 422
+        return problem(answer, code=exc.code, detail=exc.message, errors={exc.field: [exc.message]})
     if isinstance(exc, OperationalError | InterfaceError):
         # The database is unreachable or refused the connection (too many clients, shutting
         # down): nothing was written, as every command is one transaction; say when to retry.

@@ -140,3 +140,14 @@ class QueryParameters(serializers.Serializer):
                 {name: ["Give a value, or leave the parameter out."] for name in empty}
             )
         return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON true or false, never "yes", 1 or "true"."""
+
+    default_error_messages = {"invalid": "A JSON boolean is required: true or false."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data

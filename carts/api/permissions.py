@@ -7,6 +7,8 @@
 - :class:`MayReadLog` guards the event feed and the read models.
 - :class:`MayForgetCustomers` guards forgetting a customer (the 'forget person' permission).
 - :class:`HasOwnData` lets a shopper or a session's guest download their own data.
+- :class:`WebhookPermission` guards the webhook subscriptions: reading for those who may read
+  them, every other method for those who may manage them (403 otherwise).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from carts.application import access, forgetting
@@ -64,3 +66,22 @@ class HasOwnData(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return bool(person_of(request).owner_ids)  # type: ignore[arg-type]
+
+
+class WebhookPermission(BasePermission):
+    """Readers of webhook subscriptions may GET; only their managers may change anything."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        person = person_of(request)
+        if request.method in SAFE_METHODS:
+            if access.may_read_webhooks(person):  # type: ignore[arg-type]
+                return True
+            raise PermissionDenied(
+                "Webhook subscriptions are for integrations, auditors and staff who manage them."
+            )
+        if access.may_manage_webhooks(person):  # type: ignore[arg-type]
+            return True
+        raise PermissionDenied(
+            "Managing webhook subscriptions needs the integrations group or the 'change webhook"
+            " subscription' permission; auditors may only read them."
+        )

@@ -13,6 +13,7 @@ from carts.api.views import (
     lists,
     queries,
     read_models,
+    webhooks,
 )
 
 app_name = "api"
@@ -79,6 +80,22 @@ urlpatterns = [
         "read-models/projections/",
         read_models.ProjectionStatusList.as_view(),
         name="read-projections",
+    ),
+    path("webhooks/", webhooks.WebhookCollectionView.as_view(), name="webhooks"),
+    path(
+        "webhooks/<uuid:subscription_id>/",
+        webhooks.WebhookDetailView.as_view(),
+        name="webhook",
+    ),
+    path(
+        "webhooks/<uuid:subscription_id>/rotate-secret/",
+        webhooks.WebhookRotateSecretView.as_view(),
+        name="webhook-rotate-secret",
+    ),
+    path(
+        "webhooks/<uuid:subscription_id>/replay/",
+        webhooks.WebhookReplayView.as_view(),
+        name="webhook-replay",
     ),
     path("schema/", docs.SchemaView.as_view(), name="schema"),
     path("docs/", docs.DocsView.as_view(url_name="api:schema"), name="docs"),

@@ -17,6 +17,11 @@ Roles, as a shop has them:
   carts or give goodwill discounts, which are staff decisions;
 - superuser: everything.
 
+Webhook subscriptions (projections.webhooks) are managed by superusers, integrations and staff
+with the ``projections.change_webhooksubscription`` permission; auditors (and staff with
+``projections.view_webhooksubscription``) read them but change none. An integration sees only
+the subscriptions it created: another integration's targets and secrets are not its business.
+
 A person who may not read a cart is told it does not exist (404), exactly as for a missing one,
 so ids cannot be probed; one who may read it but not do what they asked is refused (403).
 
@@ -40,6 +45,8 @@ from carts.domain import errors
 INTEGRATION_GROUP = "integrations"
 AUDIT_PERMISSION = "eventstore.view_event"
 ACT_PERMISSION = "carts.act_on_cart"
+WEBHOOK_VIEW_PERMISSION = "projections.view_webhooksubscription"
+WEBHOOK_CHANGE_PERMISSION = "projections.change_webhooksubscription"
 USER_PREFIX, GUEST_PREFIX = "user:", "guest:"
 
 
@@ -203,6 +210,19 @@ _CART_RULES.add_rule(Action.ABANDON, is_superuser | is_operator)
 _CART_RULES.add_rule(Action.GOODWILL, is_superuser | is_operator)
 _CART_RULES.add_rule(Action.STAFF_DISCOUNT_OFF, is_superuser | is_operator)
 
+
+@rules.predicate
+def is_webhook_manager(person: Person) -> bool:
+    return person.is_staff and person.has_perm(WEBHOOK_CHANGE_PERMISSION)
+
+
+@rules.predicate
+def is_webhook_reader(person: Person) -> bool:
+    return person.is_staff and person.has_perm(WEBHOOK_VIEW_PERMISSION)
+
+
+_WEBHOOK_MANAGERS = is_superuser | is_webhook_manager | is_integration
+_WEBHOOK_READERS = _WEBHOOK_MANAGERS | is_auditor | is_webhook_reader
 _LOG_READERS = is_superuser | is_auditor | is_integration
 _OPENERS_FOR_OTHERS = is_superuser | is_operator | is_integration
 _STAFF_CART_READERS = is_superuser | is_auditor | is_operator
@@ -219,6 +239,24 @@ def may(person: Person, action: Action, cart: CartFacts) -> bool:
 def may_read_log(person: Person) -> bool:
     """Whether ``person`` may read the global event feed and the read models."""
     return bool(_LOG_READERS.test(person))
+
+
+def may_manage_webhooks(person: Person) -> bool:
+    """Whether ``person`` may create, change, rotate, replay and delete webhook subscriptions."""
+    return bool(_WEBHOOK_MANAGERS.test(person))
+
+
+def may_read_webhooks(person: Person) -> bool:
+    """Whether ``person`` may list and read webhook subscriptions (never their secrets)."""
+    return bool(_WEBHOOK_READERS.test(person))
+
+
+def webhook_creator_scope(person: Person) -> str | None:
+    """Whose subscriptions ``person`` sees: None for every one (staff roles, superusers), else
+    only those created by their own user id (an integration)."""
+    if (is_superuser | is_auditor | is_webhook_manager | is_webhook_reader).test(person):
+        return None
+    return person.user_id
 
 
 def may_read_every_cart(person: Person) -> bool:

@@ -46,6 +46,11 @@ class Backend(Protocol):
         not set up to give one runner at a time, OperationalError when the wait ran out.
         """
 
+    def commit_without_waiting_for_disk(self, connection: Any) -> None:
+        """Let the current transaction's commit return before it is on disk, for writes that
+        may be lost to a crash of the database and simply be made again (a checkpoint that
+        falls back re-delivers, never skips). Raises RuntimeError outside a transaction."""
+
     def upsert(
         self,
         connection: Any,

@@ -33,7 +33,7 @@ from carts.application.handler import Context, handle
 from carts.models import Product
 from eventstore.metadata import Metadata
 from eventstore.models import Event
-from projections.models import ProjectionState
+from projections.models import ProjectionState, WebhookDelivery, WebhookSubscription
 from tests.checkout_details import DETAILS
 
 
@@ -160,6 +160,7 @@ class World:
             "content_type_id": str(ContentType.objects.get_for_model(Product).pk),
             "object_id": "TEA-001",
             "id": self.admin_objects["auth.user"],
+            "subscription_id": self.admin_objects["projections.webhooksubscription"],
             "url": "nothing-here/",
             "path": "nothing-here/",
             # Someone who may be forgotten: a superuser's hostile reason may well forget them.
@@ -191,6 +192,20 @@ def world(
     handle(AddItem(cart_id=paid, sku="MUG-001", quantity=1), Context.system(context))
     handle(CheckOut(cart_id=paid, details=DETAILS), Context.system(context))
     project_everything()
+    first = Event.objects.earliest("position")
+    subscription = WebhookSubscription.objects.create(
+        target_url="https://93.184.215.14/hook", created_by=f"user:{root.pk}"
+    )
+    attempt = WebhookDelivery.objects.create(
+        subscription=subscription,
+        event_id=first.event_id,
+        position=first.position,
+        event_type=first.event_type,
+        stream_id=first.stream_id,
+        attempt=1,
+        outcome=WebhookDelivery.Outcome.DELIVERED,
+        attempted_at=first.recorded_at,
+    )
     objects = {
         "auth.user": str(bystander.pk),
         "auth.group": str(Group.objects.create(name="sweepers").pk),
@@ -200,6 +215,8 @@ def world(
         "carts.product": "TEA-001",
         "carts.discountcode": "WELCOME10",
         "projections.cartsummary": str(cart_id),
+        "projections.webhooksubscription": str(subscription.pk),
+        "projections.webhookdelivery": str(attempt.pk),
     }
     return World(
         cart_id=cart_id,

@@ -57,3 +57,17 @@ def test_nothing_outside_the_seam_asks_which_database_it_runs_on():
         if isinstance(node, ast.Attribute) and node.attr == "vendor"
     ]
     assert askers == []
+
+
+def test_a_commit_is_relaxed_only_inside_a_transaction_and_still_commits(committed_db):
+    from django.db import transaction
+
+    from projections.models import ProjectionState
+
+    backend = backend_for(connection)
+    with pytest.raises(RuntimeError, match="open one first"):
+        backend.commit_without_waiting_for_disk(connection)
+    with transaction.atomic():
+        backend.commit_without_waiting_for_disk(connection)
+        ProjectionState.objects.create(name="relaxed")
+    assert ProjectionState.objects.filter(name="relaxed").exists()

@@ -51,6 +51,8 @@ def test_the_beat_schedule_names_registered_tasks():
         "eventstore.seal",
         "carts.abandon_idle_carts",
         "carts.prune_idempotency_records",
+        "webhooks.deliver",
+        "webhooks.prune_log",
     }
     app.loader.import_default_modules()  # what a worker does at start: autodiscovery
     assert scheduled <= set(app.tasks)

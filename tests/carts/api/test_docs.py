@@ -40,6 +40,10 @@ def test_the_openapi_document_lists_every_endpoint(db):
         "/api/read-models/product-activity/",
         "/api/read-models/daily-funnel/",
         "/api/read-models/projections/",
+        "/api/webhooks/",
+        "/api/webhooks/{subscription_id}/",
+        "/api/webhooks/{subscription_id}/rotate-secret/",
+        "/api/webhooks/{subscription_id}/replay/",
     }
 
 

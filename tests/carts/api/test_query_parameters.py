@@ -53,6 +53,7 @@ def url_of(route: str, cart_id: Any) -> str:
         .replace("<str:sku>", "TEA-001")
         .replace("<str:event_type>", "cart.ItemAdded")
         .replace("<str:customer_id>", "user:1")
+        .replace("<uuid:subscription_id>", "00000000-0000-4000-8000-000000000000")
     )
 
 
@@ -95,6 +96,7 @@ def test_every_accepted_query_parameter_is_documented_and_every_documented_one_a
             .replace("<sku:sku>", "{sku}")
             .replace("<str:event_type>", "{event_type}")
             .replace("<str:customer_id>", "{customer_id}")
+            .replace("<uuid:subscription_id>", "{subscription_id}")
         )
         operation = paths[path][method]
         documented = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}

@@ -1,0 +1,84 @@
+"""Celery tasks for webhooks, and the wake-up after a commit. Thin: they call the delivery.
+
+Without a broker (CELERY_BROKER_URL unset, tasks run eagerly in-process) a commit wakes
+nothing: delivering there would make the shopper's request wait for a receiver, possibly for a
+whole timeout. Deliveries are then driven by ``manage.py webhooks deliver`` (once, or
+``--follow``). With a broker, a commit asks for a delivery run from a background thread
+(projections.waker), and beat runs one every WEBHOOKS_DELIVER_SECONDS as well: the safety net
+for a lost message and the clock that drives retries.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from uuid import UUID
+
+from celery import shared_task
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from projections.waker import Waker
+from projections.webhooks import delivery, redelivery
+from projections.webhooks.models import WebhookDelivery, WebhookSubscription
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="webhooks.deliver", ignore_result=True)
+def deliver(subscription_id: str | None = None) -> int:
+    """Deliver one subscription's due events (returns how many), or, without an id, ask for a
+    run of every subscription that is due (returns how many were asked for)."""
+    if subscription_id is not None:
+        return delivery.deliver(UUID(subscription_id))
+    due = due_subscriptions()
+    for each in due:
+        # One task per subscription, so a slow receiver holds up no other subscription.
+        deliver.apply_async(args=(str(each),), retry=False)
+    return len(due)
+
+
+@shared_task(name="webhooks.redeliver", ignore_result=True)
+def redeliver(delivery_id: int) -> None:
+    """Send the event of one logged delivery again (the admin's "redeliver")."""
+    redelivery.redeliver(delivery_id)
+
+
+@shared_task(name="webhooks.prune_log", ignore_result=True)
+def prune_log() -> int:
+    """Delete delivery log rows older than WEBHOOKS_LOG_KEEP_DAYS; returns how many."""
+    cutoff = timezone.now() - timedelta(days=settings.WEBHOOKS_LOG_KEEP_DAYS)
+    deleted, _ = WebhookDelivery.objects.filter(attempted_at__lt=cutoff).delete()
+    return deleted
+
+
+def due_subscriptions() -> list[UUID]:
+    """Active subscriptions that no live runner holds and that wait for no retry."""
+    now = timezone.now()
+    free = Q(lease_until__isnull=True) | Q(lease_until__lte=now)
+    ready = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    return list(
+        WebhookSubscription.objects.filter(free, ready, status=WebhookSubscription.Status.ACTIVE)
+        .order_by("created_at", "id")
+        .values_list("id", flat=True)
+    )
+
+
+def enqueue_delivery(**kwargs: object) -> None:
+    """After a commit (eventstore's events_committed): with a broker, ask for a delivery run
+    without waiting for it; without one, nothing (see the module's docstring)."""
+    if deliver.app.conf.task_always_eager:
+        return
+    waker.wake()
+
+
+def _wake_deliveries() -> None:
+    try:
+        deliver.apply_async(retry=False)
+    except Exception:
+        logger.warning("could not enqueue webhook delivery; the periodic run will", exc_info=True)
+
+
+# At most 20 runs asked for per second and process, however many commits there are.
+waker = Waker(_wake_deliveries, name="webhooks-waker", pause=0.05)
