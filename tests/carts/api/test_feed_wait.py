@@ -71,7 +71,7 @@ def test_a_waiting_request_answers_with_the_event_another_thread_commits(
 
     writer = threading.Thread(target=append_once_it_waits)
     writer.start()
-    response = token_client(committed_staff).get("/api/events/", {"after": after, "wait": 30})
+    response = token_client(committed_staff).get("/api/events/", {"after": after, "wait": "30"})
     writer.join(timeout=30)
 
     assert response.status_code == 200, response.content
