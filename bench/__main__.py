@@ -15,7 +15,7 @@ from dataclasses import replace
 from bench import database
 from bench.harness import FULL, QUICK, TOY, Figure, Sizes, log, machine, table, write_results
 
-WORKLOADS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7")
+WORKLOADS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B11")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -37,7 +37,17 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 def run_workloads(sizes: Sizes, chosen: list[str]) -> list[Figure]:
     """Run the chosen workloads in order on the (already set up) bench database."""
-    from bench import commands, dataset, global_log, growth, http_api, loading, rebuild, writers
+    from bench import (
+        commands,
+        dataset,
+        global_log,
+        growth,
+        http_api,
+        loading,
+        rebuild,
+        relay,
+        writers,
+    )
 
     figures: list[Figure] = []
     for name in chosen:
@@ -61,6 +71,8 @@ def run_workloads(sizes: Sizes, chosen: list[str]) -> list[Figure]:
             figures += http_api.run(sizes)
         elif name == "B7":
             figures += growth.run(sizes)
+        elif name == "B11":
+            figures += relay.run(sizes)
         log(f"{name} done in {time.perf_counter() - started:.0f} s")
     return figures
 

@@ -6,10 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
 from eventstore.checkpoints import encode_checkpoint
 from eventstore.codec import parse_json
 
 Json = dict[str, Any] | str | bytes
+_encoder = msgspec.json.Encoder()
 
 
 class RecordedEvent:
@@ -120,6 +123,19 @@ class RecordedEvent:
         if isinstance(metadata, str | bytes):
             metadata = self._metadata = parse_json(metadata)
         return metadata  # type: ignore[return-value]
+
+    @property
+    def payload_json(self) -> str | bytes:
+        """The payload as JSON text: as the database handed it back when nobody decoded it yet
+        (no decoding and encoding again, for those who pass it on as JSON), else encoded."""
+        payload = self._payload
+        return payload if isinstance(payload, str | bytes) else _encoder.encode(payload)
+
+    @property
+    def metadata_json(self) -> str | bytes:
+        """The metadata as JSON text, as ``payload_json`` gives the payload."""
+        metadata = self._metadata
+        return metadata if isinstance(metadata, str | bytes) else _encoder.encode(metadata)
 
     @property
     def recorded_at(self) -> datetime:

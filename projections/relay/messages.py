@@ -38,8 +38,9 @@ def to_message(event: RecordedEvent) -> Message:
         "version": event.version,
         "event_type": event.event_type,
         "schema_version": event.schema_version,
-        "payload": event.payload,
-        "metadata": event.metadata,
+        # Passed on as the JSON text the database gave, when nothing decoded it yet.
+        "payload": msgspec.Raw(event.payload_json),
+        "metadata": msgspec.Raw(event.metadata_json),
         "recorded_at": moment(event.recorded_at),
         "checkpoint": event.checkpoint,
     }

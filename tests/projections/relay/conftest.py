@@ -1,28 +1,20 @@
-"""Fixtures for the relay tests: a fake sink, and a NATS JetStream stream of each test's own.
-
-NATS is required in CI (CI=true): there a test that needs it fails, rather than skips, when
-nothing answers at TEST_NATS_URL (default nats://127.0.0.1:4222).
-"""
+"""Fixtures for the relay tests: a fake sink, and a NATS JetStream stream of each test's own
+(on the NATS server of the ``nats_url`` fixture, required in CI)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import socket
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import nats
 import pytest
 
 from projections.relay.jetstream import JetStreamSettings
 from projections.relay.sink import Message, Sink, SinkError
-
-NATS_URL = os.environ.get("TEST_NATS_URL", "nats://127.0.0.1:4222")
 
 
 class FakeSink(Sink):
@@ -56,28 +48,6 @@ class FakeSink(Sink):
 @pytest.fixture
 def fake_sink() -> FakeSink:
     return FakeSink()
-
-
-def _nats_answers(url: str) -> str:
-    """'' when a NATS server greets us at ``url``, else why not."""
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname, parts.port or 4222), timeout=3) as conn:
-            greeting = conn.recv(4)
-    except OSError as error:
-        return str(error)
-    return "" if greeting == b"INFO" else f"no NATS greeting (got {greeting!r})"
-
-
-@pytest.fixture
-def nats_url() -> str:
-    """A NATS server with JetStream: required in CI (CI=true), else skipped without."""
-    problem = _nats_answers(NATS_URL)
-    if problem:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"NATS at {NATS_URL} is required in CI: {problem}")
-        pytest.skip(f"no NATS at {NATS_URL}: {problem}")
-    return NATS_URL
 
 
 @dataclass(frozen=True)
