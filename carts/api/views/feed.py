@@ -111,7 +111,7 @@ class EventFeedView(ApiView, GenericAPIView):
         " events they hide, so a page can be short or empty while `has_more` is true. With"
         " `?wait=` the request waits (long polling) until an event follows `after` or the"
         " seconds run out; it answers as soon as the checkpoint can move, so with filters the"
-        " page may be empty with a newer checkpoint: keep it and ask again.",
+        " page may be empty with a newer checkpoint, to keep and pass back.",
         tags=["event feed"],
         parameters=[FeedQuery],
         filters=True,
