@@ -11,6 +11,7 @@ such characters share a subject; the body always carries the exact names.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 _OUTSIDE_TOKEN = re.compile(r"[^A-Za-z0-9_-]")
 _PREFIX = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
@@ -31,6 +32,7 @@ def checked_prefix(prefix: str) -> str:
     return prefix
 
 
+@cache  # a handful of (stream type, event type) pairs, asked once per event published
 def subject(prefix: str, stream_type: str, event_type: str) -> str:
     """The subject an event is published on, e.g. ``ledger.cart.cart_ItemAdded``."""
     return f"{prefix}.{token(stream_type)}.{token(event_type)}"
