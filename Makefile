@@ -7,6 +7,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ledger_shop
 UP_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ledger_shop
 UP_BROKER_URL ?= redis://127.0.0.1:6379/0
 UP_CACHE_URL ?= redis://127.0.0.1:6379/1
+UP_NATS_URL ?= nats://127.0.0.1:4222
 PYTEST_ARGS ?=
 
 .PHONY: run test test-sqlite test-postgres browser lint up bench bench-full migrate seed clean
@@ -30,10 +31,11 @@ run: seed
 	@$(PY) manage.py demo_banner
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-## make up: web (gunicorn), Celery worker and Celery beat on PostgreSQL + Redis, via honcho.
+## make up: web (gunicorn), Celery worker, Celery beat and the relay to NATS, via honcho.
 up: export DATABASE_URL = $(UP_DATABASE_URL)
 up: export CELERY_BROKER_URL = $(UP_BROKER_URL)
 up: export CACHE_URL = $(UP_CACHE_URL)
+up: export NATS_URL = $(UP_NATS_URL)
 up: $(STAMP)
 	@mkdir -p var
 	$(PY) -m config.createdb

@@ -15,7 +15,7 @@ from dataclasses import replace
 from bench import database
 from bench.harness import FULL, QUICK, TOY, Figure, Sizes, log, machine, table, write_results
 
-WORKLOADS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B10")
+WORKLOADS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B10", "B11")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -45,6 +45,7 @@ def run_workloads(sizes: Sizes, chosen: list[str]) -> list[Figure]:
         http_api,
         loading,
         rebuild,
+        relay,
         webhooks,
         writers,
     )
@@ -73,6 +74,8 @@ def run_workloads(sizes: Sizes, chosen: list[str]) -> list[Figure]:
             figures += growth.run(sizes)
         elif name == "B10":
             figures += webhooks.run(sizes)
+        elif name == "B11":
+            figures += relay.run(sizes)
         log(f"{name} done in {time.perf_counter() - started:.0f} s")
     return figures
 

@@ -274,6 +274,21 @@ WEBHOOKS_LOG_KEEP_DAYS = float(os.environ.get("WEBHOOKS_LOG_KEEP_DAYS", "30"))
 WEBHOOKS_ALLOWED_NETWORKS = [
     n.strip() for n in os.environ.get("WEBHOOKS_ALLOWED_NETWORKS", "").split(",") if n.strip()
 ]
+# --- Relay to a message broker (manage.py relay_events) -----------------------------------
+# Unset NATS_URL: no relay (the command says so and exits non-zero). See README, "The relay".
+NATS_URL = os.environ.get("NATS_URL", "")
+# Subjects are <prefix>.<stream type>.<event type> (see projections.relay.subjects).
+NATS_SUBJECT_PREFIX = os.environ.get("NATS_SUBJECT_PREFIX", "ledger")
+# The JetStream stream, created if missing; its retention and de-duplication window (seconds;
+# a max age of 0 and max bytes of -1 mean unlimited).
+NATS_STREAM = os.environ.get("NATS_STREAM", "LEDGER_EVENTS")
+NATS_MAX_AGE_SECONDS = float(os.environ.get("NATS_MAX_AGE_SECONDS", str(7 * 24 * 3600)))
+NATS_MAX_BYTES = int(os.environ.get("NATS_MAX_BYTES", "-1"))
+NATS_DUPLICATE_WINDOW_SECONDS = float(os.environ.get("NATS_DUPLICATE_WINDOW_SECONDS", "600"))
+# Events read and published per batch; the checkpoint moves once per acknowledged batch.
+RELAY_BATCH_SIZE = int(os.environ.get("RELAY_BATCH_SIZE", "500"))
+# How often an idle relay looks for new events (seconds).
+RELAY_POLL_SECONDS = float(os.environ.get("RELAY_POLL_SECONDS", "0.5"))
 
 LOGGING = {
     "version": 1,
@@ -304,6 +319,11 @@ REST_FRAMEWORK = {
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(16 * 1024)))
 # How long a read-model query with ?min_position= waits for the projection to catch up.
 API_MIN_POSITION_WAIT_SECONDS = float(os.environ.get("API_MIN_POSITION_WAIT_SECONDS", "2.0"))
+# GET /api/events/?wait=: the longest a request may wait for a new event (seconds), and how often
+# a waiting request looks for events appended by other processes (ones appended by its own
+# process wake it at once).
+API_FEED_MAX_WAIT_SECONDS = int(os.environ.get("API_FEED_MAX_WAIT_SECONDS", "30"))
+API_FEED_POLL_SECONDS = float(os.environ.get("API_FEED_POLL_SECONDS", "0.25"))
 # The cache holds the API's throttle counts. Several web processes must share them, so
 # production points CACHE_URL at Redis; unset, each process keeps its own (fine for one).
 if os.environ.get("CACHE_URL"):

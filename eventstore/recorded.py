@@ -6,6 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
 from eventstore.checkpoints import encode_checkpoint
 from eventstore.codec import parse_json
 from eventstore.metadata import Metadata
@@ -14,6 +16,7 @@ from eventstore.registry import registry
 PERSONAL_METADATA = Metadata.personal_fields
 
 Json = dict[str, Any] | str | bytes
+_encoder = msgspec.json.Encoder()
 
 
 class RecordedEvent:
@@ -137,6 +140,28 @@ class RecordedEvent:
                 metadata = self._opener.open_fields(metadata, PERSONAL_METADATA)
             self._metadata = metadata
         return metadata  # type: ignore[return-value]
+
+    @property
+    def payload_json(self) -> str | bytes:
+        """The payload as JSON text: as the database handed it back when nobody decoded it yet
+        (no decoding and encoding again, for those who pass it on as JSON), else encoded. Read
+        opened, personal values are in plain here too."""
+        payload = self._payload
+        if isinstance(payload, str | bytes) and (
+            self._opener is None or not registry.personal_fields(self._event_type)
+        ):
+            return payload
+        return _encoder.encode(self.payload)
+
+    @property
+    def metadata_json(self) -> str | bytes:
+        """The metadata as JSON text, as ``payload_json`` gives the payload."""
+        metadata = self._metadata
+        if isinstance(metadata, str | bytes) and (
+            self._opener is None or "enc:v1:" not in str(metadata)
+        ):
+            return metadata
+        return _encoder.encode(self.metadata)
 
     @property
     def recorded_at(self) -> datetime:

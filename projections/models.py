@@ -61,6 +61,29 @@ class ProjectionState(models.Model):
         return f"{self.name} (generation {self.active_generation})"
 
 
+class RelayState(models.Model):
+    """One relay's checkpoint: where its broker's copy of the log ends (see projections.relay).
+
+    Moved only after the broker acknowledged every event up to it, and only forward from the
+    value the relay last read (compare and set), so two relays started by mistake never move it
+    back; the broker's de-duplication by event id absorbs what both publish.
+    """
+
+    # The sink's name, e.g. "nats:LEDGER_EVENTS": each broker stream keeps its own checkpoint.
+    name = models.CharField(max_length=100, primary_key=True)
+    # An opaque checkpoint of eventstore.store.read_all; "" is the start of the log.
+    checkpoint = models.CharField(max_length=60, blank=True, default="")
+    published = models.BigIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"relay {self.name} at {self.checkpoint or 'the start'}"
+
+
 class GenerationRow(models.Model):
     """A read-model row of one generation of its projection."""
 

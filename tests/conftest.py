@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
 import pytest_django.fixtures
@@ -115,3 +117,28 @@ def redis_url() -> str:
             pytest.fail(f"Redis at {REDIS_URL} is required in CI: {error}")
         pytest.skip(f"no Redis at {REDIS_URL}: {error}")
     return REDIS_URL
+
+
+NATS_URL = os.environ.get("TEST_NATS_URL", "nats://127.0.0.1:4222")
+
+
+def _nats_answers(url: str) -> str:
+    """'' when a NATS server greets us at ``url``, else why not."""
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 4222), timeout=3) as conn:
+            greeting = conn.recv(4)
+    except OSError as error:
+        return str(error)
+    return "" if greeting == b"INFO" else f"no NATS greeting (got {greeting!r})"
+
+
+@pytest.fixture
+def nats_url() -> str:
+    """A NATS server with JetStream: required in CI (CI=true), else skipped without."""
+    problem = _nats_answers(NATS_URL)
+    if problem:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"NATS at {NATS_URL} is required in CI: {problem}")
+        pytest.skip(f"no NATS at {NATS_URL}: {problem}")
+    return NATS_URL

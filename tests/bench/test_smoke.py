@@ -39,3 +39,18 @@ def test_bulk_loaded_carts_carry_a_hash_chain_that_verifies(bench_db):
         report = verify_stream(f"cart-{dataset.uuid.UUID(int=n)}")
         assert report.events == dataset.EVENTS_PER_CART
         assert report.breach is None
+
+
+def test_the_relay_workload_measures_its_figures_at_toy_size(bench_db, nats_url, monkeypatch):
+    from bench import relay
+
+    monkeypatch.setattr(relay, "NATS_URL", nats_url)
+    figures = run_workloads(TOY, ["B11"])
+
+    assert [f.baseline_name for f in figures] == [
+        "read_all, same batches",
+        "nats-py publish_async alone",
+    ]
+    for figure in figures:
+        assert math.isfinite(figure.value) and figure.value > 0, figure
+        assert figure.note == "", figure

@@ -59,3 +59,11 @@ def test_the_checkpoint_resumes_after_the_event_and_repr_names_the_fields():
     assert event.checkpoint.endswith("7")
     assert "stream_id='s-1'" in repr(event)
     assert "payload={'n': 1}" in repr(event)
+
+
+def test_payload_and_metadata_as_json_are_the_stored_text_until_decoded_then_encoded():
+    event = recorded('{"n": 1}', '{"actor": "user:1"}')
+    assert (event.payload_json, event.metadata_json) == ('{"n": 1}', '{"actor": "user:1"}')
+
+    given = recorded({"n": 2}, {"actor": "user:2"})
+    assert (given.payload_json, given.metadata_json) == (b'{"n":2}', b'{"actor":"user:2"}')

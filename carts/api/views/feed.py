@@ -6,6 +6,7 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from drf_spectacular.utils import (
@@ -29,6 +30,7 @@ from carts.api.serializers import EventSerializer, FeedPageSerializer
 from carts.api.views.base import ApiView
 from eventstore.checkpoints import START, checkpoint_beyond_head, checkpoint_reached
 from eventstore.models import Event
+from eventstore.waiting import wait_for_events
 
 # Opaque to clients, but its shape is documented so a mistyped one is refused up front; 18 digits
 # keep both numbers inside a 64-bit column.
@@ -80,6 +82,14 @@ class FeedQuery(QueryParameters):
         " beginning.",
     )
     limit = QueryIntegerField(required=False, default=100, min_value=1, max_value=1000)
+    wait = QueryIntegerField(
+        required=False,
+        default=0,
+        min_value=0,
+        max_value=settings.API_FEED_MAX_WAIT_SECONDS,
+        help_text="Long polling: when no event follows `after` yet, wait up to this many seconds"
+        " for one to be committed, then answer (an empty page at the timeout).",
+    )
 
 
 class EventFeedView(ApiView, GenericAPIView):
@@ -98,7 +108,10 @@ class EventFeedView(ApiView, GenericAPIView):
         " page and pass it back as `?after=` to continue: no event is ever skipped or repeated,"
         " even while others write. Order by checkpoint, never by position (positions can commit"
         " out of order). Filters narrow what is shown; the checkpoint still moves past the"
-        " events they hide, so a page can be short or empty while `has_more` is true.",
+        " events they hide, so a page can be short or empty while `has_more` is true. With"
+        " `?wait=` the request waits (long polling) until an event follows `after` or the"
+        " seconds run out; it answers as soon as the checkpoint can move, so with filters the"
+        " page may be empty with a newer checkpoint, to keep and pass back.",
         tags=["event feed"],
         parameters=[FeedQuery],
         filters=True,
@@ -125,11 +138,15 @@ class EventFeedView(ApiView, GenericAPIView):
         filters = EventFeedFilter(request.query_params)
         if not filters.is_valid():
             raise translate_validation(filters.errors)
-        page = read_feed(
-            after=query.validated_data.get("after", START),
-            limit=query.validated_data["limit"],
-            filters=filters,
-        )
+        after = query.validated_data.get("after", START)
+        if query.validated_data["wait"]:
+            # Outside any transaction (the API runs in autocommit): nothing is held meanwhile.
+            wait_for_events(
+                after,
+                timeout=min(query.validated_data["wait"], settings.API_FEED_MAX_WAIT_SECONDS),
+                poll=settings.API_FEED_POLL_SECONDS,
+            )
+        page = read_feed(after=after, limit=query.validated_data["limit"], filters=filters)
         body: dict[str, Any] = {
             "events": EventSerializer(page.events, many=True).data,
             "checkpoint": page.checkpoint or START_CHECKPOINT,

@@ -96,6 +96,8 @@ def staff_token(_keep_the_test_connection, demo_catalog, monkeypatch, settings) 
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"cart_commands": "100000/minute"})
     # Generated min_positions are mostly never reached; waiting for each would only add time.
     settings.API_MIN_POSITION_WAIT_SECONDS = 0
+    # Likewise the feed's generated ?wait= (accepted up to the documented maximum, waited 0 s).
+    settings.API_FEED_MAX_WAIT_SECONDS = 0
     user = User.objects.create_user("fuzz-staff", is_staff=True)
     # The cart the document's examples name, so example requests reach a real cart.
     context = Metadata(actor=f"user:{user.pk}", source="system")
