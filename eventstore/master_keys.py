@@ -4,8 +4,10 @@
 current one: new data keys are wrapped with it, and a data key wrapped with any listed key is
 unwrapped. Rotation: put a new key first, keep the old one after it, run
 ``manage.py rotate_personal_data_key`` (which re-wraps every data key, touching no event), then
-drop the old key. Unset, a key is derived from SECRET_KEY (and SECRET_KEY_FALLBACKS), which is
-fine for a demo and documented as not for production.
+drop the old key. Unset, a key derived from SECRET_KEY is the current one (fine for a demo, not
+for production); the derived keys (of SECRET_KEY and SECRET_KEY_FALLBACKS) always unwrap, after
+the configured ones, so setting PERSONAL_DATA_KEYS on a shop that ran without it keeps its
+data readable until the rotation command has re-wrapped every key.
 
 Wrapping is AES-256-GCM (``cryptography``'s AESGCM) of the 32-byte data key with a random
 nonce and the master key's id as associated data; an id is the first 16 hex digits of the
@@ -74,14 +76,16 @@ def _keys() -> dict[str, bytes]:
     configured = getattr(settings, "PERSONAL_DATA_KEYS", None) or []
     if isinstance(configured, str):
         configured = [k for k in configured.split(",") if k.strip()]
-    if configured:
-        keys = [_decoded(str(k).strip()) for k in configured]
-    else:
-        secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-        keys = [
-            salted_hmac(_SALT, "master", secret=s, algorithm="sha256").digest() for s in secrets
-        ]
-    return {hashlib.sha256(key).hexdigest()[:16]: key for key in keys}
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    # The keys derived from SECRET_KEY always unwrap (after the configured ones): setting
+    # PERSONAL_DATA_KEYS on a shop that ran without it keeps its data readable, and
+    # rotate_personal_data_key then moves every data key to the configured key.
+    derived = [salted_hmac(_SALT, "master", secret=s, algorithm="sha256").digest() for s in secrets]
+    keys = [_decoded(str(k).strip()) for k in configured] + derived
+    found: dict[str, bytes] = {}
+    for key in keys:
+        found.setdefault(hashlib.sha256(key).hexdigest()[:16], key)
+    return found
 
 
 def _decoded(text: str) -> bytes:

@@ -48,6 +48,8 @@ ACT_PERMISSION = "carts.act_on_cart"
 WEBHOOK_VIEW_PERMISSION = "projections.view_webhooksubscription"
 WEBHOOK_CHANGE_PERMISSION = "projections.change_webhooksubscription"
 USER_PREFIX, GUEST_PREFIX = "user:", "guest:"
+# Where a session keeps its guest identity (carts.web.request_context writes it there).
+GUEST_SESSION_KEY = "guest_id"
 
 
 class Action(StrEnum):
@@ -98,6 +100,10 @@ class Person:
     def own_id(self) -> str:
         """The owner id a new cart of this person gets: the user's, else the guest's."""
         return self.user_id or self.guest_id
+
+    @property
+    def is_superuser(self) -> bool:
+        return self.is_authenticated and bool(self.user.is_superuser)
 
     @property
     def is_staff(self) -> bool:

@@ -63,13 +63,22 @@ def _text(value: Any, name: str) -> str:
     if not isinstance(value, str):
         raise InvalidCheckoutDetails(f"{name} must be text", field=name)
     text = " ".join(value.split())
-    if any(unicodedata.category(char).startswith("C") for char in text):
+    if any(_is_control(char) for char in text):
         raise InvalidCheckoutDetails(f"{name} holds control characters", field=name)
     if len(text) > MAX_LENGTHS[name]:
         raise InvalidCheckoutDetails(
             f"{name} is longer than {MAX_LENGTHS[name]} characters", field=name
         )
     return text
+
+
+# Bidirectional overrides and isolates reorder what is shown (a name that reads as another);
+# other format characters (the zero-width joiners Persian and Indic names need) are text.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _is_control(char: str) -> bool:
+    return unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn") or char in _BIDI_CONTROLS
 
 
 def _email(text: str) -> str:

@@ -4,14 +4,17 @@ The shop's answer to a request for erasure (GDPR art. 17). Events are immutable,
 rewritten: the data keys their personal values were encrypted under are deleted
 (eventstore.personal), and a CustomerForgotten event records who asked, when and why. What is
 not in events is cleared here too: the account's name, e-mail and password, its sessions, and
-the API's stored answers about their carts. Totals, analytics, replay and verification do not
-change: amounts, SKUs and ids were never personal.
+the API's stored answers about their carts; their open carts are abandoned, so that nothing new
+is written for someone who is gone. Totals, analytics, replay and verification do not change:
+amounts, SKUs and ids were never personal.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
@@ -20,7 +23,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from carts.application import access, selectors
-from carts.application.handler import Context
+from carts.application.commands import Abandon
+from carts.application.handler import Context, handle
 from carts.domain import errors
 from carts.domain.events import (
     CUSTOMER_STREAM_TYPE,
@@ -37,10 +41,14 @@ REASON_MAX = 500
 
 
 class ForgetRefused(access.Refused):
-    """The person asking may not forget customers (an interface answers 403)."""
+    """The person asking may not forget this customer (an interface answers 403)."""
 
-    def __init__(self) -> None:
-        Exception.__init__(self, "Forgetting a customer needs the 'forget person' permission.")
+    def __init__(
+        self,
+        message: str = "Forgetting a customer needs staff status and the 'forget person' "
+        "permission.",
+    ) -> None:
+        Exception.__init__(self, message)
         self.action = access.Action.READ
 
 
@@ -56,34 +64,38 @@ class Forgotten:
 
 
 def may_forget(person: access.Person) -> bool:
-    """Whether ``person`` may forget customers: superusers and holders of the permission."""
-    return person.is_system or person.has_perm(FORGET_PERMISSION)
+    """Whether ``person`` may forget customers: superusers, and staff members holding the
+    permission (a permission alone makes nobody staff)."""
+    if person.is_system:
+        return True
+    return person.is_staff and person.has_perm(FORGET_PERMISSION)
 
 
 def forget_customer(customer: str, *, reason: str, context: Context) -> Forgotten:
     """Erase the personal data of ``customer`` (``user:42`` or ``guest:...``) everywhere.
 
-    Raises ForgetRefused without the permission; errors.InvalidCustomer for a malformed id or a
-    missing reason; errors.UnknownCustomer when the id names nobody the shop knows. Forgetting
-    someone already forgotten deletes nothing more and records it again.
+    Raises ForgetRefused without the permission, for one's own account, and for a staff account
+    unless a superuser asks; errors.InvalidCustomer for a malformed id or reason;
+    errors.UnknownCustomer when the id names nobody the shop knows. Forgetting someone already
+    forgotten deletes nothing more and records it again.
     """
     if not may_forget(context.person):
         raise ForgetRefused()
-    reason = " ".join(str(reason or "").split())
     if not CUSTOMER_ID.fullmatch(customer or ""):
         raise errors.InvalidCustomer(
             f"customer {customer!r} is not a customer id; send 'user:<id>' or 'guest:<id>'"
         )
-    if not reason or len(reason) > REASON_MAX:
-        raise errors.InvalidCustomer(
-            f"give the reason (the request's reference), 1 to {REASON_MAX} characters"
-        )
-    carts, subjects = _carts_and_subjects(customer)
+    reason = _checked_reason(reason)
     user_id = access.user_pk(customer)
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    _require_may_forget_account(context.person, customer, user)
+    sessions = _sessions_of(customer)
+    guests = {guest for _, guest in sessions if guest}
+    carts, subjects = _carts_and_subjects(customer, guests)
     if not carts and user is None:
         raise errors.UnknownCustomer(f"no customer {customer}: no account and no cart")
     with transaction.atomic():
+        _abandon_open(carts, context)
         deleted = personal.forget(subjects)
         recorded = append(
             customer_stream_id(customer),
@@ -92,37 +104,88 @@ def forget_customer(customer: str, *, reason: str, context: Context) -> Forgotte
             metadata=context.metadata,
             stream_type=CUSTOMER_STREAM_TYPE,
         )
-        _clear_account(user)
+        _close_account(user)
+        Session.objects.filter(session_key__in=[key for key, _ in sessions]).delete()
         _clear_stored_answers(carts)
+        # Again once committed: a request of this process that raced the deletion may have
+        # cached a key the commit has just removed.
+        transaction.on_commit(personal.forget_cached_keys)
     return Forgotten(customer, subjects, carts, deleted, recorded.last_position)
 
 
-def _carts_and_subjects(customer: str) -> tuple[tuple[UUID, ...], tuple[str, ...]]:
-    """The customer's carts (their own and the guest carts merged into them) and every data
-    subject those carts' personal data was stored under: the carts' owners (or the cart, for
-    one nobody owned) and the guest identities that acted on them, which were the customer's."""
-    owned = selectors.owned_cart_ids(customer)
+def _checked_reason(reason: str) -> str:
+    text = " ".join(str(reason or "").split())
+    if not text or len(text) > REASON_MAX or any(unicodedata.category(c) == "Cc" for c in text):
+        raise errors.InvalidCustomer(
+            f"give the reason (the request's reference), 1 to {REASON_MAX} characters of text"
+        )
+    return text
+
+
+def _require_may_forget_account(person: access.Person, customer: str, user: Any) -> None:
+    """Nobody forgets themselves, and only a superuser forgets a staff member's account: the
+    permission alone must not let its holder lock out those who granted it."""
+    if person.is_system:
+        return
+    if customer == person.user_id:
+        raise ForgetRefused("You cannot forget your own account; ask another staff member.")
+    if user is not None and (user.is_staff or user.is_superuser) and not person.is_superuser:
+        raise ForgetRefused("Only a superuser may forget a staff member's account.")
+
+
+def _sessions_of(customer: str) -> list[tuple[str, str]]:
+    """(session key, guest identity) of every live session of the customer: their account's, or
+    those holding their guest identity. A signed-in session's guest identity is theirs too: the
+    shop showed them its carts as their own."""
+    user_id = str(access.user_pk(customer) or "")
+    found = []
+    for session in Session.objects.iterator():
+        data = session.get_decoded()
+        guest = str(data.get(access.GUEST_SESSION_KEY, ""))
+        if (user_id and data.get("_auth_user_id") == user_id) or guest == customer:
+            found.append((session.session_key, guest))
+    return found
+
+
+def _carts_and_subjects(
+    customer: str, guests: set[str]
+) -> tuple[tuple[UUID, ...], tuple[str, ...]]:
+    """The customer's carts (their own, their live sessions' guest carts, and the guest carts
+    merged into them) and every data subject those carts' personal data was stored under: the
+    carts' owners (or the cart, for one nobody owned) and the guest identities that acted on
+    them, which were the customer's."""
+    owned = selectors.owned_cart_ids(customer, *sorted(guests))
     carts = tuple(dict.fromkeys([*owned, *selectors.merged_into(owned)]))
     owners = selectors.owners_of(carts)
-    subjects = {customer, *(owners.get(cart) or f"cart:{cart}" for cart in carts)}
+    subjects = {customer, *guests, *(owners.get(cart) or f"cart:{cart}" for cart in carts)}
     subjects |= {actor for actor in selectors.actors_on(carts) if actor.startswith("guest:")}
     return carts, tuple(sorted(subjects))
 
 
-def _clear_account(user: object) -> None:
+def _abandon_open(carts: tuple[UUID, ...], context: Context) -> None:
+    for cart_id in carts:
+        try:
+            # The shop closes them (whoever asked may hold no right to abandon carts).
+            handle(
+                Abandon(cart_id=cart_id, reason="customer forgotten"),
+                Context.system(context.metadata),
+            )
+        except errors.CartNotOpen:
+            continue
+
+
+def _close_account(user: Any) -> None:
+    """Name, e-mail and password gone; the account kept (inactive) under a name no sign-up can
+    take (a colon is not allowed in usernames), so the shop's figures still count it."""
     if user is None:
         return
     user_model = get_user_model()
-    pk = user.pk  # type: ignore[attr-defined]
-    user_model.objects.filter(pk=pk).update(
-        username=f"forgotten-{pk}", email="", first_name="", last_name="", is_active=False
+    user_model.objects.filter(pk=user.pk).update(
+        username=f"forgotten:{user.pk}", email="", first_name="", last_name="", is_active=False
     )
-    account = user_model.objects.get(pk=pk)
+    account = user_model.objects.get(pk=user.pk)
     account.set_unusable_password()
     account.save(update_fields=["password"])
-    for session in Session.objects.filter(expire_date__isnull=False).iterator():
-        if session.get_decoded().get("_auth_user_id") == str(pk):
-            session.delete()
 
 
 def _clear_stored_answers(carts: tuple[UUID, ...]) -> None:

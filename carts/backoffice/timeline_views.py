@@ -194,7 +194,7 @@ def forget_customer(request: HttpRequest, cart_id: UUID) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"{done.customer} is forgotten: {done.keys_deleted} key(s) deleted, "
+            f"Customer {done.customer} is forgotten: {done.keys_deleted} key(s) deleted, "
             f"{len(done.carts)} cart(s) now show their personal data as erased.",
         )
     return HttpResponseRedirect(reverse("admin:carts_cart_timeline", args=[cart_id]))

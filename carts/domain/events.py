@@ -138,7 +138,12 @@ class CartCheckedOut:
 
 @dataclass(frozen=True)
 class CartAbandoned:
+    """The cart was closed unbought. ``reason`` is free text a staff member may have typed about
+    the customer, so it is personal data (stored encrypted under the customer's key)."""
+
     reason: str
+
+    personal_fields: ClassVar[tuple[str, ...]] = ("reason",)
 
 
 @dataclass(frozen=True)

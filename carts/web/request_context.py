@@ -13,7 +13,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from carts.application.access import GUEST_PREFIX, Person
+from carts.application.access import GUEST_PREFIX, GUEST_SESSION_KEY, Person
 from carts.application.handler import Context
 from carts.web.request_ids import client_correlation_id, require_id
 from eventstore.metadata import Metadata
@@ -21,7 +21,7 @@ from eventstore.metadata import Metadata
 SOURCES = ("ui", "api", "admin", "system")
 
 
-GUEST_ID_KEY = "guest_id"
+GUEST_ID_KEY = GUEST_SESSION_KEY
 
 
 def guest_id_of(request: HttpRequest, *, create: bool = False) -> str:

@@ -33,6 +33,7 @@ urlpatterns = [
     path("carts/", carts.my_carts, name="my-carts"),
     path("carts/<uuid:cart_id>/history/", carts.history, name="cart-history"),
     path("accounts/signup/", accounts.sign_up, name="signup"),
+    path("accounts/data/", accounts.my_data, name="my-data"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -205,3 +205,28 @@ def test_a_page_of_many_people_opens_each_with_their_own_key(django_assert_max_n
 
     with django_assert_max_num_queries(3):  # the page, then at most two key look-ups
         assert [e.data for e in read_all().events] == people
+
+
+def test_setting_master_keys_on_a_shop_that_ran_without_keeps_its_data_readable(settings):
+    from django.core.management import call_command
+
+    settings.PERSONAL_DATA_KEYS = []
+    _write()
+    settings.PERSONAL_DATA_KEYS = [_master_key()]
+
+    assert read_stream_data("contact-1") == [ADA]
+    call_command("rotate_personal_data_key", stdout=io.StringIO())
+    assert set(PersonalKey.objects.values_list("master_key_id", flat=True)) == {
+        master_keys.current_id()
+    }
+
+
+def test_the_rotation_command_names_a_missing_master_key_without_a_traceback(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.PERSONAL_DATA_KEYS = [_master_key()]
+    _write()
+    settings.PERSONAL_DATA_KEYS = [_master_key()]
+
+    with pytest.raises(CommandError, match="not in PERSONAL_DATA_KEYS"):
+        call_command("rotate_personal_data_key", stdout=io.StringIO())

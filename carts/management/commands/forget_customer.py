@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from carts.application import forgetting
+from carts.application import access, forgetting
 from carts.application.handler import Context
 from carts.domain import errors
 from eventstore.metadata import Metadata
@@ -22,11 +23,19 @@ class Command(BaseCommand):
         parser.add_argument("customer", help="user:<id> or guest:<id>")
         parser.add_argument("--reason", required=True, help="the request's reference")
         parser.add_argument(
-            "--actor", default="system", help="who asked, as events record it (user:<id>)"
+            "--actor",
+            default="system",
+            help="the staff member who asked, as events record them (user:<id>), or system",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        context = Context.system(Metadata(actor=options["actor"], source="system"))
+        actor = options["actor"]
+        pk = access.user_pk(actor)
+        if actor != "system" and not (
+            pk and get_user_model().objects.filter(pk=pk, is_staff=True).exists()
+        ):
+            raise CommandError(f"--actor {actor!r} is neither 'system' nor 'user:<id>' of staff")
+        context = Context.system(Metadata(actor=actor, source="system"))
         try:
             done = forgetting.forget_customer(
                 options["customer"], reason=options["reason"], context=context

@@ -1,13 +1,20 @@
-"""Signing up. Logging in and out are Django's own views (see carts/urls.py)."""
+"""Signing up, and a shopper's own data. Logging in and out are Django's own views."""
 
 from __future__ import annotations
 
-from django.contrib.auth import login
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+import json
 
+from django.contrib.auth import login
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from carts.application.customer_data import customer_data
 from carts.web.forms import SignUpForm
+from carts.web.request_context import person_of
 
 
 @require_http_methods(["GET", "POST"])
@@ -19,3 +26,19 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("catalog")
     return render(request, "registration/signup.html", {"form": form})
+
+
+@never_cache
+@require_GET
+def my_data(request: HttpRequest) -> HttpResponse:
+    """Everything the shop holds about the signed-in shopper, or this session's guest, as a JSON
+    download (carts.application.customer_data; GDPR art. 15 and 20). A new visitor's shows no
+    carts (every shop page gives a guest identity; a request without a session gets 404)."""
+    person = person_of(request)
+    if not person.owner_ids:
+        raise Http404("the shop holds nothing about you")
+    body = json.dumps(customer_data(person), cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    name = f"ledger-shop-data-{timezone.now():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

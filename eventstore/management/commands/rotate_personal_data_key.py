@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
 
 from eventstore import master_keys, personal
 
@@ -17,7 +18,10 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        changed = personal.rewrap_all()
+        try:
+            changed = personal.rewrap_all()
+        except ImproperlyConfigured as problem:
+            raise CommandError(str(problem)) from None
         self.stdout.write(
             f"{changed} data key(s) re-wrapped with master key {master_keys.current_id()}; "
             "every key is now wrapped by it, so older master keys can be removed."

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db import connection
 
 from carts.application import forgetting, repository
@@ -142,7 +143,7 @@ def test_the_account_is_closed_and_their_stored_api_answers_are_gone(shopper, bo
 
     account = get_user_model().objects.get(pk=shopper.pk)
     assert (account.username, account.email, account.is_active) == (
-        f"forgotten-{shopper.pk}",
+        f"forgotten:{shopper.pk}",
         "",
         False,
     )
@@ -202,3 +203,114 @@ def test_a_shopper_downloads_every_cart_and_event_of_theirs_in_plain(shopper, bo
         p for p in payloads if "full_name" in p
     ).items()
     assert any(e["metadata"].get("client_ip") == IP for c in data["carts"] for e in c["events"])
+
+
+def test_an_account_named_like_a_forgotten_one_cannot_block_an_erasure(shopper, bought):
+    get_user_model().objects.create_user(f"forgotten-{shopper.pk}")
+    get_user_model().objects.create_user(f"forgotten_{shopper.pk}")
+
+    _forget(shopper)
+
+    assert get_user_model().objects.get(pk=shopper.pk).username == f"forgotten:{shopper.pk}"
+
+
+def test_the_guest_carts_of_their_signed_in_session_are_forgotten_with_them(catalog, shopper):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    guest = "guest:0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+    as_guest = _context(guest, Person(guest_id=guest))
+    earlier = handle(CreateCart(), as_guest).cart.id
+    handle(AddItem(cart_id=earlier, sku="TEA-001", quantity=1), as_guest)
+    handle(CheckOut(cart_id=earlier, details=DETAILS), as_guest)
+    session = SessionStore()
+    session.update({"_auth_user_id": str(shopper.pk), "guest_id": guest})
+    session.create()
+
+    forgotten = _forget(shopper)
+
+    assert earlier in forgotten.carts and guest in forgotten.subjects
+    assert repository.load(earlier).details.email == ERASED  # type: ignore[union-attr]
+    assert (
+        not type(session).get_model_class().objects.filter(session_key=session.session_key).exists()
+    )
+
+
+def test_open_carts_are_abandoned_and_erased_details_never_check_out(catalog, shopper, meta):
+    from carts.application.commands import ProvideCheckoutDetails
+
+    cart = handle(CreateCart(owner_id=f"user:{shopper.pk}"), Context.system(meta)).cart.id
+    handle(AddItem(cart_id=cart, sku="TEA-001", quantity=1), Context.system(meta))
+    handle(ProvideCheckoutDetails(cart_id=cart, details=DETAILS), Context.system(meta))
+
+    _forget(shopper)
+
+    assert repository.load(cart).status == "abandoned"
+
+
+def test_a_cart_whose_details_were_erased_is_not_checked_out_with_them(catalog, meta):
+    from carts.application.commands import ProvideCheckoutDetails
+
+    guest = "guest:erased-details-1"
+    cart = handle(CreateCart(owner_id=guest), Context.system(meta)).cart.id
+    handle(AddItem(cart_id=cart, sku="TEA-001", quantity=1), Context.system(meta))
+    handle(ProvideCheckoutDetails(cart_id=cart, details=DETAILS), Context.system(meta))
+    from eventstore import personal
+
+    personal.forget([guest])
+
+    with pytest.raises(errors.CheckoutDetailsMissing, match="erased"):
+        handle(CheckOut(cart_id=cart), Context.system(meta))
+    assert handle(CheckOut(cart_id=cart, details=DETAILS), Context.system(meta)).cart.status == (
+        "checked_out"
+    )
+
+
+@pytest.mark.parametrize("kind", ["staff", "superuser"])
+def test_only_a_superuser_forgets_a_staff_account(shopper, kind, event_count):
+    privacy = get_user_model().objects.create_user("privacy", is_staff=True)
+    privacy.user_permissions.add(Permission.objects.get(codename="forget_person"))
+    colleague = get_user_model().objects.create_user(
+        "colleague", is_staff=True, is_superuser=kind == "superuser"
+    )
+    as_privacy = Context(
+        person=Person(user=get_user_model().objects.get(pk=privacy.pk)),
+        metadata=Metadata(actor=f"user:{privacy.pk}", source="admin"),
+    )
+    before = event_count()
+
+    with pytest.raises(forgetting.ForgetRefused, match="superuser"):
+        forgetting.forget_customer(f"user:{colleague.pk}", reason="r", context=as_privacy)
+    with pytest.raises(forgetting.ForgetRefused, match="own account"):
+        forgetting.forget_customer(f"user:{privacy.pk}", reason="r", context=as_privacy)
+
+    assert (
+        forgetting.forget_customer(f"user:{shopper.pk}", reason="r", context=as_privacy).customer
+        == f"user:{shopper.pk}"
+    )
+    assert event_count() == before + 1
+    assert get_user_model().objects.get(pk=colleague.pk).is_active
+
+
+def test_the_permission_without_staff_status_forgets_nobody(shopper, event_count):
+    holder = get_user_model().objects.create_user("holder")
+    holder.user_permissions.add(Permission.objects.get(codename="forget_person"))
+    as_holder = Context(
+        person=Person(user=get_user_model().objects.get(pk=holder.pk)),
+        metadata=Metadata(actor=f"user:{holder.pk}", source="api"),
+    )
+    before = event_count()
+
+    with pytest.raises(forgetting.ForgetRefused):
+        forgetting.forget_customer(f"user:{shopper.pk}", reason="r", context=as_holder)
+
+    assert event_count() == before
+
+
+def test_a_reason_with_control_characters_is_refused(shopper, bought, event_count):
+    staff = Context.system(Metadata(actor="user:999", source="admin"))
+    before = event_count()
+
+    with pytest.raises(errors.InvalidCustomer):
+        forgetting.forget_customer(f"user:{shopper.pk}", reason="a\u0007b", context=staff)
+
+    assert event_count() == before

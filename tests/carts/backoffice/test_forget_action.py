@@ -40,8 +40,9 @@ def test_a_staff_member_with_the_permission_forgets_the_customer_of_a_cart(
     response = _forget(client, cart_with_details)
 
     assert response.status_code == 200
-    assert event_count() == before + 1
-    assert any("user:7 is forgotten" in str(m) for m in response.context["messages"]), [
+    assert event_count() == before + 2  # the open cart abandoned, then CustomerForgotten
+    assert repository.load(cart_with_details).status == "abandoned"
+    assert any("Customer user:7 is forgotten" in str(m) for m in response.context["messages"]), [
         str(m) for m in response.context["messages"]
     ]
     assert repository.load(cart_with_details).details.email == ERASED  # type: ignore[union-attr]
