@@ -72,13 +72,14 @@ def _text(value: Any, name: str) -> str:
     return text
 
 
-# Bidirectional overrides and isolates reorder what is shown (a name that reads as another);
-# other format characters (the zero-width joiners Persian and Indic names need) are text.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# The zero-width non-joiner and joiner are part of how Persian and Indic names are written;
+# every other control or format character (invisible spaces, bidirectional overrides that make
+# a name read as another) is refused.
+_NAME_JOINERS = frozenset("\u200c\u200d")
 
 
 def _is_control(char: str) -> bool:
-    return unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn") or char in _BIDI_CONTROLS
+    return unicodedata.category(char).startswith("C") and char not in _NAME_JOINERS
 
 
 def _email(text: str) -> str:

@@ -7,12 +7,14 @@ window. Messages of a batch are pipelined (``publish_async``, in order on one co
 the batch is acknowledged when every PubAck has arrived.
 
 nats-py is asyncio; the relay is a plain loop around the database, so the sink keeps an event
-loop of its own and runs each call to completion on it.
+loop of its own, on a thread of its own (so that it works whatever loop the calling thread may
+run already), and waits for each call to complete on it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -49,11 +51,16 @@ class JetStreamSink(Sink):
         self.settings = settings
         self.name = f"nats:{settings.stream}"
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
         self._client: Client | None = None
         self._js: JetStreamContext | None = None
 
     def open(self) -> None:
         self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="jetstream-sink", daemon=True
+        )
+        self._thread.start()
         try:
             self._run(self._open())
         except BaseException:
@@ -71,17 +78,21 @@ class JetStreamSink(Sink):
             return
         try:
             if self._client is not None and not self._client.is_closed:
-                loop.run_until_complete(self._client.drain())
+                asyncio.run_coroutine_threadsafe(self._client.drain(), loop).result()
         except (NatsError, OSError, TimeoutError):
             pass  # closing anyway; nothing unacknowledged counted as published
         finally:
             self._client = self._js = None
+            loop.call_soon_threadsafe(loop.stop)
+            if self._thread is not None:
+                self._thread.join()
+                self._thread = None
             loop.close()
 
     def _run(self, work):  # type: ignore[no-untyped-def]
         assert self._loop is not None, "the sink is not open"
         try:
-            return self._loop.run_until_complete(work)
+            return asyncio.run_coroutine_threadsafe(work, self._loop).result()
         except (NatsError, OSError, TimeoutError) as error:
             raise SinkError(f"NATS at {self.settings.url}: {error!r}") from error
 

@@ -15,7 +15,7 @@ def test_names_that_need_zero_width_joiners_are_accepted():
     assert checked_details({**DETAILS_FIELDS, "full_name": name}).full_name == name
 
 
-@pytest.mark.parametrize("char", ["\u0000", "\u0007", "\u202e", "\u2066", "\ud800"])
+@pytest.mark.parametrize("char", ["\u0000", "\u0007", "\u200b", "\u202e", "\u2066", "\ud800"])
 def test_control_and_bidirectional_override_characters_are_refused(char):
     with pytest.raises(InvalidCheckoutDetails, match="control characters") as refused:
         checked_details({**DETAILS_FIELDS, "city": f"Lon{char}don"})

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,22 +73,22 @@ def jetstream(nats_url: str) -> Iterator[JetStreamSettings]:
         duplicate_window=600,
     )
     yield settings
-    asyncio.run(_jetstream_call(settings, _delete))
+    _in_own_loop(_jetstream_call(settings, _delete))
 
 
 def stored_messages(settings: JetStreamSettings) -> list[StoredMessage]:
     """Every message of the test's stream, in stream order."""
-    return asyncio.run(_jetstream_call(settings, _read_all))
+    return _in_own_loop(_jetstream_call(settings, _read_all))
 
 
 def stream_config(settings: JetStreamSettings) -> Any:
     """The test's stream's configuration as the server reports it."""
-    return asyncio.run(_jetstream_call(settings, _config))
+    return _in_own_loop(_jetstream_call(settings, _config))
 
 
 def stream_size(settings: JetStreamSettings) -> int:
     """How many messages the test's stream holds (0 before it exists)."""
-    return asyncio.run(_jetstream_call(settings, _size))
+    return _in_own_loop(_jetstream_call(settings, _size))
 
 
 async def _jetstream_call(settings: JetStreamSettings, work: Any) -> Any:
@@ -121,3 +122,10 @@ async def _size(js: Any, stream: str) -> int:
 async def _delete(js: Any, stream: str) -> None:
     with contextlib.suppress(nats.js.errors.NotFoundError):
         await js.delete_stream(stream)
+
+
+def _in_own_loop(work):  # type: ignore[no-untyped-def]
+    """Run a coroutine on a loop of its own thread: the browser tests of the same run may leave
+    one running on this thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work).result()
