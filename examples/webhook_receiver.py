@@ -38,13 +38,18 @@ class Receiver(BaseHTTPRequestHandler):
         except WebhookVerificationError:
             return self._answer(401)
         webhook_id = self.headers["webhook-id"]
-        with store:
-            inserted = store.execute(
-                "INSERT OR IGNORE INTO seen VALUES (?, ?)",
-                (webhook_id, message["data"]["checkpoint"]),
-            ).rowcount
-        if inserted:
-            handle(message)
+        try:
+            # One transaction: the id is recorded only if handling succeeded, so a failure
+            # answers 500 and the retry (same webhook-id) is handled, not skipped as a repeat.
+            with store:
+                inserted = store.execute(
+                    "INSERT OR IGNORE INTO seen VALUES (?, ?)",
+                    (webhook_id, message["data"]["checkpoint"]),
+                ).rowcount
+                if inserted:
+                    handle(message)
+        except Exception:
+            return self._answer(500)
         self._answer(204)
 
     def _answer(self, status: int) -> None:

@@ -150,7 +150,13 @@ def record(claim: Claim, event: RecordedEvent, answer: transport.Answer, *, now:
         return True
     with transaction.atomic():
         locks.hold(runner_lock(claim.subscription.pk))
-        sub = WebhookSubscription.objects.get(pk=claim.subscription.pk)
+        sub = WebhookSubscription.objects.filter(pk=claim.subscription.pk).first()
+        if sub is None:
+            # Deleted while the request was out: nothing left to record progress on.
+            logger.info(
+                "webhook %s was deleted while sending #%s", claim.subscription.pk, event.position
+            )
+            return False
         held = sub.lease_token == claim.token and sub.checkpoint == claim.cursor
         outcome = _outcome(sub, answer) if held else _outcome_unheld(answer)
         log_attempt(sub, event, answer, outcome, now, attempt=sub.attempts + 1 if held else 0)

@@ -48,6 +48,8 @@ def parse_url(url: str) -> SplitResult:
         parts.port  # noqa: B018 - raises ValueError for a port out of range
     except ValueError as error:
         raise TargetRefused("invalid_target_url", f"not a valid URL: {error}") from None
+    if parts.port == 0:
+        raise TargetRefused("invalid_target_url", "not a valid URL: port 0 reaches nothing")
     if parts.scheme not in SCHEMES or not parts.hostname:
         raise TargetRefused(
             "invalid_target_url", "the target must be an http:// or https:// URL with a host"
@@ -105,10 +107,28 @@ def lookup(host: str, port: int) -> list[Address]:
 
 def allowed(address: Address) -> bool:
     """Whether a request may go to ``address``: a global unicast one, or one on a network the
-    operator listed in WEBHOOKS_ALLOWED_NETWORKS (e.g. ["127.0.0.1/32"] for a local receiver)."""
+    operator listed in WEBHOOKS_ALLOWED_NETWORKS (e.g. ["127.0.0.1/32"] for a local receiver).
+    An IPv6 address that carries an IPv4 one (NAT64, 6to4, Teredo) must allow that one too."""
     if any(address in network for network in allowed_networks()):
         return True
+    inner = _embedded_ipv4(address)
+    if inner is not None and not allowed(inner):
+        return False
     return address.is_global and not address.is_multicast
+
+
+# RFC 6052's well-known prefix: a NAT64 gateway forwards 64:ff9b::a.b.c.d to a.b.c.d.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded_ipv4(address: Address) -> ipaddress.IPv4Address | None:
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.sixtofour is not None:
+        return address.sixtofour
+    return address.teredo[1] if address.teredo is not None else None
 
 
 def allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:

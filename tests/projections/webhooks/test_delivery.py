@@ -6,6 +6,7 @@ import json
 from collections import defaultdict
 from datetime import timedelta
 
+import pytest
 from standardwebhooks import Webhook
 
 from eventstore.checkpoints import checkpoint_position
@@ -257,3 +258,20 @@ def test_a_rotation_while_sending_keeps_the_checkpoint_the_runner_moved(
     sub.refresh_from_db()
     assert sub.checkpoint == claim.events[0].checkpoint
     assert sub.secret != stale.secret
+
+
+@pytest.mark.parametrize("status", [200, 500])
+def test_a_subscription_deleted_while_sending_is_let_go_without_failing_the_runner(
+    receiver, subscribe, new_cart, clock, status
+):
+    new_cart({"TEA-001": 1})
+    sub = subscribe(receiver.url)
+    claim = delivery.claim_next(sub.pk, now=clock())
+    assert claim is not None
+    receiver.script.append(status)
+    with delivery.transport.new_client() as client:
+        answer = sending.send(claim.subscription, claim.events[0], client)
+    WebhookSubscription.objects.filter(pk=sub.pk).delete()
+
+    assert delivery.record(claim, claim.events[0], answer, now=clock()) is False
+    assert not WebhookDelivery.objects.exists()

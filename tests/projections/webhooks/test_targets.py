@@ -136,3 +136,18 @@ def test_a_name_that_stops_resolving_is_retried_not_paused(
     assert sub.status == WebhookSubscription.Status.ACTIVE
     assert sub.attempts == 1
     assert WebhookDelivery.objects.get().outcome == WebhookDelivery.Outcome.RETRYING
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[64:ff9b::7f00:1]/",  # NAT64 of 127.0.0.1
+        "http://[64:ff9b::a9fe:a9fe]/",  # NAT64 of 169.254.169.254
+        "http://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
+        "http://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/",  # Teredo of 10.0.0.1
+        "http://8.8.8.8:0/",
+    ],
+)
+def test_ipv6_forms_of_refused_ipv4_addresses_and_port_0_are_refused(url):
+    with pytest.raises(targets.TargetRefused):
+        targets.check(url)
