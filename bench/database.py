@@ -41,6 +41,15 @@ def configure_environment(url: str) -> None:
     os.environ["CELERY_BROKER_URL"] = os.environ.get("BENCH_BROKER_URL", BROKER_URL)
 
 
+def share_secret_key() -> None:
+    """Give processes started from here this process's SECRET_KEY: the master key of personal
+    data is derived from it by default, and a child with another one could not read what this
+    one encrypted (nor this one the child's)."""
+    from django.conf import settings
+
+    os.environ["SECRET_KEY"] = settings.SECRET_KEY
+
+
 def recreate(url: str, *, drop_only: bool = False) -> None:
     """Drop and create the bench database, so every run starts from an empty table."""
     config = dj_database_url.parse(url)

@@ -49,7 +49,10 @@ def start_gunicorn(url: str) -> subprocess.Popen[bytes]:
 
     # Static files are not part of the workload; an existing root keeps whitenoise quiet.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    from django.conf import settings
+
     env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "API_COMMAND_RATE": "100000000/minute"}
+    env["SECRET_KEY"] = settings.SECRET_KEY  # the same master key of personal data
     env.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
     env.setdefault("ALLOWED_HOSTS", HOST)
     server = subprocess.Popen(

@@ -133,9 +133,10 @@ def _latencies(
     control: Any, subscription_id: Any, carts: list[list[str]], adds: int, pause: float = 0.0
 ) -> list[float]:
     """Milliseconds from recorded_at to arrival of every item added by the writers."""
-    from bench.database import current_url
+    from bench.database import current_url, share_secret_key
     from projections.webhooks import delivery
 
+    share_secret_key()
     spawn = multiprocessing.get_context("spawn")
     done = spawn.Queue()
     control.send("take")

@@ -35,6 +35,9 @@ def _writer(url: str, carts: list[uuid.UUID], ready: Any, go: Any, results: Any)
 
 def throughput(url: str, processes: int, carts: int) -> float:
     """Commands/s of ``processes`` writers sharing ``carts`` carts, first start to last finish."""
+    from bench.database import share_secret_key
+
+    share_secret_key()
     context = multiprocessing.get_context("spawn")
     ready, go, results = context.Semaphore(0), context.Event(), context.Queue()
     shares = [[uuid.uuid4() for _ in range(carts // processes)] for _ in range(processes)]
@@ -44,7 +47,9 @@ def throughput(url: str, processes: int, carts: int) -> float:
     for worker in workers:
         worker.start()
     for _ in workers:
-        ready.acquire()
+        # A writer that died while starting would otherwise leave this waiting for ever.
+        if not ready.acquire(timeout=300):
+            raise RuntimeError("a writer process did not get ready within 300 s; see its error")
     go.set()
     spans = [results.get() for _ in workers]
     for worker in workers:
