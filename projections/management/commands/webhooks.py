@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from typing import Any
 
@@ -11,6 +12,12 @@ from eventstore.checkpoints import checkpoint_position
 from projections.webhooks import delivery
 from projections.webhooks.models import WebhookSubscription
 from projections.webhooks.tasks import due_subscriptions
+
+ROUND = 100
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
 
 
 class Command(BaseCommand):
@@ -31,13 +38,25 @@ class Command(BaseCommand):
         if action == "status":
             self._status()
             return
+        # SIGTERM stops as ^C does: the claim in hand is released on the way out (its lease
+        # would otherwise keep the subscription waiting after a restart).
+        previous = signal.signal(signal.SIGTERM, _stop)
+        try:
+            self._deliver(follow=options["follow"], interval=options["interval"])
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    def _deliver(self, *, follow: bool, interval: float) -> None:
+        # Following, each subscription gets a turn of at most ROUND events, so one with a long
+        # backlog (or a slow receiver) does not hold the others back.
+        limit = ROUND if follow else 1000
         while True:
-            sent = sum(delivery.deliver(each) for each in due_subscriptions())
-            if sent or not options["follow"]:
+            sent = sum(delivery.deliver(each, limit=limit) for each in due_subscriptions())
+            if sent or not follow:
                 self.stdout.write(f"delivered {sent} event(s)")
-            if not options["follow"]:
+            if not follow:
                 return
-            time.sleep(options["interval"])
+            time.sleep(interval)
 
     def _status(self) -> None:
         for sub in WebhookSubscription.objects.all():
