@@ -60,13 +60,17 @@ def decode_checkpoint(checkpoint: str) -> tuple[int, int]:
     """The (transaction, position) pair inside a checkpoint; raises ValueError if malformed."""
     if checkpoint == START:
         return (-1, 0)
+    refusal = f"malformed checkpoint {checkpoint!r}: pass back one that read_all returned"
     try:
         tx_text, position_text = checkpoint.split(":")
-        return int(tx_text), int(position_text)
+        decoded = int(tx_text), int(position_text)
     except (ValueError, AttributeError):
-        raise ValueError(
-            f"malformed checkpoint {checkpoint!r}: pass back one that read_all returned"
-        ) from None
+        raise ValueError(refusal) from None
+    # Only the spelling encode_checkpoint writes: int() would also take "+1", "1_0" or "01",
+    # which name the same event under another string a consumer might store and compare.
+    if encode_checkpoint(*decoded) != checkpoint:
+        raise ValueError(refusal)
+    return decoded
 
 
 def encode_checkpoint(tx_id: int, position: int) -> str:

@@ -154,11 +154,11 @@ def replay_from(subscription_id: UUID, checkpoint: str) -> WebhookSubscription:
         decode_checkpoint(checkpoint)
         reached = checkpoint_reached(checkpoint)
     except ValueError as error:
-        raise InvalidSubscription("invalid_checkpoint", "checkpoint", str(error)) from None
+        raise InvalidSubscription("invalid_checkpoint", "after", str(error)) from None
     if not reached:
         raise InvalidSubscription(
             "invalid_checkpoint",
-            "checkpoint",
+            "after",
             f"checkpoint {checkpoint!r} names no event of the log: use one from the feed or"
             " from a delivered message's data.checkpoint",
         )

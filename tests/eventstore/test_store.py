@@ -221,3 +221,12 @@ def test_each_event_is_chained_to_the_previous_hash(meta):
     hashes = [e.hash for e in read_stream("s-1")]
     assert len(set(hashes)) == 3
     assert all(len(h) == 64 for h in hashes)
+
+
+@pytest.mark.parametrize("spelling", ["+1:2", "1_0:2", "01:2", "1:02", " 1:2", "1:2:3", "1", ""])
+def test_a_checkpoint_is_read_only_as_the_store_writes_it(spelling):
+    if spelling == "":
+        assert decode_checkpoint(spelling) == (-1, 0)  # START
+        return
+    with pytest.raises(ValueError, match="malformed checkpoint"):
+        decode_checkpoint(spelling)
