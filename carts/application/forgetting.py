@@ -12,6 +12,7 @@ amounts, SKUs and ids were never personal.
 from __future__ import annotations
 
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -114,8 +115,15 @@ def forget_customer(customer: str, *, reason: str, context: Context) -> Forgotte
 
 
 def _checked_reason(reason: str) -> str:
-    text = " ".join(str(reason or "").split())
-    if not text or len(text) > REASON_MAX or any(unicodedata.category(c) == "Cc" for c in text):
+    raw = str(reason or "")
+    # Plain text only, checked before spaces are tidied (str.split counts some controls as
+    # spaces): no control, format or invisible character in a permanent audit record.
+    if any(unicodedata.category(char).startswith("C") for char in raw):
+        raise errors.InvalidCustomer(
+            "the reason holds control or invisible characters; write it as plain text"
+        )
+    text = " ".join(raw.split())
+    if not text or len(text) > REASON_MAX:
         raise errors.InvalidCustomer(
             f"give the reason (the request's reference), 1 to {REASON_MAX} characters of text"
         )
@@ -127,10 +135,24 @@ def _require_may_forget_account(person: access.Person, customer: str, user: Any)
     permission alone must not let its holder lock out those who granted it."""
     if person.is_system:
         return
-    if customer == person.user_id:
+    if customer == person.user_id or customer == person.guest_id:
         raise ForgetRefused("You cannot forget your own account; ask another staff member.")
-    if user is not None and (user.is_staff or user.is_superuser) and not person.is_superuser:
+    if person.is_superuser:
+        return
+    # A guest identity of a staff member's signed-in session is theirs, as an account is.
+    accounts = [user] if user is not None else _accounts_holding(customer)
+    if any(account.is_staff or account.is_superuser for account in accounts):
         raise ForgetRefused("Only a superuser may forget a staff member's account.")
+
+
+def _accounts_holding(guest: str) -> list[Any]:
+    """The accounts signed in to a live session that holds the guest identity ``guest``."""
+    ids = set()
+    for session in Session.objects.iterator():
+        data = session.get_decoded()
+        if data.get(access.GUEST_SESSION_KEY) == guest and data.get("_auth_user_id"):
+            ids.add(data["_auth_user_id"])
+    return list(get_user_model().objects.filter(pk__in=ids))
 
 
 def _sessions_of(customer: str) -> list[tuple[str, str]]:
@@ -180,8 +202,12 @@ def _close_account(user: Any) -> None:
     if user is None:
         return
     user_model = get_user_model()
+    name = f"forgotten:{user.pk}"
+    if user_model.objects.filter(username=name).exclude(pk=user.pk).exists():
+        # Someone with the rights to name accounts freely took it: never let that block this.
+        name = f"{name}:{secrets.token_hex(8)}"
     user_model.objects.filter(pk=user.pk).update(
-        username=f"forgotten:{user.pk}", email="", first_name="", last_name="", is_active=False
+        username=name, email="", first_name="", last_name="", is_active=False
     )
     account = user_model.objects.get(pk=user.pk)
     account.set_unusable_password()

@@ -117,14 +117,23 @@ def allowed(address: Address) -> bool:
     return address.is_global and not address.is_multicast
 
 
-# RFC 6052's well-known prefix: a NAT64 gateway forwards 64:ff9b::a.b.c.d to a.b.c.d.
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# Prefixes whose last 32 bits are an IPv4 address a gateway or stack may reach: RFC 6052's
+# well-known NAT64 prefix, IPv4-translated (RFC 2765) and IPv4-compatible (RFC 4291) addresses.
+_IPV4_IN_LAST_32_BITS = [
+    ipaddress.ip_network(net) for net in ("64:ff9b::/96", "::ffff:0:0:0/96", "::/96")
+]
+# RFC 8215's local-use NAT64 prefix places the IPv4 address where the operator chose: refused
+# whole unless WEBHOOKS_ALLOWED_NETWORKS lists it.
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
+_ANY_PRIVATE = ipaddress.IPv4Address("10.0.0.0")
 
 
 def _embedded_ipv4(address: Address) -> ipaddress.IPv4Address | None:
     if not isinstance(address, ipaddress.IPv6Address):
         return None
-    if address in _NAT64:
+    if address in _LOCAL_NAT64:
+        return _ANY_PRIVATE
+    if any(address in network for network in _IPV4_IN_LAST_32_BITS):
         return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     if address.sixtofour is not None:
         return address.sixtofour

@@ -214,6 +214,15 @@ def test_an_account_named_like_a_forgotten_one_cannot_block_an_erasure(shopper, 
     assert get_user_model().objects.get(pk=shopper.pk).username == f"forgotten:{shopper.pk}"
 
 
+def test_even_the_forgotten_name_itself_taken_does_not_block_an_erasure(shopper, bought):
+    get_user_model().objects.create_user(f"forgotten:{shopper.pk}")
+
+    _forget(shopper)
+
+    closed = get_user_model().objects.get(pk=shopper.pk)
+    assert closed.username.startswith(f"forgotten:{shopper.pk}:") and not closed.is_active
+
+
 def test_the_guest_carts_of_their_signed_in_session_are_forgotten_with_them(catalog, shopper):
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -306,11 +315,37 @@ def test_the_permission_without_staff_status_forgets_nobody(shopper, event_count
     assert event_count() == before
 
 
-def test_a_reason_with_control_characters_is_refused(shopper, bought, event_count):
+@pytest.mark.parametrize("char", ["\u0007", "\u001f", "\u0085", "\n", "\t", "\u200b", "\u202e"])
+def test_a_reason_with_control_or_invisible_characters_is_refused(
+    shopper, bought, event_count, char
+):
     staff = Context.system(Metadata(actor="user:999", source="admin"))
     before = event_count()
 
-    with pytest.raises(errors.InvalidCustomer):
-        forgetting.forget_customer(f"user:{shopper.pk}", reason="a\u0007b", context=staff)
+    with pytest.raises(errors.InvalidCustomer, match="plain text"):
+        forgetting.forget_customer(f"user:{shopper.pk}", reason=f"a{char}b", context=staff)
+
+    assert event_count() == before
+
+
+def test_the_guest_identity_of_a_superusers_session_needs_a_superuser(catalog, event_count):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    root = get_user_model().objects.create_superuser("root-2", password="x-Y-z-123456")
+    guest = "guest:abcdef0123456789abcdef0123456789"
+    handle(CreateCart(), _context(guest, Person(guest_id=guest)))
+    session = SessionStore()
+    session.update({"_auth_user_id": str(root.pk), "guest_id": guest})
+    session.create()
+    privacy = get_user_model().objects.create_user("privacy-2", is_staff=True)
+    privacy.user_permissions.add(Permission.objects.get(codename="forget_person"))
+    as_privacy = Context(
+        person=Person(user=get_user_model().objects.get(pk=privacy.pk)),
+        metadata=Metadata(actor=f"user:{privacy.pk}", source="admin"),
+    )
+    before = event_count()
+
+    with pytest.raises(forgetting.ForgetRefused, match="superuser"):
+        forgetting.forget_customer(guest, reason="r", context=as_privacy)
 
     assert event_count() == before

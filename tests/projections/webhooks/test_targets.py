@@ -145,6 +145,9 @@ def test_a_name_that_stops_resolving_is_retried_not_paused(
         "http://[64:ff9b::a9fe:a9fe]/",  # NAT64 of 169.254.169.254
         "http://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
         "http://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/",  # Teredo of 10.0.0.1
+        "http://[64:ff9b:1::7f00:1]/",  # local-use NAT64
+        "http://[::ffff:0:7f00:1]/",  # IPv4-translated 127.0.0.1
+        "http://[::127.0.0.1]/",  # IPv4-compatible 127.0.0.1
         "http://8.8.8.8:0/",
     ],
 )
