@@ -89,9 +89,9 @@ def forget_customer(customer: str, *, reason: str, context: Context) -> Forgotte
     reason = _checked_reason(reason)
     user_id = access.user_pk(customer)
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-    _require_may_forget_account(context.person, customer, user)
     sessions = _sessions_of(customer)
-    guests = {guest for _, guest in sessions if guest}
+    _require_may_forget_account(context.person, customer, user, sessions)
+    guests = {session.guest for session in sessions if session.guest}
     carts, subjects = _carts_and_subjects(customer, guests)
     if not carts and user is None:
         raise errors.UnknownCustomer(f"no customer {customer}: no account and no cart")
@@ -106,7 +106,7 @@ def forget_customer(customer: str, *, reason: str, context: Context) -> Forgotte
             stream_type=CUSTOMER_STREAM_TYPE,
         )
         _close_account(user)
-        Session.objects.filter(session_key__in=[key for key, _ in sessions]).delete()
+        Session.objects.filter(session_key__in=[session.key for session in sessions]).delete()
         _clear_stored_answers(carts)
         # Again once committed: a request of this process that raced the deletion may have
         # cached a key the commit has just removed.
@@ -130,7 +130,9 @@ def _checked_reason(reason: str) -> str:
     return text
 
 
-def _require_may_forget_account(person: access.Person, customer: str, user: Any) -> None:
+def _require_may_forget_account(
+    person: access.Person, customer: str, user: Any, sessions: list[_LiveSession]
+) -> None:
     """Nobody forgets themselves, and only a superuser forgets a staff member's account: the
     permission alone must not let its holder lock out those who granted it."""
     if person.is_system:
@@ -140,32 +142,35 @@ def _require_may_forget_account(person: access.Person, customer: str, user: Any)
     if person.is_superuser:
         return
     # A guest identity of a staff member's signed-in session is theirs, as an account is.
-    accounts = [user] if user is not None else _accounts_holding(customer)
+    if user is None:
+        signed_in = {session.user_id for session in sessions if session.user_id}
+        user_model = get_user_model()
+        accounts = list(user_model.objects.filter(pk__in=signed_in)) if signed_in else []
+    else:
+        accounts = [user]
     if any(account.is_staff or account.is_superuser for account in accounts):
         raise ForgetRefused("Only a superuser may forget a staff member's account.")
 
 
-def _accounts_holding(guest: str) -> list[Any]:
-    """The accounts signed in to a live session that holds the guest identity ``guest``."""
-    ids = set()
-    for session in Session.objects.iterator():
-        data = session.get_decoded()
-        if data.get(access.GUEST_SESSION_KEY) == guest and data.get("_auth_user_id"):
-            ids.add(data["_auth_user_id"])
-    return list(get_user_model().objects.filter(pk__in=ids))
+@dataclass(frozen=True)
+class _LiveSession:
+    key: str
+    guest: str
+    user_id: str
 
 
-def _sessions_of(customer: str) -> list[tuple[str, str]]:
-    """(session key, guest identity) of every live session of the customer: their account's, or
-    those holding their guest identity. A signed-in session's guest identity is theirs too: the
-    shop showed them its carts as their own."""
+def _sessions_of(customer: str) -> list[_LiveSession]:
+    """Every live session of the customer, read in one pass: their account's, or those holding
+    their guest identity (with whoever is signed in to them). A signed-in session's guest
+    identity is theirs too: the shop showed them its carts as their own."""
     user_id = str(access.user_pk(customer) or "")
     found = []
     for session in Session.objects.iterator():
         data = session.get_decoded()
         guest = str(data.get(access.GUEST_SESSION_KEY, ""))
-        if (user_id and data.get("_auth_user_id") == user_id) or guest == customer:
-            found.append((session.session_key, guest))
+        signed_in = str(data.get("_auth_user_id", ""))
+        if (user_id and signed_in == user_id) or guest == customer:
+            found.append(_LiveSession(session.session_key, guest, signed_in))
     return found
 
 

@@ -63,7 +63,6 @@ from carts.domain.cart import Cart, Discount
 from carts.domain.values import CheckoutDetails
 from eventstore.errors import ConcurrencyError
 from eventstore.metadata import Metadata
-from eventstore.personal import is_erased
 from eventstore.store import NO_STREAM
 
 # A command without If-Match is decided again on the newer cart when another writer won the
@@ -162,11 +161,6 @@ def _checkout(cart_id: UUID, details: CheckoutDetails | None) -> Callable[[Cart]
     reserved: list[str] = []
 
     def decide(cart: Cart) -> None:
-        if details is None and cart.details is not None and is_erased(cart.details.email):
-            # Its customer was forgotten: nobody could deliver this order.
-            raise errors.CheckoutDetailsMissing(
-                "the checkout details of this cart were erased; give them again to check out"
-            )
         if not reserved and cart.is_open and cart.lines and (details or cart.details):
             reserved.append(order_numbers.reserve(cart_id))
         number = reserved[0] if reserved else ""

@@ -19,7 +19,6 @@ from carts.domain.events import (
     CartCreated,
     CartMergedFrom,
     CartMergedInto,
-    ChargedLine,
     CheckoutDetailsProvided,
     DiscountApplied,
     DiscountRemoved,
@@ -37,6 +36,7 @@ from carts.domain.rules import (
     discount_as_offered,
     discount_to_carry,
     require_amounts,
+    require_checkout_details,
     require_quantity,
     require_sold_currency,
     split_lines,
@@ -214,9 +214,7 @@ class Cart(CartFold):
         """Say who the order is for and where it goes; giving the same details again records
         nothing. Raises CartNotOpen, InvalidCheckoutDetails (a required field left empty)."""
         self._require_open()
-        for name in ("email", "full_name", "address_line1", "city", "postal_code", "country"):
-            if not getattr(details, name).strip():
-                raise errors.InvalidCheckoutDetails(f"{name} is required for checkout", field=name)
+        require_checkout_details(details)
         if details != self.details:
             self._record(CheckoutDetailsProvided(**vars(details)))
 
@@ -232,15 +230,17 @@ class Cart(CartFold):
         ``catalog`` holds the current offers for the cart's SKUs; a line whose product is no
         longer sold refuses the checkout (LinesUnavailable) until it is removed. A line with
         units at several prices is charged as one ChargedLine per price. ``details`` given here
-        are recorded first, as provide_checkout_details would; without any the checkout is
-        refused (CheckoutDetailsMissing).
+        are recorded first, as provide_checkout_details would; without any, or with only details
+        erased since (their person was forgotten), the checkout is refused
+        (CheckoutDetailsMissing).
         """
         self._require_open()
         if not self.lines:
             raise errors.EmptyCart("an empty cart cannot be checked out; add an item first")
-        if details is None and self.details is None:
+        if details is None and (self.details is None or self.details.erased):
             raise errors.CheckoutDetailsMissing(
                 "give a contact e-mail, a full name and a shipping address before checking out"
+                + ("; the ones given were erased" if self.details else "")
             )
         unavailable = self.unavailable_lines(catalog)
         if unavailable:
@@ -251,20 +251,9 @@ class Cart(CartFold):
         self._require_amounts_within_range()
         if details is not None:
             self.provide_checkout_details(details)
-        charged = tuple(
-            ChargedLine(
-                sku=line.sku,
-                name=line.name,
-                unit_price=tier.unit_price,
-                quantity=tier.quantity,
-                line_total=tier.total,
-            )
-            for line in self.lines.values()
-            for tier in line.tiers
-        )
         self._record(
             CartCheckedOut(
-                lines=charged,
+                lines=self.charged_lines,
                 subtotal=self.subtotal,
                 discount=self.discount_amount,
                 total=self.total,

@@ -17,6 +17,7 @@ from carts.domain.events import (
     CartCreated,
     CartMergedFrom,
     CartMergedInto,
+    ChargedLine,
     CheckoutDetailsProvided,
     DiscountApplied,
     DiscountRemoved,
@@ -87,6 +88,21 @@ class CartFold:
     def total(self) -> Decimal:
         return self.subtotal - self.discount_amount
 
+    @property
+    def charged_lines(self) -> tuple[ChargedLine, ...]:
+        """Every unit held, as a checkout charges it: one ChargedLine per price of a line."""
+        return tuple(
+            ChargedLine(
+                sku=line.sku,
+                name=line.name,
+                unit_price=tier.unit_price,
+                quantity=tier.quantity,
+                line_total=tier.total,
+            )
+            for line in self.lines.values()
+            for tier in line.tiers
+        )
+
     # --- applying events ----------------------------------------------------------------
 
     def apply(self, event: Any) -> None:
@@ -138,15 +154,7 @@ class CartFold:
 
     def _when_details_provided(self, event: CheckoutDetailsProvided) -> None:
         self.details_version = self.version
-        self.details = CheckoutDetails(
-            email=event.email,
-            full_name=event.full_name,
-            address_line1=event.address_line1,
-            address_line2=event.address_line2,
-            city=event.city,
-            postal_code=event.postal_code,
-            country=event.country,
-        )
+        self.details = CheckoutDetails(**vars(event))
 
     def _when_checked_out(self, event: CartCheckedOut) -> None:
         self.status = CHECKED_OUT

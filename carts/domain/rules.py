@@ -14,7 +14,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from carts.domain import errors
 from carts.domain.events import LeftLine, MergedDiscount, MergedLine
 from carts.domain.money import CENT, MAX_AMOUNT, check_currency, require_within_range, to_amount
-from carts.domain.values import Discount, DiscountKind, Line, MergeLeft
+from carts.domain.values import (
+    REQUIRED_DETAILS,
+    CheckoutDetails,
+    Discount,
+    DiscountKind,
+    Line,
+    MergeLeft,
+)
 
 MIN_QUANTITY = 1
 MAX_QUANTITY = 99
@@ -122,6 +129,13 @@ def require_amounts(
     require_within_range(unit_price, what=f"the unit price of {sku}", hint=hint)
     require_within_range(line_total, what=f"the total of the line {sku}", hint=hint)
     require_within_range(subtotal, what="the cart's subtotal", hint=hint)
+
+
+def require_checkout_details(details: CheckoutDetails) -> None:
+    """Raises InvalidCheckoutDetails naming the first required detail left empty."""
+    for name in REQUIRED_DETAILS:
+        if not getattr(details, name).strip():
+            raise errors.InvalidCheckoutDetails(f"{name} is required for checkout", field=name)
 
 
 def require_sold_currency(currency: str, sold: Collection[str]) -> None:

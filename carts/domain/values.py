@@ -112,6 +112,12 @@ class Line:
         return bool(self.earlier) or self.unit_price != price
 
 
+# What a personal value reads as once its person was forgotten: the event store's marker
+# (eventstore.personal.ERASED; a test keeps the two equal, as this layer imports nothing).
+ERASED = "[erased]"
+REQUIRED_DETAILS = ("email", "full_name", "address_line1", "city", "postal_code", "country")
+
+
 @dataclass(frozen=True, kw_only=True)
 class CheckoutDetails:
     """Contact and shipping address of an order (checked by the application before they get
@@ -124,3 +130,8 @@ class CheckoutDetails:
     city: str
     postal_code: str
     country: str
+
+    @property
+    def erased(self) -> bool:
+        """Whether the person they were given by was forgotten: nobody could deliver to them."""
+        return self.email == ERASED

@@ -8,6 +8,7 @@ import pytest
 
 from carts.domain import errors
 from carts.domain.events import CartAbandoned, CartCheckedOut, CheckoutDetailsProvided
+from carts.domain.values import ERASED
 from tests.carts.domain.test_cart import CATALOG, added, given
 from tests.checkout_details import DETAILS, ORDER_NUMBER
 
@@ -81,3 +82,21 @@ def test_a_refused_checkout_records_no_details_either():
 def test_a_cart_holding_personal_data_is_never_snapshotted():
     assert given(added()).may_snapshot
     assert not given(added(), PROVIDED).may_snapshot
+
+
+def test_details_erased_since_do_not_check_out_and_new_ones_do():
+    erased = replace(PROVIDED, **{name: ERASED for name in CheckoutDetailsProvided.personal_fields})
+    cart = given(added(), erased)
+
+    with pytest.raises(errors.CheckoutDetailsMissing, match="erased"):
+        cart.check_out(CATALOG, order_number=ORDER_NUMBER)
+    assert cart.pending_events() == []
+
+    cart.check_out(CATALOG, order_number=ORDER_NUMBER, details=DETAILS)
+    assert isinstance(cart.pending_events()[-1], CartCheckedOut)
+
+
+def test_the_domain_reads_erased_values_as_the_event_store_writes_them():
+    from eventstore import personal
+
+    assert ERASED == personal.ERASED
