@@ -57,10 +57,10 @@ def test_the_database_computes_the_same_stream_hash_as_python(db):
             cursor.execute(f"SELECT {column}", [stream_id])
             found.append(cursor.fetchone()[0])
     assert found == [stream_hash(s) for s in ids]
-    assert any(h >= 2**31 for h in found + [stream_hash("s1")])
+    assert any(h >= 2**31 for h in found)  # "s1": the top bit is read unsigned
 
 
 @pytest.mark.parametrize(("member", "size"), [(0, 0), (2, 2), (-1, 3), (0, MAX_SIZE + 1)])
 def test_parts_that_do_not_exist_are_refused(member, size):
-    with pytest.raises(ValueError, match="part|parts"):
+    with pytest.raises(ValueError, match="part"):
         Partition(member, size)
