@@ -39,7 +39,9 @@ DEADLINE = 120
 
 @pytest.fixture
 def start_worker(
-    queue: str, shelf: None, tmp_path: Path
+    queue: str,  # noqa: F811 (the fixture imported above)
+    shelf: None,
+    tmp_path: Path,
 ) -> Iterator[Callable[[], subprocess.Popen]]:
     """Start `celery worker` processes on the test database; every one is stopped afterwards."""
     from config.celery import app
