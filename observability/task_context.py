@@ -1,8 +1,9 @@
 """A Celery task sent while a request is served carries its correlation id, so the task's log
 records say which request set it off.
 
-The id travels as the message header ``correlation_id`` (added as the task is published) and is
-bound while a worker runs the task. Run in-process (no broker) the task already runs inside the
+The id travels as the message header ``ledger_correlation_id`` (added as the task is published;
+not ``correlation_id``, which Celery's request already has: the task id) and is bound while a
+worker runs the task. Run in-process (no broker) the task already runs inside the
 request's context, and a task sent with no id leaves whatever is bound alone.
 """
 
@@ -15,7 +16,7 @@ from celery.signals import before_task_publish, task_postrun, task_prerun
 
 from observability.logs import bind_correlation_id, current_correlation_id, unbind_correlation_id
 
-HEADER = "correlation_id"
+HEADER = "ledger_correlation_id"
 # Bound ids by task id, to unbind exactly what was bound when the task ends.
 _bound: dict[str, contextvars.Token[str]] = {}
 

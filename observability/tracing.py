@@ -7,12 +7,14 @@ Configured by environment, read once as Django starts (observability.apps):
 - ``OTEL_TRACES=otlp``, or ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``..._TRACES_ENDPOINT``) set,
   sends them over OTLP/HTTP to that endpoint (the exporter reads the standard OTEL_EXPORTER_*
   variables itself);
-- ``OTEL_TRACES=none``, ``OTEL_SDK_DISABLED=true`` or nothing set: no tracing, and nothing of
-  OpenTelemetry is imported.
+- ``OTEL_TRACES=none``, ``OTEL_SDK_DISABLED=true`` or nothing set: no tracing; this module
+  imports nothing of OpenTelemetry and adds no middleware.
 
 The packages are an optional extra (``pip install -e '.[otel]'``); configuring traces without
 them stops the start with ImproperlyConfigured naming the extra. ``current_trace_id`` never
-imports them: while nothing has loaded OpenTelemetry there is no span, so it answers "".
+imports them: while nothing has loaded OpenTelemetry there is no span, so it answers "" at the
+cost of a dictionary look-up (once loaded, by redis-py for one, it asks for the current span,
+which is the invalid one when tracing is off).
 """
 
 from __future__ import annotations

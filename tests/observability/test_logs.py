@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import io
-import json
 import logging
 import logging.config
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from carts.application import repository
 from eventstore.models import Event
-from observability.logs import correlation, log_format, logging_config
+from observability.logs import correlation, log_format
+from tests.observability.conftest import records
 
 logger = logging.getLogger("tests.observability")
-
-
-@pytest.fixture
-def written_log() -> Iterator[Callable[[str], io.StringIO]]:
-    """Configure logging as LOG_FORMAT says, at INFO, into a buffer; restored afterwards."""
-
-    def configure(chosen: str) -> io.StringIO:
-        buffer = io.StringIO()
-        config = logging_config(chosen, "INFO")
-        config["handlers"]["console"]["stream"] = buffer
-        logging.config.dictConfig(config)
-        return buffer
-
-    yield configure
-    logging.config.dictConfig(settings.LOGGING)
 
 
 @pytest.fixture
@@ -45,11 +27,6 @@ def logs_as_it_saves(monkeypatch) -> None:
         return real_save(cart, **kwargs)
 
     monkeypatch.setattr(repository, "save", save)
-
-
-def records(buffer: io.StringIO) -> list[dict[str, Any]]:
-    """Every line written, each parsed as JSON (a line that is not fails the test)."""
-    return [json.loads(line) for line in buffer.getvalue().splitlines()]
 
 
 @pytest.mark.django_db
