@@ -8,6 +8,7 @@ API answers with), so a dashboard can tell ``cart_not_open`` from ``quantity_out
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,12 +33,12 @@ def count_result(command: str, result: Any) -> None:
         outcome = "unchanged"
     else:
         outcome = "accepted"
-    metrics.COMMANDS.labels(command, outcome, "").inc()
+    _commands(command, outcome, "").inc()
 
 
 def count_error(command: str, error: BaseException) -> None:
     """Count a command that raised ``error``, as a conflict, a refusal or a failure."""
-    metrics.COMMANDS.labels(command, *outcome_of(error)).inc()
+    _commands(command, *outcome_of(error)).inc()
 
 
 def outcome_of(error: BaseException) -> tuple[str, str]:
@@ -53,9 +54,9 @@ def outcome_of(error: BaseException) -> tuple[str, str]:
 
 def count_conflict(command: str, *, retried: bool) -> None:
     """An append lost the race for the cart's next version; ``retried`` if decided again."""
-    metrics.COMMAND_CONFLICTS.labels(command).inc()
+    _conflicts(command).inc()
     if retried:
-        metrics.COMMAND_RETRIES.labels(command).inc()
+        _retries(command).inc()
 
 
 @contextmanager
@@ -66,6 +67,15 @@ def timed_append() -> Iterator[None]:
     try:
         yield
     except ConcurrencyError:
-        metrics.APPEND_SECONDS.labels("conflict").observe(time.perf_counter() - started)
+        _APPEND_CONFLICT.observe(time.perf_counter() - started)
         raise
-    metrics.APPEND_SECONDS.labels("written").observe(time.perf_counter() - started)
+    _APPEND_WRITTEN.observe(time.perf_counter() - started)
+
+
+# The labelled series, looked up once: prometheus-client's labels() takes the metric's lock and
+# checks its arguments on every call, which cost more than the increment itself.
+_commands = functools.cache(metrics.COMMANDS.labels)
+_conflicts = functools.cache(metrics.COMMAND_CONFLICTS.labels)
+_retries = functools.cache(metrics.COMMAND_RETRIES.labels)
+_APPEND_WRITTEN = metrics.APPEND_SECONDS.labels("written")
+_APPEND_CONFLICT = metrics.APPEND_SECONDS.labels("conflict")

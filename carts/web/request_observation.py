@@ -14,6 +14,7 @@ LOG_LEVEL lets INFO through; by default (WARNING) it costs a level check.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import uuid
@@ -29,6 +30,11 @@ from observability.logs import correlation
 logger = logging.getLogger("ledger.requests")
 
 RESPONSE_HEADER = "X-Correlation-ID"
+# The labelled series, looked up once each (labels() takes a lock and checks its arguments).
+# Django answers an unknown method with 405 before any view, but the method is counted here
+# first, so only the methods HTTP defines get a series of their own.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"})
+_requests = functools.cache(metrics.HTTP_REQUESTS.labels)
 
 
 class RequestObservationMiddleware:
@@ -43,7 +49,8 @@ class RequestObservationMiddleware:
         with correlation(correlation_id):
             response = self.get_response(request)
             seconds = time.perf_counter() - started
-            metrics.HTTP_REQUESTS.labels(request.method, f"{response.status_code // 100}xx").inc()
+            method = request.method if request.method in METHODS else "other"
+            _requests(method, f"{response.status_code // 100}xx").inc()
             metrics.HTTP_SECONDS.observe(seconds)
             if logger.isEnabledFor(logging.INFO):
                 logger.info(
