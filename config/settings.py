@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the session and the user are read: a NUL in their cookie or token is refused too.
     "carts.web.request_guard.RequestGuardMiddleware",
+    # A database lost mid-request: 503 with a page (or problem document), never a stack trace.
+    "carts.web.database_unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
