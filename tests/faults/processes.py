@@ -61,6 +61,7 @@ class Running:
     name: str
     popen: subprocess.Popen[bytes]
     log: Path
+    url: str = ""  # where a server listens
 
     def output(self, tail: int = 4000) -> str:
         """The end of what it printed (for assertion messages)."""
@@ -113,9 +114,11 @@ class Processes:
         """``python manage.py ...``, started (not awaited)."""
         return self.start(argv[0], sys.executable, "manage.py", *argv, env=env)
 
-    def gunicorn(self, *, workers: int, threads: int, env: Mapping[str, str] | None = None) -> str:
-        """gunicorn serving config.wsgi on a free port of 127.0.0.1; returns its base URL once
-        it answers."""
+    def gunicorn(
+        self, *, workers: int, threads: int, env: Mapping[str, str] | None = None
+    ) -> Running:
+        """gunicorn serving config.wsgi on a free port of 127.0.0.1 (its ``url``), once it
+        answers."""
         port = free_port()
         server = self.start(
             "gunicorn",
@@ -123,10 +126,12 @@ class Processes:
             *("--workers", str(workers), "--threads", str(threads), "--timeout", "60"),
             env=env,
         )
-        url = f"http://127.0.0.1:{port}"
-        wait_until(lambda: _answers(url) or not server.alive(), seconds=30, what="gunicorn up")
+        server.url = f"http://127.0.0.1:{port}"
+        wait_until(
+            lambda: _answers(server.url) or not server.alive(), seconds=30, what="gunicorn up"
+        )
         assert server.alive(), server.output()
-        return url
+        return server
 
     def celery(self, role: str, *argv: str, env: Mapping[str, str] | None = None) -> Running:
         """``celery -A config worker|beat ...``; a worker is returned once it is ready."""

@@ -38,7 +38,7 @@ SHOP_PAGE = "Ledger Shop is back in a moment"
 
 @pytest.fixture
 def web(processes: Processes, shelf: Any) -> str:
-    return processes.gunicorn(workers=1, threads=1, env={"DEBUG": "1"})
+    return processes.gunicorn(workers=1, threads=1, env={"DEBUG": "1"}).url
 
 
 @pytest.fixture
