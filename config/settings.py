@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the session and the user are read: a NUL in their cookie or token is refused too.
     "carts.web.request_guard.RequestGuardMiddleware",
+    # A database lost mid-request: 503 with a page (or problem document), never a stack trace.
+    "carts.web.database_unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -212,6 +214,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A message is published once, or the publisher hears at once that the broker is away: kombu
+# would otherwise retry opening a channel for about six seconds, and the one publish made on a
+# request's own thread (an order's confirmation) would hold the checkout that long. Workers
+# and beat reconnect by their own loops (broker_connection_retry), which this leaves alone.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
 # Beat: the periodic catch-up is the safety net for a lost task or a broker outage; it also
 # drives the retries of a failing projection (which back off by themselves).
 CELERY_BEAT_SCHEDULE = {
