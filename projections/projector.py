@@ -151,7 +151,7 @@ class Tally(Generic[Row]):
         row = self._rows.get(key)
         if row is None:
             parts = key if len(self.keys) > 1 else (key,)
-            fields = dict(zip(self.keys, parts, strict=True))  # type: ignore[arg-type]
+            fields = dict(zip(self.keys, parts, strict=True))  # type: ignore[call-overload]
             row = self.model(generation=self.generation, **fields, **values)
             self._rows[key] = row
         return row

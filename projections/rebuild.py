@@ -31,7 +31,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from eventstore.partitions import Partition
-from eventstore.store import read_all
+from eventstore.store import RecordedEvent, read_all
 from projections import locks
 from projections.holds import Holds
 from projections.registry import projector_class
@@ -331,11 +331,11 @@ def _advance(state: ProjectionState, row: ProjectionShard, batch_size: int) -> i
     return len(page.events)
 
 
-def _parked_in_live_model(state: ProjectionState, event: object) -> bool:
+def _parked_in_live_model(state: ProjectionState, event: RecordedEvent) -> bool:
     return ParkedEvent.objects.filter(
         projection=state.name,
         generation=state.active_generation,
-        event_id=getattr(event, "event_id", None),
+        event_id=event.event_id,
         status=ParkedEvent.PARKED,
         failed=True,
     ).exists()

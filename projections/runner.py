@@ -172,7 +172,8 @@ def _sorted_out(
 ) -> tuple[list[RecordedEvent], list[RecordedEvent]]:
     if holds is None or not holds.passed:
         return list(events), []
-    todo, held = [], []
+    todo: list[RecordedEvent] = []
+    held: list[RecordedEvent] = []
     for event in events:
         if holds.passes(event):
             continue

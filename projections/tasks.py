@@ -129,7 +129,7 @@ def rebuild_shard(name: str, generation: int, shard: int) -> int:
 
 def _enqueue_rebuild_shard(name: str, generation: int, shard: int) -> None:
     try:
-        rebuild_shard.apply_async(retry=False, args=[name, generation, shard])
+        rebuild_shard.apply_async(retry=False, args=(name, generation, shard))
     except Exception:
         logger.warning("could not enqueue a rebuild shard; beat resumes it", exc_info=True)
 

@@ -7,7 +7,7 @@ from django.db import connection
 
 from eventstore.backends import backend_for
 from eventstore.partitions import MAX_SIZE, Partition, stream_hash
-from eventstore.store import NO_STREAM, START, RawEvent, append, read_all
+from eventstore.store import NO_STREAM, START, ExpectedVersion, RawEvent, append, read_all
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ STREAMS = [f"cart-{n:04d}" for n in range(40)]
 def _write(meta) -> None:
     for round_ in range(3):
         for stream_id in STREAMS:
-            expected = NO_STREAM if round_ == 0 else round_
+            expected: ExpectedVersion = NO_STREAM if round_ == 0 else round_
             append(
                 stream_id,
                 [RawEvent("test.Thing", {"n": round_})],

@@ -175,8 +175,14 @@ def test_sixteen_clients_on_shared_carts_lose_nothing_and_everything_derived_agr
     sent = run_load(web.url, integration_tokens, carts)
     print("LOAD", time.monotonic() - t, len(sent))
     from collections import Counter
+
     from eventstore.models import Breach
-    details = Counter(s.body.get("detail") for s in sent if isinstance(s.body, dict) and s.body.get("code") == "cart_integrity_failed")
+
+    details = Counter(
+        s.body.get("detail")
+        for s in sent
+        if isinstance(s.body, dict) and s.body.get("code") == "cart_integrity_failed"
+    )
     for d, n in details.most_common(8):
         print("DETAIL", n, d)
     for b in Breach.objects.all():

@@ -127,7 +127,11 @@ def test_staff_skip_with_a_reason_where_rows_belong_to_one_cart_only(
     assert cart_summaries().get(cart_id=bad).units == 2  # went on without the skipped event
     assert _status("cart_summaries").skipped == 1
     decision = ProjectionDecision.objects.get()
-    assert (decision.action, decision.reason, decision.actor) == ("skip", "test data", "user:1 staff")
+    assert (decision.action, decision.reason, decision.actor) == (
+        "skip",
+        "test data",
+        "user:1 staff",
+    )
     assert event_count() == before + 1  # decisions write no event
     rebuilding.rebuild("cart_summaries")  # a rebuild honours the skip
     assert cart_summaries().get(cart_id=bad).units == 2
