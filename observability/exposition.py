@@ -11,7 +11,8 @@ no business of the public):
   address, so one that says it was forwarded is judged by the token alone.
 
 Anyone else gets 403 (401 with ``WWW-Authenticate: Bearer`` for a missing or wrong token when
-one is set). Nothing here writes to the database.
+one is set). A query parameter is answered 400, as the API answers one it does not know.
+Nothing here writes to the database.
 """
 
 from __future__ import annotations
@@ -107,6 +108,12 @@ class MetricsView(View):
                     " or with a bearer token when METRICS_TOKEN is set.\n",
                     status=403,
                 )
+            )
+        if request.GET:
+            # Nothing here reads one; refused before any figure is read from the database.
+            names = ", ".join(sorted(repr(name) for name in request.GET))
+            return _plain(
+                HttpResponse(f"/metrics takes no query parameters; got {names}.\n", status=400)
             )
         response = HttpResponse(render(self.gauges), content_type=CONTENT_TYPE_LATEST)
         response["Cache-Control"] = "no-store"

@@ -102,8 +102,9 @@ class CommandResult:
 
 
 def handle(command: Command, context: Context) -> CommandResult:
-    """Run one command for ``context.person``; see the module for what it raises."""
-    name = _NAMES[type(command)]
+    """Run one command for ``context.person``, counting its outcome (command_metrics); see the
+    module for what it raises."""
+    name = _NAMES.get(type(command), type(command).__name__)  # (_decider refuses the latter)
     try:
         result = _handle(command, context)
     except Exception as error:

@@ -120,6 +120,12 @@ def test_with_no_allowed_network_only_the_token_gets_in(client, token, settings)
     assert metrics(client, Authorization=f"Bearer {token}").status_code == 200
 
 
+def test_a_query_parameter_is_refused_by_name(client):
+    response = client.get("/metrics", {"name[]": "ledger_commands"}, REMOTE_ADDR="127.0.0.1")
+    assert response.status_code == 400
+    assert response.content == b"/metrics takes no query parameters; got 'name[]'.\n"
+
+
 def test_only_get_and_head_are_answered(client):
     response = client.post("/metrics", REMOTE_ADDR="127.0.0.1")
     assert response.status_code == 405
