@@ -4,6 +4,7 @@ The defaults are safe for local development: SQLite under var/, Celery tasks run
 DEBUG on. Production sets DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY, DEBUG=0 and ALLOWED_HOSTS.
 """
 
+import json
 import os
 import sys
 from datetime import timedelta
@@ -261,6 +262,14 @@ PROJECTIONS_REPORTING_CURRENCY = os.environ.get("PROJECTIONS_REPORTING_CURRENCY"
 PROJECTIONS_REBUILD_STALE_SECONDS = float(
     os.environ.get("PROJECTIONS_REBUILD_STALE_SECONDS", "120")
 )
+# Shards per projection (projections.shards): "4" for every projection, or JSON per projection,
+# e.g. '{"cart_summaries": 4}'; a new count takes effect with the projection's next rebuild.
+_shards = os.environ.get("PROJECTIONS_SHARDS", "1").strip()
+PROJECTIONS_SHARDS: int | dict[str, int] = (
+    json.loads(_shards) if _shards.startswith("{") else int(_shards)
+)
+# Failed attempts after which the runner parks an event itself (0: only staff decide).
+PROJECTIONS_PARK_AFTER_ATTEMPTS = int(os.environ.get("PROJECTIONS_PARK_AFTER_ATTEMPTS", "5"))
 
 # --- Webhooks (projections.webhooks; README, "Webhooks") -------------------------------------
 # Seconds to connect, and to wait for each read or write, per request.

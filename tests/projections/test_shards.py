@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from carts.application.commands import ChangeQuantity, CheckOut, RemoveItem
 from carts.application.handler import Context, handle
@@ -88,3 +91,30 @@ def test_lag_is_counted_per_shard_and_in_seconds_from_the_oldest_waiting_event(n
     assert sum(shard.lag_events for shard in status.shards) == 4
     assert status.lag_seconds >= 0 and status.state == "catching_up"
     assert status.position < status.head_position
+
+
+def test_a_stalled_rebuild_shard_is_resumed_from_its_checkpoint_and_switched(
+    new_cart, meta, project
+):
+    _history(new_cart, meta)
+    project()
+    live = {name: active_rows(name) for name in names()}
+    with override_settings(PROJECTIONS_SHARDS=2, PROJECTIONS_REBUILD_STALE_SECONDS=1):
+        generation, _ = rebuilding.start("cart_summaries")
+        rebuilding._rebuild_batch("cart_summaries", generation, 0, batch_size=5)  # then killed
+        done = ProjectionShard.objects.get(generation=generation, shard=0).checkpoint
+        ProjectionShard.objects.filter(generation=generation).update(
+            heartbeat_at=timezone.now() - timedelta(seconds=5)
+        )
+        assert _state("cart_summaries") == "stalled"
+
+        assert rebuilding.resume_stalled("cart_summaries") == [0, 1]
+
+        assert ProjectionState.objects.get(name="cart_summaries").active_generation == generation
+        assert _state("cart_summaries") == "live"
+    assert done  # shard 0 went on from where it was, not from the start
+    assert live == {name: active_rows(name) for name in names()}
+
+
+def _state(name: str) -> str:
+    return {s.name: s for s in projection_statuses()}[name].state

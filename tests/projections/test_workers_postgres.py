@@ -27,7 +27,7 @@ from projections import rebuild as rebuilding
 from projections import tasks
 from projections.registry import names
 from projections.selectors import projection_statuses
-from projections.state import ProjectionShard
+from projections.state import ProjectionShard, ProjectionState
 from tests.projections.conftest import active_rows
 from tests.projections.test_celery_worker import BASE_DIR, queue  # noqa: F401 (a fixture)
 
@@ -51,18 +51,19 @@ def start_worker(
         f"postgres://{settings['USER']}:{settings['PASSWORD'] or ''}@{settings['HOST']}:"
         f"{settings['PORT'] or 5432}/{settings['NAME']}"
     )
-    env = {
-        **os.environ,
-        "DATABASE_URL": database,
-        "CELERY_BROKER_URL": app.conf.broker_url,
-        "PROJECTIONS_SHARDS": str(SHARDS),
-    }
     started: list[subprocess.Popen] = []
 
     def start() -> subprocess.Popen:
+        # Read at each start, so that a test's own environment (monkeypatch) reaches the worker.
+        env = {
+            **os.environ,
+            "DATABASE_URL": database,
+            "CELERY_BROKER_URL": app.conf.broker_url,
+            "PROJECTIONS_SHARDS": str(SHARDS),
+        }
         log = (tmp_path / f"worker-{len(started)}.log").open("w")
         command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
-        command += ["-Q", queue, "--loglevel=WARNING", "--without-gossip", "--without-mingle"]
+        command += ["-Q", queue, "--loglevel=INFO", "--without-gossip", "--without-mingle"]
         process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=log)
         started.append(process)
         return process
@@ -160,3 +161,50 @@ def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(start_worker):
 
 def _some_shard_moved() -> bool:
     return ProjectionShard.objects.exclude(checkpoint="").exists()
+
+
+def test_a_worker_killed_mid_rebuild_is_resumed_and_switches_to_the_same_rows(
+    start_worker, monkeypatch
+):
+    monkeypatch.setenv("PROJECTIONS_REBUILD_STALE_SECONDS", "2")
+    with override_settings(PROJECTIONS_SHARDS=SHARDS, PROJECTIONS_REBUILD_STALE_SECONDS=2):
+        for name in names():
+            rebuilding.rebuild(name)
+        _write(carts=25, rounds=6)
+        before = ProjectionState.objects.get(name="cart_summaries").active_generation
+        victim = start_worker()
+        tasks.rebuild.delay("cart_summaries")
+        deadline = time.monotonic() + DEADLINE
+        while time.monotonic() < deadline and not _rebuild_moved(before + 1):
+            time.sleep(0.02)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=20)
+        assert ProjectionState.objects.get(name="cart_summaries").rebuild_generation == before + 1
+        successor = start_worker()
+        deadline = time.monotonic() + DEADLINE
+        while time.monotonic() < deadline and _active("cart_summaries") == before:
+            tasks.catch_up.delay()  # beat's hand-out resumes the stalled shards
+            time.sleep(1)
+        assert _active("cart_summaries") == before + 1, _diagnose(successor)
+        assert _caught_up()
+    built, single = _rows_then_single_rebuild()
+    assert built == single
+
+
+def _rebuild_moved(generation: int) -> bool:
+    return ProjectionShard.objects.filter(generation=generation).exclude(checkpoint="").exists()
+
+
+def _active(name: str) -> int:
+    return ProjectionState.objects.get(name=name).active_generation
+
+
+def _diagnose(process: subprocess.Popen) -> str:
+    pid = process.pid
+    try:
+        wchan = Path(f"/proc/{pid}/wchan").read_text()
+        status = Path(f"/proc/{pid}/status").read_text().splitlines()[:3]
+        fds = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+    except OSError as error:
+        return f"{process.poll()} {error}"
+    return f"{process.poll()} {wchan} {status} {fds}"
