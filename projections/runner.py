@@ -107,10 +107,10 @@ def _live_batch(name: str, shard: int, *, retry_now: bool, batch_size: int) -> t
             return 0, False
         holds = Holds.load(name, state.active_generation, shard)
         applied = apply_events(projector_class(name), state.active_generation, page.events, holds)
-        done = applied.count
+        done, parked = applied.count, False
         if applied.failure is not None and _park_due(row, applied.failure):
-            park_failure(holds, applied.failure, actor="system", reason=_auto_reason(row))
-            done += 1
+            park_failure(holds, applied.failure, actor="system", reason=_auto_reason())
+            done, parked = done + 1, True
             _clear_failure(row)
         elif applied.failure is not None:
             _record_failure(row, applied.failure)
@@ -122,7 +122,8 @@ def _live_batch(name: str, shard: int, *, retry_now: bool, batch_size: int) -> t
         if done:
             row.checkpoint = page.events[done - 1].checkpoint
         row.save(update_fields=[*_LIVE_FIELDS, "updated_at"])
-        return done, applied.failure is None and len(page.events) == batch_size
+        # Past a parked event the rest of the page is still to do: go on at once.
+        return done, parked or (applied.failure is None and len(page.events) == batch_size)
 
 
 _LIVE_FIELDS = ["checkpoint", "last_error", "failed_position", "failed_at", "retry_count"]
@@ -242,7 +243,7 @@ def _park_due(row: ProjectionShard, failure: Failure) -> bool:
     return bool(limit) and attempts >= limit
 
 
-def _auto_reason(row: ProjectionShard) -> str:
+def _auto_reason() -> str:
     return f"failed {park_after_attempts()} times in a row (PROJECTIONS_PARK_AFTER_ATTEMPTS)"
 
 
