@@ -65,7 +65,12 @@ def worker(queue: str, shelf: None, tmp_path: Path) -> Iterator[Path]:
         f"postgres://{settings['USER']}:{settings['PASSWORD'] or ''}@{settings['HOST']}:"
         f"{settings['PORT'] or 5432}/{settings['NAME']}"
     )
-    env = {**os.environ, "DATABASE_URL": database, "CELERY_BROKER_URL": app.conf.broker_url}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "CELERY_BROKER_URL": app.conf.broker_url,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,  # what the worker sends itself stays on our queue
+    }
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
     command += ["-Q", queue, "--loglevel=INFO", "--without-gossip", "--without-mingle"]
     with log.open("w") as output:

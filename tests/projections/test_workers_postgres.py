@@ -60,6 +60,8 @@ def start_worker(
             "DATABASE_URL": database,
             "CELERY_BROKER_URL": app.conf.broker_url,
             "PROJECTIONS_SHARDS": str(SHARDS),
+            # Tasks a worker sends itself (shards handed out, rebuild shards) stay on our queue.
+            "CELERY_TASK_DEFAULT_QUEUE": queue,
         }
         log = (tmp_path / f"worker-{len(started)}.log").open("w")
         command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
