@@ -71,10 +71,10 @@ def worker(queue: str, shelf: None, tmp_path: Path) -> Iterator[Path]:
         "CELERY_BROKER_URL": app.conf.broker_url,
         "CELERY_TASK_DEFAULT_QUEUE": queue,  # what the worker sends itself stays on our queue
     }
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
-    command += ["-Q", queue, "--loglevel=INFO", "--without-gossip", "--without-mingle"]
     with log.open("w") as output:
-        process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=output, stderr=output)
+        process = subprocess.Popen(
+            worker_command(queue), cwd=BASE_DIR, env=env, stdout=output, stderr=output
+        )
     try:
         yield log
     finally:
@@ -84,6 +84,24 @@ def worker(queue: str, shelf: None, tmp_path: Path) -> Iterator[Path]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=20)
+
+
+# `celery -A config worker -Q <queue>`, except that the tasks the worker sends itself (a rebuild's
+# shards, the shards a periodic catch-up hands out, a follow-up look) go to <queue> as well: its
+# default queue would be Celery's shared one, where no worker of this test listens.
+_WORKER = """
+import sys
+from config.celery import app
+queue, loglevel = sys.argv[1:]
+app.conf.task_default_queue = queue
+app.worker_main(["worker", "--pool=solo", "-Q", queue, f"--loglevel={loglevel}",
+                 "--without-gossip", "--without-mingle"])
+"""
+
+
+def worker_command(queue: str, loglevel: str = "INFO") -> list[str]:
+    """The command line of a worker that takes tasks from ``queue`` and sends its own there."""
+    return [sys.executable, "-c", _WORKER, queue, loglevel]
 
 
 def test_a_real_worker_projects_what_the_cart_services_append(worker: Path) -> None:
@@ -105,6 +123,7 @@ def test_a_real_worker_runs_a_rebuild_and_switches_generations(worker: Path) -> 
     while time.monotonic() < deadline and _generation("cart_summaries") < 2:
         time.sleep(0.2)
     assert _generation("cart_summaries") == 2, worker.read_text()[-3000:]
+    assert "projections.rebuild_shard" in worker.read_text()  # its shard went through the queue
     added = handle(AddItem(cart_id=cart_id, sku="MUG-001", quantity=1), Context.system(meta))
     assert added.last_position is not None
     assert _projected(added.last_position), worker.read_text()[-3000:]

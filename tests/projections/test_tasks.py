@@ -2,6 +2,7 @@ import logging
 import threading
 from contextlib import contextmanager
 from unittest import mock
+from uuid import uuid4
 
 import pytest
 import redis
@@ -107,10 +108,17 @@ def pending_flags() -> list[str]:
 
 @pytest.fixture
 def redis_broker(redis_url, settings):
-    """Tasks are sent (not run) to a real Redis; the pending flags start cleared."""
+    """Tasks are sent (not run) to a real Redis; the pending flags start cleared.
+
+    The flags are named after a queue of this run's own: an in-memory SQLite database has the
+    same name in every test process, and runs on one machine share the Redis.
+    """
     settings.PROJECTIONS_SHARDS = SPLIT
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    app.conf.update(broker_url=redis_url, task_always_eager=False)
+    saved["task_default_queue"] = app.conf.task_default_queue
+    app.conf.update(
+        broker_url=redis_url, task_always_eager=False, task_default_queue=f"test-{uuid4()}"
+    )
     flags = redis.Redis.from_url(redis_url)
     try:
         flags.delete(*pending_flags())
