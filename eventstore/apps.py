@@ -16,8 +16,8 @@ class EventstoreConfig(AppConfig):
 
 
 def _register_functions(sender: Any, connection: Any, **kwargs: Any) -> None:
-    # SQLite has no md5(); the log's partitions need the same hash in SQL on both databases.
-    if connection.vendor == "sqlite":
-        from eventstore.partitions import register_sqlite_function
+    # What a database needs on every new connection is the backend's affair (SQLite: the hash
+    # of the log's partitions, which it cannot compute in SQL by itself).
+    from eventstore.backends import prepare_connection
 
-        register_sqlite_function(connection.connection)
+    prepare_connection(connection)

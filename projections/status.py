@@ -120,10 +120,11 @@ def _status(
         for row in ProjectionShard.objects.filter(name=name, generation=state.active_generation)
     }
     now = timezone.now()
-    shards = tuple(
-        _shard_status(k, rows.get(k), state.shard_count, now) for k in range(state.shard_count)
-    )
-    unread = [_unread(s.checkpoint, k, state.shard_count) for k, s in enumerate(shards)]
+    unread = [
+        _unread(rows[k].checkpoint if k in rows else "", k, state.shard_count)
+        for k in range(state.shard_count)
+    ]
+    shards = tuple(_shard_status(k, rows.get(k), unread[k], now) for k in range(state.shard_count))
     lag_events = sum(u.count for u in unread)
     firsts = [u.first_position for u in unread if u.first_position is not None]
     failing = [s for s in shards if s.last_error]
@@ -151,10 +152,9 @@ def _status(
 
 
 def _shard_status(
-    shard: int, row: ProjectionShard | None, count: int, now: datetime
+    shard: int, row: ProjectionShard | None, unread: Unread, now: datetime
 ) -> ShardStatus:
     row = row or ProjectionShard(shard=shard)
-    unread = _unread(row.checkpoint, shard, count)
     return ShardStatus(
         shard=shard,
         checkpoint=row.checkpoint,

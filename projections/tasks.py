@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import time
 from functools import cache
 from typing import Any
 
 import redis
 from celery import shared_task
-from django.db import connection
+from django.core.signals import setting_changed
+from django.db import DatabaseError, connection
+from django.dispatch import receiver
 
 from eventstore import seals
 from projections import rebuild as rebuilding
@@ -16,6 +19,7 @@ from projections import runner
 from projections.registry import names
 from projections.selectors import behind_committed_events
 from projections.shards import configured_shards, ensure_state
+from projections.state import ProjectionState
 from projections.waker import Waker
 
 logger = logging.getLogger(__name__)
@@ -158,7 +162,8 @@ def enqueue_catch_up(**kwargs: object) -> None:
 
 def _wake_projections() -> None:
     """Enqueue a catch-up of every shard that has none queued, and a seal if none is."""
-    wanted = [(name, shard) for name in names() for shard in range(configured_shards(name))]
+    counts = _shard_counts()
+    wanted = [(name, shard) for name in names() for shard in range(counts[name])]
     claimed = _claim_all([*wanted, SEAL])
     for name, shard in wanted:
         if claimed[(name, shard)]:
@@ -187,6 +192,32 @@ def _enqueue_seal() -> None:
         seal.apply_async(retry=False)
     except Exception:
         logger.warning("could not enqueue sealing; the periodic one will do", exc_info=True)
+
+
+_counts: tuple[float, dict[str, int]] = (0.0, {})
+COUNTS_SECONDS = 10
+
+
+def _shard_counts() -> dict[str, int]:
+    """Shards to wake per projection: those configured and those of the active generation
+    (they differ until the next rebuild), read from the database at most every 10 s."""
+    global _counts
+    read_at, counts = _counts
+    if time.monotonic() - read_at > COUNTS_SECONDS or not counts:
+        try:
+            active = dict(ProjectionState.objects.values_list("name", "shard_count"))
+        except DatabaseError:
+            active = {}  # the periodic hand-out wakes what this misses
+        counts = {n: max(configured_shards(n), active.get(n, 1)) for n in names()}
+        _counts = (time.monotonic(), counts)
+    return counts
+
+
+@receiver(setting_changed)
+def forget_shard_counts(**kwargs: object) -> None:
+    """Read the shard counts afresh at the next wake (settings changed, or a rebuild switched)."""
+    global _counts
+    _counts = (0.0, {})
 
 
 # The pending flag of the seal task, next to those of every (projection, shard).

@@ -26,6 +26,9 @@ class Backend(Protocol):
     def vendor(self) -> str:
         """Django's name for the database (``connection.vendor``)."""
 
+    def prepare_connection(self, driver_connection: Any) -> None:
+        """Set up a newly opened driver connection (functions the SQL here relies on)."""
+
     def prepare_reader(self, cursor: Any) -> None:
         """Make ``cursor`` (a Django cursor) load event rows as fast as the driver can."""
 
@@ -80,6 +83,14 @@ _BACKENDS: dict[str, Backend] = {
     postgresql.vendor: postgresql,
     sqlite.vendor: sqlite,
 }
+
+
+def prepare_connection(connection: BaseDatabaseWrapper) -> None:
+    """Set up a newly opened connection as its backend needs (nothing for other vendors, which
+    backend_for refuses when the event store is used)."""
+    backend = _BACKENDS.get(connection.vendor)
+    if backend is not None:
+        backend.prepare_connection(connection.connection)
 
 
 def backend_for(connection: BaseDatabaseWrapper) -> Backend:

@@ -12,7 +12,7 @@ from typing import Any, Final
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Field, Model
 
-from eventstore.partitions import SQLITE_FUNCTION
+from eventstore.partitions import SQLITE_FUNCTION, register_sqlite_function
 from eventstore.rows import SELECT_EVENTS
 
 vendor: Final = "sqlite"
@@ -26,6 +26,11 @@ _LOG_PAGE = (
 # eventstore.partitions.stream_hash, registered on every connection (eventstore.apps).
 STREAM_HASH = SQLITE_FUNCTION + "({column})"
 _PARTITION = f"AND {STREAM_HASH.format(column='stream_id')} %% %s = %s"
+
+
+def prepare_connection(driver_connection: Any) -> None:
+    """Register eventstore.partitions' stream hash, which SQLite cannot compute in SQL."""
+    register_sqlite_function(driver_connection)
 
 
 def prepare_reader(cursor: Any) -> None:

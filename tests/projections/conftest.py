@@ -14,10 +14,16 @@ from carts.application.commands import AddItem, CreateCart
 from carts.application.handler import Context, handle
 from carts.models import Product
 from eventstore.metadata import Metadata
-from projections import runner
+from projections import runner, tasks
 from projections.models import ProjectionShard, ProjectionState
 from projections.registry import names, projector_class
 from projections.shards import ensure_state
+
+
+@pytest.fixture(autouse=True)
+def _fresh_shard_counts() -> None:
+    """Each test wakes the shards its own database has (the waker caches them for 10 s)."""
+    tasks.forget_shard_counts()
 
 
 @pytest.fixture
