@@ -14,8 +14,9 @@ from carts.application.handler import Context, handle
 from config.scrape_gauges import gauges
 from eventstore.models import Event
 from observability.exposition import render
-from projections.models import ProjectionState
+from projections.models import ProjectionShard
 from projections.selectors import projection_statuses
+from projections.shards import ensure_state
 
 TOKEN = "scrape-me-0123456789"
 
@@ -60,7 +61,10 @@ def test_a_projection_behind_the_log_shows_its_lag_in_events(client, catalog, me
     behind = Event.objects.count()
     # A projection reset to the start of the log is behind by every event.
     name = projection_statuses()[0].name
-    ProjectionState.objects.update_or_create(name=name, defaults={"checkpoint": ""})
+    state = ensure_state(name)
+    ProjectionShard.objects.filter(name=name, generation=state.active_generation).update(
+        checkpoint=""
+    )
     text = metrics(client).content.decode()
     assert f'ledger_projection_lag_events{{projection="{name}"}} {float(behind)}' in text
     assert f'ledger_projection_state{{projection="{name}",state="catching_up"}} 1.0' in text
