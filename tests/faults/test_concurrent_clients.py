@@ -1,7 +1,8 @@
 """16 HTTP clients send 1,000 commands in all to four shared carts through gunicorn, with a
-real Celery worker and beat: no 5xx; every accepted command is in the log exactly once and
-nothing else is; versions are contiguous per stream; every cart equals the replay of its
-events; every read model equals a rebuild.
+real Celery worker and beat: no 5xx, and no cart refused as tampered with; every accepted
+command is in the log exactly once and nothing else is; versions are contiguous per stream, and
+in version order in the global log; every cart equals the replay of its events; every read
+model equals a rebuild.
 
 Each command carries a correlation id of its own (``X-Correlation-ID``, recorded in every event
 it writes) and an Idempotency-Key; now and then a client sends a command again with the same
