@@ -1,11 +1,23 @@
 """Idempotency-Key: a retried command gets the first answer again and writes nothing.
 
-The first request with a key claims it by inserting an IdempotencyRecord in the same transaction
-that runs the command and stores the answer. A concurrent duplicate's insert hits the unique
-(user, key) index and waits for that transaction: if it commits, the duplicate fails and replays
-the stored answer; if it rolls back (the command was refused), the duplicate runs as if first.
-Only successful answers are kept, so a refused request can be corrected and retried with the
-same key. The same key with another method, path or body is refused with 422.
+The first request with a key runs the command, then claims the key by inserting an
+IdempotencyRecord, and stores the answer, all in one transaction. A concurrent duplicate runs
+the command too, but its claim hits the unique (user, key) index and waits for the first
+transaction: if that commits, the duplicate's claim fails, its transaction rolls back with
+whatever its command wrote, and it replays the stored answer; if that rolls back (the command
+was refused), the duplicate's own outcome stands. A refusal also tries the claim before it is
+answered, so a duplicate refused because the first one already did the work replays that work's
+answer. Only successful answers are kept, so a refused request can be corrected and retried with
+the same key. The same key with another method, path or body is refused with 422. The whole
+runs in carts.application.transactions.atomically: a command that lost the race for its cart
+runs again in a new transaction, not in this one.
+
+Why the claim comes after the command: on PostgreSQL a transaction takes its id, the place its
+events get in the global log (eventstore.backends.postgresql), with its first write. Claiming
+first gave the transaction its place before the command read the cart, so a writer that took its
+place later yet appended the cart's previous version first put that version after this one in
+the log: a cart's events out of version order for every reader of the log (projections,
+webhooks, the relay, the seals). Nothing is written now before the command has read its cart.
 """
 
 from __future__ import annotations
@@ -16,12 +28,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from carts.api.errors import ApiProblem
+from carts.application.transactions import atomically
 from carts.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -76,12 +89,7 @@ def run_once(
         may_replay()
         return _replay(earlier, request, fingerprint)
     try:
-        with transaction.atomic():
-            record = _claim(request, key, fingerprint)
-            response = command()
-            if not status.is_success(response.status_code):
-                raise _NotKept(response)
-            _keep(record, response)
+        return atomically(lambda: _run_and_keep(request, key, fingerprint, command))
     except _AlreadyClaimed:
         earlier = _find(request, key)
         assert earlier is not None  # the insert failed on exactly this row
@@ -89,7 +97,32 @@ def run_once(
         return _replay(earlier, request, fingerprint)
     except _NotKept as refused:
         return refused.response
-    return response
+
+
+def _run_and_keep(
+    request: Request, key: str, fingerprint: str, command: Callable[[], Response]
+) -> Response:
+    """The command, then the claim, then the answer kept: one transaction's work."""
+    outcome = _outcome_of(command)
+    record = _claim(request, key, fingerprint)
+    if isinstance(outcome, Exception):
+        raise outcome
+    if not status.is_success(outcome.status_code):
+        raise _NotKept(outcome)
+    _keep(record, outcome)
+    return outcome
+
+
+def _outcome_of(command: Callable[[], Response]) -> Response | Exception:
+    """The command's answer, or the refusal it raised (a rule, access, invalid input), which
+    is raised again once the key was tried. A database error goes on at once: the transaction
+    cannot take the claim after it."""
+    try:
+        return command()
+    except DatabaseError:
+        raise
+    except Exception as refused:
+        return refused
 
 
 def _fingerprint(request: Request) -> str:

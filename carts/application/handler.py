@@ -3,10 +3,10 @@
 Every command works on one cart and writes with one atomic append, guarded by the version it
 loaded (optimistic concurrency): the reads before it need no transaction of their own, so a
 command outside any transaction costs three round trips (catalog, cart, append) and one commit.
-Called inside a caller's transaction (the API's idempotency record, a new cart and its first
-item) it joins that transaction. On a concurrency conflict it loads the cart again and lets it
-decide again, up to ``ATTEMPTS`` times; a refused append writes nothing and leaves the caller's
-transaction usable, so no savepoint is needed for the retry.
+On a concurrency conflict it loads the cart again and lets it decide again, up to ``ATTEMPTS``
+times. Called inside a caller's transaction (a new cart and its first item) it joins that
+transaction; inside carts.application.transactions.atomically (the API's idempotency record)
+it decides once, and a lost race runs the whole transaction again (that module says why).
 
 A command whose metadata carries a ``command_id`` (the system's own commands: idle carts, the
 two halves of a log-in merge, demo data) runs once: if that id already wrote to the cart, the
@@ -30,7 +30,14 @@ from uuid import UUID
 
 from django.contrib.auth import get_user_model
 
-from carts.application import catalog, command_metrics, confirmation, order_numbers, repository
+from carts.application import (
+    catalog,
+    command_metrics,
+    confirmation,
+    order_numbers,
+    repository,
+    transactions,
+)
 from carts.application.access import (
     Action,
     Person,
@@ -67,8 +74,8 @@ from eventstore.store import NO_STREAM
 
 # A command without If-Match is decided again on the newer cart when another writer won the
 # race, up to ATTEMPTS times, each after a random pause of up to BACKOFF_SECONDS x attempt.
-ATTEMPTS = 8
-BACKOFF_SECONDS = 0.004
+ATTEMPTS = transactions.ATTEMPTS
+BACKOFF_SECONDS = transactions.BACKOFF_SECONDS
 GOODWILL_CODE = "GOODWILL"
 
 
@@ -322,7 +329,8 @@ def _run(
     rehash: bool = False,
 ) -> CommandResult:
     context = replace(context, metadata=replace(context.metadata, command=name))
-    for attempt in range(1, ATTEMPTS + 1):
+    attempts = 1 if transactions.decides_once() else ATTEMPTS
+    for attempt in range(1, attempts + 1):
         try:
             return _decide_and_append(command, action, decide, context, rehash)
         except ConcurrencyError:

@@ -114,6 +114,19 @@ class Processes:
         """``python manage.py ...``, started (not awaited)."""
         return self.start(argv[0], sys.executable, "manage.py", *argv, env=env)
 
+    def run(self, *argv: str, env: Mapping[str, str] | None = None, seconds: float = 60) -> str:
+        """Run ``argv`` to its end (killed after ``seconds``); its output. AssertionError, with
+        the output, unless it exits with status 0."""
+        running = self.start(Path(argv[0]).name, *argv, env=env)
+        try:
+            status = running.popen.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            running.kill()
+            raise AssertionError(f"{argv} still running after {seconds} s") from None
+        output = running.log.read_text(errors="replace")
+        assert status == 0, f"{argv} exited with {status}:\n{output[-4000:]}"
+        return output
+
     def gunicorn(
         self, *, workers: int, threads: int, env: Mapping[str, str] | None = None
     ) -> Running:

@@ -4,8 +4,9 @@ database's, and waiting, bounded, until the projections caught up with the log.
 Only public entry points: ``projections.selectors`` and ``manage.py projections``. Rows are
 compared without their ids and generation numbers (a rebuild writes a new generation).
 
-Run as ``python -m tests.faults.read_models`` (with DATABASE_URL) it prints the rows as JSON:
-how the backup test reads the restored database, from a process of its own.
+Run as ``python -m tests.faults.read_models [rebuild | catch-up]`` (with DATABASE_URL) it
+rebuilds or catches up every projection first (``manage.py projections ...``), then prints the
+rows as JSON: how the backup test reads a restored database, from a process of its own.
 """
 
 from __future__ import annotations
@@ -58,9 +59,15 @@ def _rows(rows: QuerySet[Any]) -> list[dict[str, Any]]:
 
 if __name__ == "__main__":
     import os
+    import sys
 
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
+    from django.core.management import call_command
+
+    first = {"rebuild": ("rebuild", "--all"), "catch-up": ("catch-up",)}
+    for action in sys.argv[1:]:
+        call_command("projections", *first[action], stdout=sys.stderr)
     print(json.dumps(read_model_rows(), cls=DjangoJSONEncoder))

@@ -1,7 +1,8 @@
 """16 HTTP clients send 1,000 commands in all to four shared carts through gunicorn, with a
-real Celery worker and beat: no 5xx; every accepted command is in the log exactly once and
-nothing else is; versions are contiguous per stream; every cart equals the replay of its
-events; every read model equals a rebuild.
+real Celery worker and beat: no 5xx, and no cart refused as tampered with; every accepted
+command is in the log exactly once and nothing else is; versions are contiguous per stream, and
+in version order in the global log; every cart equals the replay of its events; every read
+model equals a rebuild.
 
 Each command carries a correlation id of its own (``X-Correlation-ID``, recorded in every event
 it writes) and an Idempotency-Key; now and then a client sends a command again with the same
@@ -45,7 +46,7 @@ CLIENTS = 16
 COMMANDS = 1000
 CARTS = 4
 SKUS = ("TEA-001", "MUG-001", "POT-001")
-LOAD_SECONDS = 60
+LOAD_SECONDS = 120  # a bound, not a target: about 10 s on a quiet two-core machine
 REPEAT_SHARE = 0.05  # commands sent again with the same Idempotency-Key
 
 
@@ -132,6 +133,10 @@ def run_load(url: str, tokens: list[str], carts: list[str]) -> list[Sent]:
     return sent
 
 
+def _code(sent: Sent) -> str:
+    return str(sent.body.get("code", "")) if isinstance(sent.body, dict) else ""
+
+
 def events_by_correlation() -> dict[str, list[tuple[str, int, int]]]:
     """(stream, version, position) of every event, by correlation id."""
     found: dict[str, list[tuple[str, int, int]]] = {}
@@ -148,6 +153,19 @@ def gaps_in_versions() -> list[tuple[str, int, int, int]]:
             "SELECT stream_id, count(*), min(version), max(version) FROM eventstore_event"
             " GROUP BY stream_id HAVING min(version) <> 1 OR max(version) <> count(*)"
             " OR count(DISTINCT version) <> count(*)"
+        )
+        return list(cursor.fetchall())
+
+
+def out_of_version_order() -> list[tuple[str, int, int]]:
+    """Events that come in the global log (by transaction, then position) before an event of
+    their stream with a lower version: (stream, version, the version before it in the log).
+    Every reader of the log (projections, webhooks, the relay, the seals) relies on none."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT stream_id, version, previous FROM (SELECT stream_id, version, lag(version)"
+            " OVER (PARTITION BY stream_id ORDER BY tx_id, position) AS previous"
+            " FROM eventstore_event) AS in_log_order WHERE previous > version"
         )
         return list(cursor.fetchall())
 
@@ -171,30 +189,12 @@ def test_sixteen_clients_on_shared_carts_lose_nothing_and_everything_derived_agr
     ]
     opened = set(events_by_correlation())
 
-    t = time.monotonic()
     sent = run_load(web.url, integration_tokens, carts)
-    print("LOAD", time.monotonic() - t, len(sent))
-    from collections import Counter
-
-    from eventstore.models import Breach
-
-    details = Counter(
-        s.body.get("detail")
-        for s in sent
-        if isinstance(s.body, dict) and s.body.get("code") == "cart_integrity_failed"
-    )
-    for d, n in details.most_common(8):
-        print("DETAIL", n, d)
-    for b in Breach.objects.all():
-        print("BREACH", b.stream_id, b.problem, b.found_at)
-    from collections import Counter
-
-    print(
-        Counter((s.status, s.body.get("code") if isinstance(s.body, dict) else None) for s in sent)
-    )
 
     assert len(sent) == COMMANDS, processes.outputs()
     assert [s for s in sent if s.status >= 500] == []
+    # Nobody tampered with anything: a cart refused as tampered with is a false alarm.
+    assert [s for s in sent if _code(s) == "cart_integrity_failed"] == []
     assert any(s.repeat for s in sent)  # some answers were given again, from their key
 
     # Every accepted command is in the log once, as one contiguous run of its cart's stream
@@ -226,13 +226,12 @@ def test_sixteen_clients_on_shared_carts_lose_nothing_and_everything_derived_agr
     written = {c for c, sends in by_command.items() if any(s.position for s in sends)}
     assert set(logged) - opened == written
     assert gaps_in_versions() == []
+    assert out_of_version_order() == []
 
     # Every cart, as the server reads it (snapshot and newer events), equals the replay of all
     # of its events, and so does its summary once the worker has caught up.
     head = Event.objects.order_by("-position").values_list("position", flat=True)[0]
-    t = time.monotonic()
     assert wait_until_caught_up(head), processes.outputs()
-    print("CAUGHT UP", time.monotonic() - t)
     summaries = {str(s.cart_id): s for s in cart_summaries()}
     with httpx.Client(
         base_url=f"{web.url}/api", headers={"Authorization": f"Token {integration_tokens[0]}"}
@@ -250,11 +249,7 @@ def test_sixteen_clients_on_shared_carts_lose_nothing_and_everything_derived_agr
                 cart.total,
             )
 
-    t = time.monotonic()
     incremental = read_model_rows()
     call_command("projections", "rebuild", "--all", stdout=StringIO())
     assert read_model_rows() == incremental
-    print("REBUILD", time.monotonic() - t)
-    t = time.monotonic()
     call_command("verify_events", stdout=StringIO())  # every chain, seal and snapshot
-    print("VERIFY", time.monotonic() - t)

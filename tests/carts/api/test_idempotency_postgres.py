@@ -15,7 +15,8 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from carts.application.commands import CreateCart
+from carts.application import repository
+from carts.application.commands import AddItem, CreateCart
 from carts.application.handler import Context, handle
 from carts.models import IdempotencyRecord, Product
 from eventstore.metadata import Metadata
@@ -65,3 +66,50 @@ def test_concurrent_duplicates_write_once_and_all_get_the_first_answer(committed
     assert {etag for _, _, etag in answers} == {'"2"'}
     assert all(body == answers[0][1] for _, body, _ in answers)
     assert answers[0][1]["lines"][0]["quantity"] == 1
+
+
+def test_a_keyed_command_that_loses_the_race_for_its_cart_still_follows_the_winner_in_the_log(
+    committed_db, monkeypatch
+):
+    # Twice, just after the keyed command has read the cart, another writer appends to it: the
+    # command's append loses the race both times, then succeeds. Its event must come after
+    # both in the global log, as it does in the cart: a retry inside the transaction that had
+    # tried to write would sort it before the second.
+    Product.objects.create(sku="TEA-001", name="Green tea", price=Decimal("4.50"))
+    user = User.objects.create_user("late")
+    context = Context.system(Metadata(actor=f"user:{user.pk}", source="system"))
+    cart = handle(CreateCart(owner_id=f"user:{user.pk}"), context).cart
+    load_for_command = repository.load_for_command
+    interruptions = [1, 2]
+
+    def another_writer_meanwhile(*args, **kwargs):
+        loaded = load_for_command(*args, **kwargs)
+        if interruptions and threading.current_thread() is threading.main_thread():
+            interruptions.pop()
+            writer = threading.Thread(target=_add_tea, args=(cart.id, context))
+            writer.start()
+            writer.join()
+        return loaded
+
+    monkeypatch.setattr(repository, "load_for_command", another_writer_meanwhile)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    response = client.post(
+        f"/api/carts/{cart.id}/items/",
+        {"sku": "TEA-001", "quantity": 5},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="late-key",
+    )
+
+    assert response.status_code == 200, response.content
+    assert interruptions == []
+    in_log_order = Event.objects.filter(stream_id=f"cart-{cart.id}").order_by("tx_id", "position")
+    assert list(in_log_order.values_list("version", flat=True)) == [1, 2, 3, 4]
+    assert response.json()["lines"][0]["quantity"] == 7
+
+
+def _add_tea(cart_id, context) -> None:
+    try:
+        handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=1), context)
+    finally:
+        connection.close()
