@@ -28,6 +28,8 @@ READ_HERE = (
     "SECURE_COOKIES",
     "SECURE_PROXY_SSL_HEADER",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    # Set by the browser tests' conftest for their own process; the deploy check refuses it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
 
 

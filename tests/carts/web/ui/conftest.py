@@ -45,8 +45,9 @@ def _bounded_waits(page) -> None:  # type: ignore[no-untyped-def]
 
 
 # Each violation of the Content-Security-Policy, reported to the console where the test hears it.
-REPORT_VIOLATIONS = """document.addEventListener('securitypolicyviolation', (e) =>
-  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`));"""
+REPORT_VIOLATIONS = """document.addEventListener('securitypolicyviolation', (e) => console.error(
+  `CSP violation on ${location.pathname}: ${e.violatedDirective} blocked ${e.blockedURI}`
+  + ` at ${e.sourceFile}:${e.lineNumber}:${e.columnNumber}`));"""
 
 
 @pytest.fixture(autouse=True)
