@@ -50,8 +50,11 @@ up: export DEBUG = 0
 up: export SECRET_KEY = $(shell cat $(UP_SECRET_KEY_FILE))
 up: export SECURE_SSL_REDIRECT = 0
 up: export SECURE_COOKIES = 0
+# Every process counts into this directory and /metrics adds them up; emptied at each start.
+up: export PROMETHEUS_MULTIPROC_DIR = $(CURDIR)/var/prometheus
 up: $(STAMP) $(UP_SECRET_KEY_FILE)
 	@mkdir -p var
+	rm -rf var/prometheus && mkdir -p var/prometheus
 	$(PY) -m config.createdb
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0

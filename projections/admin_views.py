@@ -24,7 +24,7 @@ OPERATE_PERMISSION = "projections.change_projectionstate"
 
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Every projection's health, with buttons to catch up or rebuild it."""
-    _require(request, VIEW_PERMISSION)
+    require(request, VIEW_PERMISSION)
     statuses = projection_statuses()
     context = {
         **admin.site.each_context(request),
@@ -40,7 +40,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_POST
 def catch_up(request: HttpRequest) -> HttpResponse:
     """Enqueue a catch-up of one projection, or of all when no name is posted."""
-    _require(request, OPERATE_PERMISSION)
+    require(request, OPERATE_PERMISSION)
     name = request.POST.get("name", "")
     if name and name not in names():
         messages.error(request, f"There is no projection {name!r}; nothing was enqueued.")
@@ -53,7 +53,7 @@ def catch_up(request: HttpRequest) -> HttpResponse:
 @require_POST
 def rebuild(request: HttpRequest) -> HttpResponse:
     """Enqueue a rebuild of one projection from the first event."""
-    _require(request, OPERATE_PERMISSION)
+    require(request, OPERATE_PERMISSION)
     name = request.POST.get("name", "")
     if name not in names():
         messages.error(request, f"There is no projection {name!r}; nothing was enqueued.")
@@ -75,6 +75,6 @@ def rebuild_running_message(name: str) -> str:
     )
 
 
-def _require(request: HttpRequest, permission: str) -> None:
+def require(request: HttpRequest, permission: str) -> None:
     if not request.user.has_perm(permission):
         raise PermissionDenied(f"this page needs the {permission!r} permission")

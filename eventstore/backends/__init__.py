@@ -26,12 +26,26 @@ class Backend(Protocol):
     def vendor(self) -> str:
         """Django's name for the database (``connection.vendor``)."""
 
+    def prepare_connection(self, driver_connection: Any) -> None:
+        """Set up a newly opened driver connection (functions the SQL here relies on)."""
+
     def prepare_reader(self, cursor: Any) -> None:
         """Make ``cursor`` (a Django cursor) load event rows as fast as the driver can."""
 
-    def select_log_page(self, cursor: Any, tx_id: int, position: int, limit: int) -> None:
+    STREAM_HASH: str
+    """SQL computing eventstore.partitions.stream_hash of ``{column}`` (str.format it)."""
+
+    def select_log_page(
+        self,
+        cursor: Any,
+        tx_id: int,
+        position: int,
+        limit: int,
+        partition: tuple[int, int] | None = None,
+    ) -> None:
         """Run, on ``cursor``, the query for at most ``limit`` rows of SELECT_EVENTS after the
-        checkpoint (``tx_id``, ``position``), in commit order and never skipping a committed row.
+        checkpoint (``tx_id``, ``position``), in commit order and never skipping a committed row;
+        only rows of streams in ``partition`` (member, size: hash modulo size is member).
         """
 
     def guard_statements(self, tables: Sequence[str]) -> list[str]:
@@ -69,6 +83,14 @@ _BACKENDS: dict[str, Backend] = {
     postgresql.vendor: postgresql,
     sqlite.vendor: sqlite,
 }
+
+
+def prepare_connection(connection: BaseDatabaseWrapper) -> None:
+    """Set up a newly opened connection as its backend needs (nothing for other vendors, which
+    backend_for refuses when the event store is used)."""
+    backend = _BACKENDS.get(connection.vendor)
+    if backend is not None:
+        backend.prepare_connection(connection.connection)
 
 
 def backend_for(connection: BaseDatabaseWrapper) -> Backend:

@@ -54,7 +54,7 @@ def test_another_persons_cart_is_the_same_branded_404(db, client: Client) -> Non
 def test_a_crash_is_a_branded_500_without_its_trace(db, client: Client) -> None:
     response = client.get("/crash/")
     assert response.status_code == 500
-    assert_branded(response.content.decode(), "Something went wrong")
+    assert_branded(response.content.decode(), "Something went wrong on our side")
 
 
 @pytest.mark.urls("tests.config.failing_urls")

@@ -9,7 +9,7 @@ import pytest
 from django.db import OperationalError, connection
 from django.test import Client
 
-from projections.models import ProjectionState
+from projections.models import ProjectionShard, ProjectionState
 from projections.registry import names as projection_names
 
 
@@ -59,8 +59,12 @@ def test_readyz_names_the_database_when_it_does_not_answer(db, monkeypatch) -> N
 
 
 def test_readyz_names_a_failing_projection(db) -> None:
+    # One shard of the projection's active generation stopped at an event it could not apply.
     failing = projection_names()[0]
-    ProjectionState.objects.create(name=failing, last_error="ValueError at event 7")
+    state = ProjectionState.objects.create(name=failing)
+    ProjectionShard.objects.create(
+        name=failing, generation=state.active_generation, shard=0, last_error="ValueError at 7"
+    )
     status, body = readiness()
     assert status == 503
     assert body["failing"] == ["projections"]

@@ -23,6 +23,7 @@ from carts.application.commands import AddItem, CreateCart
 from carts.application.handler import Context, handle
 from config.celery import app
 from eventstore.metadata import Metadata
+from observability.logs import correlation
 from projections import tasks
 from projections.models import ProjectionState
 from projections.selectors import cart_summaries, wait_for_position
@@ -64,11 +65,16 @@ def worker(queue: str, shelf: None, tmp_path: Path) -> Iterator[Path]:
         f"postgres://{settings['USER']}:{settings['PASSWORD'] or ''}@{settings['HOST']}:"
         f"{settings['PORT'] or 5432}/{settings['NAME']}"
     )
-    env = {**os.environ, "DATABASE_URL": database, "CELERY_BROKER_URL": app.conf.broker_url}
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
-    command += ["-Q", queue, "--loglevel=INFO", "--without-gossip", "--without-mingle"]
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "CELERY_BROKER_URL": app.conf.broker_url,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,  # what the worker sends itself stays on our queue
+    }
     with log.open("w") as output:
-        process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=output, stderr=output)
+        process = subprocess.Popen(
+            worker_command(queue), cwd=BASE_DIR, env=env, stdout=output, stderr=output
+        )
     try:
         yield log
     finally:
@@ -78,6 +84,24 @@ def worker(queue: str, shelf: None, tmp_path: Path) -> Iterator[Path]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=20)
+
+
+# `celery -A config worker -Q <queue>`, except that the tasks the worker sends itself (a rebuild's
+# shards, the shards a periodic catch-up hands out, a follow-up look) go to <queue> as well: its
+# default queue would be Celery's shared one, where no worker of this test listens.
+_WORKER = """
+import sys
+from config.celery import app
+queue, loglevel = sys.argv[1:]
+app.conf.task_default_queue = queue
+app.worker_main(["worker", "--pool=solo", "-Q", queue, f"--loglevel={loglevel}",
+                 "--without-gossip", "--without-mingle"])
+"""
+
+
+def worker_command(queue: str, loglevel: str = "INFO") -> list[str]:
+    """The command line of a worker that takes tasks from ``queue`` and sends its own there."""
+    return [sys.executable, "-c", _WORKER, queue, loglevel]
 
 
 def test_a_real_worker_projects_what_the_cart_services_append(worker: Path) -> None:
@@ -99,6 +123,7 @@ def test_a_real_worker_runs_a_rebuild_and_switches_generations(worker: Path) -> 
     while time.monotonic() < deadline and _generation("cart_summaries") < 2:
         time.sleep(0.2)
     assert _generation("cart_summaries") == 2, worker.read_text()[-3000:]
+    assert "projections.rebuild_shard" in worker.read_text()  # its shard went through the queue
     added = handle(AddItem(cart_id=cart_id, sku="MUG-001", quantity=1), Context.system(meta))
     assert added.last_position is not None
     assert _projected(added.last_position), worker.read_text()[-3000:]
@@ -123,3 +148,23 @@ def _projected(position: int) -> bool:
 def _generation(name: str) -> int:
     state = ProjectionState.objects.filter(name=name).first()
     return state.active_generation if state else 0
+
+
+def test_a_task_sent_during_a_request_logs_in_the_worker_with_the_requests_correlation_id(
+    worker: Path,
+) -> None:
+    correlation_id = f"worker-test-{uuid.uuid4().hex[:8]}"
+    with correlation(correlation_id):
+        tasks.catch_up.delay()
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline and not _logged_in_task(worker, correlation_id):
+        time.sleep(0.2)
+    assert _logged_in_task(worker, correlation_id), worker.read_text()[-3000:]
+
+
+def _logged_in_task(log: Path, correlation_id: str) -> bool:
+    """Whether the worker logged the task's success with the id (text format: [id])."""
+    return any(
+        f"[{correlation_id}]" in line and "projections.catch_up" in line and "succeeded" in line
+        for line in log.read_text().splitlines()
+    )
