@@ -32,17 +32,32 @@ run: seed
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 ## make up: web (gunicorn), Celery worker, Celery beat and the relay to NATS, via honcho.
+# As in production, DEBUG is off: static files are collected (and served by WhiteNoise) and a
+# SECRET_KEY is required. This machine's own key is made once and kept in var/secret_key: it
+# must not change, since the seal and personal-data keys derive from it unless set apart. Over
+# plain HTTP on 127.0.0.1 neither the HTTPS redirect nor Secure cookies can work, so both are off.
+UP_SECRET_KEY_FILE ?= var/secret_key
+$(UP_SECRET_KEY_FILE):
+	@mkdir -p $(dir $@)
+	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+	@echo "Made a SECRET_KEY for make up in $@ (keep it: data written under it needs it)."
+
 up: export DATABASE_URL = $(UP_DATABASE_URL)
 up: export CELERY_BROKER_URL = $(UP_BROKER_URL)
 up: export CACHE_URL = $(UP_CACHE_URL)
 up: export NATS_URL = $(UP_NATS_URL)
+up: export DEBUG = 0
+up: export SECRET_KEY = $(shell cat $(UP_SECRET_KEY_FILE))
+up: export SECURE_SSL_REDIRECT = 0
+up: export SECURE_COOKIES = 0
 # Every process counts into this directory and /metrics adds them up; emptied at each start.
 up: export PROMETHEUS_MULTIPROC_DIR = $(CURDIR)/var/prometheus
-up: $(STAMP)
+up: $(STAMP) $(UP_SECRET_KEY_FILE)
 	@mkdir -p var
 	rm -rf var/prometheus && mkdir -p var/prometheus
 	$(PY) -m config.createdb
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py seed_demo
 	$(VENV)/bin/honcho start -f Procfile
 

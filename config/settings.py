@@ -11,7 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
+from config.log_redaction import attach_redaction
 from observability.logs import log_format, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -29,7 +32,10 @@ DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise RuntimeError("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "Set the SECRET_KEY environment variable: it is required when DEBUG is off "
+            "(e.g. the output of: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
@@ -385,8 +391,93 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two fields are named "status": each enum gets a name of its own (not a hash suffix).
+    "ENUM_NAME_OVERRIDES": {
+        "CartStatusEnum": ["open", "checked_out", "abandoned", "merged"],
+        "SubscriptionStatusEnum": ["active", "paused"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "carts.api.schema.add_common_problem_responses",
     ],
 }
+
+# --- Production hardening (README, "Production settings") ------------------------------------
+# One block, apart from LOGGING and the metrics, so that each can change without the other. The
+# apps and middleware it needs are added here rather than in the lists above for that reason.
+INSTALLED_APPS += ["axes", "csp"]
+MIDDLEWARE += [
+    # The Content-Security-Policy header (below) on every answer, with a nonce where a page asks.
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it answers a login refused for a lockout with the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# HTTPS. Behind a proxy that terminates TLS, set SECURE_PROXY_SSL_HEADER to the header it sets
+# ("X-Forwarded-Proto: https"), or Django sees every request as plain HTTP and redirects forever.
+# A proxy that redirects HTTP to HTTPS itself may take SECURE_SSL_REDIRECT=0. The probes answer
+# over plain HTTP too: a load balancer asks the web process directly.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+_proxy_header, _, _proxy_value = os.environ.get("SECURE_PROXY_SSL_HEADER", "").partition(":")
+if _proxy_value.strip():
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _proxy_header.strip().upper().replace("-", "_"),
+        _proxy_value.strip(),
+    )
+# HSTS is a promise browsers keep for its whole age: off until HTTPS works everywhere, then set
+# SECURE_HSTS_SECONDS (a year: 31536000). It covers subdomains unless told otherwise.
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+
+# Cookies: Secure outside DEBUG (SECURE_COOKIES=0 serves plain HTTP, as `make up` on 127.0.0.1
+# does), never readable by scripts, and not sent along with another site's requests. The CSRF
+# cookie can be HttpOnly because no script reads it: pages, htmx and Swagger UI take the token
+# from the page itself.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+
+# Content-Security-Policy (django-csp): every script, style sheet, image and font comes from this
+# site. Scripts are files only (htmx, the admin's, Swagger UI's and its start-up script at
+# /api/docs/?script=); the few <style> blocks (the admin's audit pages, Swagger UI's page) carry
+# the request's nonce. Images may be data: URIs: Swagger UI's style sheet draws its icons so.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Log-in throttling (django-axes): after LOGIN_FAILURE_LIMIT failed log-ins for one username from
+# one address, that pair is refused (429, registration/locked_out.html) for LOGIN_COOLOFF_MINUTES;
+# a successful log-in clears its failures. The pair, not the address alone, so that one guesser
+# behind a shared address cannot lock everyone out. Attempts are rows in the database, so each
+# test's rollback forgets its own. Successful log-ins are not recorded (no address or user agent
+# kept per log-in), and lockouts are lifted with `manage.py axes_reset_username NAME`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# /readyz (config.health): how long one probe waits for the broker or NATS to answer (seconds).
+HEALTH_PROBE_TIMEOUT_SECONDS = float(os.environ.get("HEALTH_PROBE_TIMEOUT_SECONDS", "2"))
+
+# No personal data or secret in any log line: a filter on every handler (config.log_redaction).
+LOGGING = attach_redaction(LOGGING)

@@ -72,6 +72,7 @@ class WebhookCollectionView(WebhookView):
 
     @extend_schema(
         summary="Webhook subscriptions",
+        operation_id="webhooks_list",
         tags=TAGS,
         responses={200: SubscriptionSerializer(many=True)} | problems(401, 403),
     )

@@ -44,6 +44,23 @@ def _bounded_waits(page) -> None:  # type: ignore[no-untyped-def]
     page.set_default_timeout(10_000)
 
 
+# Each violation of the Content-Security-Policy, reported to the console where the test hears it.
+REPORT_VIOLATIONS = """document.addEventListener('securitypolicyviolation', (e) => console.error(
+  `CSP violation on ${location.pathname}: ${e.violatedDirective} blocked ${e.blockedURI}`
+  + ` at ${e.sourceFile}:${e.lineNumber}:${e.columnNumber}`));"""
+
+
+@pytest.fixture(autouse=True)
+def _no_policy_violation(page) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Every browser test also fails if the Content-Security-Policy blocked anything on any page
+    it saw: a policy that breaks an htmx update or a button is a defect like any other."""
+    violations: list[str] = []
+    page.add_init_script(REPORT_VIOLATIONS)
+    page.on("console", lambda m: violations.append(m.text) if "CSP violation" in m.text else None)
+    yield
+    assert violations == []
+
+
 @pytest.fixture
 def shop(live_server, committed_db) -> Iterator[str]:
     """The live shop's base URL, with the tea-shop demo data; emptied afterwards."""

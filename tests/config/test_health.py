@@ -1,0 +1,127 @@
+"""The probes: /healthz answers while the process does; /readyz names every missing dependency."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import pytest
+from django.db import OperationalError, connection
+from django.test import Client
+
+from projections.models import ProjectionShard, ProjectionState
+from projections.registry import names as projection_names
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 nobody listens on: it was free a moment ago, and is closed again."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def readiness() -> tuple[int, dict[str, Any]]:
+    response = Client().get("/readyz")
+    assert response["Content-Type"] == "application/json"
+    return response.status_code, response.json()
+
+
+def test_healthz_answers_without_touching_the_database() -> None:
+    # No db fixture: pytest-django refuses every query here, which would answer 500.
+    response = Client().get("/healthz")
+    assert (response.status_code, response.json()) == (200, {"status": "alive"})
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_readyz_is_ready_when_the_database_answers_and_no_projection_fails(db) -> None:
+    status, body = readiness()
+    assert status == 200
+    assert body == {
+        "status": "ready",
+        "failing": [],
+        "checks": {"database": "ok", "projections": "ok"},
+    }
+
+
+def test_readyz_names_the_database_when_it_does_not_answer(db, monkeypatch) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("connection to server at db.internal failed for user shop")
+
+    # Undone before the test's own clean-up, which needs the database.
+    with monkeypatch.context() as patch:
+        patch.setattr(connection, "cursor", refuse)
+        status, body = readiness()
+    assert status == 503
+    assert body["failing"] == ["database", "projections"]
+    assert body["checks"]["database"] == "the database does not answer (OperationalError)"
+    # A driver's message names hosts and users: the public probe does not repeat it.
+    assert "db.internal" not in str(body) and "shop" not in str(body)
+
+
+def test_readyz_names_a_failing_projection(db) -> None:
+    # One shard of the projection's active generation stopped at an event it could not apply.
+    failing = projection_names()[0]
+    state = ProjectionState.objects.create(name=failing)
+    ProjectionShard.objects.create(
+        name=failing, generation=state.active_generation, shard=0, last_error="ValueError at 7"
+    )
+    status, body = readiness()
+    assert status == 503
+    assert body["failing"] == ["projections"]
+    assert failing in body["checks"]["projections"]
+    assert body["checks"]["database"] == "ok"
+
+
+def test_readyz_names_the_broker_when_its_port_is_closed(db, settings) -> None:
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    status, body = readiness()
+    assert status == 503
+    assert body["failing"] == ["broker"]
+    assert body["checks"]["broker"] == "the Celery broker does not answer (OperationalError)"
+
+
+def test_readyz_checks_a_broker_that_answers(db, settings, redis_url: str) -> None:
+    settings.CELERY_BROKER_URL = redis_url
+    status, body = readiness()
+    assert (status, body["checks"]["broker"]) == (200, "ok")
+
+
+def test_readyz_names_nats_when_its_port_is_closed(db, settings) -> None:
+    settings.NATS_URL = f"nats://127.0.0.1:{closed_port()}"
+    status, body = readiness()
+    assert status == 503
+    assert body["failing"] == ["nats"]
+    assert body["checks"]["nats"] == "the NATS server does not answer (ConnectionRefusedError)"
+
+
+def test_readyz_names_nats_when_something_else_answers_on_its_port(db, settings) -> None:
+    with socket.socket() as impostor:
+        impostor.bind(("127.0.0.1", 0))
+        impostor.listen()
+        settings.NATS_URL = f"nats://127.0.0.1:{impostor.getsockname()[1]}"
+        settings.HEALTH_PROBE_TIMEOUT_SECONDS = 0.2  # it accepts, and never greets
+        status, body = readiness()
+    assert status == 503
+    assert body["failing"] == ["nats"]
+
+
+def test_readyz_checks_a_nats_server_that_greets(db, settings, nats_url: str) -> None:
+    settings.NATS_URL = nats_url
+    status, body = readiness()
+    assert (status, body["checks"]["nats"]) == (200, "ok")
+
+
+def test_probes_are_answered_over_plain_http_when_pages_redirect_to_https(db, settings) -> None:
+    # A load balancer asks the web process directly, in plain HTTP, with no session.
+    settings.SECURE_SSL_REDIRECT = True
+    client = Client()
+    assert client.get("/").status_code == 301
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_probes_answer_head_and_refuse_changes(db, path: str) -> None:
+    client = Client()
+    assert client.head(path).status_code == 200
+    assert client.post(path).status_code == 405
