@@ -6,3 +6,7 @@ urlpatterns = [
     path("api/", include("carts.api.urls")),
     path("", include("carts.web.urls")),
 ]
+
+# Requests Django refuses before any view (too large, too many fields, a Host not allowed):
+# a problem document under /api/, a page saying why elsewhere.
+handler400 = "carts.web.request_guard.bad_request"
