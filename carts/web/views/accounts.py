@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from carts.application.customer_data import customer_data
 from carts.web.forms import SignUpForm
 from carts.web.request_context import person_of
+from carts.web.views.feedback import is_local_target
 
 
 @require_http_methods(["GET", "POST"])
@@ -38,7 +39,12 @@ def sign_up(request: HttpRequest) -> HttpResponse:
 
 
 class LogInView(LoginView):
-    """Django's log-in, answering 400 when it shows the form again with what was wrong."""
+    """Django's log-in, answering 400 when it shows the form again with what was wrong, and
+    going on to ``next`` only when it is a path of the shop (is_local_target)."""
+
+    def get_redirect_url(self) -> str:
+        target = super().get_redirect_url()
+        return target if is_local_target(self.request, target) else ""
 
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_invalid(form)
