@@ -125,10 +125,12 @@ def _django_refusal(exception: Exception | None) -> tuple[int, str, str]:
     if isinstance(exception, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         return 413, "payload_too_large", f"the request body is larger than {limit} bytes"
-    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+    if isinstance(exception, TooManyFieldsSent):
         limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
-        what = "files" if isinstance(exception, TooManyFilesSent) else "fields"
-        return 400, f"too_many_{what}", f"the request has more than {limit} {what}; send fewer"
+        return 400, "too_many_fields", f"the request has more than {limit} fields; send fewer"
+    if isinstance(exception, TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        return 400, "too_many_files", f"the request has more than {limit} files; send fewer"
     if isinstance(exception, DisallowedHost):
         return 400, "invalid_host", "the Host header names no host this site answers for"
     return 400, "bad_request", "the request is malformed; send it as the page or API sends it"

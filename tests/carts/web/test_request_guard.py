@@ -15,6 +15,7 @@ from uuid import UUID
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest, QueryDict
 from django.test import Client
 from django.urls import reverse
@@ -255,3 +256,21 @@ def test_a_host_the_site_does_not_serve_is_refused_saying_so(
     response = client.post(url, "{}", content_type=content_type, HTTP_HOST="shop.example.net")
     assert "the Host header names no host this site answers for" in refused_saying(response, 400)
     assert event_count() == before
+
+
+def test_more_files_than_the_limit_are_refused_naming_the_limit(
+    shopper_client: Client, settings: Any, event_count: Callable[[], int]
+) -> None:
+    before = event_count()
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+    files = [SimpleUploadedFile(f"f{n}.txt", b"x") for n in range(limit + 1)]
+    response = shopper_client.post(reverse("cart-add"), {"sku": "TEA-001", "f": files})
+    assert f"the request has more than {limit} files" in refused_saying(response, 400)
+    assert event_count() == before
+
+
+@pytest.fixture
+def shopper_client(shopper: User, catalog) -> Client:
+    client = Client(raise_request_exception=False)
+    client.force_login(shopper)
+    return client
