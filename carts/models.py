@@ -2,21 +2,54 @@
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Upper
+from django.utils.deconstruct import deconstructible
 
 from carts.domain.money import MAX_AMOUNT
+from carts.domain.plain_text import hidden_character
 from carts.domain.values import DiscountKind
 from carts.skus import SKU_MAX_LENGTH, SKU_RULE, sku_validator
 
 _currency = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code such as EUR.")
+
+
+@deconstructible
+class PlainTextValidator:
+    """Catalog text is copied into cart events, kept for good: plain text only
+    (carts.domain.plain_text), line breaks where ``line_breaks`` (a description)."""
+
+    def __init__(self, *, line_breaks: bool = False) -> None:
+        self.line_breaks = line_breaks
+
+    def __call__(self, value: str) -> None:
+        char = hidden_character(value, line_breaks=self.line_breaks)
+        if char is not None:
+            name = unicodedata.name(char, f"U+{ord(char):04X}")
+            raise ValidationError(
+                f"Holds an invisible or control character ({name}); type the text again"
+                " without it.",
+                code="hidden_character",
+            )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PlainTextValidator) and other.line_breaks == self.line_breaks
+
+    def __hash__(self) -> int:
+        return hash(self.line_breaks)
+
+
+_plain_text = PlainTextValidator()
+_plain_paragraphs = PlainTextValidator(line_breaks=True)
 
 
 AMOUNT_TOO_LARGE = f"Enter at most {MAX_AMOUNT:,}, the most a cart may hold."
@@ -52,8 +85,8 @@ class Product(models.Model):
     sku = models.CharField(
         max_length=SKU_MAX_LENGTH, unique=True, validators=[sku_validator], help_text=SKU_RULE
     )
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=200, validators=[_plain_text])
+    description = models.TextField(blank=True, validators=[_plain_paragraphs])
     # At most MAX_AMOUNT, the most any amount of a cart may be: a price above it could never
     # be bought (one unit's line total would already exceed it).
     price = AmountField(
@@ -91,8 +124,8 @@ class DiscountCode(models.Model):
     PERCENT, AMOUNT = DiscountKind.PERCENT.value, DiscountKind.AMOUNT.value
     KINDS = [(PERCENT, "Percent off"), (AMOUNT, "Amount off")]
 
-    code = models.CharField(max_length=40, unique=True)
-    description = models.CharField(max_length=200, blank=True)
+    code = models.CharField(max_length=40, unique=True, validators=[_plain_text])
+    description = models.CharField(max_length=200, blank=True, validators=[_plain_text])
     kind = models.CharField(max_length=10, choices=KINDS, default=PERCENT)
     value = AmountField(
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(MAX_AMOUNT)],

@@ -399,6 +399,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "carts.api.schema.add_common_problem_responses",
+        "carts.api.schema_links.add_links",
     ],
 }
 

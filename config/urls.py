@@ -16,7 +16,9 @@ urlpatterns = [
 ]
 
 # Branded pages, and problem documents under /api/ (config.error_pages).
-handler400 = "config.error_pages.bad_request"
+# Requests Django refuses before any view (too large, too many fields, a Host not allowed):
+# a problem document under /api/, a page saying why elsewhere.
+handler400 = "carts.web.request_guard.bad_request"
 handler403 = "config.error_pages.permission_denied"
 handler404 = "config.error_pages.page_not_found"
 # An error no view answered (DEBUG off): 503 when the database failed, else the shop's 500 page

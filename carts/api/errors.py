@@ -17,6 +17,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
@@ -84,6 +85,12 @@ class PayloadTooLarge(ApiProblem):
         )
 
 
+def too_large_detail() -> str:
+    """What a body over the API's limit (API_MAX_BODY_BYTES) is told."""
+    limit = settings.API_MAX_BODY_BYTES
+    return f"the request body is larger than {limit} bytes; send a smaller JSON document"
+
+
 def problem(
     status_code: int,
     *,
@@ -140,7 +147,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
         )
     if isinstance(exc, RequestDataTooBig):
-        exc = PayloadTooLarge("the request body is too large")
+        # Django's own limit, met before the parser's (carts.api.parsers) smaller one.
+        exc = PayloadTooLarge(too_large_detail())
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):

@@ -30,11 +30,18 @@ class StrictCharField(serializers.CharField):
 
 
 class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer: no strings, booleans or floats."""
+    """A JSON integer: no strings, booleans or fractions.
+
+    A number written with a zero fraction (``2.0``, ``2e0``) is the integer it equals: JSON
+    knows one kind of number, and JSON Schema, in which the OpenAPI document says "integer",
+    counts it as an integer, so a client generating its body from the document may send it.
+    """
 
     default_error_messages = {"invalid": "A JSON integer is required, e.g. 2."}
 
     def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, float) and data.is_integer():
+            data = int(data)
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
         return int(super().to_internal_value(data))

@@ -10,7 +10,7 @@ from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
-from carts.api.errors import PayloadTooLarge
+from carts.api.errors import PayloadTooLarge, too_large_detail
 
 
 class BoundedJSONParser(JSONParser):
@@ -29,9 +29,7 @@ class BoundedJSONParser(JSONParser):
         limit = settings.API_MAX_BODY_BYTES
         body = stream.read(limit + 1)
         if len(body) > limit:
-            raise PayloadTooLarge(
-                f"the request body is larger than {limit} bytes; send a smaller JSON document"
-            )
+            raise PayloadTooLarge(too_large_detail())
         try:
             return super().parse(io.BytesIO(body), media_type, parser_context)
         except RecursionError:

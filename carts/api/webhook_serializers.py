@@ -32,8 +32,10 @@ class SubscriptionInput(StrictSerializer):
 
     target_url = StrictCharField(
         max_length=2000,
-        help_text="http(s) URL to POST to; it must resolve to public addresses only (422"
-        " target_not_allowed otherwise, unless the operator allows its network).",
+        help_text="http(s) URL to POST to: anything but an absolute http:// or https:// URL"
+        " with a host (and no user name or password) answers 400 invalid_target_url. It must"
+        " resolve to public addresses only (422 target_not_allowed otherwise, unless the"
+        " operator allows its network).",
     )
     event_types = _names("Event types to deliver (GET /api/event-types/); empty or left out: all.")
     stream_types = _names("Stream types to deliver (e.g. cart); empty or left out: all.")
@@ -58,7 +60,8 @@ class ReplayInput(StrictSerializer):
     after = StrictCharField(
         max_length=40,
         help_text="A checkpoint from the feed or a message's data.checkpoint; 0:0 for the"
-        " whole log. Every matching event after it is delivered again, in order.",
+        " whole log. Every matching event after it is delivered again, in order. One the feed"
+        " never handed out answers 400 invalid_checkpoint.",
     )
 
     def validate_after(self, value: str) -> str:

@@ -13,7 +13,6 @@ value erased with its person (``eventstore.personal.ERASED``) is recognised and 
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import asdict
 from typing import Any
 
@@ -24,6 +23,7 @@ from email_validator import EmailNotValidError, validate_email
 from carts.application import repository
 from carts.application.selectors import owned_cart_ids
 from carts.domain.errors import InvalidCheckoutDetails
+from carts.domain.plain_text import hidden_character, tidied
 from carts.domain.values import CheckoutDetails
 from eventstore.personal import is_erased
 
@@ -62,24 +62,16 @@ def _text(value: Any, name: str) -> str:
         return ""
     if not isinstance(value, str):
         raise InvalidCheckoutDetails(f"{name} must be text", field=name)
-    text = " ".join(value.split())
-    if any(_is_control(char) for char in text):
+    # A pasted address may break its lines where it means spaces; any other control or
+    # invisible character is refused (carts.domain.plain_text).
+    if hidden_character(value, line_breaks=True) is not None:
         raise InvalidCheckoutDetails(f"{name} holds control characters", field=name)
+    text = tidied(value)
     if len(text) > MAX_LENGTHS[name]:
         raise InvalidCheckoutDetails(
             f"{name} is longer than {MAX_LENGTHS[name]} characters", field=name
         )
     return text
-
-
-# The zero-width non-joiner and joiner are part of how Persian and Indic names are written;
-# every other control or format character (invisible spaces, bidirectional overrides that make
-# a name read as another) is refused.
-_NAME_JOINERS = frozenset("\u200c\u200d")
-
-
-def _is_control(char: str) -> bool:
-    return unicodedata.category(char).startswith("C") and char not in _NAME_JOINERS
 
 
 def _email(text: str) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -32,6 +31,7 @@ from carts.domain.events import (
     CustomerForgotten,
     customer_stream_id,
 )
+from carts.domain.plain_text import hidden_character, tidied
 from carts.models import IdempotencyRecord
 from eventstore import personal
 from eventstore.store import ANY, append
@@ -116,13 +116,12 @@ def forget_customer(customer: str, *, reason: str, context: Context) -> Forgotte
 
 def _checked_reason(reason: str) -> str:
     raw = str(reason or "")
-    # Plain text only, checked before spaces are tidied (str.split counts some controls as
-    # spaces): no control, format or invisible character in a permanent audit record.
-    if any(unicodedata.category(char).startswith("C") for char in raw):
+    # Plain text only (carts.domain.plain_text), no line breaks: a permanent audit record.
+    if hidden_character(raw) is not None:
         raise errors.InvalidCustomer(
             "the reason holds control or invisible characters; write it as plain text"
         )
-    text = " ".join(raw.split())
+    text = tidied(raw)
     if not text or len(text) > REASON_MAX:
         raise errors.InvalidCustomer(
             f"give the reason (the request's reference), 1 to {REASON_MAX} characters of text"

@@ -33,6 +33,7 @@ from carts.domain.fold import CartFold
 from carts.domain.money import check_currency, to_amount
 from carts.domain.rules import (
     MAX_LINES,
+    checked_reason,
     discount_as_offered,
     discount_to_carry,
     require_amounts,
@@ -263,9 +264,9 @@ class Cart(CartFold):
         )
 
     def abandon(self, reason: str) -> None:
-        """Close an open cart that nobody will check out."""
+        """Close an open cart that nobody will check out; the reason is plain text."""
         self._require_open()
-        self._record(CartAbandoned(reason=reason or "abandoned"))
+        self._record(CartAbandoned(reason=checked_reason(reason) or "abandoned"))
 
     def merge_into(self, target: Cart, offered: Discount | None) -> CartMergedInto:
         """Give the open cart ``target`` what it can take of this guest cart; keep the rest.

@@ -147,6 +147,13 @@ class InvalidCheckoutDetails(CartError):
         self.field = field
 
 
+class InvalidReason(CartError):
+    """A reason for closing a cart that is no plain text, or longer than the rule allows."""
+
+    code = "invalid_reason"
+    kind = "bad_request"
+
+
 class InvalidCustomer(CartError):
     """A request about a customer that names no customer id, or gives no reason."""
 

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from carts.domain import errors
 from carts.domain.events import LeftLine, MergedDiscount, MergedLine
 from carts.domain.money import CENT, MAX_AMOUNT, check_currency, require_within_range, to_amount
+from carts.domain.plain_text import hidden_character, tidied
 from carts.domain.values import (
     REQUIRED_DETAILS,
     CheckoutDetails,
@@ -26,6 +27,7 @@ from carts.domain.values import (
 MIN_QUANTITY = 1
 MAX_QUANTITY = 99
 MAX_LINES = 50
+REASON_MAX = 200
 
 
 def discount_off(discount: Discount | None, subtotal: Decimal) -> Decimal:
@@ -136,6 +138,20 @@ def require_checkout_details(details: CheckoutDetails) -> None:
     for name in REQUIRED_DETAILS:
         if not getattr(details, name).strip():
             raise errors.InvalidCheckoutDetails(f"{name} is required for checkout", field=name)
+
+
+def checked_reason(reason: str) -> str:
+    """Why a cart is closed, as it is recorded: plain text on one line (carts.domain.plain_text),
+    spaces tidied, at most REASON_MAX characters. Raises InvalidReason."""
+    if hidden_character(reason) is not None:
+        raise errors.InvalidReason(
+            "the reason holds control or invisible characters (a line break, a tab, a"
+            " direction override); write it as plain text on one line"
+        )
+    text = tidied(reason)
+    if len(text) > REASON_MAX:
+        raise errors.InvalidReason(f"the reason is longer than {REASON_MAX} characters")
+    return text
 
 
 def require_sold_currency(currency: str, sold: Collection[str]) -> None:

@@ -12,6 +12,11 @@ Two kinds are refused with 400 and a message naming where the input was and what
 This is the one place for both: every page, API call and admin page passes it, ahead of the
 session, authentication and CSRF middleware. The API is answered with a problem document like
 its other errors, everything else with a plain page. Nothing is written for a refused request.
+
+Also here, answered the same two ways: what Django itself refuses before a view can
+(:func:`bad_request`, its ``handler400``): a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``, more
+fields than ``DATA_UPLOAD_MAX_NUMBER_FIELDS``, a Host header not in ``ALLOWED_HOSTS``. Django's
+own page for them says nothing of why, and is no problem document under /api/.
 """
 
 from __future__ import annotations
@@ -19,7 +24,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.conf import settings
+from django.core.exceptions import (
+    DisallowedHost,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 
@@ -101,9 +113,33 @@ def is_api(request: HttpRequest) -> bool:
         return False
 
 
-def _refuse(api: bool, *, code: str, detail: str) -> HttpResponse:
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's handler400: a request Django refused before any view (SuspiciousOperation or
+    BadRequest), answered with what was wrong; 413 for a body that is too large. Nothing was
+    written: no view ran."""
+    status, code, detail = _django_refusal(exception)
+    return _refuse(is_api(request), code=code, detail=detail, status=status)
+
+
+def _django_refusal(exception: Exception | None) -> tuple[int, str, str]:
+    # Messages of our own: Django's name settings and, for a host, repeat what was sent.
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return 413, "payload_too_large", f"the request body is larger than {limit} bytes"
+    if isinstance(exception, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        return 400, "too_many_fields", f"the request has more than {limit} fields; send fewer"
+    if isinstance(exception, TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        return 400, "too_many_files", f"the request has more than {limit} files; send fewer"
+    if isinstance(exception, DisallowedHost):
+        return 400, "invalid_host", "the Host header names no host this site answers for"
+    return 400, "bad_request", "the request is malformed; send it as the page or API sends it"
+
+
+def _refuse(api: bool, *, code: str, detail: str, status: int = 400) -> HttpResponse:
     if api:
-        return problem_response(400, code=code, detail=detail)
+        return problem_response(status, code=code, detail=detail)
     # Rendered without the request: the page must not load the session or the user, which may
     # be exactly what carries the NUL.
-    return HttpResponseBadRequest(render_to_string("bad_request.html", {"detail": detail}))
+    return HttpResponse(render_to_string("bad_request.html", {"detail": detail}), status=status)

@@ -34,6 +34,6 @@ urlpatterns = [
     path("carts/<uuid:cart_id>/history/", carts.history, name="cart-history"),
     path("accounts/signup/", accounts.sign_up, name="signup"),
     path("accounts/data/", accounts.my_data, name="my-data"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", accounts.LogInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

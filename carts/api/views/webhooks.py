@@ -72,6 +72,8 @@ class WebhookCollectionView(WebhookView):
 
     @extend_schema(
         summary="Webhook subscriptions",
+        # Named apart from the GET of one subscription, which drf-spectacular would also call
+        # webhooks_retrieve (and then number).
         operation_id="webhooks_list",
         tags=TAGS,
         responses={200: SubscriptionSerializer(many=True)} | problems(401, 403),
@@ -101,6 +103,7 @@ class WebhookDetailView(WebhookView):
 
     @extend_schema(
         summary="One webhook subscription",
+        operation_id="webhook_retrieve",
         tags=TAGS,
         responses={200: SubscriptionSerializer} | problems(401, 403, 404),
     )

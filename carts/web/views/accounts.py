@@ -1,10 +1,16 @@
-"""Signing up, and a shopper's own data. Logging in and out are Django's own views."""
+"""Signing up, logging in, and a shopper's own data. Logging out is Django's own view.
+
+A form the shop shows again because something in it was refused answers 400, as the checkout
+details do: the page says what, next to the field, and nothing was written.
+"""
 
 from __future__ import annotations
 
 import json
 
 from django.contrib.auth import login
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from carts.application.customer_data import customer_data
 from carts.web.forms import SignUpForm
 from carts.web.request_context import person_of
+from carts.web.views.feedback import is_local_target
 
 
 @require_http_methods(["GET", "POST"])
@@ -25,7 +32,24 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("catalog")
-    return render(request, "registration/signup.html", {"form": form})
+    refused = request.method == "POST"
+    return render(
+        request, "registration/signup.html", {"form": form}, status=400 if refused else 200
+    )
+
+
+class LogInView(LoginView):
+    """Django's log-in, answering 400 when it shows the form again with what was wrong, and
+    going on to ``next`` only when it is a path of the shop (is_local_target)."""
+
+    def get_redirect_url(self) -> str:
+        target = super().get_redirect_url()
+        return target if is_local_target(self.request, target) else ""
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
 
 
 @never_cache

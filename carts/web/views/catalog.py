@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -73,9 +75,10 @@ def add_item(request: HttpRequest) -> HttpResponse:
 
 
 def _back_to(request: HttpRequest, card: str) -> HttpResponse:
-    # Without script the browser loads the page again: at the card, not at the top.
+    # Without script the browser loads the page again: at the card, not at the top. The card's
+    # id holds the SKU as sent, which may be anything: percent-encoded, as a fragment is.
     response = back(request, reverse("catalog"))
-    response["Location"] = f"{response['Location'].partition('#')[0]}#{card}"
+    response["Location"] = f"{response['Location'].partition('#')[0]}#{quote(card, safe='')}"
     return response
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from uuid import UUID
 
 from django.contrib import messages
@@ -88,11 +89,25 @@ def cart_or_404(request: HttpRequest, cart_id: UUID, action: access.Action) -> C
 def back(request: HttpRequest, default: str) -> HttpResponseRedirect:
     """Redirect with 303 (followed with GET) to the form's ``next`` if safe, else ``default``."""
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
+    return _see_other(target if is_local_target(request, target) else default)
+
+
+def is_local_target(request: HttpRequest, target: str) -> bool:
+    """Whether ``target`` (a form's ``next``) is a path of this site a Location header can carry.
+
+    Django's check alone lets through a relative path holding a line break (``urlsplit`` drops
+    tabs and line breaks before it looks), which the response then refuses to send as a header
+    (a 500); the pages give absolute paths, percent-encoded, so anything else is no target.
+    """
+    if not target.startswith("/") or any(_unsendable(char) for char in target):
+        return False
+    return url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = default
-    return _see_other(target)
+    )
+
+
+def _unsendable(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char).startswith("C")
 
 
 def _see_other(url: str) -> HttpResponseRedirect:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+from rest_framework.throttling import ScopedRateThrottle
 
 from carts.api.permissions import INTEGRATION_GROUP
+from carts.application import demo
+from carts.models import DiscountCode, Product
 from tests.checkout_details import DETAILS_FIELDS
 
 # A checkout body that gives the details in the same call.
@@ -117,3 +123,47 @@ def problem_of(response: Any) -> dict[str, Any]:
     assert {"type", "title", "status", "detail", "code"} <= set(body)
     assert body["status"] == response.status_code
     return body
+
+
+# --- Schemathesis runs (tests/carts/api/openapi_runs.py) -------------------------------
+
+
+@pytest.fixture
+def keep_the_test_connection() -> Iterator[None]:
+    """Calling the WSGI application fires request_started/finished, whose handler closes a
+    connection that is inside a transaction (the test's); Django's own test client unhooks it
+    the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def demo_catalog(db: None) -> None:
+    """The demo catalog, which the document's examples name."""
+    for sku, name, description, price in demo.PRODUCTS:
+        Product.objects.create(
+            sku=sku, name=name, description=description, price=Decimal(price), currency="EUR"
+        )
+    for code, description, kind, value, currency in demo.CODES:
+        DiscountCode.objects.create(
+            code=code, description=description, kind=kind, value=Decimal(value), currency=currency
+        )
+
+
+@pytest.fixture
+def generated_requests_unhindered(monkeypatch: Any, settings: Any) -> None:
+    """No throttling, waiting or DNS: each is proven elsewhere, and here would only turn
+    generated requests into 429s, slow runs or look-ups leaving the machine."""
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"cart_commands": "100000/minute"})
+    # Generated min_positions are mostly never reached, and ?wait= is accepted up to the
+    # documented maximum: waiting for either would only add time.
+    settings.API_MIN_POSITION_WAIT_SECONDS = 0
+    settings.API_FEED_MAX_WAIT_SECONDS = 0
+    monkeypatch.setattr("projections.webhooks.targets.socket.getaddrinfo", _no_dns)
+
+
+def _no_dns(*args: Any, **kwargs: Any) -> Any:
+    raise OSError("no name resolution in the tests")

@@ -270,3 +270,15 @@ def test_with_a_redis_cache_throttle_counts_are_shared_by_every_process(
     assert counted
     assert event_count() == before
     cache.clear()
+
+
+@pytest.mark.parametrize("reason", ["customer\nasked", "\u202ederetsa", "\x1b[2Jgone", "x" * 201])
+def test_an_abandon_reason_that_is_no_plain_text_line_is_refused_and_writes_nothing(
+    as_staff, new_cart, event_count, reason
+):
+    cart_id = new_cart()
+    before = event_count()
+    response = as_staff.post(f"/api/carts/{cart_id}/abandon/", {"reason": reason}, format="json")
+    assert response.status_code == 400
+    assert problem_of(response)["code"] in ("invalid_reason", "invalid_input")
+    assert event_count() == before

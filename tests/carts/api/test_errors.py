@@ -64,6 +64,27 @@ def test_wrong_types_and_missing_fields_name_the_field(
     assert event_count() == before
 
 
+@pytest.mark.parametrize("written", ["2.0", "2e0", "0.2e1"])
+def test_an_integer_written_with_a_zero_fraction_is_that_integer(as_owner, new_cart, written):
+    # JSON Schema counts 2.0 as an integer, so a client built from the document may send it.
+    cart_id = new_cart()
+    body = f'{{"sku": "TEA-001", "quantity": {written}}}'
+    response = as_owner.post(f"/api/carts/{cart_id}/items/", body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json()["lines"][0]["quantity"] == 2
+
+
+@pytest.mark.parametrize("written", ["2.5", "1e-1", "1.000001"])
+def test_a_number_with_a_fraction_is_no_quantity(as_owner, new_cart, event_count, written):
+    cart_id = new_cart()
+    before = event_count()
+    body = f'{{"sku": "TEA-001", "quantity": {written}}}'
+    response = as_owner.post(f"/api/carts/{cart_id}/items/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "quantity" in problem_of(response)["errors"]
+    assert event_count() == before
+
+
 def test_a_body_that_is_not_an_object_is_a_bad_request(as_owner, new_cart, event_count):
     cart_id = new_cart()
     before = event_count()

@@ -102,6 +102,21 @@ def test_abandoning_a_cart_that_is_already_closed_is_refused_and_writes_nothing(
     assert repository.load(busy_cart).status == "checked_out"
 
 
+@pytest.mark.parametrize("reason", ["late\u202e", "late\x1b[31m", "late\x1fcart"])
+def test_an_abandon_reason_with_hidden_characters_is_refused_and_writes_nothing(
+    agent_client: Client, busy_cart: UUID, event_count, reason: str
+) -> None:
+    before = event_count()
+    response = agent_client.post(
+        reverse("admin:carts_cart_abandon", args=[busy_cart]),
+        {"reason": reason, "confirm": "yes"},
+        follow=True,
+    )
+    assert event_count() == before
+    assert any("control or invisible characters" in m for m in messages_of(response))
+    assert repository.load(busy_cart).status == "open"
+
+
 def test_a_malformed_goodwill_form_names_the_problem_and_writes_nothing(
     agent_client: Client, busy_cart: UUID, event_count
 ) -> None:

@@ -348,6 +348,39 @@ def test_abandoning_records_the_reason():
     assert cart.pending_events() == [CartAbandoned(reason="idle for 24 hours")]
 
 
+def test_an_abandon_reason_is_recorded_with_its_spaces_tidied():
+    cart = given(added(TEA))
+
+    cart.abandon("  customer   asked ")
+
+    assert cart.pending_events() == [CartAbandoned(reason="customer asked")]
+
+
+# One of each kind a permanent record must not hold: a control (C0, C1, and those Python counts
+# as spaces), a line break, a format character (direction override, zero-width space, BOM), a
+# private-use one and an unassigned one.
+HIDDEN = ["\x07", "\x1b", "\x1f", "\x85", "\n", "\t"]
+HIDDEN += ["\u202e", "\u200b", "\ufeff", "\ue000", "\U000e0fff"]
+
+
+@pytest.mark.parametrize("char", HIDDEN)
+def test_an_abandon_reason_must_be_plain_text(char):
+    cart = given(added(TEA))
+
+    with pytest.raises(errors.InvalidReason, match="control or invisible characters"):
+        cart.abandon(f"idle{char}cart")
+
+    assert cart.pending_events() == []
+
+
+def test_an_abandon_reason_has_at_most_200_characters():
+    cart = given(added(TEA))
+
+    cart.abandon("x" * 200)
+    with pytest.raises(errors.InvalidReason, match="longer than 200 characters"):
+        given(added(TEA)).abandon("x" * 201)
+
+
 def test_a_snapshot_restores_the_same_cart():
     cart = given(
         added(TEA, 2),

@@ -7,12 +7,15 @@ refused one must name what was wrong and leave the event log as it was.
 from __future__ import annotations
 
 import html
+import json
+import re
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest, QueryDict
 from django.test import Client
 from django.urls import reverse
@@ -176,3 +179,98 @@ def test_ordinary_text_passes_the_guard(client: Client, catalog) -> None:
     response = client.get("/?q=Green+tea+%E2%98%98", HTTP_USER_AGENT="Mozilla/5.0 (X11)")
     assert response.status_code == 200
     assert "Green tea" in response.content.decode()
+
+
+# --- what Django refuses before any view: the guard's handler400 says why -----------------
+
+# A command of each interface, its URL and how its body is sent.
+PLACES = {
+    "shop": ("cart-add", [], "application/x-www-form-urlencoded"),
+    "admin": ("admin:carts_cart_abandon", ["cart_id"], "application/x-www-form-urlencoded"),
+    "api": ("api:cart-items", ["cart_id"], "application/json"),
+}
+
+
+@pytest.fixture
+def place(request: Any, shopper: User, agent: User, cart_id: UUID) -> tuple[Client, str, str]:
+    """A signed-in client, the URL of a command of the interface named by the parameter, and the
+    content type its body is sent as."""
+    name, args, content_type = PLACES[request.param]
+    client = Client(raise_request_exception=False)
+    if request.param == "api":
+        token = Token.objects.create(user=shopper).key
+        client.defaults["HTTP_AUTHORIZATION"] = f"Token {token}"
+    client.force_login(agent if request.param == "admin" else shopper)
+    return client, reverse(name, args=[cart_id] * len(args)), content_type
+
+
+def refused_saying(response: Any, status: int) -> str:
+    """What a refusal with ``status`` says: a problem's detail under /api/, a page's text else."""
+    assert response.status_code == status, response.content[:300]
+    if response["Content-Type"] == "application/problem+json":
+        return str(response.json()["detail"])
+    assert response["Content-Type"].startswith("text/html")
+    return html.unescape(response.content.decode())
+
+
+@pytest.mark.parametrize("place", PLACES, indirect=True)
+def test_a_body_over_the_upload_limit_is_refused_with_413_naming_the_limit(
+    place: tuple[Client, str, str], settings: Any, event_count: Callable[[], int]
+) -> None:
+    client, url, content_type = place
+    before = event_count()
+    big = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    body = json.dumps({"sku": big, "quantity": 1}) if "json" in content_type else f"sku={big}"
+    text = refused_saying(client.post(url, body, content_type=content_type), 413)
+    assert re.search(r"the request body is larger than \d+ bytes", text)
+    assert event_count() == before
+
+
+@pytest.mark.parametrize("place", PLACES, indirect=True)
+@pytest.mark.parametrize("where", ["query", "form"])
+def test_more_fields_than_the_limit_are_refused_naming_the_limit(
+    place: tuple[Client, str, str], where: str, settings: Any, event_count: Callable[[], int]
+) -> None:
+    client, url, content_type = place
+    before = event_count()
+    fields = "&".join(f"f{n}=1" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+    if where == "query":
+        response = client.post(f"{url}?{fields}", "{}", content_type=content_type)
+    else:
+        # The API reads no form (415 before reading it); its query is where fields can pile up.
+        response = client.post(url, fields, content_type="application/x-www-form-urlencoded")
+        if content_type == "application/json":
+            assert response.status_code == 415
+            return
+    text = refused_saying(response, 400)
+    assert f"the request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields" in text
+    assert event_count() == before
+
+
+@pytest.mark.parametrize("place", PLACES, indirect=True)
+def test_a_host_the_site_does_not_serve_is_refused_saying_so(
+    place: tuple[Client, str, str], event_count: Callable[[], int]
+) -> None:
+    client, url, content_type = place
+    before = event_count()
+    response = client.post(url, "{}", content_type=content_type, HTTP_HOST="shop.example.net")
+    assert "the Host header names no host this site answers for" in refused_saying(response, 400)
+    assert event_count() == before
+
+
+def test_more_files_than_the_limit_are_refused_naming_the_limit(
+    shopper_client: Client, settings: Any, event_count: Callable[[], int]
+) -> None:
+    before = event_count()
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+    files = [SimpleUploadedFile(f"f{n}.txt", b"x") for n in range(limit + 1)]
+    response = shopper_client.post(reverse("cart-add"), {"sku": "TEA-001", "f": files})
+    assert f"the request has more than {limit} files" in refused_saying(response, 400)
+    assert event_count() == before
+
+
+@pytest.fixture
+def shopper_client(shopper: User, catalog) -> Client:
+    client = Client(raise_request_exception=False)
+    client.force_login(shopper)
+    return client

@@ -34,8 +34,15 @@ def test_sign_up_names_what_is_wrong(client, db):
     response = client.post(
         "/accounts/signup/", {"username": "x", "password1": "abc", "password2": "abd"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "The two password fields didn’t match." in response.content.decode()
+
+
+def test_a_refused_log_in_answers_400_saying_why(client, alice):
+    response = _log_in(client, password="not-the-password")
+    assert response.status_code == 400
+    assert "Please enter a correct username and password" in response.content.decode()
+    assert "Log in" in response.content.decode()
 
 
 def test_log_in_and_log_out(client, alice):
