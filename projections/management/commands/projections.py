@@ -6,9 +6,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from eventstore.transactions import oldest_open_transaction
 from projections import rebuild as rebuilding
 from projections import runner
 from projections.registry import UnknownProjection, names, projector_class
+from projections.routing import primary_reads
 from projections.selectors import ProjectionStatus, RebuildProgress, projection_statuses
 
 
@@ -50,12 +52,22 @@ class Command(BaseCommand):
             f"{'projection':<18}{'state':<13}{'position':>10}{'head':>10}{'lag':>8}{'lag s':>10}"
         )
         self.stdout.write(header)
-        for status in projection_statuses():
+        with primary_reads():  # the runners' own progress, not a replica's copy of it
+            statuses = projection_statuses()
+        for status in statuses:
             self.stdout.write(_status_line(status))
             if status.rebuild is not None:
                 self.stdout.write(_rebuild_line(status.rebuild))
             if status.last_error:
                 self.stdout.write(self.style.ERROR(f"  {status.last_error}"))
+        self._oldest_transaction()
+
+    def _oldest_transaction(self) -> None:
+        # On PostgreSQL every projection waits for the oldest open transaction to end.
+        oldest = oldest_open_transaction()
+        if oldest is not None:
+            line = f"oldest open transaction: {oldest.describe()}"
+            self.stdout.write(self.style.WARNING(line) if oldest.too_old else line)
 
     def _catch_up(self, selected: list[str]) -> None:
         for name in selected:
