@@ -56,7 +56,7 @@ def lagging(clients) -> dict[str, object]:
     return {"cart": cart_id, "position": int(added["X-Event-Position"])}
 
 
-def _lines_and_progress(client: APIClient, **params: object) -> tuple[int, dict]:
+def _lines_and_progress(client: APIClient, **params: int) -> tuple[int, dict]:
     response = client.get(URL, params)
     assert response.status_code == 200, response.content
     body = response.json()
