@@ -18,6 +18,7 @@ freshness a writer could buy by doing the projection's work itself, at the cost 
 from __future__ import annotations
 
 import bisect
+import functools
 import http.client
 import json
 import os
@@ -43,6 +44,7 @@ SETTLE_SECONDS = 30.0
 GUNICORN = ("--workers", "2", "--threads", "8")  # the Procfile's web line
 BROKER_URL = "redis://127.0.0.1:6379/11"
 TARGET_P99_MS = 250.0
+READY = "/api/read-models/projections/"
 
 
 @dataclass(frozen=True)
@@ -64,14 +66,14 @@ class Observer(threading.Thread):
     def __init__(self, conninfo: str) -> None:
         super().__init__(name="b8-observer", daemon=True)
         self._conninfo = conninfo
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self.seen: list[tuple[int, int]] = []
         self.when: list[float] = []
 
     def run(self) -> None:
         query = "SELECT checkpoint FROM projections_projectionstate WHERE name = 'cart_summaries'"
         with psycopg.connect(self._conninfo, autocommit=True) as connection:
-            while not self._stop.is_set():
+            while not self._halt.is_set():
                 row = connection.execute(query, prepare=True).fetchone()
                 if row and row[0]:
                     tx_id, position = (int(part) for part in row[0].split(":"))
@@ -86,7 +88,7 @@ class Observer(threading.Thread):
         return self.when[index] if index < len(self.when) else None
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self.join(timeout=10)
 
 
@@ -237,10 +239,9 @@ def run(sizes: Sizes) -> list[Figure]:
         "worker": {"CELERY_BROKER_URL": broker, "CELERY_TASK_DEFAULT_QUEUE": queue},
         "inline": {"CELERY_BROKER_URL": ""},  # no broker: tasks run in the request
     }
-    servers = [
-        http_api.start_gunicorn(url, listen=ports[side], options=GUNICORN, env=envs[side])
-        for side in ports
-    ]
+    # Ready once the API answers at all: a 401 costs nothing, unlike generating the schema.
+    start = functools.partial(http_api.start_gunicorn, url, options=GUNICORN, ready=READY)
+    servers = [start(listen=ports[side], env=envs[side]) for side in ports]
     try:
         with _worker(url, broker, queue):
             runs = _rounds(ports, token, carts, sizes)

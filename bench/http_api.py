@@ -49,9 +49,10 @@ def start_gunicorn(
     listen: int | None = None,
     options: tuple[str, ...] = ("-w", str(WORKERS)),
     env: dict[str, str] | None = None,
+    ready: str = "/api/schema/",
 ) -> subprocess.Popen[bytes]:
     """gunicorn on 127.0.0.1 (port ``listen``, default port()) with the bench database, run with
-    gunicorn ``options`` and extra environment ``env``; returns once it answers."""
+    gunicorn ``options`` and extra environment ``env``; returns once ``ready`` answers."""
     from django.conf import settings
 
     # Static files are not part of the workload; an existing root keeps whitenoise quiet.
@@ -68,7 +69,7 @@ def start_gunicorn(
     while time.monotonic() < deadline:
         try:
             connection = http.client.HTTPConnection(HOST, bound, timeout=2)
-            connection.request("GET", "/api/schema/")
+            connection.request("GET", ready)
             connection.getresponse().read()
             return server
         except OSError:
