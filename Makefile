@@ -36,8 +36,11 @@ up: export DATABASE_URL = $(UP_DATABASE_URL)
 up: export CELERY_BROKER_URL = $(UP_BROKER_URL)
 up: export CACHE_URL = $(UP_CACHE_URL)
 up: export NATS_URL = $(UP_NATS_URL)
+# Every process counts into this directory and /metrics adds them up; emptied at each start.
+up: export PROMETHEUS_MULTIPROC_DIR = $(CURDIR)/var/prometheus
 up: $(STAMP)
 	@mkdir -p var
+	rm -rf var/prometheus && mkdir -p var/prometheus
 	$(PY) -m config.createdb
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

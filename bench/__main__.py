@@ -15,7 +15,7 @@ from dataclasses import replace
 from bench import database
 from bench.harness import FULL, QUICK, TOY, Figure, Sizes, log, machine, table, write_results
 
-WORKLOADS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B10", "B11")
+WORKLOADS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B10", "B11")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -47,6 +47,7 @@ def run_workloads(sizes: Sizes, chosen: list[str]) -> list[Figure]:
         loading,
         rebuild,
         relay,
+        scaling,
         webhooks,
         writers,
     )
@@ -75,6 +76,8 @@ def run_workloads(sizes: Sizes, chosen: list[str]) -> list[Figure]:
             figures += growth.run(sizes)
         elif name == "B8":
             figures += freshness.run(sizes)
+        elif name == "B9":
+            figures += scaling.run(sizes)
         elif name == "B10":
             figures += webhooks.run(sizes)
         elif name == "B11":

@@ -198,9 +198,11 @@ def _worker(url: str, broker: str, queue: str) -> Iterator[None]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=30)
-        keys = [queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"]
-        keys.append(f"projections:catch-up-pending:{settings.DATABASES['default']['NAME']}:{queue}")
-        redis.Redis.from_url(broker).delete(*keys)
+        store = redis.Redis.from_url(broker)
+        database = settings.DATABASES["default"]["NAME"]
+        flags = store.scan_iter(match=f"projections:catch-up-pending:{database}:{queue}:*")
+        keys = [queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}", *flags]
+        store.delete(*keys)
 
 
 def _fresh_projections() -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from observability.logs import log_format, logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -53,13 +55,19 @@ INSTALLED_APPS = [
     "eventstore",
     "projections",
     "carts",
+    "observability",
 ]
 
 MIDDLEWARE = [
+    # First: the request's correlation id is bound before anything logs, and the time and
+    # status counted are those the client sees (observability; README, "Metrics and logs").
+    "carts.web.request_observation.RequestObservationMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the session and the user are read: a NUL in their cookie or token is refused too.
     "carts.web.request_guard.RequestGuardMiddleware",
+    # A database lost mid-request: 503 with a page (or problem document), never a stack trace.
+    "carts.web.database_unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -257,6 +265,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A message is published once, or the publisher hears at once that the broker is away: kombu
+# would otherwise retry opening a channel for about six seconds, and the one publish made on a
+# request's own thread (an order's confirmation) would hold the checkout that long. Workers
+# and beat reconnect by their own loops (broker_connection_retry), which this leaves alone.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
 # Beat: the periodic catch-up is the safety net for a lost task or a broker outage; it also
 # drives the retries of a failing projection (which back off by themselves).
 CELERY_BEAT_SCHEDULE = {
@@ -341,12 +354,25 @@ RELAY_BATCH_SIZE = int(os.environ.get("RELAY_BATCH_SIZE", "500"))
 # How often an idle relay looks for new events (seconds).
 RELAY_POLL_SECONDS = float(os.environ.get("RELAY_POLL_SECONDS", "0.5"))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-}
+# --- Metrics, logs and traces (observability/; README, "Metrics and logs") ---------------------
+# One line per record on stderr: JSON (with the request's correlation id, and trace id while
+# traced) or text; by default text under DEBUG, JSON otherwise.
+LOG_FORMAT = log_format(os.environ.get("LOG_FORMAT", ""), debug=DEBUG)
+LOGGING = logging_config(LOG_FORMAT, os.environ.get("LOG_LEVEL", "WARNING"))
+# The Celery worker keeps these handlers (its own would write plain text); --loglevel still
+# sets the level.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# /metrics answers requests from these networks (that were not forwarded by a proxy), and from
+# anywhere with "Authorization: Bearer <METRICS_TOKEN>" when a token is set. An empty list
+# leaves the token alone.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = [
+    n.strip()
+    for n in os.environ.get("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128").split(",")
+    if n.strip()
+]
+# Traces are off unless OTEL_TRACES or OTEL_EXPORTER_OTLP_ENDPOINT says where they go; they
+# are read from the environment by observability.tracing, not from settings.
 
 # --- REST API ----------------------------------------------------------------------------------
 # Token first, so an anonymous caller is told to authenticate (401 with WWW-Authenticate);

@@ -13,6 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from eventstore.backends import backend_for
 from eventstore.checkpoints import START, decode_checkpoint
+from eventstore.partitions import WHOLE, Partition
 from eventstore.personal import Opener
 from eventstore.recorded import RecordedEvent
 from eventstore.rows import decode_event, register_rows
@@ -31,14 +32,16 @@ def read_all(
     *,
     limit: int = 1000,
     opened: bool = True,
+    partition: Partition = WHOLE,
     using: str = DEFAULT_DB_ALIAS,
 ) -> Page:
     """The next page of the global log after an opaque checkpoint, in commit order.
 
     Never skips a committed event and never returns one twice, however many writers append at
     once. Personal values read in plain (or as erased, see eventstore.personal); with
-    ``opened=False`` as stored, encrypted. Raises ValueError for a checkpoint this store did
-    not hand out.
+    ``opened=False`` as stored, encrypted. With a ``partition``, only the events of the
+    streams in it (eventstore.partitions), the checkpoint being the last of those. Raises
+    ValueError for a checkpoint this store did not hand out.
     """
     if limit < 1:
         raise ValueError("limit must be at least 1")
@@ -47,7 +50,8 @@ def read_all(
     backend = backend_for(connection)
     with connection.cursor() as cursor:
         backend.prepare_reader(cursor)
-        backend.select_log_page(cursor, tx_id, position, limit)
+        part = None if partition.whole else (partition.member, partition.size)
+        backend.select_log_page(cursor, tx_id, position, limit, part)
         rows = cursor.fetchall()
     opener = register_rows(Opener(using), rows, 7, 8) if opened else None
     events = [decode_event(row, opener=opener) for row in rows]

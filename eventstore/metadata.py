@@ -12,6 +12,9 @@ class Metadata:
 
     ``correlation_id`` groups everything one request set off; ``causation_id`` names the command
     or event that directly caused this one; ``command_id`` makes a retried command idempotent.
+    ``trace_id`` is the OpenTelemetry trace (32 hex digits) the request ran in, "" when tracing
+    is off. Empty fields are not stored, so events written before a field existed, or without
+    it, read and hash as they always did.
     """
 
     actor: str
@@ -22,6 +25,7 @@ class Metadata:
     command: str = ""
     client_ip: str = ""
     user_agent: str = ""
+    trace_id: str = ""
 
     # Personal data of the actor: stored encrypted under the actor's key (eventstore.personal).
     personal_fields: ClassVar[tuple[str, ...]] = ("client_ip", "user_agent")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.admin import AdminSite
 from django.urls import URLPattern, path
 
-from projections import admin_analytics, admin_views
+from projections import admin_analytics, admin_decisions, admin_views
 
 
 def admin_urls(site: AdminSite) -> list[URLPattern]:
@@ -14,6 +14,9 @@ def admin_urls(site: AdminSite) -> list[URLPattern]:
         ("projections/dashboard/", admin_views.dashboard, "projections_dashboard"),
         ("projections/dashboard/catch-up/", admin_views.catch_up, "projections_catch_up"),
         ("projections/dashboard/rebuild/", admin_views.rebuild, "projections_rebuild"),
+        ("projections/dashboard/decide/", admin_decisions.decide, "projections_decide"),
+        ("projections/parked/", admin_decisions.parked, "projections_parked"),
+        ("projections/parked/replay/", admin_decisions.replay, "projections_replay"),
         ("projections/analytics/funnel/", admin_analytics.funnel, "projections_funnel"),
         ("projections/analytics/removals/", admin_analytics.removals, "projections_removals"),
     ]

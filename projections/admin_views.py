@@ -26,7 +26,7 @@ OPERATE_PERMISSION = "projections.change_projectionstate"
 
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Every projection's health, with buttons to catch up or rebuild it."""
-    _require(request, VIEW_PERMISSION)
+    require(request, VIEW_PERMISSION)
     with primary_reads():  # the runners' own progress, not a replica's copy of it
         statuses = projection_statuses()
     context = {
@@ -45,7 +45,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_POST
 def catch_up(request: HttpRequest) -> HttpResponse:
     """Enqueue a catch-up of one projection, or of all when no name is posted."""
-    _require(request, OPERATE_PERMISSION)
+    require(request, OPERATE_PERMISSION)
     name = request.POST.get("name", "")
     if name and name not in names():
         messages.error(request, f"There is no projection {name!r}; nothing was enqueued.")
@@ -58,7 +58,7 @@ def catch_up(request: HttpRequest) -> HttpResponse:
 @require_POST
 def rebuild(request: HttpRequest) -> HttpResponse:
     """Enqueue a rebuild of one projection from the first event."""
-    _require(request, OPERATE_PERMISSION)
+    require(request, OPERATE_PERMISSION)
     name = request.POST.get("name", "")
     if name not in names():
         messages.error(request, f"There is no projection {name!r}; nothing was enqueued.")
@@ -80,6 +80,6 @@ def rebuild_running_message(name: str) -> str:
     )
 
 
-def _require(request: HttpRequest, permission: str) -> None:
+def require(request: HttpRequest, permission: str) -> None:
     if not request.user.has_perm(permission):
         raise PermissionDenied(f"this page needs the {permission!r} permission")

@@ -14,7 +14,9 @@ leads every index.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 
@@ -31,57 +33,6 @@ def _money() -> models.DecimalField:
 def _revenue() -> models.DecimalField:
     # A sum over many carts, each up to MAX_AMOUNT: room for ten billion of them.
     return models.DecimalField(max_digits=20, decimal_places=2, default=ZERO)
-
-
-class ProjectionState(models.Model):
-    """One projection's checkpoint, active generation, failure and rebuild progress."""
-
-    name = models.CharField(max_length=100, primary_key=True)
-    active_generation = models.PositiveIntegerField(default=1)
-    # An opaque checkpoint of eventstore.store.read_all; "" is the start of the log.
-    checkpoint = models.CharField(max_length=60, blank=True, default="")
-    last_error = models.TextField(blank=True, default="")
-    failed_position = models.BigIntegerField(null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
-    retry_count = models.PositiveIntegerField(default=0)
-    next_retry_at = models.DateTimeField(null=True, blank=True)
-    rebuild_generation = models.PositiveIntegerField(null=True, blank=True)
-    rebuild_checkpoint = models.CharField(max_length=60, blank=True, default="")
-    rebuild_started_at = models.DateTimeField(null=True, blank=True)
-    rebuild_error = models.TextField(blank=True, default="")
-    # Written with every batch a rebuild commits: a rebuild whose heartbeat is older than
-    # projections.rebuild.stale_after() was killed or hangs, and is shown as stalled.
-    rebuild_heartbeat_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return f"{self.name} (generation {self.active_generation})"
-
-
-class RelayState(models.Model):
-    """One relay's checkpoint: where its broker's copy of the log ends (see projections.relay).
-
-    Moved only after the broker acknowledged every event up to it, and only forward from the
-    value the relay last read (compare and set), so two relays started by mistake never move it
-    back; the broker's de-duplication by event id absorbs what both publish.
-    """
-
-    # The sink's name, e.g. "nats:LEDGER_EVENTS": each broker stream keeps its own checkpoint.
-    name = models.CharField(max_length=100, primary_key=True)
-    # An opaque checkpoint of eventstore.store.read_all; "" is the start of the log.
-    checkpoint = models.CharField(max_length=60, blank=True, default="")
-    published = models.BigIntegerField(default=0)
-    last_error = models.TextField(blank=True, default="")
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return f"relay {self.name} at {self.checkpoint or 'the start'}"
 
 
 class GenerationRow(models.Model):
@@ -152,6 +103,9 @@ class ProductActivity(GenerationRow):
     # Line totals as charged, before cart-level discounts (which belong to no single SKU).
     revenue = _revenue()
     currency = models.CharField(max_length=3, blank=True, default="")
+    # The global position of the latest event that named the SKU: name and currency are taken
+    # from it, whichever shard's batch is written last (see projections.projector.Tally).
+    named_at = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["sku"]
@@ -172,20 +126,22 @@ class ProductActivity(GenerationRow):
 
 
 class DailyFunnel(GenerationRow):
-    """One day of the funnel: created, with items, checked out, abandoned, revenue."""
+    """One day of the funnel: created, with items, checked out, abandoned, revenue.
+
+    Counts only, each summed from the changes of every shard (projections.projector.Tally);
+    rates and averages are computed from them when read, so they are exact whoever wrote last.
+    """
 
     day = models.DateField()
     carts_created = models.PositiveIntegerField(default=0)
     carts_with_items = models.PositiveIntegerField(default=0)
     checked_out = models.PositiveIntegerField(default=0)
     abandoned = models.PositiveIntegerField(default=0)
-    # Revenue and average order value in ``currency`` (PROJECTIONS_REPORTING_CURRENCY); orders
-    # in other currencies are in ``revenue_by_currency`` as {"USD": {"orders": 1, "revenue": ..}}.
+    # Orders and revenue in ``currency`` (PROJECTIONS_REPORTING_CURRENCY); every currency's,
+    # this one included, is in DailyRevenue.
     currency = models.CharField(max_length=3, blank=True, default="")
+    orders = models.PositiveIntegerField(default=0)
     revenue = _revenue()
-    average_order_value = _money()
-    conversion = models.DecimalField(max_digits=9, decimal_places=4, default=Decimal("0"))
-    revenue_by_currency = models.JSONField(default=dict)
 
     class Meta:
         ordering = ["-day"]
@@ -195,6 +151,55 @@ class DailyFunnel(GenerationRow):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.checked_out} of {self.carts_created} checked out"
+
+    @property
+    def average_order_value(self) -> Decimal:
+        """Revenue per order in ``currency``, to the cent (0.00 without orders)."""
+        return (self.revenue / self.orders).quantize(ZERO) if self.orders else ZERO
+
+    @property
+    def revenue_by_currency(self) -> dict[str, dict[str, Any]]:
+        """Every currency's orders and revenue that day, as ``{"USD": {"orders": 1, "revenue":
+        "3.00"}}``; one query per row unless projections.selectors.with_revenue_by_currency
+        filled it for a whole page."""
+        known = self.__dict__.get("_revenue_by_currency")
+        if known is None:
+            rows = DailyRevenue.objects.filter(generation=self.generation, day=self.day)
+            known = revenue_map(rows)
+            self.__dict__["_revenue_by_currency"] = known
+        return known
+
+    @property
+    def conversion(self) -> Decimal:
+        """Carts checked out per cart created that day, to 4 places (0 when none was created)."""
+        if not self.carts_created:
+            return Decimal("0")
+        return (Decimal(self.checked_out) / self.carts_created).quantize(Decimal("0.0001"))
+
+
+class DailyRevenue(GenerationRow):
+    """One day's orders and revenue in one currency."""
+
+    day = models.DateField()
+    currency = models.CharField(max_length=3)
+    orders = models.PositiveIntegerField(default=0)
+    revenue = _revenue()
+
+    class Meta:
+        ordering = ["day", "currency"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["generation", "day", "currency"], name="dailyrevenue_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.revenue} {self.currency} in {self.orders} orders"
+
+
+def revenue_map(rows: Iterable[DailyRevenue]) -> dict[str, dict[str, Any]]:
+    """DailyRevenue rows of one day as DailyFunnel.revenue_by_currency shows them."""
+    return {r.currency: {"orders": r.orders, "revenue": str(r.revenue)} for r in rows}
 
 
 class FunnelCart(GenerationRow):
@@ -212,16 +217,29 @@ class FunnelCart(GenerationRow):
         return f"funnel cart {self.cart_id}"
 
 
-# Webhook subscriptions and their delivery log live in projections.webhooks; imported here so
-# Django finds them among this app's models.
+# Progress (checkpoints per shard, parked events, decisions) lives in projections.state, and
+# webhook subscriptions and their delivery log in projections.webhooks; imported here so Django
+# finds them among this app's models.
+from projections.state import (  # noqa: E402
+    ParkedEvent,
+    ProjectionDecision,
+    ProjectionShard,
+    ProjectionState,
+    RelayState,
+)
 from projections.webhooks.models import WebhookDelivery, WebhookSubscription  # noqa: E402
 
 __all__ = [
     "CartSummary",
     "DailyFunnel",
+    "DailyRevenue",
     "FunnelCart",
+    "ParkedEvent",
     "ProductActivity",
+    "ProjectionDecision",
+    "ProjectionShard",
     "ProjectionState",
+    "RelayState",
     "WebhookDelivery",
     "WebhookSubscription",
 ]

@@ -36,6 +36,9 @@ class Projector:
     name: ClassVar[str] = ""
     # Every table holding this projection's rows; a rebuild clears their stale generations.
     tables: ClassVar[tuple[type[GenerationRow], ...]] = ()
+    # Whether staff may skip an event for good (projections.decisions): only where every row
+    # belongs to one stream, so that skipping leaves every other stream's rows exact.
+    may_skip: ClassVar[bool] = False
     _handlers: ClassVar[dict[type, str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -113,3 +116,56 @@ class RowCache(Generic[Row]):
         self._rows.clear()
         if rows:
             upsert(self.model, self.key, rows)
+
+
+class Tally(Generic[Row]):
+    """Changes a batch makes to rows that streams of several shards share, summed at flush.
+
+    Nothing is read first: a row here starts from the model's defaults (zeros) and collects this
+    batch's changes; flush adds them onto the stored row in the database (projections.upsert),
+    and ``latest`` columns are kept only when they come from a later event (``latest_by``, a
+    global position, set by the handler). Shards writing the same row concurrently therefore
+    never lose each other's counts, and the result does not depend on which shard went first.
+    Rows are written in key order, so two shards' transactions lock shared rows in one order
+    and never wait for each other in a cycle.
+    """
+
+    def __init__(
+        self,
+        model: type[Row],
+        key: str | tuple[str, ...],
+        generation: int,
+        *,
+        added: Sequence[str],
+        latest: Sequence[str] = (),
+        latest_by: str = "",
+    ) -> None:
+        self.model = model
+        self.keys = (key,) if isinstance(key, str) else key
+        self.generation = generation
+        self.added, self.latest, self.latest_by = tuple(added), tuple(latest), latest_by
+        self._rows: dict[Hashable, Row] = {}
+
+    def row(self, key: Hashable, **values: Any) -> Row:
+        """The change row for ``key`` (a tuple for a key of several columns), made on first use."""
+        row = self._rows.get(key)
+        if row is None:
+            parts = key if len(self.keys) > 1 else (key,)
+            fields = dict(zip(self.keys, parts, strict=True))  # type: ignore[call-overload]
+            row = self.model(generation=self.generation, **fields, **values)
+            self._rows[key] = row
+        return row
+
+    def flush(self) -> None:
+        """Add the collected changes onto the stored rows, in key order, then forget them."""
+        rows = [self._rows[key] for key in sorted(self._rows)]  # type: ignore[type-var]
+        self._rows.clear()
+        key = self.keys[0] if len(self.keys) == 1 else self.keys
+        upsert(
+            self.model,
+            key,
+            rows,
+            added=self.added,
+            latest=self.latest,
+            latest_by=self.latest_by,
+        )

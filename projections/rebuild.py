@@ -1,16 +1,20 @@
 """Rebuilding a projection from the start of the log without readers ever noticing.
 
-A rebuild fills a new generation of the projection's rows next to the active one, batch by
-batch, each batch committed with the rebuild's own checkpoint. Readers keep reading the active
-generation, and live catch-up keeps it current. When the new generation is near the head, one
-transaction takes the live lock, applies the last events, points ``active_generation`` at the
-new generation, moves its checkpoint over and deletes the old rows. Readers see either the old
-model or the new one, never a mixture, never an empty one.
+A rebuild fills a new generation of the projection's rows next to the active one, split into
+the configured number of shards (projections.shards), each shard batch by batch with its own
+checkpoint, lock and heartbeat; shards run one after the other in one process, or in parallel
+on whichever workers are free (projections.tasks). Readers keep reading the active generation,
+and live catch-up keeps it current. When every shard is near the head, one transaction takes the
+rebuild's and every live runner's locks, applies the last events, points ``active_generation``
+at the new generation and deletes the old rows. Readers see either the old model or the new one,
+never a mixture, never an empty one.
 
-A rebuild that dies halfway leaves its half-built generation unreferenced; the next rebuild
-deletes it and starts over. Every committed batch writes the rebuild's heartbeat; one whose
-heartbeat is older than ``stale_after()`` is reported as stalled (its process was killed or
-hangs), and any new rebuild takes over from it.
+A shard whose heartbeat is older than ``stale_after()`` was killed or hangs: resume_stalled()
+(run by beat, or ``manage.py projections resume``) goes on from its committed checkpoint, so a
+killed rebuild is finished, never shown as running forever. A new rebuild takes over from a
+stalled one; one that fails leaves its half-built generation unreferenced for the next to
+delete. Events skipped by staff stay skipped; an event parked in the live model that fails
+again is parked again, any other failure stops the rebuild (RebuildFailed).
 """
 
 from __future__ import annotations
@@ -26,11 +30,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from eventstore.store import START, read_all
+from eventstore.partitions import Partition
+from eventstore.store import RecordedEvent, read_all
 from projections import locks
-from projections.models import ProjectionState
+from projections.holds import Holds
 from projections.registry import projector_class
-from projections.runner import Failure, apply_events, live_lock
+from projections.runner import Failure, apply_events
+from projections.shards import configured_shards, create_shards, ensure_state, live_lock
+from projections.shards import rebuild_lock as rebuild_lock
+from projections.state import ParkedEvent, ProjectionShard, ProjectionState
 
 logger = logging.getLogger(__name__)
 
@@ -43,31 +51,46 @@ REBUILD_BATCH_SIZE = 2000
 
 
 def stale_after() -> timedelta:
-    """How long a rebuild may go without a heartbeat before it counts as stalled (setting
-    ``PROJECTIONS_REBUILD_STALE_SECONDS``, default 120 s: a batch takes well under a second and
-    the final switch a few batches, so two silent minutes mean its process is gone or stuck)."""
+    """How long a rebuild's shard may go without a heartbeat before it counts as stalled
+    (setting ``PROJECTIONS_REBUILD_STALE_SECONDS``, default 120 s: a batch takes well under a
+    second, so two silent minutes mean its process is gone or stuck)."""
     return timedelta(seconds=settings.PROJECTIONS_REBUILD_STALE_SECONDS)
 
 
-def is_stalled(state: ProjectionState, now: datetime) -> bool:
-    """Whether ``state`` records a rebuild that stopped writing its heartbeat.
+def rebuild_shards(state: ProjectionState) -> list[ProjectionShard]:
+    """The shard rows of ``state``'s rebuild under way (none without one)."""
+    if state.rebuild_generation is None:
+        return []
+    return list(
+        ProjectionShard.objects.filter(name=state.name, generation=state.rebuild_generation)
+    )
 
-    A rebuild with no heartbeat at all (started before heartbeats were written) counts from
-    when it started; one with neither is stalled.
-    """
+
+def stalled_shards(state: ProjectionState, now: datetime) -> list[ProjectionShard]:
+    """The rebuild's shards that stopped writing their heartbeat: every shard not caught up
+    whose heartbeat is stale, or, when all are caught up but the switch never came, all."""
+    shards = rebuild_shards(state)
+    stale = [s for s in shards if s.heartbeat_at is None or now - s.heartbeat_at > stale_after()]
+    working = [s for s in stale if not s.caught_up]
+    if working or not shards or not all(s.caught_up for s in shards):
+        return working
+    return stale if len(stale) == len(shards) else []
+
+
+def is_stalled(state: ProjectionState, now: datetime) -> bool:
+    """Whether ``state`` records a rebuild of which some part stopped writing its heartbeat."""
     if state.rebuild_generation is None:
         return False
-    beat = state.rebuild_heartbeat_at or state.rebuild_started_at
-    return beat is None or now - beat > stale_after()
+    return not rebuild_shards(state) or bool(stalled_shards(state, now))
 
 
 def is_running(state: ProjectionState, now: datetime) -> bool:
-    """Whether ``state`` records a rebuild that is still at work (its heartbeat is fresh)."""
+    """Whether ``state`` records a rebuild that is still at work (its heartbeats are fresh)."""
     return state.rebuild_generation is not None and not is_stalled(state, now)
 
 
 def running_rebuild(name: str) -> bool:
-    """Whether a rebuild of projection ``name`` is at work now (one query, no lock)."""
+    """Whether a rebuild of projection ``name`` is at work now (no lock)."""
     state = ProjectionState.objects.filter(name=name).first()
     return state is not None and is_running(state, timezone.now())
 
@@ -84,10 +107,6 @@ class RebuildSuperseded(Exception):
     """Another rebuild of the same projection started after this one."""
 
 
-def rebuild_lock(name: str) -> str:
-    return f"projection-rebuild:{name}"
-
-
 def rebuild(
     name: str,
     *,
@@ -95,7 +114,8 @@ def rebuild(
     after_batch: Callable[[int], None] | None = None,
     take_over_running: bool = True,
 ) -> int:
-    """Rebuild one projection from the first event and switch readers over; returns events read.
+    """Rebuild one projection from the first event in this process, shard after shard, and
+    switch readers over; returns events read.
 
     ``after_batch`` is called with the running count after each committed batch (for progress
     output). With ``take_over_running`` False (a rebuild asked for from the dashboard), a rebuild
@@ -103,32 +123,161 @@ def rebuild(
     way. Raises RebuildFailed when a handler raises, RebuildSuperseded when another rebuild
     of the same projection took over, UnknownProjection for an unknown name.
     """
+    generation, count = start(name, take_over_running=take_over_running)
+    read = 0
+
+    def progress(done: int) -> None:
+        if after_batch is not None:
+            after_batch(read + done)
+
+    for shard in range(count):
+        read += rebuild_shard(name, generation, shard, batch_size=batch_size, after_batch=progress)
+    return read + finish(name, generation, batch_size=batch_size)
+
+
+def start(name: str, *, take_over_running: bool = True) -> tuple[int, int]:
+    """Claim a fresh generation and remove whatever an earlier, unfinished rebuild left;
+    returns the generation and its shard count. Raises as rebuild() does."""
     projector_class(name)
-    generation = _start(name, take_over_running=take_over_running)
+    count = configured_shards(name)
+    ensure_state(name)
+    with transaction.atomic():
+        # Checked under the rebuild lock, so two requests racing past the dashboard's own
+        # check cannot both start: the second finds the first's fresh heartbeat.
+        locks.hold(rebuild_lock(name))
+        state = ProjectionState.objects.get(name=name)
+        if not take_over_running and is_running(state, timezone.now()):
+            raise RebuildRunning(f"a rebuild of {name} is already running")
+        if is_stalled(state, timezone.now()):
+            logger.warning("taking over the stalled rebuild of %s", name)
+        generation = max(state.active_generation, state.rebuild_generation or 0) + 1
+        _forget_other_generations(state)
+        create_shards(name, generation, count)
+        ProjectionShard.objects.filter(name=name, generation=generation).update(
+            heartbeat_at=timezone.now()
+        )
+        _carry_skips(state, generation, count)
+        state.rebuild_generation, state.rebuild_shard_count = generation, count
+        state.rebuild_started_at, state.rebuild_error = timezone.now(), ""
+        state.save()
+    logger.info("rebuilding projection %s as generation %s in %s shards", name, generation, count)
+    return generation, count
+
+
+def _forget_other_generations(state: ProjectionState) -> None:
+    stale = ~Q(generation=state.active_generation)
+    for table in projector_class(state.name).tables:
+        table._default_manager.filter(stale).delete()
+    ProjectionShard.objects.filter(stale, name=state.name).delete()
+    ParkedEvent.objects.filter(stale, projection=state.name).delete()
+
+
+def _carry_skips(state: ProjectionState, generation: int, count: int) -> None:
+    """Events staff skipped stay skipped in the new generation (each in its new shard)."""
+    skipped = ParkedEvent.objects.filter(
+        projection=state.name, generation=state.active_generation, status=ParkedEvent.SKIPPED
+    )
+    copies = []
+    for row in skipped:
+        row.pk, row.generation = None, generation
+        row.shard = next(k for k in range(count) if Partition(k, count).holds(row.stream_id))
+        copies.append(row)
+    ParkedEvent.objects.bulk_create(copies, ignore_conflicts=True)
+
+
+def rebuild_shard(
+    name: str,
+    generation: int,
+    shard: int,
+    *,
+    batch_size: int = REBUILD_BATCH_SIZE,
+    after_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Fill shard ``shard`` of the rebuild's ``generation`` up to near the head, from its
+    checkpoint (so a stalled shard resumes where it stopped); returns events read."""
     read = 0
     try:
         with _earlier_objects_frozen():
             while True:
-                count = _rebuild_batch(name, generation, batch_size)
+                count, more = _rebuild_batch(name, generation, shard, batch_size)
                 read += count
                 if after_batch is not None:
                     after_batch(read)
-                if count < batch_size:
-                    break
-            return read + _switch(name, generation, batch_size)
+                if not more:
+                    return read
     except _Stopped as stopped:
-        # The failed batch was rolled back; the failure is recorded in a transaction of its
-        # own so that the status shows it. The half-built generation stays unreferenced until
-        # the next rebuild removes it.
-        error = stopped.failure.describe()
-        ProjectionState.objects.filter(name=name, rebuild_generation=generation).update(
-            rebuild_generation=None,
-            rebuild_heartbeat_at=None,
-            rebuild_error=error,
-            updated_at=timezone.now(),
+        _record_stop(name, generation, stopped.failure)
+        raise RebuildFailed(f"rebuild of {name} stopped at {stopped.failure.describe()}") from (
+            stopped.failure.error
         )
-        logger.error("rebuild of %s stopped at %s", name, error)
-        raise RebuildFailed(f"rebuild of {name} stopped at {error}") from stopped.failure.error
+
+
+def _rebuild_batch(name: str, generation: int, shard: int, batch_size: int) -> tuple[int, bool]:
+    # The shard's rebuild lock, not its live one: live catch-up goes on while the rebuild runs.
+    with transaction.atomic():
+        locks.hold(rebuild_lock(name, shard))
+        state = _own_state(name, generation)
+        row = ProjectionShard.objects.get(name=name, generation=generation, shard=shard)
+        count = _advance(state, row, batch_size)
+        row.caught_up = count < batch_size
+        row.heartbeat_at = timezone.now()
+        row.save(update_fields=["checkpoint", "caught_up", "heartbeat_at", "updated_at"])
+        return count, not row.caught_up
+
+
+def finish(name: str, generation: int, *, batch_size: int = REBUILD_BATCH_SIZE) -> int:
+    """Switch readers to ``generation`` once every shard of it is near the head; returns the
+    events read doing so (0, and nothing switched, while a shard is still at work)."""
+    with transaction.atomic():
+        # Lock order is always the rebuild's lock, its shards', then the live ones; live
+        # runners and shard batches each take one lock, so no two can wait in a cycle.
+        locks.hold(rebuild_lock(name))
+        state = _own_state(name, generation)
+        shards = rebuild_shards(state)
+        if not shards or not all(row.caught_up for row in shards):
+            return 0
+        for row in shards:
+            locks.hold(rebuild_lock(name, row.shard))
+        for shard in range(max(state.shard_count, len(shards))):
+            locks.hold(live_lock(name, shard))
+        read = 0
+        for row in shards:
+            while count := _advance(state, row, batch_size):
+                read += count
+            row.heartbeat_at = None
+            row.save(update_fields=["checkpoint", "heartbeat_at", "updated_at"])
+        old = state.active_generation
+        for table in projector_class(name).tables:
+            table._default_manager.filter(generation=old).delete()
+        ProjectionShard.objects.filter(name=name, generation=old).delete()
+        ParkedEvent.objects.filter(projection=name, generation=old).delete()
+        state.active_generation, state.shard_count = generation, len(shards)
+        state.rebuild_generation = state.rebuild_shard_count = state.rebuild_started_at = None
+        state.save()
+    logger.info("projection %s now reads generation %s", name, generation)
+    return read
+
+
+def resume_stalled(name: str, run: Callable[[str, int, int], object] | None = None) -> list[int]:
+    """Go on with the stalled shards of ``name``'s rebuild: each is handed to ``run(name,
+    generation, shard)`` (a Celery enqueue), or rebuilt here and the switch attempted; returns
+    the shards resumed. A rebuild whose shards are all done but never switched is switched."""
+    state = ProjectionState.objects.filter(name=name).first()
+    if state is None or state.rebuild_generation is None:
+        return []
+    generation, stalled = state.rebuild_generation, stalled_shards(state, timezone.now())
+    ProjectionShard.objects.filter(pk__in=[s.pk for s in stalled]).update(
+        heartbeat_at=timezone.now()  # claimed: the next look does not resume them again
+    )
+    for row in stalled:
+        logger.warning("resuming shard %s of the stalled rebuild of %s", row.shard, name)
+        if run is not None:
+            run(name, generation, row.shard)
+        elif not row.caught_up:
+            rebuild_shard(name, generation, row.shard)
+    if run is None and stalled:
+        finish(name, generation)
+    return [row.shard for row in stalled]
 
 
 @contextmanager
@@ -152,67 +301,6 @@ def _earlier_objects_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _start(name: str, *, take_over_running: bool) -> int:
-    """Claim a fresh generation and remove whatever an earlier, unfinished rebuild left."""
-    with transaction.atomic():
-        # Checked under the rebuild lock, so two requests racing past the dashboard's own
-        # check cannot both start: the second finds the first's fresh heartbeat.
-        locks.hold(rebuild_lock(name))
-        state, _ = ProjectionState.objects.get_or_create(name=name)
-        if not take_over_running and is_running(state, timezone.now()):
-            raise RebuildRunning(f"a rebuild of {name} is already running")
-        if is_stalled(state, timezone.now()):
-            logger.warning("taking over the stalled rebuild of %s", name)
-        generation = max(state.active_generation, state.rebuild_generation or 0) + 1
-        for table in projector_class(name).tables:
-            table._default_manager.filter(~Q(generation=state.active_generation)).delete()
-        state.rebuild_generation = generation
-        state.rebuild_checkpoint = START
-        state.rebuild_started_at = state.rebuild_heartbeat_at = timezone.now()
-        state.rebuild_error = ""
-        state.save(update_fields=[*_REBUILD_FIELDS, "updated_at"])
-    logger.info("rebuilding projection %s as generation %s", name, generation)
-    return generation
-
-
-_REBUILD_FIELDS = ["rebuild_generation", "rebuild_checkpoint", "rebuild_started_at"]
-_REBUILD_FIELDS += ["rebuild_error", "rebuild_heartbeat_at"]
-
-
-def _rebuild_batch(name: str, generation: int, batch_size: int) -> int:
-    # The rebuild lock, not the live one: live catch-up goes on while the rebuild runs.
-    with transaction.atomic():
-        locks.hold(rebuild_lock(name))
-        state = _own_state(name, generation)
-        return _advance(state, generation, batch_size)
-
-
-def _switch(name: str, generation: int, batch_size: int) -> int:
-    # Lock order is always rebuild lock, then live lock; live runners take only the live lock,
-    # so the two can never wait for each other in a cycle.
-    with transaction.atomic():
-        locks.hold(rebuild_lock(name))
-        locks.hold(live_lock(name))
-        state = _own_state(name, generation)
-        read = 0
-        while count := _advance(state, generation, batch_size):
-            read += count
-        old = state.active_generation
-        for table in projector_class(name).tables:
-            table._default_manager.filter(generation=old).delete()
-        state.active_generation = generation
-        state.checkpoint = state.rebuild_checkpoint
-        state.rebuild_generation = None
-        state.rebuild_checkpoint = START
-        state.rebuild_heartbeat_at = None
-        # The new generation went past every event, so a failure of the old one is over.
-        state.last_error, state.failed_position, state.failed_at = "", None, None
-        state.retry_count, state.next_retry_at = 0, None
-        state.save()
-    logger.info("projection %s now reads generation %s", name, generation)
-    return read
-
-
 def _own_state(name: str, generation: int) -> ProjectionState:
     state = ProjectionState.objects.get(name=name)
     if state.rebuild_generation != generation:
@@ -222,18 +310,49 @@ def _own_state(name: str, generation: int) -> ProjectionState:
     return state
 
 
-def _advance(state: ProjectionState, generation: int, batch_size: int) -> int:
-    """Apply the next batch to the rebuild's generation and move the rebuild checkpoint."""
-    events = read_all(state.rebuild_checkpoint, limit=batch_size).events
-    if not events:
+def _advance(state: ProjectionState, row: ProjectionShard, batch_size: int) -> int:
+    """Apply the shard's next batch to the rebuild's generation and move its checkpoint."""
+    count = state.rebuild_shard_count or 1
+    page = read_all(row.checkpoint, limit=batch_size, partition=Partition(row.shard, count))
+    if not page.events:
         return 0
-    applied = apply_events(projector_class(state.name), generation, events)
-    if applied.failure is not None:
-        raise _Stopped(applied.failure)
-    state.rebuild_checkpoint = events[-1].checkpoint
-    state.rebuild_heartbeat_at = timezone.now()
-    state.save(update_fields=["rebuild_checkpoint", "rebuild_heartbeat_at", "updated_at"])
-    return len(events)
+    holds = Holds.load(state.name, row.generation, row.shard)
+    projector = projector_class(state.name)
+    events = page.events
+    applied = apply_events(projector, row.generation, events, holds)
+    while applied.failure is not None:
+        if not _parked_in_live_model(state, applied.failure.event):
+            raise _Stopped(applied.failure)
+        holds.park([applied.failure.event], failed=True, error=applied.failure.describe())
+        rest = events[applied.count + 1 :]
+        applied = apply_events(projector, row.generation, rest, holds)
+        events = rest
+    row.checkpoint = page.events[-1].checkpoint
+    return len(page.events)
+
+
+def _parked_in_live_model(state: ProjectionState, event: RecordedEvent) -> bool:
+    return ParkedEvent.objects.filter(
+        projection=state.name,
+        generation=state.active_generation,
+        event_id=event.event_id,
+        status=ParkedEvent.PARKED,
+        failed=True,
+    ).exists()
+
+
+def _record_stop(name: str, generation: int, failure: Failure) -> None:
+    # The failed batch was rolled back; the failure is recorded in a transaction of its own
+    # so that the status shows it. The half-built generation stays unreferenced until the next
+    # rebuild removes it.
+    error = failure.describe()
+    ProjectionState.objects.filter(name=name, rebuild_generation=generation).update(
+        rebuild_generation=None,
+        rebuild_shard_count=None,
+        rebuild_error=error,
+        updated_at=timezone.now(),
+    )
+    logger.error("rebuild of %s stopped at %s", name, error)
 
 
 class _Stopped(Exception):

@@ -2,11 +2,11 @@
 
 Lists, dashboards and the read-model API read projections, which trail the log anyway and say
 how far they are; a replica trails the primary a little more and takes those reads off it. So
-reads of the read-model tables (and of ProjectionState, whose checkpoint says how far the rows
-on the same database are) go to ``settings.READ_MODELS_DATABASE`` ("replica" when
-DATABASE_REPLICA_URL is set). Everything else stays on "default": every write, the event store,
-the command path, and any read made inside a transaction on the primary (a projection runner
-reads its checkpoint and rows there, and must see what it is about to change).
+reads of the read-model tables (and of ProjectionState and ProjectionShard, whose checkpoints
+say how far the rows on the same database are) go to ``settings.READ_MODELS_DATABASE``
+("replica" when DATABASE_REPLICA_URL is set). Everything else stays on "default": every write,
+the event store, the command path, and any read made inside a transaction on the primary (a
+projection runner reads its checkpoint and rows there, and must see what it is about to change).
 
 Processes that build the read models (Celery workers) read the primary throughout: see
 ``read_primary_in_this_process``. A request that must see the primary's rows (a client's
@@ -24,15 +24,19 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
 
-# Lower-case labels, as Model._meta.label_lower gives them. Webhook and relay state are not
-# read models: their readers move checkpoints, so they stay on the primary.
+# Lower-case labels, as Model._meta.label_lower gives them: the read models' rows, and the
+# state and shard checkpoints that say which generation is active and how far its rows are.
+# Parked events and decisions are staff's operations, webhook and relay state are their
+# senders' checkpoints: those stay on the primary.
 READ_MODELS = frozenset(
     {
         "projections.cartsummary",
         "projections.productactivity",
         "projections.dailyfunnel",
+        "projections.dailyrevenue",
         "projections.funnelcart",
         "projections.projectionstate",
+        "projections.projectionshard",
     }
 )
 

@@ -8,65 +8,53 @@ generations in between can never make a query see half of each, or nothing.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date
 from typing import TypeVar
 
-from django.db.models import Q, QuerySet, Subquery
-from django.utils import timezone
+from django.db.models import QuerySet, Subquery
 
-from eventstore.models import Event
-from eventstore.store import checkpoint_covers, checkpoint_position, decode_checkpoint
 from projections.models import (
     CartSummary,
     DailyFunnel,
+    DailyRevenue,
     GenerationRow,
     ProductActivity,
     ProjectionState,
+    revenue_map,
 )
-from projections.rebuild import is_stalled
 from projections.registry import names as projection_names
-from projections.registry import projector_class
+from projections.status import (
+    CATCHING_UP,
+    FAILING,
+    LIVE,
+    REBUILDING,
+    STALLED,
+    ProjectionStatus,
+    RebuildProgress,
+    ShardStatus,
+    behind_committed_events,
+    projection_includes,
+    projection_statuses,
+    unread_after,
+)
 
 Row = TypeVar("Row", bound=GenerationRow)
 
-LIVE, CATCHING_UP, REBUILDING, FAILING = "live", "catching_up", "rebuilding", "failing"
-STALLED = "stalled"  # a rebuild whose heartbeat stopped: killed or stuck; a new one takes over
-
-
-@dataclass(frozen=True)
-class RebuildProgress:
-    """How far a rebuild is: events applied to its generation, events still to read, and its
-    rate in events per second (from its start to its last heartbeat; None before the first)."""
-
-    done: int
-    to_do: int
-    rate: float | None
-    started_at: datetime | None
-    heartbeat_at: datetime | None
-    stalled: bool
-
-    @property
-    def fraction(self) -> float:
-        return self.done / (self.done + self.to_do) if self.done + self.to_do else 1.0
-
-
-@dataclass(frozen=True)
-class ProjectionStatus:
-    """How far one projection is, how far behind the log, and whether it is healthy."""
-
-    name: str
-    state: str
-    checkpoint: str
-    position: int
-    head_position: int
-    lag_events: int
-    lag_seconds: float
-    last_error: str
-    failed_position: int | None
-    updated_at: datetime | None
-    rebuild_progress: float | None
-    rebuild: RebuildProgress | None = None
+__all__ = [
+    "CATCHING_UP",
+    "FAILING",
+    "LIVE",
+    "REBUILDING",
+    "STALLED",
+    "ProjectionStatus",
+    "RebuildProgress",
+    "ShardStatus",
+    "behind_committed_events",
+    "projection_includes",
+    "projection_statuses",
+    "unread_after",
+]
 
 
 def cart_summaries() -> QuerySet[CartSummary]:
@@ -84,85 +72,24 @@ def daily_funnel() -> QuerySet[DailyFunnel]:
     return _active(DailyFunnel, "daily_funnel")
 
 
+def with_revenue_by_currency(days: Sequence[DailyFunnel]) -> Sequence[DailyFunnel]:
+    """Fill ``revenue_by_currency`` of these rows (of one generation) in one query."""
+    if not days:
+        return days
+    found: dict[date, list[DailyRevenue]] = {}
+    rows = DailyRevenue.objects.filter(
+        generation=days[0].generation, day__in=[d.day for d in days]
+    ).order_by("currency")
+    for row in rows:
+        found.setdefault(row.day, []).append(row)
+    for day in days:
+        day.__dict__["_revenue_by_currency"] = revenue_map(found.get(day.day, []))
+    return days
+
+
 def _active(model: type[Row], name: str) -> QuerySet[Row]:
     pointer = ProjectionState.objects.filter(name=name).values("active_generation")[:1]
     return model._default_manager.filter(generation=Subquery(pointer))
-
-
-def projection_statuses() -> list[ProjectionStatus]:
-    """The status of every projection, in registry order."""
-    states = {state.name: state for state in ProjectionState.objects.all()}
-    head = Event.objects.order_by("-position").values_list("position", flat=True).first() or 0
-    total = Event.objects.count()
-    return [_status(name, states.get(name), head, total) for name in projection_names()]
-
-
-def _status(name: str, state: ProjectionState | None, head: int, total: int) -> ProjectionStatus:
-    state = state or ProjectionState(name=name)
-    unread = unread_after(state.checkpoint)
-    oldest = unread.order_by("recorded_at").values_list("recorded_at", flat=True).first()
-    lag_events = unread.count()
-    rebuild = _rebuild_progress(state, total)
-    return ProjectionStatus(
-        name=name,
-        state=_state_name(state, lag_events, rebuild),
-        checkpoint=state.checkpoint,
-        position=checkpoint_position(state.checkpoint),
-        head_position=head,
-        lag_events=lag_events,
-        lag_seconds=(timezone.now() - oldest).total_seconds() if oldest else 0.0,
-        last_error=state.last_error or state.rebuild_error,
-        failed_position=state.failed_position,
-        updated_at=state.updated_at,
-        rebuild_progress=rebuild.fraction if rebuild is not None else None,
-        rebuild=rebuild,
-    )
-
-
-def _rebuild_progress(state: ProjectionState, total: int) -> RebuildProgress | None:
-    if state.rebuild_generation is None:
-        return None
-    to_do = unread_after(state.rebuild_checkpoint).count()
-    done = total - to_do
-    started, beat = state.rebuild_started_at, state.rebuild_heartbeat_at
-    seconds = (beat - started).total_seconds() if started and beat else 0.0
-    return RebuildProgress(
-        done=done,
-        to_do=to_do,
-        rate=done / seconds if seconds > 0 else None,
-        started_at=started,
-        heartbeat_at=beat,
-        stalled=is_stalled(state, timezone.now()),
-    )
-
-
-def _state_name(state: ProjectionState, lag_events: int, rebuild: RebuildProgress | None) -> str:
-    if state.last_error or state.rebuild_error:
-        return FAILING
-    if rebuild is not None:
-        return STALLED if rebuild.stalled else REBUILDING
-    return CATCHING_UP if lag_events else LIVE
-
-
-def unread_after(checkpoint: str) -> QuerySet[Event]:
-    """The events a reader at ``checkpoint`` has not been given yet (in the reader's order)."""
-    tx_id, position = decode_checkpoint(checkpoint)
-    return Event.objects.filter(Q(tx_id__gt=tx_id) | Q(tx_id=tx_id, position__gt=position))
-
-
-def behind_committed_events(names: list[str]) -> bool:
-    """Whether a healthy projection among ``names`` has committed events past its checkpoint."""
-    states = ProjectionState.objects.filter(name__in=names, failed_position__isnull=True)
-    return any(unread_after(state.checkpoint).exists() for state in states)
-
-
-def projection_includes(name: str, position: int) -> bool:
-    """Whether projection ``name`` has processed the event at global ``position``."""
-    projector_class(name)
-    checkpoint = (
-        ProjectionState.objects.filter(name=name).values_list("checkpoint", flat=True).first()
-    )
-    return bool(checkpoint) and checkpoint_covers(checkpoint or "", position)
 
 
 def wait_for_position(

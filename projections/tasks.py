@@ -1,4 +1,4 @@
-"""Celery tasks: catch-up, sealing and rebuild. Thin: they call the runner."""
+"""Celery tasks: catch-up per shard, sealing, rebuild per shard. Thin: they call the runner."""
 
 from __future__ import annotations
 
@@ -15,14 +15,16 @@ from projections import rebuild as rebuilding
 from projections import runner
 from projections.registry import names
 from projections.selectors import behind_committed_events
+from projections.shards import configured_shards, ensure_state
 from projections.waker import Waker
 
 logger = logging.getLogger(__name__)
 
 FOLLOW_UP_SECONDS = 2
-# Set while a full catch-up is queued and has not started yet (see enqueue_catch_up); one per
-# database and queue, so deployments or test runs that share a Redis never hold each other up.
-PENDING_KEY = "projections:catch-up-pending:{database}:{queue}"
+# Set while a shard's catch-up is queued and has not started yet (see enqueue_catch_up); one per
+# database, queue and shard, so deployments or test runs that share a Redis never hold each
+# other up.
+PENDING_KEY = "projections:catch-up-pending:{database}:{queue}:{name}:{shard}"
 # A queued message that is lost (or a worker that is down) lets the flag lapse after this long,
 # so the next commit enqueues again; the periodic catch-up covers the meantime.
 PENDING_SECONDS = 30
@@ -30,31 +32,58 @@ PENDING_SECONDS = 30
 
 @shared_task(name="projections.catch_up", ignore_result=True)
 def catch_up(
-    name: str | None = None, retry_now: bool = False, follow_up: bool = True
+    name: str | None = None,
+    retry_now: bool = False,
+    follow_up: bool = True,
+    shard: int | None = None,
 ) -> dict[str, int]:
-    """Catch one projection (or all) up with the log; returns events read per projection.
+    """Catch one shard, one projection or all up with the log; returns events read per
+    projection.
 
-    A projection that cannot run (its handler fails, the database hiccups) is logged and
-    skipped so the others still catch up; the next run tries it again. A failing projection
-    is retried only once its backoff has passed, unless ``retry_now``.
+    Without a name, on a worker (a broker is configured), it hands out the work instead: one
+    task per shard of every projection, so that whichever workers are free share it, and the
+    stalled parts of rebuilds are resumed. Otherwise the work is done here. A projection that
+    cannot run (its handler fails, the database hiccups) is logged and skipped so the others
+    still catch up; the next run tries it again. A failing shard is retried only once its
+    backoff has passed, unless ``retry_now``.
     """
-    if name is None:
+    eager = catch_up.app.conf.task_always_eager
+    if name is None and not eager:
+        _hand_out(retry_now)
+        return {}
+    if name is not None and shard is not None:
         # From here on this run may miss what commits next, so the next commit must enqueue
         # another run: clear the flag before reading anything.
-        _clear_pending()
+        _clear_pending(name, shard)
     selected = [name] if name else names()
     read: dict[str, int] = {}
     for each in selected:
         try:
-            read[each] = runner.catch_up(each, retry_now=retry_now)
+            read[each] = runner.catch_up(each, shard=shard, retry_now=retry_now)
         except Exception:
             logger.exception("catch-up of projection %s failed; the next run retries", each)
-    if follow_up and not catch_up.app.conf.task_always_eager and behind_committed_events(selected):
+    if follow_up and not eager and behind_committed_events(selected, shard):
         # On PostgreSQL, committed events stay unreadable while an older transaction is still
         # open (see eventstore.backends.postgresql). Nobody else may enqueue a catch-up for them
         # soon, so look again shortly, once; beyond that the periodic catch-up takes over.
-        _enqueue(kwargs={"name": name, "follow_up": False}, countdown=FOLLOW_UP_SECONDS)
+        _enqueue(
+            kwargs={"name": name, "shard": shard, "follow_up": False}, countdown=FOLLOW_UP_SECONDS
+        )
+    if name is None:
+        rebuilding_elsewhere = [n for n in selected if rebuilding.resume_stalled(n)]
+        if rebuilding_elsewhere:
+            logger.warning("resumed stalled rebuilds of %s", ", ".join(rebuilding_elsewhere))
     return read
+
+
+def _hand_out(retry_now: bool) -> None:
+    """One catch-up task per shard (each at most once queued), and stalled rebuilds resumed."""
+    for name in names():
+        count = max(configured_shards(name), ensure_state(name).shard_count)
+        for shard in range(count):
+            if retry_now or _claim_pending(name, shard):
+                _enqueue(kwargs={"name": name, "shard": shard, "retry_now": retry_now})
+        rebuilding.resume_stalled(name, run=_enqueue_rebuild_shard)
 
 
 @shared_task(name="eventstore.seal", ignore_result=True)
@@ -64,18 +93,45 @@ def seal() -> int:
     Run here, like a projection, because a seal is built after commit from the global log;
     eventstore itself knows nothing of Celery. Woken with the catch-up, and by beat.
     """
+    _clear_pending(*SEAL)
     return seals.seal_new_events()
 
 
 @shared_task(name="projections.rebuild", ignore_result=True)
 def rebuild(name: str) -> int:
-    """Rebuild one projection from the start of the log and switch readers over to it; a
-    rebuild of it already at work is left alone (0 events read), a stalled one taken over."""
+    """Start a rebuild of one projection and hand its shards out to the workers (here and now
+    without a broker); a rebuild of it already at work is left alone, a stalled one taken
+    over. Returns the events read here (0 when the shards went to other workers)."""
     try:
-        return rebuilding.rebuild(name, take_over_running=False)
+        generation, count = rebuilding.start(name, take_over_running=False)
     except rebuilding.RebuildRunning as running:
         logger.warning("rebuild not started: %s", running)
         return 0
+    if rebuild.app.conf.task_always_eager:
+        read = sum(rebuilding.rebuild_shard(name, generation, k) for k in range(count))
+        return read + rebuilding.finish(name, generation)
+    for shard in range(count):
+        _enqueue_rebuild_shard(name, generation, shard)
+    return 0
+
+
+@shared_task(name="projections.rebuild_shard", ignore_result=True)
+def rebuild_shard(name: str, generation: int, shard: int) -> int:
+    """Fill one shard of a rebuild's generation, then switch readers over if it was the last
+    to finish; returns events read. A superseded or failed rebuild is logged and left."""
+    try:
+        read = rebuilding.rebuild_shard(name, generation, shard)
+        return read + rebuilding.finish(name, generation)
+    except (rebuilding.RebuildSuperseded, rebuilding.RebuildFailed) as stopped:
+        logger.warning("rebuild shard %s of %s ended: %s", shard, name, stopped)
+        return 0
+
+
+def _enqueue_rebuild_shard(name: str, generation: int, shard: int) -> None:
+    try:
+        rebuild_shard.apply_async(retry=False, args=(name, generation, shard))
+    except Exception:
+        logger.warning("could not enqueue a rebuild shard; beat resumes it", exc_info=True)
 
 
 def enqueue_catch_up(**kwargs: object) -> None:
@@ -87,8 +143,9 @@ def enqueue_catch_up(**kwargs: object) -> None:
 
     With a broker, the asking happens on a background thread (see projections.waker), so the
     command's caller never waits for the network. With Redis as the broker, commits coalesce:
-    only the first commit after a catch-up started enqueues the next one (one SET NX), and the
-    rest find it queued and not started yet, so it will read their events. Publishing a Celery
+    only the first commit after a shard's catch-up started enqueues the next one for that shard
+    (one pipelined SET NX per shard), and the rest find it queued and not started yet, so it
+    will read their events. Publishing a Celery
     message for every command cost about a quarter of a command's time and queued thousands of
     catch-ups that found nothing to do.
     """
@@ -100,10 +157,15 @@ def enqueue_catch_up(**kwargs: object) -> None:
 
 
 def _wake_projections() -> None:
-    if _claim_pending():
-        _enqueue()
-        # The seal shares the catch-up's coalescing: one seal per burst of commits, not one
-        # per commit (a seal per event would make the seal table as long as the log).
+    """Enqueue a catch-up of every shard that has none queued, and a seal if none is."""
+    wanted = [(name, shard) for name in names() for shard in range(configured_shards(name))]
+    claimed = _claim_all([*wanted, SEAL])
+    for name, shard in wanted:
+        if claimed[(name, shard)]:
+            _enqueue(kwargs={"name": name, "shard": shard})
+    if claimed[SEAL]:
+        # One seal per burst of commits, not one per commit (a seal per event would make the
+        # seal table as long as the log).
         _enqueue_seal()
 
 
@@ -127,16 +189,23 @@ def _enqueue_seal() -> None:
         logger.warning("could not enqueue sealing; the periodic one will do", exc_info=True)
 
 
-def pending_key() -> str:
-    """The Redis key of the pending flag for this database and queue."""
+# The pending flag of the seal task, next to those of every (projection, shard).
+SEAL = ("eventstore.seal", 0)
+
+
+def pending_key(name: str, shard: int) -> str:
+    """The Redis key of the pending flag of one shard's catch-up, for this database and queue."""
     conf = catch_up.app.conf
     return PENDING_KEY.format(
-        database=connection.settings_dict["NAME"], queue=conf.task_default_queue
+        database=connection.settings_dict["NAME"],
+        queue=conf.task_default_queue,
+        name=name,
+        shard=shard,
     )
 
 
 def _flag_store() -> redis.Redis | None:
-    """The broker's Redis, for the pending flag; None for any other broker (always enqueue)."""
+    """The broker's Redis, for the pending flags; None for any other broker (always enqueue)."""
     url = str(catch_up.app.conf.broker_url or "")
     if not url.startswith(("redis://", "rediss://")):
         return None
@@ -149,26 +218,34 @@ def _redis_client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
-def _claim_pending() -> bool:
-    """Set the pending flag; True when this caller set it (and so must enqueue the catch-up).
+def _claim_pending(name: str, shard: int) -> bool:
+    """Set one pending flag; True when this caller set it (and so must enqueue the task)."""
+    return _claim_all([(name, shard)])[(name, shard)]
+
+
+def _claim_all(wanted: list[tuple[str, int]]) -> dict[tuple[str, int], bool]:
+    """Set the pending flags of ``wanted`` in one round trip; which of them this caller set.
 
     Celery's own deduplication does not fit: a lock held until the task ends (celery-once and
     the like) would drop the commits that land while it runs, which the running task may miss.
     """
     store = _flag_store()
     if store is None:
-        return True
+        return dict.fromkeys(wanted, True)
     try:
-        return bool(store.set(pending_key(), "1", nx=True, ex=PENDING_SECONDS))
+        with store.pipeline(transaction=False) as pipe:
+            for name, shard in wanted:
+                pipe.set(pending_key(name, shard), "1", nx=True, ex=PENDING_SECONDS)
+            return {key: bool(done) for key, done in zip(wanted, pipe.execute(), strict=True)}
     except redis.RedisError:
-        return True  # _enqueue reports a broker that cannot be reached
+        return dict.fromkeys(wanted, True)  # _enqueue reports a broker that cannot be reached
 
 
-def _clear_pending() -> None:
+def _clear_pending(name: str, shard: int) -> None:
     store = _flag_store()
     if store is None:
         return
     try:
-        store.delete(pending_key())
+        store.delete(pending_key(name, shard))
     except redis.RedisError:
-        logger.warning("could not clear the catch-up flag; it lapses on its own", exc_info=True)
+        logger.warning("could not clear a catch-up flag; it lapses on its own", exc_info=True)

@@ -17,10 +17,12 @@ INTERFACES = ("carts.web", "carts.api", "carts.backoffice", "carts.tasks", "cart
 # room -> prefixes of this project's modules it must never import
 FORBIDDEN = {
     "carts/domain": ("django", "carts.application", *INTERFACES, "carts.models", "eventstore",
-                     "projections", "config"),
+                     "projections", "config", "observability"),
     "carts/application": (*INTERFACES, "projections", "config"),
-    "eventstore": ("carts", "projections", "config"),
+    "eventstore": ("carts", "projections", "config", "observability"),
     "projections": ("carts.application", *INTERFACES, "carts.models", "config"),
+    # Instruments every room may use: they know none of the rooms (config wires them up).
+    "observability": ("carts", "eventstore", "projections", "config"),
 }  # fmt: skip
 
 

@@ -19,13 +19,15 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
-from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from carts.api.problems import (
+    DATABASE_RETRY_AFTER_SECONDS,
+    DATABASE_UNAVAILABLE,
+    DATABASE_UNAVAILABLE_DETAIL,
     OUT_OF_RANGE,
     OUT_OF_RANGE_DETAIL,
     PROBLEM_CONTENT_TYPE,
@@ -127,15 +129,15 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         # allowed, or an unknown event type, is refused by a rule (422).
         answer = 400 if exc.code in MALFORMED_SUBSCRIPTION_INPUT else 422
         return problem(answer, code=exc.code, detail=exc.message, errors={exc.field: [exc.message]})
-    if isinstance(exc, OperationalError | InterfaceError):
-        # The database is unreachable or refused the connection (too many clients, shutting
-        # down): nothing was written, as every command is one transaction; say when to retry.
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        # Unreachable, refusing connections (too many clients, shutting down), or lost in the
+        # middle of the request: say when to retry, and how to retry a command safely.
         logger.error("database unavailable: %s", exc.__class__.__name__)
         return problem(
             503,
             code="database_unavailable",
-            detail="the database is unavailable at the moment; nothing was written, try again",
-            headers={"Retry-After": "5"},
+            detail=DATABASE_UNAVAILABLE_DETAIL,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
         )
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge("the request body is too large")

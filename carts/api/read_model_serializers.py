@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
+from carts.domain.money import RECORDED_AMOUNT_DIGITS
 from carts.models import Product
+from projections import selectors
 from projections.models import CartSummary, DailyFunnel, ProductActivity
 
 
@@ -52,10 +56,25 @@ class ProductActivitySerializer(serializers.ModelSerializer):
         ]
 
 
+class DailyFunnelListSerializer(serializers.ListSerializer):
+    """A page of days, their revenue per currency read in one query."""
+
+    def to_representation(self, data: Any) -> Any:
+        days = list(data.all() if hasattr(data, "all") else data)
+        return super().to_representation(selectors.with_revenue_by_currency(days))
+
+
 class DailyFunnelSerializer(serializers.ModelSerializer):
     """One day of the funnel."""
 
+    average_order_value = serializers.DecimalField(
+        max_digits=RECORDED_AMOUNT_DIGITS, decimal_places=2, read_only=True
+    )
+    conversion = serializers.DecimalField(max_digits=9, decimal_places=4, read_only=True)
+    revenue_by_currency = serializers.DictField(read_only=True)
+
     class Meta:
+        list_serializer_class = DailyFunnelListSerializer
         model = DailyFunnel
         fields = [
             "day",
@@ -87,6 +106,10 @@ class ProjectionStatusSerializer(serializers.Serializer):
     failed_position = serializers.IntegerField(allow_null=True)
     updated_at = serializers.DateTimeField(allow_null=True)
     rebuild_progress = serializers.FloatField(allow_null=True)
+    shard_count = serializers.IntegerField()
+    failing_shards = serializers.IntegerField()
+    parked = serializers.IntegerField()
+    skipped = serializers.IntegerField()
 
 
 class ProductSerializer(serializers.ModelSerializer):

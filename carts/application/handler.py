@@ -30,7 +30,7 @@ from uuid import UUID
 
 from django.contrib.auth import get_user_model
 
-from carts.application import catalog, confirmation, order_numbers, repository
+from carts.application import catalog, command_metrics, confirmation, order_numbers, repository
 from carts.application.access import (
     Action,
     Person,
@@ -103,6 +103,17 @@ class CommandResult:
 
 def handle(command: Command, context: Context) -> CommandResult:
     """Run one command for ``context.person``; see the module for what it raises."""
+    name = _NAMES[type(command)]
+    try:
+        result = _handle(command, context)
+    except Exception as error:
+        command_metrics.count_error(name, error)
+        raise
+    command_metrics.count_result(name, result)
+    return result
+
+
+def _handle(command: Command, context: Context) -> CommandResult:
     if isinstance(command, CreateCart):
         return _create(command, context)
     if isinstance(command, MergeCarts):
@@ -231,6 +242,7 @@ def _create(command: CreateCart, context: Context) -> CommandResult:
     try:
         result = repository.save(cart, expected_version=NO_STREAM, metadata=metadata)
     except ConcurrencyError:
+        command_metrics.count_conflict(metadata.command, retried=False)
         raise errors.CartAlreadyExists(f"cart {cart.id} already exists") from None
     return CommandResult(cart=cart, version=result.version, last_position=result.last_position)
 
@@ -317,7 +329,9 @@ def _run(
             # act on a cart they never saw. A checkout is the exception: the cart that won may
             # be this very checkout sent twice at once, which the next attempt answers with the
             # order (and anything else with StaleVersion).
-            if command.expected_version is not None and not isinstance(command, CheckOut):
+            chosen = command.expected_version is not None and not isinstance(command, CheckOut)
+            command_metrics.count_conflict(name, retried=not chosen and attempt < ATTEMPTS)
+            if chosen:
                 raise errors.StaleVersion(
                     f"cart {command.cart_id} changed since the version you decided on; reload it"
                 ) from None

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from carts.application import command_metrics
 from carts.application.moments import moment_text
 from carts.domain import errors
 from carts.domain.cart import SNAPSHOT_SCHEMA, Cart
@@ -156,15 +157,16 @@ def save(
     ``previous_hash`` is the head's hash from load_for_command, when the cart came from there.
     Raises eventstore's ConcurrencyError when the cart moved on since it was loaded.
     """
-    result = append(
-        stream_id(cart.id),
-        cart.pending_events(),
-        expected_version=expected_version,
-        metadata=metadata,
-        stream_type=STREAM_TYPE,
-        previous_hash=previous_hash,
-        subject=data_subject(cart),
-    )
+    with command_metrics.timed_append():
+        result = append(
+            stream_id(cart.id),
+            cart.pending_events(),
+            expected_version=expected_version,
+            metadata=metadata,
+            stream_type=STREAM_TYPE,
+            previous_hash=previous_hash,
+            subject=data_subject(cart),
+        )
     previous = result.version - len(result.events)
     cart.mark_stored()
     if snapshots.is_due(previous, result.version) and cart.may_snapshot:

@@ -17,6 +17,7 @@ from carts.application.access import GUEST_PREFIX, GUEST_SESSION_KEY, Person
 from carts.application.handler import Context
 from carts.web.request_ids import client_correlation_id, require_id
 from eventstore.metadata import Metadata
+from observability.tracing import current_trace_id
 
 SOURCES = ("ui", "api", "admin", "system")
 
@@ -84,6 +85,7 @@ def context_from_request(
         command_id=require_id(command_id, source="command_id"),
         client_ip=_client_ip(request),
         user_agent=request.headers.get("User-Agent", "")[:300],
+        trace_id=current_trace_id(),
     )
 
 

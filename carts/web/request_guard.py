@@ -38,7 +38,7 @@ class RequestGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        api = _is_api(request)
+        api = is_api(request)
         place = unstorable_place(request, read_form=not api)
         if place is not None:
             detail = (
@@ -61,7 +61,7 @@ class RequestGuardMiddleware:
         The API answers it in its own exception handler, as a problem document.
         """
         if isinstance(exception, OUT_OF_RANGE):
-            return _refuse(_is_api(request), code="value_out_of_range", detail=OUT_OF_RANGE_DETAIL)
+            return _refuse(is_api(request), code="value_out_of_range", detail=OUT_OF_RANGE_DETAIL)
         return None
 
 
@@ -93,7 +93,8 @@ def _first_unstorable(fields: Iterable[tuple[str, list[str]]]) -> str | None:
     return None
 
 
-def _is_api(request: HttpRequest) -> bool:
+def is_api(request: HttpRequest) -> bool:
+    """Whether the request is for the API (answered with problem documents, not pages)."""
     try:
         return "api" in resolve(request.path_info).namespaces
     except Resolver404:

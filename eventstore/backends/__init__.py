@@ -29,9 +29,20 @@ class Backend(Protocol):
     def prepare_reader(self, cursor: Any) -> None:
         """Make ``cursor`` (a Django cursor) load event rows as fast as the driver can."""
 
-    def select_log_page(self, cursor: Any, tx_id: int, position: int, limit: int) -> None:
+    STREAM_HASH: str
+    """SQL computing eventstore.partitions.stream_hash of ``{column}`` (str.format it)."""
+
+    def select_log_page(
+        self,
+        cursor: Any,
+        tx_id: int,
+        position: int,
+        limit: int,
+        partition: tuple[int, int] | None = None,
+    ) -> None:
         """Run, on ``cursor``, the query for at most ``limit`` rows of SELECT_EVENTS after the
-        checkpoint (``tx_id``, ``position``), in commit order and never skipping a committed row.
+        checkpoint (``tx_id``, ``position``), in commit order and never skipping a committed row;
+        only rows of streams in ``partition`` (member, size: hash modulo size is member).
         """
 
     def guard_statements(self, tables: Sequence[str]) -> list[str]:

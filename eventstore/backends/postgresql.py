@@ -63,8 +63,12 @@ _LOG_PAGE = (
     "  (SELECT own FROM snapshot) AS own)"
     f" {SELECT_EVENTS} WHERE (tx_id, position) > (%s, %s)"
     " AND tx_id < (SELECT CASE WHEN own = h THEN h + 1 ELSE h END FROM horizon)"
-    " ORDER BY tx_id, position LIMIT %s"
+    " {partition} ORDER BY tx_id, position LIMIT %s"
 )
+# eventstore.partitions.stream_hash in SQL: MD5's first 32 bits; bit(32) casts to bigint
+# unsigned, as Python's int(hex, 16) reads them.
+STREAM_HASH = "('x' || substr(md5({column}), 1, 8))::bit(32)::bigint"
+_PARTITION = f"AND {STREAM_HASH.format(column='stream_id')} %% %s = %s"
 
 _REFUSE_CHANGE = """
     CREATE OR REPLACE FUNCTION eventstore_refuse_change() RETURNS trigger
@@ -101,15 +105,23 @@ def prepare_reader(cursor: Any) -> None:
         driver_cursor.adapters.register_loader(oid, loader)
 
 
-def select_log_page(cursor: Any, tx_id: int, position: int, limit: int) -> None:
-    """Run the horizon-bounded page query of the global log (see _LOG_PAGE) on ``cursor``."""
+def select_log_page(
+    cursor: Any, tx_id: int, position: int, limit: int, partition: tuple[int, int] | None = None
+) -> None:
+    """Run the horizon-bounded page query of the global log (see _LOG_PAGE) on ``cursor``,
+    only of the streams in ``partition`` (member, size) when given."""
     if cursor.db.in_atomic_block:
         # pg_stat_activity is read once per transaction and then served from a cached copy:
         # inside a long transaction (a projection batch, a test) a transaction of another
         # database begun since would not be seen as "elsewhere" and would hold the horizon
         # back for nothing. Dropping the cached copy first makes every read look afresh.
         cursor.execute("SELECT pg_stat_clear_snapshot()")
-    cursor.execute(_LOG_PAGE, [tx_id, position, limit])
+    if partition is None:
+        cursor.execute(_LOG_PAGE.format(partition=""), [tx_id, position, limit])
+        return
+    member, size = partition
+    query = _LOG_PAGE.format(partition=_PARTITION)
+    cursor.execute(query, [tx_id, position, size, member, limit])
 
 
 def guard_statements(tables: Sequence[str]) -> list[str]:

@@ -12,22 +12,36 @@ from typing import Any, Final
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Field, Model
 
+from eventstore.partitions import SQLITE_FUNCTION
 from eventstore.rows import SELECT_EVENTS
 
 vendor: Final = "sqlite"
 
 # SQLite lets one writer in at a time and positions are taken under that lock, so position
 # order is commit order.
-_LOG_PAGE = f"{SELECT_EVENTS} WHERE (tx_id, position) > (%s, %s) ORDER BY tx_id, position LIMIT %s"
+_LOG_PAGE = (
+    f"{SELECT_EVENTS} WHERE (tx_id, position) > (%s, %s) {{partition}}"
+    " ORDER BY tx_id, position LIMIT %s"
+)
+# eventstore.partitions.stream_hash, registered on every connection (eventstore.apps).
+STREAM_HASH = SQLITE_FUNCTION + "({column})"
+_PARTITION = f"AND {STREAM_HASH.format(column='stream_id')} %% %s = %s"
 
 
 def prepare_reader(cursor: Any) -> None:
     """Nothing to do: sqlite3 hands rows back as plain values already."""
 
 
-def select_log_page(cursor: Any, tx_id: int, position: int, limit: int) -> None:
-    """Run the page query of the global log, in position order (see _LOG_PAGE), on ``cursor``."""
-    cursor.execute(_LOG_PAGE, [tx_id, position, limit])
+def select_log_page(
+    cursor: Any, tx_id: int, position: int, limit: int, partition: tuple[int, int] | None = None
+) -> None:
+    """Run the page query of the global log, in position order (see _LOG_PAGE), on ``cursor``,
+    only of the streams in ``partition`` (member, size) when given."""
+    if partition is None:
+        cursor.execute(_LOG_PAGE.format(partition=""), [tx_id, position, limit])
+        return
+    member, size = partition
+    cursor.execute(_LOG_PAGE.format(partition=_PARTITION), [tx_id, position, size, member, limit])
 
 
 def guard_statements(tables: Sequence[str]) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date
-from decimal import Decimal
 
 from django.conf import settings
 
@@ -17,8 +16,10 @@ from carts.domain.events import (
     cart_id_of,
 )
 from eventstore.store import RecordedEvent
-from projections.models import ZERO, DailyFunnel, FunnelCart
-from projections.projector import Projector, RowCache, handles
+from projections.models import DailyFunnel, DailyRevenue, FunnelCart
+from projections.projector import Projector, RowCache, Tally, handles
+
+DAY_COUNTS = ("carts_created", "carts_with_items", "checked_out", "abandoned", "orders", "revenue")
 
 
 def reporting_currency() -> str:
@@ -32,25 +33,29 @@ def day_of(event: RecordedEvent) -> date:
 
 
 class DailyFunnels(Projector):
-    """Counts each day's funnel steps by the day each step happened."""
+    """Counts each day's funnel steps by the day each step happened.
+
+    A day's row is shared by every cart, so it is written as changes (Tally); whether a cart
+    has had items is the cart's own row, kept by the one shard that holds its stream.
+    """
 
     name = "daily_funnel"
-    tables = (DailyFunnel, FunnelCart)
+    tables = (DailyFunnel, DailyRevenue, FunnelCart)
 
     def __init__(self, generation: int) -> None:
         super().__init__(generation)
-        self.days = RowCache(DailyFunnel, "day", generation)
+        self.days = Tally(DailyFunnel, "day", generation, added=DAY_COUNTS)
+        self.revenue = Tally(
+            DailyRevenue, ("day", "currency"), generation, added=("orders", "revenue")
+        )
         self.carts = RowCache(FunnelCart, "cart_id", generation)
 
     def prepare(self, events: Sequence[RecordedEvent]) -> None:
-        carts = [e for e in events if e.stream_type == "cart"]
-        self.days.load(day_of(e) for e in carts)
-        self.carts.load(cart_id_of(e.stream_id) for e in carts)
+        self.carts.load(cart_id_of(e.stream_id) for e in events if e.stream_type == "cart")
 
     @handles(CartCreated)
     def created(self, event: RecordedEvent) -> None:
         self._day(event).carts_created += 1
-        self._recompute(self._day(event))
         self.carts.get_or_new(cart_id_of(event.stream_id))
 
     @handles(ItemAdded, CartMergedFrom)
@@ -67,28 +72,22 @@ class DailyFunnels(Projector):
         data: CartCheckedOut = event.data
         day = self._day(event)
         day.checked_out += 1
-        earned = day.revenue_by_currency.setdefault(data.currency, {"orders": 0, "revenue": "0"})
-        earned["orders"] += 1
-        earned["revenue"] = str(Decimal(earned["revenue"]) + data.total)
-        self._recompute(day)
+        if data.currency == day.currency:
+            day.orders += 1
+            day.revenue += data.total
+        earned = self.revenue.row((day_of(event), data.currency))
+        earned.orders += 1
+        earned.revenue += data.total
 
     @handles(CartAbandoned)
     def abandoned(self, event: RecordedEvent) -> None:
         self._day(event).abandoned += 1
 
     def flush(self) -> None:
+        # Always in this order, so that shards lock shared rows in one order (see Tally).
         self.days.flush()
+        self.revenue.flush()
         self.carts.flush()
 
     def _day(self, event: RecordedEvent) -> DailyFunnel:
-        return self.days.get_or_new(day_of(event), currency=reporting_currency())
-
-    def _recompute(self, day: DailyFunnel) -> None:
-        earned = day.revenue_by_currency.get(day.currency, {"orders": 0, "revenue": "0"})
-        day.revenue = Decimal(earned["revenue"]).quantize(ZERO)
-        orders = earned["orders"]
-        day.average_order_value = (day.revenue / orders).quantize(ZERO) if orders else ZERO
-        if day.carts_created:
-            day.conversion = (Decimal(day.checked_out) / day.carts_created).quantize(
-                Decimal("0.0001")
-            )
+        return self.days.row(day_of(event), currency=reporting_currency())

@@ -22,6 +22,7 @@ from django.db import DatabaseError, connection
 from django.db.models import F
 from django.utils import timezone
 
+from observability import metrics
 from projections.models import RelayState
 from projections.relay.messages import read_events, to_message
 from projections.relay.sink import Sink, SinkError
@@ -101,6 +102,9 @@ class Relay:
             self.totals.published += len(page.events)
             self.totals.duplicates += duplicates
             self.totals.batches += 1
+            metrics.RELAY_PUBLISHED.labels(self.sink.name).inc(len(page.events))
+            metrics.RELAY_DUPLICATES.labels(self.sink.name).inc(duplicates)
+            metrics.RELAY_BATCHES.labels(self.sink.name).inc()
 
     def checkpoint(self) -> str:
         """The relay's checkpoint (created at the start of the log on first use)."""
@@ -121,6 +125,8 @@ class Relay:
         return self.checkpoint()
 
     def _record_error(self, error: Exception) -> None:
+        failed = "database" if isinstance(error, DatabaseError) else "broker"
+        metrics.RELAY_FAILURES.labels(self.sink.name, failed).inc()
         logger.error("relay %s failed, retrying from its checkpoint: %r", self.sink.name, error)
         # When the database is what failed, the log line is all there is.
         with contextlib.suppress(DatabaseError):

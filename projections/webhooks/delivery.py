@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from eventstore.backends import backend_for
 from eventstore.store import RecordedEvent, read_all
+from observability import metrics
 from projections import locks
 from projections.webhooks import retries, transport
 from projections.webhooks.models import WebhookDelivery, WebhookSubscription
@@ -268,6 +269,10 @@ def log_attempt(
     *,
     attempt: int,
 ) -> WebhookDelivery:
+    """Write one attempt to the delivery log, and count it (every request sent is logged)."""
+    metrics.WEBHOOK_SENDS.labels(outcome).inc()
+    if not answer.succeeded:
+        metrics.WEBHOOK_SEND_FAILURES.labels(answer.failure_reason).inc()
     return WebhookDelivery.objects.create(
         subscription=sub,
         event_id=event.event_id,

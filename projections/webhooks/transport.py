@@ -34,6 +34,19 @@ class Answer:
     def succeeded(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
 
+    @property
+    def failure_reason(self) -> str:
+        """Why it failed, as the failures metric names it: timeout, connection, refused, or
+        status_4xx / status_5xx / status_other; "" for a success."""
+        if self.succeeded:
+            return ""
+        if self.status is not None:
+            return f"status_{self.status // 100}xx" if 400 <= self.status < 600 else "status_other"
+        return next(
+            (reason for reason in ("timeout", "refused") if self.error.startswith(f"{reason}:")),
+            "connection",
+        )
+
 
 def new_client() -> httpx.Client:
     """A client for one run of deliveries to one target (connections are kept alive in it)."""

@@ -8,14 +8,16 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from django.db.models import QuerySet
 
 from carts.application.commands import AddItem, CreateCart
 from carts.application.handler import Context, handle
 from carts.models import Product
 from eventstore.metadata import Metadata
 from projections import runner
-from projections.models import ProjectionState
+from projections.models import ProjectionShard, ProjectionState
 from projections.registry import names, projector_class
+from projections.shards import ensure_state
 
 
 @pytest.fixture
@@ -26,6 +28,17 @@ def project() -> Callable[[], dict[str, int]]:
         return {name: runner.catch_up(name, retry_now=True) for name in names()}
 
     return run
+
+
+@pytest.fixture
+def active_shards() -> Callable[[str], QuerySet[ProjectionShard]]:
+    """The shard rows (checkpoint, failure, retries) of a projection's active generation."""
+    return active_shard_rows
+
+
+def active_shard_rows(name: str) -> QuerySet[ProjectionShard]:
+    generation = ensure_state(name).active_generation
+    return ProjectionShard.objects.filter(name=name, generation=generation)
 
 
 @pytest.fixture

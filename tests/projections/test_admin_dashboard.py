@@ -15,8 +15,9 @@ from carts.application.commands import AddItem, CreateCart
 from carts.application.handler import Context, handle
 from eventstore.metadata import Metadata
 from eventstore.store import START, read_all
+from projections import rebuild as rebuilding
 from projections import tasks
-from projections.models import ProjectionState
+from projections.models import ProjectionShard, ProjectionState
 from projections.registry import names
 
 pytestmark = pytest.mark.django_db
@@ -75,28 +76,25 @@ def test_each_projection_shows_its_state_checkpoint_and_lag(
 
 
 def test_a_failing_projection_shows_its_last_error_and_the_event_it_failed_on(
-    admin_client: Client, carts_projected: None
+    admin_client: Client, carts_projected: None, active_shards
 ) -> None:
-    ProjectionState.objects.filter(name="daily_funnel").update(
-        last_error="ValueError: no such day", failed_position=3
+    active_shards("daily_funnel").filter(shard=0).update(
+        last_error="ValueError: no such day", failed_position=3, retry_count=2
     )
-    page = admin_client.get(reverse(DASHBOARD)).content.decode()
+    response = admin_client.get(reverse(DASHBOARD))
+    failing = next(s for s in response.context["statuses"] if s.name == "daily_funnel")
+    assert (failing.state, failing.failing_shards, failing.failed_position) == ("failing", 1, 3)
+    page = response.content.decode()
     assert "ValueError: no such day" in page
     assert reverse("admin:eventstore_event_change", args=[3]) in page
     assert ">failing<" in page
+    assert "Shard 0, event #3, 2 attempts:" in page  # with the buttons to decide about it
 
 
 def test_a_running_rebuild_shows_its_progress_and_the_page_refreshes(
     admin_client: Client, carts_projected: None
 ) -> None:
-    halfway = read_all(START, limit=3).checkpoint  # 3 of the 6 events
-    now = timezone.now()
-    ProjectionState.objects.filter(name="cart_summaries").update(
-        rebuild_generation=2,
-        rebuild_checkpoint=halfway,
-        rebuild_started_at=now - timedelta(seconds=2),
-        rebuild_heartbeat_at=now,
-    )
+    rebuild_halfway("cart_summaries", heartbeat_age=timedelta(0), took=timedelta(seconds=2))
     response = admin_client.get(reverse(DASHBOARD))
     rebuilding = next(s for s in response.context["statuses"] if s.name == "cart_summaries")
     assert rebuilding.state == "rebuilding"
@@ -113,19 +111,13 @@ def test_a_rebuild_whose_heartbeat_stopped_shows_stalled_and_the_page_stops_refr
     admin_client: Client, carts_projected: None, settings
 ) -> None:
     settings.PROJECTIONS_REBUILD_STALE_SECONDS = 60
-    then = timezone.now() - timedelta(seconds=61)
-    ProjectionState.objects.filter(name="cart_summaries").update(
-        rebuild_generation=2,
-        rebuild_checkpoint=read_all(START, limit=3).checkpoint,
-        rebuild_started_at=then - timedelta(seconds=5),
-        rebuild_heartbeat_at=then,
-    )
+    rebuild_halfway("cart_summaries", heartbeat_age=timedelta(seconds=61))
     response = admin_client.get(reverse(DASHBOARD))
     stalled = next(s for s in response.context["statuses"] if s.name == "cart_summaries")
     assert stalled.state == "stalled"
     page = response.content.decode()
     assert ">stalled<" in page and ">rebuilding<" not in page
-    assert "start a new rebuild to take over" in page
+    assert "resumes it from its checkpoints, or start a new rebuild to take over" in page
     assert '<meta http-equiv="refresh"' not in page
 
 
@@ -205,21 +197,34 @@ def test_an_eager_rebuild_from_the_button_switches_readers_to_a_new_generation(
     assert (status.state, status.lag_events) == ("live", 0)
 
 
+def rebuild_halfway(
+    name: str, *, heartbeat_age: timedelta, took: timedelta = timedelta(seconds=5)
+) -> None:
+    """A rebuild of ``name`` that read 3 of the 6 events in ``took``, its last heartbeat
+    ``heartbeat_age`` ago."""
+    generation, _ = rebuilding.start(name)
+    beat = timezone.now() - heartbeat_age
+    ProjectionState.objects.filter(name=name).update(rebuild_started_at=beat - took)
+    ProjectionShard.objects.filter(name=name, generation=generation).update(
+        checkpoint=read_all(START, limit=3).checkpoint, heartbeat_at=beat
+    )
+
+
 def rebuild_fields(name: str) -> dict[str, object]:
-    """What a rebuild records in a projection's state (model equality compares only the key)."""
-    fields = ["active_generation", "rebuild_generation", "rebuild_checkpoint"]
-    fields += ["rebuild_started_at", "rebuild_heartbeat_at", "rebuild_error"]
-    return ProjectionState.objects.filter(name=name).values(*fields).get()
+    """What a rebuild records: in the projection's state, and in its shards' rows (model
+    equality compares only the key)."""
+    fields = ["active_generation", "rebuild_generation", "rebuild_shard_count"]
+    fields += ["rebuild_started_at", "rebuild_error"]
+    shard_fields = ["generation", "shard", "checkpoint", "heartbeat_at", "caught_up"]
+    shards = ProjectionShard.objects.filter(name=name).order_by("generation", "shard")
+    return {
+        **ProjectionState.objects.filter(name=name).values(*fields).get(),
+        "shards": list(shards.values(*shard_fields)),
+    }
 
 
 def running_rebuild_of(name: str, *, heartbeat_age: timedelta) -> dict[str, object]:
-    beat = timezone.now() - heartbeat_age
-    ProjectionState.objects.filter(name=name).update(
-        rebuild_generation=2,
-        rebuild_checkpoint=read_all(START, limit=3).checkpoint,
-        rebuild_started_at=beat - timedelta(seconds=5),
-        rebuild_heartbeat_at=beat,
-    )
+    rebuild_halfway(name, heartbeat_age=heartbeat_age)
     return rebuild_fields(name)
 
 

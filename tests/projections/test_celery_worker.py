@@ -23,6 +23,7 @@ from carts.application.commands import AddItem, CreateCart
 from carts.application.handler import Context, handle
 from config.celery import app
 from eventstore.metadata import Metadata
+from observability.logs import correlation
 from projections import tasks
 from projections.models import ProjectionState
 from projections.selectors import cart_summaries, wait_for_position
@@ -123,3 +124,23 @@ def _projected(position: int) -> bool:
 def _generation(name: str) -> int:
     state = ProjectionState.objects.filter(name=name).first()
     return state.active_generation if state else 0
+
+
+def test_a_task_sent_during_a_request_logs_in_the_worker_with_the_requests_correlation_id(
+    worker: Path,
+) -> None:
+    correlation_id = f"worker-test-{uuid.uuid4().hex[:8]}"
+    with correlation(correlation_id):
+        tasks.catch_up.delay()
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline and not _logged_in_task(worker, correlation_id):
+        time.sleep(0.2)
+    assert _logged_in_task(worker, correlation_id), worker.read_text()[-3000:]
+
+
+def _logged_in_task(log: Path, correlation_id: str) -> bool:
+    """Whether the worker logged the task's success with the id (text format: [id])."""
+    return any(
+        f"[{correlation_id}]" in line and "projections.catch_up" in line and "succeeded" in line
+        for line in log.read_text().splitlines()
+    )

@@ -16,9 +16,17 @@ from carts.application.commands import (
 )
 from carts.application.handler import Context, handle
 from eventstore.models import Event
-from projections.models import CartSummary, ProjectionState
+from eventstore.store import read_all
+from projections.models import CartSummary, ProjectionShard, ProjectionState
 from projections.projectors.cart_summaries import CartSummaries
-from projections.rebuild import RebuildFailed, RebuildSuperseded, rebuild
+from projections.rebuild import (
+    RebuildFailed,
+    RebuildSuperseded,
+    rebuild,
+    rebuild_shard,
+    resume_stalled,
+    start,
+)
 from projections.registry import names
 from projections.selectors import cart_summaries, projection_statuses
 from tests.checkout_details import DETAILS
@@ -181,15 +189,31 @@ def test_a_newer_rebuild_supersedes_one_still_running(history, project, read_mod
     assert ProjectionState.objects.get(name="daily_funnel").rebuild_generation is None
 
 
-def test_every_batch_writes_the_rebuilds_heartbeat_and_progress(history, project):
+def rebuild_shards_of(name):
+    """The shard rows of the rebuild under way of ``name``."""
+    generation = ProjectionState.objects.get(name=name).rebuild_generation
+    assert generation is not None
+    return ProjectionShard.objects.filter(name=name, generation=generation)
+
+
+def _state(name):
+    return {s.name: s.state for s in projection_statuses()}[name]
+
+
+@pytest.mark.parametrize("shards", [1, 2])
+def test_every_batch_writes_the_rebuilds_heartbeat_and_progress(history, project, settings, shards):
+    settings.PROJECTIONS_SHARDS = shards
     project()
     seen = []
+    seen_done: list[int] = []
 
     def look(read):
-        state = ProjectionState.objects.get(name="cart_summaries")
+        beats = [row.heartbeat_at for row in rebuild_shards_of("cart_summaries")]
         status = {s.name: s for s in projection_statuses()}["cart_summaries"]
-        assert status.rebuild is not None and state.rebuild_heartbeat_at is not None
-        seen.append((state.rebuild_heartbeat_at, status.state, status.rebuild.done, read))
+        assert status.rebuild is not None and None not in beats
+        assert (status.rebuild.heartbeat_at, status.rebuild.shards) == (max(beats), shards)
+        seen.append((max(beats), status.state, status.rebuild.done, read))
+        seen_done.append(status.rebuild.shards_done)
 
     rebuild("cart_summaries", batch_size=3, after_batch=look)
 
@@ -198,8 +222,11 @@ def test_every_batch_writes_the_rebuilds_heartbeat_and_progress(history, project
     assert seen[-1][2] == total
     assert [beat for beat, _, _, _ in seen] == sorted(beat for beat, _, _, _ in seen)
     assert {state for _, state, _, _ in seen} == {"rebuilding"}
+    assert seen_done == sorted(seen_done) and seen_done[-1] == shards
     finished = ProjectionState.objects.get(name="cart_summaries")
-    assert (finished.rebuild_generation, finished.rebuild_heartbeat_at) == (None, None)
+    assert (finished.rebuild_generation, finished.shard_count) == (None, shards)
+    beats = ProjectionShard.objects.filter(name="cart_summaries").values_list("heartbeat_at")
+    assert list(beats) == [(None,)] * shards
 
 
 def test_a_killed_rebuild_shows_stalled_once_its_heartbeat_is_old_and_a_new_one_takes_over(
@@ -209,37 +236,89 @@ def test_a_killed_rebuild_shows_stalled_once_its_heartbeat_is_old_and_a_new_one_
     project()
     live = read_model("cart_summaries")
 
-    def die_after_two_batches(read):
-        if read >= 6:
-            raise Killed
-
     with pytest.raises(Killed):
         rebuild("cart_summaries", batch_size=3, after_batch=die_after_two_batches)
-    statuses = {s.name: s for s in projection_statuses()}
-    assert statuses["cart_summaries"].state == "rebuilding"  # its heartbeat is fresh
+    assert _state("cart_summaries") == "rebuilding"  # its heartbeat is fresh
 
     # The worker is gone: a minute and a second later nobody has written the heartbeat.
     long_ago = timezone.now() - timedelta(seconds=61)
-    ProjectionState.objects.filter(name="cart_summaries").update(rebuild_heartbeat_at=long_ago)
+    rebuild_shards_of("cart_summaries").update(heartbeat_at=long_ago)
     status = {s.name: s for s in projection_statuses()}["cart_summaries"]
     assert status.state == "stalled"
     assert status.rebuild is not None and status.rebuild.stalled
     assert status.rebuild.done == 6
 
     rebuild("cart_summaries", batch_size=3)
-    assert {s.name: s.state for s in projection_statuses()}["cart_summaries"] == "live"
+    assert _state("cart_summaries") == "live"
     assert read_model("cart_summaries") == live
 
 
-def test_a_rebuild_without_any_heartbeat_counts_from_its_start(history, project, settings):
+def die_after_two_batches(read):
+    if read >= 6:
+        raise Killed
+
+
+def test_a_stalled_rebuild_is_resumed_from_its_checkpoint_not_started_again(
+    history, project, read_model, settings
+):
     settings.PROJECTIONS_REBUILD_STALE_SECONDS = 60
     project()
-    started = timezone.now() - timedelta(seconds=30)
-    ProjectionState.objects.filter(name="daily_funnel").update(
-        rebuild_generation=9, rebuild_started_at=started, rebuild_heartbeat_at=None
+    live = read_model("cart_summaries")
+    with pytest.raises(Killed):
+        rebuild("cart_summaries", batch_size=3, after_batch=die_after_two_batches)
+    generation = ProjectionState.objects.get(name="cart_summaries").rebuild_generation
+    assert resume_stalled("cart_summaries") == []  # its heartbeat is fresh: still at work
+
+    rebuild_shards_of("cart_summaries").update(heartbeat_at=timezone.now() - timedelta(seconds=61))
+    stopped_at = rebuild_shards_of("cart_summaries").get().checkpoint
+    with mock.patch("projections.rebuild.read_all", wraps=read_all) as reads:
+        assert resume_stalled("cart_summaries") == [0]
+    assert reads.call_args_list[0].args[0] == stopped_at
+    assert _generation("cart_summaries") == generation
+    assert _state("cart_summaries") == "live"
+    assert read_model("cart_summaries") == live
+
+
+def test_a_rebuild_killed_before_its_first_batch_counts_from_its_start(
+    history, project, read_model, settings
+):
+    settings.PROJECTIONS_REBUILD_STALE_SECONDS = 60
+    project()
+    live = read_model("daily_funnel")
+    generation, _ = start("daily_funnel")  # and then its worker died
+    assert _state("daily_funnel") == "rebuilding"
+    rebuild_shards_of("daily_funnel").update(heartbeat_at=timezone.now() - timedelta(seconds=61))
+    assert _state("daily_funnel") == "stalled"
+
+    assert resume_stalled("daily_funnel") == [0]
+    assert (_generation("daily_funnel"), _state("daily_funnel")) == (generation, "live")
+    assert read_model("daily_funnel") == live
+
+
+def test_a_rebuild_whose_shards_all_finished_but_never_switched_is_switched_by_resuming(
+    history, project, read_model, settings
+):
+    settings.PROJECTIONS_REBUILD_STALE_SECONDS = 60
+    settings.PROJECTIONS_SHARDS = 2
+    project()
+    live = read_model("product_activity")
+    generation, count = start("product_activity")
+    for shard in range(count):
+        rebuild_shard("product_activity", generation, shard)  # and the switch never came
+    assert _state("product_activity") == "rebuilding"
+    rebuild_shards_of("product_activity").update(
+        heartbeat_at=timezone.now() - timedelta(seconds=61)
     )
-    assert {s.name: s.state for s in projection_statuses()}["daily_funnel"] == "rebuilding"
+    assert _state("product_activity") == "stalled"
+
+    assert resume_stalled("product_activity") == [0, 1]
+    assert (_generation("product_activity"), _state("product_activity")) == (generation, "live")
+    assert read_model("product_activity") == live
+
+
+def test_a_rebuild_without_any_shard_rows_counts_as_stalled_at_once(history, project):
+    project()
     ProjectionState.objects.filter(name="daily_funnel").update(
-        rebuild_started_at=started - timedelta(seconds=31)
+        rebuild_generation=9, rebuild_shard_count=1, rebuild_started_at=timezone.now()
     )
-    assert {s.name: s.state for s in projection_statuses()}["daily_funnel"] == "stalled"
+    assert _state("daily_funnel") == "stalled"

@@ -102,12 +102,12 @@ def test_a_row_read_from_the_replica_is_saved_to_the_primary(replica_db, new_car
 
     state = ProjectionState.objects.get(name="cart_summaries")
     assert state._state.db == REPLICA
-    state.last_error = "noted on the primary"
+    state.rebuild_error = "noted on the primary"
     state.save()
 
     on_primary = ProjectionState.objects.using(DEFAULT_DB_ALIAS).get(name="cart_summaries")
-    assert on_primary.last_error == "noted on the primary"
-    assert ProjectionState.objects.get(name="cart_summaries").last_error == ""
+    assert on_primary.rebuild_error == "noted on the primary"
+    assert ProjectionState.objects.get(name="cart_summaries").rebuild_error == ""
 
 
 def test_a_celery_worker_reads_the_read_models_from_the_primary(replica_db, monkeypatch):

@@ -4,7 +4,6 @@ from unittest import mock
 from carts.application.commands import AddItem, CheckOut, RemoveItem
 from carts.application.handler import Context, handle
 from projections import runner
-from projections.models import ProjectionState
 from projections.projectors.product_activity import ProductActivities
 from projections.selectors import product_activity, projection_includes, projection_statuses
 from tests.checkout_details import DETAILS
@@ -26,7 +25,9 @@ def test_catching_up_again_changes_nothing(new_cart, project, read_model):
     assert {name: read_model(name) for name in before} == before
 
 
-def test_small_batches_give_the_same_rows_as_one_big_batch(new_cart, project, read_model, meta):
+def test_small_batches_give_the_same_rows_as_one_big_batch(
+    new_cart, project, read_model, meta, active_shards
+):
     for _ in range(3):
         handle(
             CheckOut(details=DETAILS, cart_id=new_cart({"TEA-001": 1, "MUG-001": 2})),
@@ -34,7 +35,8 @@ def test_small_batches_give_the_same_rows_as_one_big_batch(new_cart, project, re
         )
     runner.catch_up("product_activity", batch_size=2)
     in_small_batches = read_model("product_activity")
-    ProjectionState.objects.filter(name="product_activity").update(checkpoint="")
+    assert active_shards("product_activity").get().checkpoint
+    active_shards("product_activity").update(checkpoint="")
     product_activity().delete()
     runner.catch_up("product_activity", batch_size=1000)
     assert read_model("product_activity") == in_small_batches
@@ -57,17 +59,19 @@ def test_a_failing_handler_stops_only_its_projection_at_that_event(new_cart, pro
     assert projection_includes("cart_summaries", later.last_position)
 
 
-def test_a_failing_projection_waits_for_its_backoff_then_resumes(new_cart, project, meta):
+def test_a_failing_projection_waits_for_its_backoff_then_resumes(
+    new_cart, project, meta, active_shards
+):
     cart_id = new_cart({"MUG-001": 1})
     last = handle(RemoveItem(cart_id=cart_id, sku="MUG-001"), Context.system(meta))
     assert last.last_position is not None
     with _poisoned():
         project()
         runner.catch_up("product_activity", retry_now=True)
-    assert ProjectionState.objects.get(name="product_activity").retry_count == 2
+    assert active_shards("product_activity").get().retry_count == 2
     assert runner.catch_up("product_activity") == 0
     assert _status("product_activity").state == "failing"
-    ProjectionState.objects.filter(name="product_activity").update(next_retry_at=None)
+    active_shards("product_activity").update(next_retry_at=None)
     runner.catch_up("product_activity")
     resumed = _status("product_activity")
     assert (resumed.state, resumed.last_error, resumed.failed_position) == ("live", "", None)
@@ -75,11 +79,11 @@ def test_a_failing_projection_waits_for_its_backoff_then_resumes(new_cart, proje
     assert product_activity().get(sku="MUG-001").times_removed == 1
 
 
-def test_rows_and_checkpoint_are_written_together_or_not_at_all(new_cart, meta):
+def test_rows_and_checkpoint_are_written_together_or_not_at_all(new_cart, meta, active_shards):
     new_cart({"TEA-001": 1})
     with mock.patch.object(ProductActivities, "flush", side_effect=RuntimeError("disk full")):
         runner.catch_up("product_activity")
-    assert ProjectionState.objects.get(name="product_activity").checkpoint == ""
+    assert active_shards("product_activity").get().checkpoint == ""
     assert not product_activity().exists()
     assert _status("product_activity").state == "failing"
 

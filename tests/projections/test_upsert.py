@@ -8,7 +8,8 @@ from uuid import UUID
 
 import pytest
 
-from projections.models import CartSummary, DailyFunnel
+from projections.models import CartSummary, DailyFunnel, DailyRevenue, ProductActivity
+from projections.projectors.daily_funnel import DAY_COUNTS
 from projections.upsert import upsert
 
 pytestmark = pytest.mark.django_db
@@ -60,25 +61,90 @@ def test_existing_keys_are_updated_in_place_and_other_generations_untouched():
     assert rows[1, 3].units == 7
 
 
-def test_rows_keyed_by_day_keep_their_json_and_decimals():
-    day = DailyFunnel(
-        generation=1,
-        day=date(2026, 3, 4),
-        carts_created=3,
-        revenue=Decimal("99.99"),
-        conversion=Decimal("0.3333"),
-        revenue_by_currency={"EUR": {"orders": 1, "revenue": "99.99"}},
+def test_rows_keyed_by_day_and_currency_keep_their_dates_and_decimals():
+    day = date(2026, 3, 4)
+    upsert(
+        DailyRevenue,
+        ("day", "currency"),
+        [
+            DailyRevenue(generation=1, day=day, currency="EUR", orders=1, revenue=Decimal("99.99")),
+            DailyRevenue(generation=1, day=day, currency="USD", orders=2, revenue=Decimal("0.01")),
+        ],
     )
-    upsert(DailyFunnel, "day", [day])
+    upsert(
+        DailyRevenue,
+        ("day", "currency"),
+        [DailyRevenue(generation=1, day=day, currency="EUR", orders=3, revenue=Decimal("5.10"))],
+    )
+
+    stored = {r.currency: (r.day, r.orders, r.revenue) for r in DailyRevenue.objects.all()}
+    assert stored == {
+        "EUR": (day, 3, Decimal("5.10")),
+        "USD": (day, 2, Decimal("0.01")),
+    }
+
+
+def test_added_columns_are_summed_onto_the_stored_row():
+    def change(**counts: object) -> DailyFunnel:
+        return DailyFunnel(generation=1, day=date(2026, 3, 4), currency="EUR", **counts)
+
+    upsert(
+        DailyFunnel,
+        "day",
+        [change(carts_created=2, orders=1, revenue=Decimal("99.99"))],
+        added=DAY_COUNTS,
+    )
+    upsert(
+        DailyFunnel,
+        "day",
+        [change(carts_created=1, checked_out=1, orders=1, revenue=Decimal("0.03"))],
+        added=DAY_COUNTS,
+    )
 
     stored = DailyFunnel.objects.get()
-    assert (stored.day, stored.carts_created, stored.revenue, stored.conversion) == (
-        date(2026, 3, 4),
+    assert (stored.carts_created, stored.checked_out, stored.orders, stored.revenue) == (
         3,
-        Decimal("99.99"),
-        Decimal("0.3333"),
+        1,
+        2,
+        Decimal("100.02"),
     )
-    assert stored.revenue_by_currency == {"EUR": {"orders": 1, "revenue": "99.99"}}
+    # Rates are computed from the summed counts, so they are exact whoever wrote last.
+    assert (stored.conversion, stored.average_order_value) == (Decimal("0.3333"), Decimal("50.01"))
+
+
+def test_latest_columns_come_from_the_newer_event_whichever_is_written_last():
+    def named(name: str, currency: str, at: int) -> ProductActivity:
+        return ProductActivity(
+            generation=1, sku="TEA-001", name=name, currency=currency, named_at=at, times_added=1
+        )
+
+    def write(row: ProductActivity) -> None:
+        upsert(
+            ProductActivity,
+            "sku",
+            [row],
+            added=("times_added",),
+            latest=("name", "currency"),
+            latest_by="named_at",
+        )
+
+    write(named("Green tea", "EUR", 7))
+    write(named("Tea", "USD", 3))  # an older event, written later by another shard
+    stored = ProductActivity.objects.get()
+    assert (stored.name, stored.currency, stored.named_at, stored.times_added) == (
+        "Green tea",
+        "EUR",
+        7,
+        2,
+    )
+    write(named("Sencha", "USD", 9))
+    stored = ProductActivity.objects.get()
+    assert (stored.name, stored.currency, stored.named_at, stored.times_added) == (
+        "Sencha",
+        "USD",
+        9,
+        3,
+    )
 
 
 def test_nothing_to_write_writes_nothing():

@@ -50,9 +50,24 @@ PROGRESS_SCHEMA = {
     "description": "Where the projection behind this answer stands.",
     "properties": {
         "name": {"type": "string"},
-        "state": {"type": "string", "enum": ["live", "catching_up", "rebuilding", "failing"]},
-        "position": {"type": "integer", "description": "Global position processed up to."},
+        "state": {
+            "type": "string",
+            "enum": ["live", "catching_up", "rebuilding", "stalled", "failing"],
+        },
+        "position": {
+            "type": "integer",
+            "description": "Global position below which every event has been processed.",
+        },
         "lag_events": {"type": "integer", "description": "Committed events not yet processed."},
+        "lag_seconds": {
+            "type": "number",
+            "description": "Age in seconds of the oldest committed event not yet processed"
+            " (0 when none waits).",
+        },
+        "parked": {
+            "type": "integer",
+            "description": "Events held back after a failure, to be replayed (not in rows).",
+        },
         "includes_min_position": {
             "type": "boolean",
             "nullable": True,
@@ -60,7 +75,15 @@ PROGRESS_SCHEMA = {
             " means the wait ran out first (ask again shortly). Null without it.",
         },
     },
-    "required": ["name", "state", "position", "lag_events", "includes_min_position"],
+    "required": [
+        "name",
+        "state",
+        "position",
+        "lag_events",
+        "lag_seconds",
+        "parked",
+        "includes_min_position",
+    ],
 }
 
 
@@ -87,6 +110,8 @@ def projection_progress(name: str, included: bool | None) -> dict[str, Any]:
         "state": status.state,
         "position": status.position,
         "lag_events": status.lag_events,
+        "lag_seconds": round(status.lag_seconds, 3),
+        "parked": status.parked,
         "includes_min_position": included,
     }
 

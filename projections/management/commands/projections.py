@@ -27,10 +27,15 @@ class Command(BaseCommand):
         rebuild = actions.add_parser("rebuild", help="rebuild from the first event, then switch")
         rebuild.add_argument("name", nargs="?", help=f"one of: {', '.join(names())}")
         rebuild.add_argument("--all", action="store_true", help="rebuild every projection")
+        actions.add_parser("resume", help="go on with the stalled parts of rebuilds, here")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "status":
             self._status()
+        elif action == "resume":
+            for name in names():
+                resumed = rebuilding.resume_stalled(name)
+                self.stdout.write(f"{name}: {len(resumed)} stalled shard(s) resumed")
         elif action == "catch-up":
             self._catch_up(self._names(options["name"], everything=not options["name"]))
         else:
@@ -50,6 +55,7 @@ class Command(BaseCommand):
     def _status(self) -> None:
         header = (
             f"{'projection':<18}{'state':<13}{'position':>10}{'head':>10}{'lag':>8}{'lag s':>10}"
+            f"{'shards':>8}{'failing':>9}{'parked':>8}{'skipped':>9}"
         )
         self.stdout.write(header)
         with primary_reads():  # the runners' own progress, not a replica's copy of it
@@ -94,7 +100,7 @@ def _rebuild_line(rebuild: RebuildProgress) -> str:
     rate = f", {rebuild.rate:.0f} events/s" if rebuild.rate else ""
     line = f"  rebuild: {rebuild.done} events done, {rebuild.to_do} to do{rate}"
     if rebuild.stalled:
-        line += "; stalled (no heartbeat): run `projections rebuild` again to take over"
+        line += "; stalled (no heartbeat): `projections resume` goes on from its checkpoints"
     return line
 
 
@@ -104,5 +110,6 @@ def _status_line(status: ProjectionStatus) -> str:
         state += f" {status.rebuild_progress:.0%}"
     return (
         f"{status.name:<18}{state:<13}{status.position:>10}{status.head_position:>10}"
-        f"{status.lag_events:>8}{status.lag_seconds:>10.1f}"
+        f"{status.lag_events:>8}{status.lag_seconds:>10.1f}{status.shard_count:>8}"
+        f"{status.failing_shards:>9}{status.parked:>8}{status.skipped:>9}"
     )

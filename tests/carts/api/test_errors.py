@@ -164,6 +164,8 @@ def test_a_database_that_cannot_be_reached_is_a_503_with_retry_after(
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
     assert problem_of(response)["code"] == "database_unavailable"
+    # A connection lost after the commit leaves the command applied: the key is the safe retry.
+    assert "send it again with the same key" in problem_of(response)["detail"]
     assert "too many clients" not in response.content.decode()
     assert event_count() == before
 

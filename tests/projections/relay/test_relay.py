@@ -13,6 +13,7 @@ from projections.relay import relay as relay_module
 from projections.relay.messages import to_message
 from projections.relay.relay import Relay
 from projections.relay.sink import Message, SinkError
+from tests.metric_samples import Counted
 from tests.projections.relay.conftest import FakeSink
 
 pytestmark = pytest.mark.django_db
@@ -153,3 +154,24 @@ def test_personal_values_go_to_the_broker_as_stored_encrypted(new_cart, fake_sin
     assert published.count("enc:v1:") == 7
     opened = [e for e in read_all().events if e.event_type == "cart.CheckoutDetailsProvided"]
     assert DETAILS.email in opened[0].payload_json.decode()  # type: ignore[union-attr]
+
+
+def test_published_events_duplicates_batches_and_failures_are_counted(new_cart, monkeypatch):
+    monkeypatch.setattr(relay_module, "FIRST_RETRY", relay_module.timedelta(0))
+    new_cart({"TEA-001": 1, "MUG-001": 1})
+    relay = Relay(FakeSink(), batch_size=2, poll_seconds=0)
+    sink = StoppingSink(relay.stop, wanted=3)
+    relay.sink, sink.fail_next = sink, 1
+    labels = {"sink": sink.name}
+    counted = Counted(
+        ("ledger_relay_published_events_total", labels),
+        ("ledger_relay_duplicate_events_total", labels),
+        ("ledger_relay_batches_total", labels),
+        ("ledger_relay_failures_total", {**labels, "failed": "broker"}),
+    )
+    relay.run()
+    assert counted.added() == [3.0, 0.0, 2.0, 1.0]
+    RelayState.objects.filter(name=sink.name).update(checkpoint=START)
+    again = Counted(("ledger_relay_duplicate_events_total", labels))
+    Relay(sink, batch_size=2).run(once=True)
+    assert again.added() == [3.0]
