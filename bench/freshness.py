@@ -36,6 +36,8 @@ import psycopg
 import redis
 
 from bench.harness import Figure, Sizes, log, median
+from eventstore.checkpoints import decode_checkpoint
+from eventstore.partitions import stream_hash
 
 CLIENTS = 16
 HOST = "127.0.0.1"
@@ -60,36 +62,59 @@ class Run:
 
 
 class Observer(threading.Thread):
-    """Reads cart_summaries' checkpoint every OBSERVE_EVERY seconds; keeps (when, checkpoint)
-    each time it moved, checkpoints as (transaction, position) pairs in the log's order."""
+    """Reads the checkpoints of cart_summaries' shards every OBSERVE_EVERY seconds; keeps, per
+    shard, (when, checkpoint) each time it moved, checkpoints as (transaction, position) pairs
+    in the log's order. A failure stops the observer and is raised again by ``stop``."""
 
     def __init__(self, conninfo: str) -> None:
         super().__init__(name="b8-observer", daemon=True)
         self._conninfo = conninfo
         self._halt = threading.Event()
-        self.seen: list[tuple[int, int]] = []
-        self.when: list[float] = []
+        self._failure: Exception | None = None
+        self.shard_count = 1
+        self.seen: dict[int, list[tuple[int, int]]] = {}
+        self.when: dict[int, list[float]] = {}
 
     def run(self) -> None:
-        query = "SELECT checkpoint FROM projections_projectionstate WHERE name = 'cart_summaries'"
-        with psycopg.connect(self._conninfo, autocommit=True) as connection:
-            while not self._halt.is_set():
-                row = connection.execute(query, prepare=True).fetchone()
-                if row and row[0]:
-                    tx_id, position = (int(part) for part in row[0].split(":"))
-                    if not self.seen or (tx_id, position) != self.seen[-1]:
-                        self.when.append(time.time())
-                        self.seen.append((tx_id, position))
-                time.sleep(OBSERVE_EVERY)
+        try:
+            with psycopg.connect(self._conninfo, autocommit=True) as connection:
+                while not self._halt.is_set():
+                    now = time.time()
+                    for shard, count, checkpoint in connection.execute(_SHARDS, prepare=True):
+                        self.shard_count = count
+                        if checkpoint:
+                            self._note(shard, now, checkpoint)
+                    time.sleep(OBSERVE_EVERY)
+        except Exception as failure:
+            self._failure = failure
 
-    def covered_at(self, tx_id: int, position: int) -> float | None:
-        """When a checkpoint covering the event (tx_id, position) was first seen, or None."""
-        index = bisect.bisect_left(self.seen, (tx_id, position))
-        return self.when[index] if index < len(self.when) else None
+    def _note(self, shard: int, now: float, checkpoint: str) -> None:
+        seen = self.seen.setdefault(shard, [])
+        place = decode_checkpoint(checkpoint)
+        if not seen or place != seen[-1]:
+            self.when.setdefault(shard, []).append(now)
+            seen.append(place)
+
+    def covered_at(self, tx_id: int, position: int, stream_id: str) -> float | None:
+        """When a checkpoint covering the event was first seen on its shard, or None."""
+        shard = stream_hash(stream_id) % self.shard_count
+        seen = self.seen.get(shard, [])
+        index = bisect.bisect_left(seen, (tx_id, position))
+        return self.when[shard][index] if index < len(seen) else None
 
     def stop(self) -> None:
         self._halt.set()
         self.join(timeout=10)
+        if self._failure is not None:
+            raise RuntimeError(f"the B8 observer failed: {self._failure!r}") from self._failure
+
+
+# The active generation's shards of cart_summaries, with how many there are.
+_SHARDS = (
+    "SELECT s.shard, p.shard_count, s.checkpoint FROM projections_projectionshard s"
+    " JOIN projections_projectionstate p ON p.name = s.name AND p.active_generation = s.generation"
+    " WHERE s.name = 'cart_summaries'"
+)
 
 
 def _client(
@@ -140,17 +165,18 @@ def _freshness(observer: Observer, positions: list[int], conninfo: str) -> tuple
     """Milliseconds from commit to visible for each position seen in time; how many were not."""
     deadline = time.monotonic() + SETTLE_SECONDS
     with psycopg.connect(conninfo, autocommit=True) as connection:
-        rows = connection.execute(
-            "SELECT tx_id, position, extract(epoch FROM recorded_at)::float8"
+        events = connection.execute(
+            "SELECT tx_id, position, stream_id, extract(epoch FROM recorded_at)::float8"
             " FROM eventstore_event WHERE position = ANY(%s)",
             [positions],
         ).fetchall()
-    last = max((tx_id, position) for tx_id, position, _ in rows)
-    while observer.covered_at(*last) is None and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        if all(observer.covered_at(*event[:3]) is not None for event in events):
+            break
         time.sleep(0.05)
     latencies, unseen = [], 0
-    for tx_id, position, recorded in rows:
-        seen = observer.covered_at(tx_id, position)
+    for tx_id, position, stream_id, recorded in events:
+        seen = observer.covered_at(tx_id, position, stream_id)
         if seen is None:
             unseen += 1
         else:
@@ -243,14 +269,14 @@ def run(sizes: Sizes) -> list[Figure]:
     }
     # Ready once the API answers at all: a 401 costs nothing, unlike generating the schema.
     start = functools.partial(http_api.start_gunicorn, url, options=GUNICORN, ready=READY)
-    servers = [start(listen=ports[side], env=envs[side]) for side in ports]
-    try:
-        with _worker(url, broker, queue):
+    with _worker(url, broker, queue):  # first: it starts up while gunicorn does
+        servers = [start(listen=ports[side], env=envs[side]) for side in ports]
+        try:
             runs = _rounds(ports, token, carts, sizes)
-    finally:
-        for server in servers:
-            server.terminate()
-            server.wait(timeout=30)
+        finally:
+            for server in servers:
+                server.terminate()
+                server.wait(timeout=30)
     return _figures(runs["worker"], runs["inline"])
 
 
@@ -258,8 +284,9 @@ def _rounds(
     ports: dict[str, int], token: str, carts: list[list[uuid.UUID]], sizes: Sizes
 ) -> dict[str, list[Run]]:
     """A warm-up to each server, then ``sizes.runs`` runs against each, alternating."""
+    warm_up = min(CLIENTS * 4, sizes.b6_requests)
     for port in ports.values():  # the worker's processes start, every connection is made
-        _measure(port, token, carts, requests=CLIENTS * 4, seconds=10)
+        _measure(port, token, carts, requests=warm_up, seconds=10)
     runs: dict[str, list[Run]] = {side: [] for side in ports}
     for attempt in range(sizes.runs):
         for side, port in ports.items():
