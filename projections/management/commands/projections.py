@@ -30,6 +30,11 @@ class Command(BaseCommand):
         actions.add_parser("resume", help="go on with the stalled parts of rebuilds, here")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
+        # Every action works on the runners' own state, never on a replica's copy of it.
+        with primary_reads():
+            self._act(action, options)
+
+    def _act(self, action: str, options: dict[str, Any]) -> None:
         if action == "status":
             self._status()
         elif action == "resume":
@@ -58,9 +63,7 @@ class Command(BaseCommand):
             f"{'shards':>8}{'failing':>9}{'parked':>8}{'skipped':>9}"
         )
         self.stdout.write(header)
-        with primary_reads():  # the runners' own progress, not a replica's copy of it
-            statuses = projection_statuses()
-        for status in statuses:
+        for status in projection_statuses():
             self.stdout.write(_status_line(status))
             if status.rebuild is not None:
                 self.stdout.write(_rebuild_line(status.rebuild))
