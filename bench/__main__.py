@@ -15,7 +15,7 @@ from dataclasses import replace
 from bench import database
 from bench.harness import FULL, QUICK, TOY, Figure, Sizes, log, machine, table, write_results
 
-WORKLOADS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B9", "B10", "B11")
+WORKLOADS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B10", "B11")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -40,6 +40,7 @@ def run_workloads(sizes: Sizes, chosen: list[str]) -> list[Figure]:
     from bench import (
         commands,
         dataset,
+        freshness,
         global_log,
         growth,
         http_api,
@@ -73,6 +74,8 @@ def run_workloads(sizes: Sizes, chosen: list[str]) -> list[Figure]:
             figures += http_api.run(sizes)
         elif name == "B7":
             figures += growth.run(sizes)
+        elif name == "B8":
+            figures += freshness.run(sizes)
         elif name == "B9":
             figures += scaling.run(sizes)
         elif name == "B10":

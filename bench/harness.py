@@ -32,12 +32,13 @@ class Sizes:
     b6_requests: int
     b7_small: int
     b7_big: int
+    b8_seconds: float  # each of B8's load runs stops after this long, or b6_requests
 
 
 # Full sizes are the issue's. Quick sizes keep the whole run near two minutes on an idle
 # two-core machine while every timed section still lasts long enough to be steady.
 QUICK = Sizes(
-    "quick", 3, 300, 600, (10, 100, 1_000, 10_000), 100_000, 35_000, 1_200, 10_000, 1_000_000
+    "quick", 3, 300, 600, (10, 100, 1_000, 10_000), 100_000, 35_000, 1_200, 10_000, 1_000_000, 4.0
 )
 FULL = Sizes(
     "full",
@@ -50,8 +51,9 @@ FULL = Sizes(
     3_200,
     10_000,
     10_000_000,
+    15.0,
 )
-TOY = Sizes("toy", 1, 3, 4, (10, 30), 300, 140, 40, 50, 200)
+TOY = Sizes("toy", 1, 3, 4, (10, 30), 300, 140, 40, 50, 200, 1.0)
 
 
 @dataclass

@@ -43,44 +43,39 @@ def port() -> int:
     return int(os.environ.get("BENCH_HTTP_PORT", "8115"))
 
 
-def start_gunicorn(url: str) -> subprocess.Popen[bytes]:
-    """gunicorn on 127.0.0.1 with the bench database; returns once it answers."""
+def start_gunicorn(
+    url: str,
+    *,
+    listen: int | None = None,
+    options: tuple[str, ...] = ("-w", str(WORKERS)),
+    env: dict[str, str] | None = None,
+    ready: str = "/api/schema/",
+) -> subprocess.Popen[bytes]:
+    """gunicorn on 127.0.0.1 (port ``listen``, default port()) with the bench database, run with
+    gunicorn ``options`` and extra environment ``env``; returns once ``ready`` answers."""
     from django.conf import settings
 
     # Static files are not part of the workload; an existing root keeps whitenoise quiet.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
-    from django.conf import settings
-
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "API_COMMAND_RATE": "100000000/minute"}
-    env["SECRET_KEY"] = settings.SECRET_KEY  # the same master key of personal data
-    env.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
-    env.setdefault("ALLOWED_HOSTS", HOST)
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "-b",
-            f"{HOST}:{port()}",
-            "-w",
-            str(WORKERS),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
+    bound = listen or port()
+    environment = {**os.environ, "DATABASE_URL": url, "DEBUG": "0"}
+    environment["API_COMMAND_RATE"] = "100000000/minute"
+    environment["SECRET_KEY"] = settings.SECRET_KEY  # the same master key of personal data
+    environment.setdefault("ALLOWED_HOSTS", HOST)
+    environment.update(env or {})
+    command = [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"{HOST}:{bound}"]
+    server = subprocess.Popen([*command, *options, "--log-level", "warning"], env=environment)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            connection = http.client.HTTPConnection(HOST, port(), timeout=2)
-            connection.request("GET", "/api/schema/")
+            connection = http.client.HTTPConnection(HOST, bound, timeout=2)
+            connection.request("GET", ready)
             connection.getresponse().read()
             return server
         except OSError:
             time.sleep(0.3)
     server.terminate()
-    raise RuntimeError(f"gunicorn did not answer on {HOST}:{port()} within 30 s")
+    raise RuntimeError(f"gunicorn did not answer on {HOST}:{bound} within 30 s")
 
 
 def prepare_clients(carts_per_client: int) -> tuple[str, list[list[uuid.UUID]]]:

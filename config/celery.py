@@ -5,7 +5,7 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import after_setup_logger, after_setup_task_logger
+from celery.signals import after_setup_logger, after_setup_task_logger, worker_init
 
 from config.log_redaction import RedactingFilter
 
@@ -23,3 +23,12 @@ def redact_worker_logs(logger: logging.Logger, **kwargs: Any) -> None:
     for handler in logger.handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
+
+
+@worker_init.connect
+def _read_the_primary(**kwargs: Any) -> None:
+    """Workers build the read models, so they never read them from a replica (the pool's
+    processes are forked after this and keep it)."""
+    from projections.routing import read_primary_in_this_process
+
+    read_primary_in_this_process()

@@ -112,30 +112,72 @@ TEMPLATES = [
 # "don't enable them during development"); gunicorn's workers keep theirs for 60 s.
 _CONN_MAX_AGE = "0" if "runserver" in sys.argv else "60"
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", _CONN_MAX_AGE)),
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers (the shop, projections) proceed while one writer appends; the timeout
-    # makes a second writer wait for the lock instead of failing at once.
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+
+# Seconds after which the server ends a session left idle inside a transaction (0: never), and
+# any statement (0: none); see _session_settings.
+DB_IDLE_IN_TRANSACTION_TIMEOUT = float(os.environ.get("DB_IDLE_IN_TRANSACTION_TIMEOUT", "60"))
+DB_STATEMENT_TIMEOUT = float(os.environ.get("DB_STATEMENT_TIMEOUT", "0"))
+
+
+def _session_settings() -> str:
+    """The ``options`` of every PostgreSQL connection: server settings for its whole session.
+
+    A session left idle inside a transaction holds every reader of the global log back
+    (eventstore.transactions), so the server ends it after DB_IDLE_IN_TRANSACTION_TIMEOUT.
+    No statement timeout unless DB_STATEMENT_TIMEOUT is set: migrations, verify_events and bulk
+    loads run long statements on a big log by design, so it suits web processes only. A zero is
+    left out rather than sent, so a value set on the database role (ALTER ROLE ... SET, as
+    behind PgBouncer) still applies. README, "Long transactions".
+    """
+    timeouts = {
+        "idle_in_transaction_session_timeout": DB_IDLE_IN_TRANSACTION_TIMEOUT,
+        "statement_timeout": DB_STATEMENT_TIMEOUT,
     }
-else:
+    return " ".join(f"-c {name}={int(s * 1000)}" for name, s in timeouts.items() if s > 0)
+
+
+def _database(url: str) -> dj_database_url.DBConfig:
+    """One DATABASES entry for ``url``, with the options its engine needs."""
+    database = dj_database_url.parse(
+        url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", _CONN_MAX_AGE))
+    )
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets readers (the shop, projections) proceed while one writer appends; the timeout
+        # makes a second writer wait for the lock instead of failing at once.
+        database["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+        return database
     # Parameters bound by the server, so psycopg prepares a statement once it has run a few
     # times: the command path repeats the same handful of queries, and planning them anew
     # cost more than running them. Behind a pooler that cannot keep prepared statements
     # (PgBouncer before 1.21 in transaction mode), set DATABASE_PREPARE_THRESHOLD to "".
     threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5")
-    DATABASES["default"]["OPTIONS"] = {
+    database["OPTIONS"] = {
         "server_side_binding": True,
         "prepare_threshold": int(threshold) if threshold else None,
     }
+    if options := _session_settings():
+        database["OPTIONS"]["options"] = options
+    # A pooler in transaction mode hands each transaction to any server session, so a cursor
+    # kept open across transactions (Django's server-side cursors outside one) cannot work.
+    database["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+        "DATABASE_DISABLE_SERVER_SIDE_CURSORS", False
+    )
+    return database
+
+
+DATABASES = {
+    "default": _database(os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"))
+}
+# A read replica of PostgreSQL for the read models (README, "Scaling out"): reads of the
+# projections' tables go there, everything else (and every write) stays on "default".
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = _database(os.environ["DATABASE_REPLICA_URL"])
+READ_MODELS_DATABASE = "replica" if "replica" in DATABASES else "default"
+DATABASE_ROUTERS = ["projections.routing.ReadModelRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -186,6 +228,12 @@ PERSONAL_DATA_KEYS = [
     key.strip() for key in os.environ.get("PERSONAL_DATA_KEYS", "").split(",") if key.strip()
 ]
 
+# The projections dashboard and `projections status` warn about a transaction open this long
+# (seconds): it holds the global log's readers back (eventstore.transactions).
+EVENTSTORE_OPEN_TRANSACTION_WARN_SECONDS = float(
+    os.environ.get("EVENTSTORE_OPEN_TRANSACTION_WARN_SECONDS", "30")
+)
+
 # --- Carts -----------------------------------------------------------------------------------
 # Countries the shop ships to (ISO 3166-1 alpha-2, comma-separated); empty: every country.
 SHOP_SHIPS_TO = [
@@ -214,6 +262,9 @@ EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
 # for an AMQP server on localhost (and warning that it found no hostname).
 CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CELERY_BROKER_URL")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://localhost/"
+# Deployments (and bench runs) that share one Redis give their tasks a queue of their own; the
+# worker then consumes it with `-Q <name>`.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

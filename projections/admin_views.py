@@ -13,9 +13,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from eventstore.transactions import oldest_open_transaction
 from projections import tasks
 from projections.rebuild import running_rebuild
 from projections.registry import names
+from projections.routing import primary_reads
 from projections.selectors import REBUILDING, projection_statuses
 
 VIEW_PERMISSION = "projections.view_projectionstate"
@@ -25,12 +27,15 @@ OPERATE_PERMISSION = "projections.change_projectionstate"
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Every projection's health, with buttons to catch up or rebuild it."""
     require(request, VIEW_PERMISSION)
-    statuses = projection_statuses()
+    with primary_reads():  # the runners' own progress, not a replica's copy of it
+        statuses = projection_statuses()
     context = {
         **admin.site.each_context(request),
         "title": "Projections",
         "statuses": statuses,
         "can_operate": request.user.has_perm(OPERATE_PERMISSION),
+        # What holds every projection back on PostgreSQL (eventstore.transactions).
+        "oldest_transaction": oldest_open_transaction(),
         # Reload while a rebuild runs so its progress moves without anyone pressing a key.
         "refresh_seconds": 3 if any(s.state == REBUILDING for s in statuses) else None,
     }

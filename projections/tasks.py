@@ -58,7 +58,7 @@ def catch_up(
     if name is not None and shard is not None:
         # From here on this run may miss what commits next, so the next commit must enqueue
         # another run: clear the flag before reading anything.
-        _clear_pending(name, shard)
+        clear_pending(name, shard)
     selected = [name] if name else names()
     read: dict[str, int] = {}
     for each in selected:
@@ -66,6 +66,10 @@ def catch_up(
             read[each] = runner.catch_up(each, shard=shard, retry_now=retry_now)
         except Exception:
             logger.exception("catch-up of projection %s failed; the next run retries", each)
+    # A commit since this run started has queued the shard's next run, which reads what this
+    # one could not: a follow-up would only be one more task in the queue (B8: under steady
+    # load nearly every run ended behind, and the follow-ups doubled the tasks).
+    follow_up = follow_up and not (name is not None and shard is not None and _queued(name, shard))
     if follow_up and not eager and behind_committed_events(selected, shard):
         # On PostgreSQL, committed events stay unreadable while an older transaction is still
         # open (see eventstore.backends.postgresql). Nobody else may enqueue a catch-up for them
@@ -85,7 +89,7 @@ def _hand_out(retry_now: bool) -> None:
     for name in names():
         count = max(configured_shards(name), ensure_state(name).shard_count)
         for shard in range(count):
-            if retry_now or _claim_pending(name, shard):
+            if retry_now or claim_pending(name, shard):
                 _enqueue(kwargs={"name": name, "shard": shard, "retry_now": retry_now})
         rebuilding.resume_stalled(name, run=_enqueue_rebuild_shard)
 
@@ -97,7 +101,7 @@ def seal() -> int:
     Run here, like a projection, because a seal is built after commit from the global log;
     eventstore itself knows nothing of Celery. Woken with the catch-up, and by beat.
     """
-    _clear_pending(*SEAL)
+    clear_pending(*SEAL)
     return seals.seal_new_events()
 
 
@@ -249,8 +253,12 @@ def _redis_client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
-def _claim_pending(name: str, shard: int) -> bool:
-    """Set one pending flag; True when this caller set it (and so must enqueue the task)."""
+def claim_pending(name: str, shard: int) -> bool:
+    """Set one pending flag; True when this caller set it (and so must enqueue the task).
+
+    Any task woken after commits may coalesce its wakes this way (the seal, webhook delivery),
+    under a ``(name, 0)`` of its own; the task clears its flag with clear_pending as it starts.
+    """
     return _claim_all([(name, shard)])[(name, shard)]
 
 
@@ -272,7 +280,19 @@ def _claim_all(wanted: list[tuple[str, int]]) -> dict[tuple[str, int], bool]:
         return dict.fromkeys(wanted, True)  # _enqueue reports a broker that cannot be reached
 
 
-def _clear_pending(name: str, shard: int) -> None:
+def _queued(name: str, shard: int) -> bool:
+    """Whether a run of the shard is queued and not started yet (its pending flag is set)."""
+    store = _flag_store()
+    if store is None:
+        return False
+    try:
+        return bool(store.exists(pending_key(name, shard)))
+    except redis.RedisError:
+        return False
+
+
+def clear_pending(name: str, shard: int) -> None:
+    """Clear one pending flag, so that the next commit enqueues the task again."""
     store = _flag_store()
     if store is None:
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import socket
 from collections.abc import Iterator
@@ -11,13 +12,16 @@ from urllib.parse import urlsplit
 import pytest
 import pytest_django.fixtures
 import redis
+from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from carts.models import DiscountCode, Product
 from eventstore import immutability, personal
 from eventstore.metadata import Metadata
 from eventstore.models import Event
+from projections import routing
 
 _databases_for_test = pytest_django.fixtures._get_databases_for_test
 
@@ -26,9 +30,35 @@ def _databases_for_committed_tests(test: pytest.Item):  # type: ignore[no-untype
     # pytest-django creates the test database only when a collected test asks for `db` (or a
     # marker). A file whose tests use only `committed_db` would otherwise run against the real
     # database. pytest-django offers no public hook for this, hence the narrow wrap.
-    if "committed_db" in getattr(test, "fixturenames", ()):
+    fixtures = getattr(test, "fixturenames", ())
+    if "replica_db" in fixtures:
+        return ("default", REPLICA), False
+    if "committed_db" in fixtures:
         return ("default",), False
     return _databases_for_test(test)
+
+
+REPLICA = "replica"
+
+
+def _stand_in_replica() -> None:
+    """A second database, alias "replica", standing in for a read replica (projections.routing).
+
+    Its test database is created only when a collected test asks for ``replica_db``, with tables
+    made from the models rather than migrations (no triggers: the tests fill it as replication
+    would, and it must be able to lag). Reads go to it only inside ``replica_db``, whatever
+    DATABASE_REPLICA_URL says: every other test reads and writes the primary alone.
+    """
+    replica = copy.deepcopy(settings.DATABASES["default"])
+    name = replica["NAME"] if replica["ENGINE"].endswith("postgresql") else None
+    replica["TEST"] = {"NAME": f"test_{name}_replica" if name else None, "MIGRATE": False}
+    settings.DATABASES[REPLICA] = replica
+    # Django fills in each alias's defaults once; fill them for the alias added here too.
+    connections.configure_settings(settings.DATABASES)
+    settings.READ_MODELS_DATABASE = DEFAULT_DB_ALIAS
+
+
+_stand_in_replica()
 
 
 pytest_django.fixtures._get_databases_for_test = _databases_for_committed_tests
@@ -84,6 +114,17 @@ def committed_db(django_db_setup, django_db_blocker) -> Iterator[None]:
             call_command("flush", interactive=False, verbosity=0)
         finally:
             immutability.install(connection)
+
+
+@pytest.fixture
+def replica_db(committed_db, settings) -> Iterator[None]:
+    """committed_db, and reads of the read models routed to the stand-in replica (see
+    _stand_in_replica), which holds what the test copied there and nothing else."""
+    settings.READ_MODELS_DATABASE = REPLICA
+    yield
+    # Only read models are ever copied there; deleting them is quicker than a flush.
+    for label in routing.READ_MODELS:
+        apps.get_model(label)._default_manager.using(REPLICA).all().delete()
 
 
 @pytest.fixture(autouse=True)

@@ -65,6 +65,11 @@ class Backend(Protocol):
         may be lost to a crash of the database and simply be made again (a checkpoint that
         falls back re-delivers, never skips). Raises RuntimeError outside a transaction."""
 
+    def oldest_open_transaction(self, cursor: Any) -> dict[str, Any] | None:
+        """The oldest transaction another session of this database holds open, as the fields of
+        eventstore.transactions.OpenTransaction; None when there is none, or the database has no
+        open transactions that could hold the log's readers back."""
+
     def upsert(
         self,
         connection: Any,

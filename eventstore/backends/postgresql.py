@@ -198,6 +198,36 @@ def upsert(
         )
 
 
+# The oldest transaction of this database that other sessions can see running: it has a
+# transaction id (it wrote, so the log's readers stop below it) or a snapshot (it holds back
+# vacuum). Only client backends: autovacuum is left out of the log's horizon too, and a parallel
+# worker only repeats its leader. Other databases' sessions cannot hold this log back. No query
+# text: it may carry personal data. A role without pg_read_all_stats sees other roles' sessions
+# without their transaction ids, so those are not found (README, "Long transactions").
+_OLDEST_TRANSACTION = (
+    "SELECT pid, COALESCE(state, '') AS state, COALESCE(application_name, '') AS application_name,"
+    " EXTRACT(EPOCH FROM clock_timestamp() - xact_start)::float8 AS age_seconds,"
+    " xact_start AS started_at, query_start AS query_started_at,"
+    " backend_xid IS NOT NULL AS holds_log_back"
+    " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    " AND backend_type = 'client backend' AND xact_start IS NOT NULL"
+    " AND (backend_xid IS NOT NULL OR backend_xmin IS NOT NULL)"
+    " ORDER BY xact_start LIMIT 1"
+)
+
+
+def oldest_open_transaction(cursor: Any) -> dict[str, Any] | None:
+    """The oldest open transaction of this database but the caller's (see _OLDEST_TRANSACTION)."""
+    # pg_stat_activity is read once per transaction and then served from a cached copy: drop it,
+    # so that a caller inside a transaction sees the sessions as they are now.
+    cursor.execute("SELECT pg_stat_clear_snapshot()")
+    cursor.execute(_OLDEST_TRANSACTION)
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip([column[0] for column in cursor.description], row, strict=True))
+
+
 def _lock_key(key: str) -> int:
     # crc32 is stable across processes (unlike hash()); shift it into PostgreSQL's signed int4.
     value = zlib.crc32(key.encode())

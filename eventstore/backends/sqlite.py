@@ -99,6 +99,11 @@ def commit_without_waiting_for_disk(connection: Any) -> None:
         raise RuntimeError("only a transaction's commit can be relaxed: open one first")
 
 
+def oldest_open_transaction(cursor: Any) -> dict[str, Any] | None:
+    """None: SQLite lets one writer in at a time, so no open transaction holds readers back."""
+    return None
+
+
 def upsert(
     connection: Any,
     *,

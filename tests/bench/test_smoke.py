@@ -54,3 +54,15 @@ def test_the_relay_workload_measures_its_figures_at_toy_size(bench_db, nats_url,
     for figure in figures:
         assert math.isfinite(figure.value) and figure.value > 0, figure
         assert figure.note == "", figure
+
+
+def test_the_freshness_workload_measures_its_figures_at_toy_size(bench_db, redis_url, monkeypatch):
+    monkeypatch.setenv("BENCH_B8_BROKER_URL", redis_url)  # a queue of its own, removed after
+
+    figures = run_workloads(TOY, ["B8"])
+
+    assert [f.baseline_name for f in figures] == ["catch-up inline", "catch-up inline"]
+    for figure in figures:
+        assert math.isfinite(figure.value) and figure.value > 0, figure
+        assert math.isfinite(figure.baseline or math.nan), figure
+        assert "failed or unseen" not in figure.note, figure

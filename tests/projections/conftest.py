@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 import pytest
+import redis
 from django.db.models import QuerySet
 
 from carts.application.commands import AddItem, CreateCart
 from carts.application.handler import Context, handle
 from carts.models import Product
+from config.celery import app
 from eventstore.metadata import Metadata
 from projections import runner, tasks
 from projections.models import ProjectionShard, ProjectionState
@@ -81,3 +84,21 @@ def shelf(committed_db) -> None:
     """Two products, committed, for tests whose writers run in other processes."""
     Product.objects.create(sku="TEA-001", name="Green tea", price=Decimal("4.50"))
     Product.objects.create(sku="MUG-001", name="Stoneware mug", price=Decimal("12.00"))
+
+
+@pytest.fixture
+def redis_queue(redis_url: str) -> Iterator[redis.Redis]:
+    """Tasks are sent (not run) to a real Redis, on a queue of this test's own, so the pending
+    flags (named after the queue) are this test's alone; yields the Redis, cleaned up after."""
+    queue = f"projections-test-{uuid.uuid4().hex[:12]}"
+    saved = {
+        key: app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")
+    }
+    app.conf.update(broker_url=redis_url, task_always_eager=False, task_default_queue=queue)
+    store = redis.Redis.from_url(redis_url)
+    try:
+        yield store
+    finally:
+        app.conf.update(saved)
+        if keys := list(store.scan_iter(match=f"*{queue}*")):
+            store.delete(*keys)

@@ -3,7 +3,8 @@ the projections' status.
 
 These are projections, so they trail the event log a little. Every answer says how far its
 projection is; ``?min_position=`` (e.g. a command's X-Event-Position) waits briefly until the
-projection includes that event, and the answer says whether it got there.
+projection includes that event, and the answer says whether it got there. With a read replica,
+the rows come from the replica, or from the primary when only it includes that event.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from carts.api.read_model_serializers import (
 from carts.api.schema import without_example_links
 from carts.api.views.base import ApiView
 from projections import selectors
+from projections.freshness import reading_at_least
 
 MAX_PAGE_SIZE = 200
 MIN_POSITION = OpenApiParameter(
@@ -93,16 +95,15 @@ class ReadModelQuery(QueryParameters):
     page_size = QueryIntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
 
 
-def projection_progress(request: Request, name: str) -> dict[str, Any]:
-    """Wait for ?min_position= if asked, then say where projection ``name`` stands."""
+def min_position(request: Request) -> int | None:
+    """The request's ?min_position=, checked (400 when malformed), or None."""
     query = ReadModelQuery(data=request.query_params)
     query.is_valid(raise_exception=True)
-    wanted = query.validated_data.get("min_position")
-    included = None
-    if wanted is not None:
-        included = selectors.wait_for_position(
-            wanted, names=[name], timeout=settings.API_MIN_POSITION_WAIT_SECONDS
-        )
+    return query.validated_data.get("min_position")
+
+
+def projection_progress(name: str, included: bool | None) -> dict[str, Any]:
+    """Where projection ``name`` stands, on the database its rows are read from."""
     status = next(s for s in selectors.projection_statuses() if s.name == name)
     return {
         "name": name,
@@ -153,10 +154,16 @@ class ReadModelView(ApiView, ListAPIView):
     projection = ""
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        progress = projection_progress(request, self.projection)
         assert isinstance(self.paginator, ReadModelPagination)
-        self.paginator.request_progress = progress
-        return super().list(request, *args, **kwargs)
+        # The rows and the progress are read from the same database: the replica, or the
+        # primary when only it includes ?min_position= (projections.freshness).
+        with reading_at_least(
+            min_position(request),
+            names=[self.projection],
+            timeout=settings.API_MIN_POSITION_WAIT_SECONDS,
+        ) as included:
+            self.paginator.request_progress = projection_progress(self.projection, included)
+            return super().list(request, *args, **kwargs)
 
 
 READ_MODELS = ["read models"]

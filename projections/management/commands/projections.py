@@ -6,9 +6,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from eventstore.transactions import oldest_open_transaction
 from projections import rebuild as rebuilding
 from projections import runner
 from projections.registry import UnknownProjection, names, projector_class
+from projections.routing import primary_reads
 from projections.selectors import ProjectionStatus, RebuildProgress, projection_statuses
 
 
@@ -28,6 +30,11 @@ class Command(BaseCommand):
         actions.add_parser("resume", help="go on with the stalled parts of rebuilds, here")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
+        # Every action works on the runners' own state, never on a replica's copy of it.
+        with primary_reads():
+            self._act(action, options)
+
+    def _act(self, action: str, options: dict[str, Any]) -> None:
         if action == "status":
             self._status()
         elif action == "resume":
@@ -62,6 +69,14 @@ class Command(BaseCommand):
                 self.stdout.write(_rebuild_line(status.rebuild))
             if status.last_error:
                 self.stdout.write(self.style.ERROR(f"  {status.last_error}"))
+        self._oldest_transaction()
+
+    def _oldest_transaction(self) -> None:
+        # On PostgreSQL every projection waits for the oldest open transaction to end.
+        oldest = oldest_open_transaction()
+        if oldest is not None:
+            line = f"oldest open transaction: {oldest.describe()}"
+            self.stdout.write(self.style.WARNING(line) if oldest.too_old else line)
 
     def _catch_up(self, selected: list[str]) -> None:
         for name in selected:

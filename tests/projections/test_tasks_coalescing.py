@@ -1,0 +1,55 @@
+"""Work woken after commits is queued once per burst: a shard's run asks for no follow-up when
+its next run is queued already, and webhook delivery runs coalesce as catch-ups do."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+from projections import tasks
+from projections.webhooks import tasks as webhook_tasks
+
+
+def _run_while_a_commit_queues_the_next(redis_queue, *, commit_meanwhile: bool) -> mock.Mock:
+    """Run cart_summaries shard 0, which reads nothing while a committed event waits; returns
+    the mocked publisher of follow-ups."""
+    flag = tasks.pending_key("cart_summaries", 0)
+
+    def read_nothing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if commit_meanwhile:
+            redis_queue.set(flag, "1")  # what a commit's wake does once the run has started
+        return 0
+
+    with (
+        mock.patch("projections.runner.catch_up", side_effect=read_nothing),
+        mock.patch.object(tasks.catch_up, "apply_async") as enqueued,
+    ):
+        tasks.catch_up("cart_summaries", shard=0)
+    return enqueued
+
+
+def test_a_run_whose_next_run_is_queued_already_asks_for_no_follow_up(
+    redis_queue, new_cart, project
+):
+    project()
+    new_cart({"TEA-001": 1})  # committed, and left unread by the runs below
+
+    assert not _run_while_a_commit_queues_the_next(redis_queue, commit_meanwhile=True).called
+    follow_up = _run_while_a_commit_queues_the_next(redis_queue, commit_meanwhile=False)
+    follow_up.assert_called_once_with(
+        retry=False,
+        kwargs={"name": "cart_summaries", "shard": 0, "follow_up": False},
+        countdown=tasks.FOLLOW_UP_SECONDS,
+    )
+
+
+def test_commits_coalesce_into_one_queued_delivery_run_until_it_starts(redis_queue, db):
+    with mock.patch.object(webhook_tasks.deliver, "apply_async") as enqueued:
+        for _ in range(3):
+            webhook_tasks._wake_deliveries()
+    enqueued.assert_called_once_with(retry=False)
+
+    webhook_tasks.deliver()  # the queued run starts: commits from now on ask for the next one
+    with mock.patch.object(webhook_tasks.deliver, "apply_async") as enqueued_again:
+        webhook_tasks._wake_deliveries()
+        webhook_tasks._wake_deliveries()
+    enqueued_again.assert_called_once_with(retry=False)
