@@ -16,9 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from uuid import UUID
 
 from django.db import transaction
 
+from carts.domain.plain_text import hidden_character
 from eventstore.partitions import Partition
 from eventstore.store import RecordedEvent, read_all, read_stream
 from projections import locks
@@ -45,6 +47,7 @@ class Replayed:
 
 def retry(name: str, shard: int, *, actor: str, reason: str = "") -> None:
     """Let the failing shard try its event again at once (its backoff is cleared)."""
+    reason = _checked_reason(reason)
     with _shard(name, shard) as row:
         event = _failing_event(row)
         row.next_retry_at = None
@@ -84,6 +87,7 @@ def skip(name: str, shard: int, *, actor: str, reason: str) -> None:
 def park(name: str, shard: int, *, actor: str, reason: str = "") -> None:
     """Park the shard's failing event (and, as they come, its stream's later events) so the
     shard goes on with every other stream."""
+    reason = _checked_reason(reason)
     with _shard(name, shard) as row:
         event = _failing_event(row)
         holds = Holds.load(name, row.generation, shard)
@@ -96,6 +100,9 @@ def park(name: str, shard: int, *, actor: str, reason: str = "") -> None:
 def replay(name: str, stream_id: str, *, actor: str, reason: str = "") -> Replayed:
     """Apply the parked events of one stream in their order; one that fails again stays
     parked with its new error, and so do the ones after it."""
+    reason = _checked_reason(reason)
+    if not stream_id or len(stream_id) > 200:
+        raise DecisionRefused("name the stream whose parked events to replay")
     state = ensure_state(name)
     shard = _shard_of(stream_id, state.shard_count)
     with _shard(name, shard) as row:
@@ -137,6 +144,10 @@ def skip_parked(name: str, event_id: str, *, actor: str, reason: str) -> Replaye
     """Skip a parked event for good, then replay what its stream held behind it."""
     _require_skippable(name)
     reason = _required_reason(reason)
+    try:
+        event_id = str(UUID(str(event_id)))
+    except ValueError:
+        raise DecisionRefused(f"{str(event_id)[:60]!r} is not an event id (a UUID)") from None
     row = ParkedEvent.objects.filter(
         projection=name, event_id=event_id, status=ParkedEvent.PARKED
     ).first()
@@ -213,9 +224,19 @@ def _require_skippable(name: str) -> None:
 
 
 def _required_reason(reason: str) -> str:
-    reason = reason.strip()
+    reason = _checked_reason(reason)
     if not reason:
         raise DecisionRefused("say why the event is skipped: a reason is required")
+    return reason
+
+
+def _checked_reason(reason: str) -> str:
+    """A decision's reason: plain text on one line, at most REASON_LIMIT characters."""
+    reason = reason.strip()
     if len(reason) > REASON_LIMIT:
         raise DecisionRefused(f"a reason is at most {REASON_LIMIT} characters")
+    if hidden_character(reason) is not None:
+        raise DecisionRefused(
+            "write the reason as plain text on one line (no control or direction characters)"
+        )
     return reason

@@ -127,6 +127,7 @@ def _status(
     shards = tuple(_shard_status(k, rows.get(k), unread[k], now) for k in range(state.shard_count))
     lag_events = sum(u.count for u in unread)
     firsts = [u.first_position for u in unread if u.first_position is not None]
+    firsts += _first_parked(name, state.active_generation)
     failing = [s for s in shards if s.last_error]
     rebuild = _rebuild_progress(state, total, now)
     return ProjectionStatus(
@@ -168,6 +169,15 @@ def _shard_status(
     )
 
 
+def _first_parked(name: str, generation: int) -> list[int]:
+    """The lowest parked position, if any: the watermark stops below it until it is replayed."""
+    parked = ParkedEvent.objects.filter(
+        projection=name, generation=generation, status=ParkedEvent.PARKED
+    )
+    first = parked.aggregate(first=Min("position"))["first"]
+    return [] if first is None else [first]
+
+
 def _held_counts() -> dict[tuple[str, str], int]:
     """Parked and skipped events of every projection's active generation."""
     active = ProjectionState.objects.values_list("name", "active_generation")
@@ -192,7 +202,7 @@ def _rebuild_progress(state: ProjectionState, total: int, now: datetime) -> Rebu
     shards = rebuild_shards(state)
     count = state.rebuild_shard_count or 1
     to_do = sum(unread_after(s.checkpoint, Partition(s.shard, count)).count() for s in shards)
-    done = total - to_do
+    done = max(total - to_do, 0)  # events committed between the two counts
     started = state.rebuild_started_at
     beat = max((s.heartbeat_at for s in shards if s.heartbeat_at), default=None)
     seconds = (beat - started).total_seconds() if started and beat else 0.0
@@ -258,8 +268,12 @@ def projection_includes(name: str, position: int) -> bool:
     row = ProjectionShard.objects.filter(
         name=name, generation=state.active_generation, shard=shard
     ).first()
-    return (
-        row is not None
-        and bool(row.checkpoint)
-        and ((tx_id, position) <= decode_checkpoint(row.checkpoint))
-    )
+    if row is None or not row.checkpoint or (tx_id, position) > decode_checkpoint(row.checkpoint):
+        return False
+    # Passed, but parked (or held behind a parked event): not in the rows, so not included.
+    return not ParkedEvent.objects.filter(
+        projection=name,
+        generation=state.active_generation,
+        position=position,
+        status=ParkedEvent.PARKED,
+    ).exists()

@@ -151,7 +151,10 @@ class InvalidReason(CartError):
     """A reason for closing a cart that is no plain text, or longer than the rule allows."""
 
     code = "invalid_reason"
-    kind = "bad_request"
+    # A rule of the cart on well-formed text (which no schema can state: unassigned or private
+    # characters), like the other rules: 422, so that schema-valid input refused by it is told
+    # apart from malformed input.
+    kind = "unprocessable"
 
 
 class InvalidCustomer(CartError):

@@ -96,4 +96,4 @@ def test_a_refusal_under_the_api_outside_drf_is_a_problem_document(db, client: C
 
 
 def test_a_host_not_served_under_the_api_is_a_problem_document(db) -> None:
-    assert_problem(Client().get("/api/carts/", HTTP_HOST="elsewhere.example"), 400, "bad_request")
+    assert_problem(Client().get("/api/carts/", HTTP_HOST="elsewhere.example"), 400, "invalid_host")

@@ -207,3 +207,42 @@ def test_staff_who_may_only_view_projections_cannot_decide(client, new_cart, pro
     )
     assert response.status_code == 403
     assert not ProjectionDecision.objects.exists()
+
+
+@override_settings(PROJECTIONS_PARK_AFTER_ATTEMPTS=1)
+def test_a_parked_write_is_not_counted_as_projected(new_cart, meta, project, poison):
+    from projections.selectors import projection_includes
+
+    bad = new_cart({"TEA-001": 1})
+    poison.add(_last_event_id(bad))
+    project()
+    added = handle(AddItem(cart_id=bad, sku="MUG-001", quantity=1), Context.system(meta))
+    project()
+
+    parked = ParkedEvent.objects.filter(projection="cart_summaries").order_by("position")
+    assert not projection_includes("cart_summaries", added.last_position)
+    assert _status("cart_summaries").position < parked[0].position
+
+
+@pytest.mark.parametrize(
+    ("action", "fields", "refusal"),
+    [
+        ("skip_parked", {"event_id": "not-a-uuid", "reason": "r"}, "not an event id"),
+        ("skip_parked", {"event_id": "", "reason": "r"}, "not an event id"),
+        ("park", {"shard": 0, "reason": "\u202egnikcab"}, "plain text"),
+        ("park", {"shard": 0, "reason": "x" * 2001}, "at most 2000"),
+        ("replay", {"stream_id": "s" * 201, "reason": ""}, "name the stream"),
+    ],
+)
+def test_decisions_with_malformed_input_are_refused_and_change_nothing(
+    new_cart, project, poison, action, fields, refusal
+):
+    bad = new_cart({"TEA-001": 1})
+    poison.add(_last_event_id(bad))
+    project()
+
+    with pytest.raises(decisions.DecisionRefused, match=refusal):
+        getattr(decisions, action)("cart_summaries", actor="user:1 staff", **fields)
+
+    assert not ProjectionDecision.objects.exists()
+    assert _shard("cart_summaries").failed_position is not None

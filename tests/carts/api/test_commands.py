@@ -279,6 +279,6 @@ def test_an_abandon_reason_that_is_no_plain_text_line_is_refused_and_writes_noth
     cart_id = new_cart()
     before = event_count()
     response = as_staff.post(f"/api/carts/{cart_id}/abandon/", {"reason": reason}, format="json")
-    assert response.status_code == 400
-    assert problem_of(response)["code"] in ("invalid_reason", "invalid_input")
+    answer = (response.status_code, problem_of(response)["code"])
+    assert answer in {(422, "invalid_reason"), (400, "invalid_input")}
     assert event_count() == before
