@@ -211,6 +211,8 @@ def _worker(url: str, broker: str, queue: str) -> Iterator[None]:
 
     env = {**os.environ, "DATABASE_URL": url, "CELERY_BROKER_URL": broker, "DEBUG": "0"}
     env.update(SECRET_KEY=settings.SECRET_KEY, CELERY_TASK_DEFAULT_QUEUE=queue)
+    # Plain HTTP on 127.0.0.1, as `make up` serves: no redirect to HTTPS, cookies sent back.
+    env.update(SECURE_SSL_REDIRECT="0", SECURE_COOKIES="0")
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency=2"]
     command += ["-Q", queue, "--loglevel=WARNING", "--without-gossip", "--without-mingle"]
     root = Path(__file__).resolve().parent.parent

@@ -59,6 +59,8 @@ def start_gunicorn(
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     bound = listen or port()
     environment = {**os.environ, "DATABASE_URL": url, "DEBUG": "0"}
+    # Plain HTTP on 127.0.0.1, as `make up` serves: no redirect to HTTPS.
+    environment.update(SECURE_SSL_REDIRECT="0", SECURE_COOKIES="0")
     environment["API_COMMAND_RATE"] = "100000000/minute"
     environment["SECRET_KEY"] = settings.SECRET_KEY  # the same master key of personal data
     environment.setdefault("ALLOWED_HOSTS", HOST)

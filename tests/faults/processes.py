@@ -196,6 +196,9 @@ def base_environment() -> dict[str, str]:
         "SECRET_KEY": settings.SECRET_KEY,
         "PYTHONUNBUFFERED": "1",
         "LOG_LEVEL": "WARNING",
+        # Plain HTTP on 127.0.0.1, as `make up` serves: no redirect to HTTPS, cookies sent back.
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_COOKIES": "0",
     }
 
 
