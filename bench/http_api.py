@@ -64,9 +64,6 @@ def start_gunicorn(
     environment["API_COMMAND_RATE"] = "100000000/minute"
     environment["SECRET_KEY"] = settings.SECRET_KEY  # the same master key of personal data
     environment.setdefault("ALLOWED_HOSTS", HOST)
-    # Plain HTTP on 127.0.0.1, as behind a proxy that terminates TLS: with DEBUG off the app
-    # would otherwise answer every request with a redirect to HTTPS.
-    environment["SECURE_SSL_REDIRECT"] = "0"
     environment.update(env or {})
     command = [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"{HOST}:{bound}"]
     server = subprocess.Popen([*command, *options, "--log-level", "warning"], env=environment)
