@@ -1,9 +1,9 @@
 """B5: rebuilding each read model from the whole log, in a fresh process per rebuild.
 
-Each rebuild runs ``projections.tasks.rebuild(name)`` (the task the operations command calls)
-in its own Python process, so the peak resident memory it reports (``ru_maxrss``) is that
-rebuild's alone, Django included. Events/s are judged against B4's raw cursor scan of the same
-log in the same run.
+Each rebuild runs ``projections.rebuild.rebuild(name)`` (what ``manage.py projections rebuild``
+runs: every shard here, then the switch) in its own Python process, so the peak resident memory
+it reports (``ru_maxrss``) is that rebuild's alone, Django included. Events/s are judged against
+B4's raw cursor scan of the same log in the same run.
 
 Run as ``python -m bench.rebuild <name>`` it performs one rebuild and prints JSON.
 """
@@ -98,7 +98,7 @@ def main(name: str) -> None:
 
     django.setup()
     from config.celery import app
-    from projections.tasks import rebuild
+    from projections.rebuild import rebuild
 
     # A worker sets its Celery app up once, at start, as django.setup() above sets Django up;
     # left alone, the first call of a task in a fresh process would do it inside the clock.
