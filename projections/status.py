@@ -98,13 +98,14 @@ class ProjectionStatus:
     skipped: int = 0
 
 
-def projection_statuses() -> list[ProjectionStatus]:
-    """The status of every projection, in registry order."""
-    states = {state.name: state for state in ProjectionState.objects.all()}
+def projection_statuses(names: list[str] | None = None) -> list[ProjectionStatus]:
+    """The status of every projection (or of those ``names``), in registry order."""
+    wanted = [name for name in projection_names() if names is None or name in names]
+    states = {state.name: state for state in ProjectionState.objects.filter(name__in=wanted)}
     head = Event.objects.order_by("-position").values_list("position", flat=True).first() or 0
     total = Event.objects.count()
     held = _held_counts()
-    return [_status(name, states.get(name), head, total, held) for name in projection_names()]
+    return [_status(name, states.get(name), head, total, held) for name in wanted]
 
 
 def _status(

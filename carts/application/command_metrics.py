@@ -9,15 +9,11 @@ API answers with), so a dashboard can tell ``cart_not_open`` from ``quantity_out
 from __future__ import annotations
 
 import functools
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 # The module, not its names: access imports the repository, which imports this module.
 from carts.application import access
 from carts.domain import errors
-from eventstore.errors import ConcurrencyError
 from observability import metrics
 
 # The version the caller decided on was not the cart's when the command ran.
@@ -59,23 +55,8 @@ def count_conflict(command: str, *, retried: bool) -> None:
         _retries(command).inc()
 
 
-@contextmanager
-def timed_append() -> Iterator[None]:
-    """Time the append in the block: written, or conflict when it raises ConcurrencyError
-    (any other error is not an append's time and is not recorded)."""
-    started = time.perf_counter()
-    try:
-        yield
-    except ConcurrencyError:
-        _APPEND_CONFLICT.observe(time.perf_counter() - started)
-        raise
-    _APPEND_WRITTEN.observe(time.perf_counter() - started)
-
-
 # The labelled series, looked up once: prometheus-client's labels() takes the metric's lock and
 # checks its arguments on every call, which cost more than the increment itself.
 _commands = functools.cache(metrics.COMMANDS.labels)
 _conflicts = functools.cache(metrics.COMMAND_CONFLICTS.labels)
 _retries = functools.cache(metrics.COMMAND_RETRIES.labels)
-_APPEND_WRITTEN = metrics.APPEND_SECONDS.labels("written")
-_APPEND_CONFLICT = metrics.APPEND_SECONDS.labels("conflict")

@@ -20,8 +20,6 @@ person may read the cart but not do what they asked.
 
 from __future__ import annotations
 
-import random
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -65,6 +63,7 @@ from carts.application.commands import (
     UpdateLinePrice,
     numbered_cart_id,
 )
+from carts.application.expected_versions import require_expected
 from carts.domain import errors
 from carts.domain.cart import Cart, Discount
 from carts.domain.values import CheckoutDetails
@@ -73,9 +72,8 @@ from eventstore.metadata import Metadata
 from eventstore.store import NO_STREAM
 
 # A command without If-Match is decided again on the newer cart when another writer won the
-# race, up to ATTEMPTS times, each after a random pause of up to BACKOFF_SECONDS x attempt.
+# race, up to ATTEMPTS times (transactions.pause spreads the attempts).
 ATTEMPTS = transactions.ATTEMPTS
-BACKOFF_SECONDS = transactions.BACKOFF_SECONDS
 GOODWILL_CODE = "GOODWILL"
 
 
@@ -344,8 +342,7 @@ def _run(
                 raise errors.StaleVersion(
                     f"cart {command.cart_id} changed since the version you decided on; reload it"
                 ) from None
-            # Writers that collided would collide again in step: spread their next attempts.
-            time.sleep(random.uniform(0, BACKOFF_SECONDS * attempt))
+            transactions.pause(attempt)
     raise errors.ConcurrentModification(
         f"cart {command.cart_id} kept changing during {ATTEMPTS} attempts; try again"
     )
@@ -379,7 +376,7 @@ def _decide_and_append(
         # The same checkout asked again (a double-submitted form, a retried request): the
         # order stands; answer as the first time did, writing nothing.
         return CommandResult(cart=cart, version=cart.version, last_position=None, replayed=True)
-    _require_expected(command, loaded_version)
+    require_expected(command.cart_id, command.expected_version, loaded_version)
     decide(cart)
     recorded = tuple(cart.pending_events())
     if not recorded:
@@ -389,23 +386,6 @@ def _decide_and_append(
     )
     return CommandResult(
         cart=cart, version=result.version, last_position=result.last_position, recorded=recorded
-    )
-
-
-def _require_expected(command: CartCommand, loaded_version: int) -> None:
-    """Raises StaleVersion unless the cart is at the version (or one of those) asked for."""
-    expected = command.expected_version
-    if expected is None or loaded_version in (
-        expected if isinstance(expected, frozenset) else {expected}
-    ):
-        return
-    asked = (
-        expected
-        if isinstance(expected, int)
-        else " or ".join(map(str, sorted(expected))) or "none that could match"
-    )
-    raise errors.StaleVersion(
-        f"cart {command.cart_id} is at version {loaded_version}, not {asked}; reload it"
     )
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from carts.application import command_metrics
+from carts.application.append_timing import timed_append
 from carts.application.moments import moment_text
 from carts.domain import errors
 from carts.domain.cart import SNAPSHOT_SCHEMA, Cart
@@ -157,7 +157,7 @@ def save(
     ``previous_hash`` is the head's hash from load_for_command, when the cart came from there.
     Raises eventstore's ConcurrencyError when the cart moved on since it was loaded.
     """
-    with command_metrics.timed_append():
+    with timed_append():
         result = append(
             stream_id(cart.id),
             cart.pending_events(),

@@ -118,7 +118,7 @@ class CartListingAdmin(admin.ModelAdmin):
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        status = next((s for s in projection_statuses() if s.name == "cart_summaries"), None)
+        status = next(iter(projection_statuses(["cart_summaries"])), None)
         return super().changelist_view(request, {"projection": status, **(extra_context or {})})
 
     def has_module_permission(self, request: HttpRequest) -> bool:

@@ -62,4 +62,4 @@ def _open_cart_candidates(owner_id: str) -> list[UUID]:
 
 
 def _summaries_status() -> ProjectionStatus:
-    return next(status for status in projection_statuses() if status.name == SUMMARIES)
+    return projection_statuses([SUMMARIES])[0]

@@ -104,7 +104,7 @@ def min_position(request: Request) -> int | None:
 
 def projection_progress(name: str, included: bool | None) -> dict[str, Any]:
     """Where projection ``name`` stands, on the database its rows are read from."""
-    status = next(s for s in selectors.projection_statuses() if s.name == name)
+    [status] = selectors.projection_statuses([name])
     return {
         "name": name,
         "state": status.state,

@@ -194,7 +194,7 @@ def test_a_database_that_cannot_be_reached_is_a_503_with_retry_after(
 def test_a_cart_that_kept_changing_is_a_409_that_says_when_to_retry(
     as_owner, new_cart, monkeypatch, event_count
 ):
-    from carts.application import handler
+    from carts.application import handler, transactions
     from eventstore.errors import ConcurrencyError
 
     cart_id = new_cart()
@@ -204,7 +204,7 @@ def test_a_cart_that_kept_changing_is_a_409_that_says_when_to_retry(
         raise ConcurrencyError("cart-x", expected=2, actual=3)
 
     monkeypatch.setattr(handler, "_decide_and_append", always_beaten)
-    monkeypatch.setattr(handler, "BACKOFF_SECONDS", 0)
+    monkeypatch.setattr(transactions, "BACKOFF_SECONDS", 0)
     response = as_owner.post(
         f"/api/carts/{cart_id}/items/", {"sku": "TEA-001", "quantity": 1}, format="json"
     )

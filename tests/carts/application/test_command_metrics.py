@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from django.contrib.auth.models import User
 
-from carts.application import handler, repository
+from carts.application import handler, repository, transactions
 from carts.application.access import Person, Refused
 from carts.application.commands import Abandon, AddItem, CreateCart, RemoveItem
 from carts.application.handler import Context, handle
@@ -111,7 +111,7 @@ def test_a_command_that_never_wins_counts_each_conflict_but_no_retry_after_the_l
         return loaded
 
     monkeypatch.setattr(repository, "load_for_command", always_stale)
-    monkeypatch.setattr(handler, "BACKOFF_SECONDS", 0)
+    monkeypatch.setattr(transactions, "BACKOFF_SECONDS", 0)
     counted = Counted(
         ("ledger_command_conflicts_total", {"command": "cart_add_item"}),
         ("ledger_command_retries_total", {"command": "cart_add_item"}),

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from carts.application import handler, repository
+from carts.application import handler, repository, transactions
 from carts.application.commands import (
     AddItem,
     ApplyDiscount,
@@ -172,7 +172,7 @@ def test_a_command_that_keeps_conflicting_gives_up_with_a_clear_error(
         return loaded
 
     monkeypatch.setattr(repository, "load_for_command", always_stale)
-    monkeypatch.setattr(handler, "BACKOFF_SECONDS", 0)
+    monkeypatch.setattr(transactions, "BACKOFF_SECONDS", 0)
     with pytest.raises(errors.ConcurrentModification, match=f"{handler.ATTEMPTS} attempts"):
         handle(AddItem(cart_id=cart_id, sku="TEA-001", quantity=1), Context.system(meta))
 

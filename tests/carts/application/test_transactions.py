@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from carts.application import handler, repository, transactions
+from carts.application import repository, transactions
 from carts.application.commands import AddItem, CreateCart
 from carts.application.handler import Context, handle
 from carts.domain import errors
@@ -32,7 +32,6 @@ def lost_races(monkeypatch):
 
     monkeypatch.setattr(repository, "save", losing)
     monkeypatch.setattr(transactions, "BACKOFF_SECONDS", 0)
-    monkeypatch.setattr(handler, "BACKOFF_SECONDS", 0)
     return left
 
 
