@@ -16,7 +16,7 @@ from django.dispatch import receiver
 from eventstore import seals
 from projections import rebuild as rebuilding
 from projections import runner
-from projections.registry import names
+from projections.registry import names, projector_class
 from projections.selectors import behind_committed_events
 from projections.shards import configured_shards, ensure_state
 from projections.state import ProjectionState
@@ -171,11 +171,14 @@ def _wake_projections() -> None:
     claimed = _claim_all([*wanted, SEAL])
     for name, shard in wanted:
         if claimed[(name, shard)]:
-            _enqueue(kwargs={"name": name, "shard": shard})
+            # A lingering run stays pending (and so gathers the commits) until it starts.
+            linger = projector_class(name).linger_seconds
+            options = {"countdown": linger} if linger else {}
+            _enqueue(kwargs={"name": name, "shard": shard}, **options)
     if claimed[SEAL]:
         # One seal per burst of commits, not one per commit (a seal per event would make the
-        # seal table as long as the log).
-        _enqueue_seal()
+        # seal table as long as the log); after a second, so that a burst is one seal.
+        _enqueue_seal(countdown=SEAL_LINGER_SECONDS)
 
 
 # Projections are woken at most 50 times a second per process: under steady load, asking
@@ -191,9 +194,9 @@ def _enqueue(**options: Any) -> None:
         logger.warning("could not enqueue a catch-up; the periodic one will do", exc_info=True)
 
 
-def _enqueue_seal() -> None:
+def _enqueue_seal(countdown: float | None = None) -> None:
     try:
-        seal.apply_async(retry=False)
+        seal.apply_async(retry=False, countdown=countdown)
     except Exception:
         logger.warning("could not enqueue sealing; the periodic one will do", exc_info=True)
 
@@ -226,6 +229,8 @@ def forget_shard_counts(**kwargs: object) -> None:
 
 # The pending flag of the seal task, next to those of every (projection, shard).
 SEAL = ("eventstore.seal", 0)
+# Seconds a seal waits after the commit that woke it (see Projector.linger_seconds).
+SEAL_LINGER_SECONDS = 1.0
 
 
 def pending_key(name: str, shard: int) -> str:
