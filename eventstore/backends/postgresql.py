@@ -68,7 +68,12 @@ _LOG_PAGE = (
 # eventstore.partitions.stream_hash in SQL: MD5's first 32 bits; bit(32) casts to bigint
 # unsigned, as Python's int(hex, 16) reads them.
 STREAM_HASH = "('x' || substr(md5({column}), 1, 8))::bit(32)::bigint"
-_PARTITION = f"AND {STREAM_HASH.format(column='stream_id')} %% %s = %s"
+# "hash % size = member", written as a distance below 1: the planner guesses that an equality on
+# an expression keeps 0.5% of the rows, and so sorted every event after the checkpoint for each
+# page (150 ms a page at 300,000 events, growing with the log: B9 at 1,000,000 ran at a tenth of
+# its speed at 35,000); an inequality it guesses at a third, and reads the log in index order
+# until the page is full (7 ms).
+_PARTITION = f"AND abs({STREAM_HASH.format(column='stream_id')} %% %s - %s) < 1"
 
 _REFUSE_CHANGE = """
     CREATE OR REPLACE FUNCTION eventstore_refuse_change() RETURNS trigger
