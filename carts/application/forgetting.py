@@ -3,8 +3,8 @@
 The shop's answer to a request for erasure (GDPR art. 17). Events are immutable, so nothing is
 rewritten: the data keys their personal values were encrypted under are deleted
 (eventstore.personal), and a CustomerForgotten event records who asked, when and why. What is
-not in events is cleared here too: the account's name, e-mail and password, its sessions, and
-the API's stored answers about their carts; their open carts are abandoned, so that nothing new
+not in events is cleared here too: the account's name, e-mail and password, its sessions, the
+log-in throttle's records of its name, and the API's stored answers about their carts; their open carts are abandoned, so that nothing new
 is written for someone who is gone. Totals, analytics, replay and verification do not change:
 amounts, SKUs and ids were never personal.
 """
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from axes.models import AccessAttempt, AccessFailureLog
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.db import transaction
@@ -205,6 +206,7 @@ def _close_account(user: Any) -> None:
     take (a colon is not allowed in usernames), so the shop's figures still count it."""
     if user is None:
         return
+    _forget_log_in_attempts(user.get_username())
     user_model = get_user_model()
     name = f"forgotten:{user.pk}"
     if user_model.objects.filter(username=name).exclude(pk=user.pk).exists():
@@ -216,6 +218,13 @@ def _close_account(user: Any) -> None:
     account = user_model.objects.get(pk=user.pk)
     account.set_unusable_password()
     account.save(update_fields=["password"])
+
+
+def _forget_log_in_attempts(username: str) -> None:
+    """The log-in throttle's records of the account's name (django-axes keeps the name typed,
+    the client's address and user agent for every failed attempt)."""
+    AccessAttempt.objects.filter(username=username).delete()
+    AccessFailureLog.objects.filter(username=username).delete()
 
 
 def _clear_stored_answers(carts: tuple[UUID, ...]) -> None:

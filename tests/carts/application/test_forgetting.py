@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.test import Client
 
 from carts.application import forgetting, repository
 from carts.application.access import Person
@@ -98,6 +100,10 @@ def _catch_up() -> None:
 
 def test_after_forgetting_no_table_holds_their_name_e_mail_address_or_client(shopper, bought):
     _catch_up()
+    # A mistyped password: the log-in throttle records the name, the address and the browser.
+    shop = Client(REMOTE_ADDR=IP, HTTP_USER_AGENT=AGENT)
+    shop.post("/accounts/login/", {"username": shopper.username, "password": "wrong"})
+    assert AccessAttempt.objects.filter(username=shopper.username, ip_address=IP).exists()
     assert NAME in str(customer_data(Person(user=shopper)))
     assert EMAIL in _database_text()  # the account and a stored API answer hold it
 
