@@ -9,7 +9,8 @@ happens outside them (a middleware, a view that is not DRF's). The 500 handler i
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.template import loader
 from django.views import defaults
 
 from carts.api.errors import unknown_api_path
@@ -25,11 +26,14 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """403: not allowed."""
+    """403: not allowed. The page says why only where the refusal was written to be read (an
+    ``explanation`` set on the exception, e.g. the permission a page needs): an exception's
+    message may carry anything, and is never shown."""
     if is_api(request):
         detail = "You do not have permission to perform this action."
         return problem_response(403, code="permission_denied", detail=detail)
-    return defaults.permission_denied(request, exception)
+    context = {"explanation": getattr(exception, "explanation", "")}
+    return HttpResponseForbidden(loader.render_to_string("403.html", context, request))
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

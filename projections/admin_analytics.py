@@ -10,10 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from projections.admin_views import require
 from projections.charts import bar_chart, column_chart
 from projections.selectors import ProjectionStatus, daily_funnel, product_activity
 from projections.selectors import projection_statuses as statuses
@@ -25,7 +25,7 @@ TOP_REMOVED = 15
 
 def funnel(request: HttpRequest) -> HttpResponse:
     """Carts created, filled, checked out and abandoned per day, as columns and as numbers."""
-    _require(request, "projections.view_dailyfunnel")
+    require(request, "projections.view_dailyfunnel")
     days = _days(request)
     rows = list(daily_funnel()[:days])[::-1]
     series = [
@@ -49,7 +49,7 @@ def funnel(request: HttpRequest) -> HttpResponse:
 
 def removals(request: HttpRequest) -> HttpResponse:
     """The products most often taken out of carts before checkout, with their numbers."""
-    _require(request, "projections.view_productactivity")
+    require(request, "projections.view_productactivity")
     rows = list(
         product_activity()
         .filter(units_removed_before_checkout__gt=0)
@@ -76,8 +76,3 @@ def _days(request: HttpRequest) -> int:
         return min(max(int(request.GET.get("days", DEFAULT_DAYS)), 1), MAX_DAYS)
     except ValueError:
         return DEFAULT_DAYS
-
-
-def _require(request: HttpRequest, permission: str) -> None:
-    if not request.user.has_perm(permission):
-        raise PermissionDenied(f"this page needs the {permission!r} permission")

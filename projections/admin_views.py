@@ -81,5 +81,9 @@ def rebuild_running_message(name: str) -> str:
 
 
 def require(request: HttpRequest, permission: str) -> None:
+    """Raise PermissionDenied naming ``permission`` unless the user has it; the 403 page shows
+    the name (config.error_pages shows an exception's ``explanation`` only)."""
     if not request.user.has_perm(permission):
-        raise PermissionDenied(f"this page needs the {permission!r} permission")
+        denied = PermissionDenied(f"this page needs the {permission!r} permission")
+        denied.explanation = str(denied)  # type: ignore[attr-defined]
+        raise denied

@@ -4,9 +4,9 @@ The shop's answer to a request for erasure (GDPR art. 17). Events are immutable,
 rewritten: the data keys their personal values were encrypted under are deleted
 (eventstore.personal), and a CustomerForgotten event records who asked, when and why. What is
 not in events is cleared here too: the account's name, e-mail and password, its sessions, the
-log-in throttle's records of its name, and the API's stored answers about their carts; their open carts are abandoned, so that nothing new
-is written for someone who is gone. Totals, analytics, replay and verification do not change:
-amounts, SKUs and ids were never personal.
+log-in throttle's records of its name, and the API's stored answers about their carts; their
+open carts are abandoned, so that nothing new is written for someone who is gone. Totals,
+analytics, replay and verification do not change: amounts, SKUs and ids were never personal.
 """
 
 from __future__ import annotations

@@ -166,7 +166,11 @@ def test_staff_who_may_only_look_see_no_buttons_and_cannot_post(watcher_client: 
         mock.patch.object(tasks.catch_up, "delay") as catch_up,
         mock.patch.object(tasks.rebuild, "delay") as rebuild,
     ):
-        assert watcher_client.post(reverse("admin:projections_catch_up")).status_code == 403
+        refused = watcher_client.post(reverse("admin:projections_catch_up"))
+        assert refused.status_code == 403
+        assert "needs the &#x27;projections.change_projectionstate&#x27; permission" in (
+            refused.content.decode()
+        )
         assert (
             watcher_client.post(reverse("admin:projections_rebuild"), {"name": "daily_funnel"})
         ).status_code == 403
