@@ -194,9 +194,9 @@ def _enqueue(**options: Any) -> None:
         logger.warning("could not enqueue a catch-up; the periodic one will do", exc_info=True)
 
 
-def _enqueue_seal(countdown: float | None = None) -> None:
+def _enqueue_seal(countdown: float = 0.0) -> None:
     try:
-        seal.apply_async(retry=False, countdown=countdown)
+        seal.apply_async(retry=False, **({"countdown": countdown} if countdown else {}))
     except Exception:
         logger.warning("could not enqueue sealing; the periodic one will do", exc_info=True)
 
