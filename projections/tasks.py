@@ -196,7 +196,8 @@ def _enqueue(**options: Any) -> None:
 
 def _enqueue_seal(countdown: float = 0.0) -> None:
     try:
-        seal.apply_async(retry=False, **({"countdown": countdown} if countdown else {}))
+        options: dict[str, Any] = {"countdown": countdown} if countdown else {}
+        seal.apply_async(retry=False, **options)
     except Exception:
         logger.warning("could not enqueue sealing; the periodic one will do", exc_info=True)
 
