@@ -119,6 +119,21 @@ def test_a_rebuild_whose_heartbeat_stopped_shows_stalled_and_the_page_stops_refr
     assert ">stalled<" in page and ">rebuilding<" not in page
     assert "resumes it from its checkpoints, or start a new rebuild to take over" in page
     assert '<meta http-equiv="refresh"' not in page
+    assert 'class="rebuild-rate"' not in page  # a rate from before it stopped would mislead
+
+
+def test_a_projection_in_shards_shows_each_shards_checkpoint(
+    admin_client: Client, carts_projected: None, settings
+) -> None:
+    settings.PROJECTIONS_SHARDS = 2
+    rebuilding.rebuild("cart_summaries")
+    response = admin_client.get(reverse(DASHBOARD))
+    summaries = next(s for s in response.context["statuses"] if s.name == "cart_summaries")
+    assert [shard.shard for shard in summaries.shards] == [0, 1]
+    page = response.content.decode()
+    for shard in summaries.shards:
+        assert f"{shard.shard}: #{shard.position} {shard.checkpoint}</span>" in page
+    assert "(start)" not in page.split('id="projection-cart_summaries"')[1].split("</tr>")[0]
 
 
 def test_a_quiet_dashboard_does_not_refresh_itself(
