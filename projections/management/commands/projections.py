@@ -100,7 +100,7 @@ class Command(BaseCommand):
 
 
 def _rebuild_line(rebuild: RebuildProgress) -> str:
-    rate = f", {rebuild.rate:.0f} events/s" if rebuild.rate else ""
+    rate = f", {rebuild.rate:.0f} events/s" if rebuild.rate and not rebuild.stalled else ""
     line = f"  rebuild: {rebuild.done} events done, {rebuild.to_do} to do{rate}"
     if rebuild.stalled:
         line += "; stalled (no heartbeat): `projections resume` goes on from its checkpoints"
