@@ -33,7 +33,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from kombu import Connection
 
-from projections.selectors import FAILING, projection_statuses
+from projections.selectors import failing_projections
 
 NATS_DEFAULT_PORT = 4222
 
@@ -82,7 +82,7 @@ def nats_answers() -> None:
 def no_projection_failing() -> None:
     """Raises Unready naming every projection whose state is failing."""
     try:
-        failing = [s.name for s in projection_statuses() if s.state == FAILING]
+        failing = failing_projections()
     except DatabaseError as error:
         raise Unready(f"the projections cannot be read ({type(error).__name__})") from error
     if failing:

@@ -108,6 +108,28 @@ def projection_statuses(names: list[str] | None = None) -> list[ProjectionStatus
     return [_status(name, states.get(name), head, total, held) for name in wanted]
 
 
+def failing_projections() -> list[str]:
+    """The names of the projections whose state is failing (a shard of the active generation
+    stopped at an event, or the last rebuild failed), in registry order.
+
+    Two small queries and none over the log, for a probe asked every few seconds (/readyz);
+    projection_statuses counts the log and every shard's lag.
+    """
+    states = {state.name: state for state in ProjectionState.objects.all()}
+    stopped = {
+        (name, generation)
+        for name, generation in ProjectionShard.objects.exclude(last_error="").values_list(
+            "name", "generation"
+        )
+    }
+    return [
+        name
+        for name in projection_names()
+        if (state := states.get(name)) is not None
+        and ((name, state.active_generation) in stopped or bool(state.rebuild_error))
+    ]
+
+
 def _status(
     name: str,
     state: ProjectionState | None,

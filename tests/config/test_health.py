@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 from django.db import OperationalError, connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from projections.models import ProjectionShard, ProjectionState
 from projections.registry import names as projection_names
+from projections.selectors import FAILING, projection_statuses
 
 
 def closed_port() -> int:
@@ -125,3 +127,25 @@ def test_probes_answer_head_and_refuse_changes(db, path: str) -> None:
     client = Client()
     assert client.head(path).status_code == 200
     assert client.post(path).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("stopped_generation", "rebuild_error", "unready"),
+    [(0, "", False), (1, "", True), (None, "RebuildFailed: no such day", True)],
+    ids=["an-old-generation-stopped", "the-active-one-stopped", "the-rebuild-failed"],
+)
+def test_readyz_judges_a_projection_as_its_status_does_without_reading_the_log(
+    db, stopped_generation: int | None, rebuild_error: str, unready: bool
+) -> None:
+    name = projection_names()[-1]
+    ProjectionState.objects.create(name=name, active_generation=1, rebuild_error=rebuild_error)
+    if stopped_generation is not None:
+        ProjectionShard.objects.create(
+            name=name, generation=stopped_generation, shard=0, last_error="ValueError at 7"
+        )
+    with CaptureQueriesContext(connection) as queries:
+        status, body = readiness()
+    assert (status == 503, "projections" in body["failing"]) == (unready, unready)
+    statuses = {s.name: s.state for s in projection_statuses()}
+    assert (statuses[name] == FAILING) == unready
+    assert [q["sql"] for q in queries if "eventstore_event" in q["sql"]] == []
