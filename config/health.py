@@ -9,9 +9,11 @@ request needs is there, else 503; both bodies are JSON and name each check::
                 "projections": "ok"}}
 
 Checks: the database answers; the Celery broker answers (when there is one: not the in-process
-``memory://`` transport); the NATS server greets (when ``NATS_URL`` is set); no projection is
-failing (``projections.selectors.projection_statuses``). A failure names the kind of error only:
-the probes are public, and a driver's message can carry host names and user names.
+``memory://`` transport); the NATS server greets (when ``NATS_URL`` is set); the event log's
+order is not ahead of the database's transaction counter (``eventstore.transactions``); no
+projection is failing (``projections.selectors.failing_projections``). A failure names the kind
+of error only: the probes are public, and a driver's message can carry host names and user
+names.
 
 Written here rather than with django-health-check (4.x): its view is asynchronous and runs each
 check in a worker thread, so every probe would open (and have to close) database connections of
@@ -33,6 +35,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from kombu import Connection
 
+from eventstore.transactions import log_ahead_of_server
 from projections.selectors import failing_projections
 
 NATS_DEFAULT_PORT = 4222
@@ -79,6 +82,20 @@ def nats_answers() -> None:
         raise Unready("the NATS server does not greet as NATS does")
 
 
+def log_order_sound() -> None:
+    """Raises Unready when the log's order is ahead of the database's transaction counter
+    (eventstore.transactions.LogAhead): the log restored into another server reads as empty."""
+    try:
+        ahead = log_ahead_of_server()
+    except DatabaseError as error:
+        raise Unready(f"the log cannot be read ({type(error).__name__})") from error
+    if ahead is not None:
+        raise Unready(
+            "the event log is ahead of this database server's transaction counter"
+            " (restored into another server?); see README, Restoring"
+        )
+
+
 def no_projection_failing() -> None:
     """Raises Unready naming every projection whose state is failing."""
     try:
@@ -96,6 +113,7 @@ def readiness_checks() -> dict[str, Callable[[], None]]:
         checks["broker"] = broker_answers
     if settings.NATS_URL:
         checks["nats"] = nats_answers
+    checks["log_order"] = log_order_sound
     checks["projections"] = no_projection_failing
     return checks
 

@@ -1,4 +1,5 @@
-"""The oldest transaction open in this database: the one that holds the global log's readers back.
+"""The oldest transaction open in this database: the one that holds the global log's readers back;
+and a log whose order is ahead of the database's transaction counter (LogAhead).
 
 On PostgreSQL the gap-free reader (see eventstore.backends.postgresql) returns no event
 committed after the oldest running writer began, so one transaction left open (a session idle in
@@ -62,3 +63,31 @@ def oldest_open_transaction(*, using: str = DEFAULT_DB_ALIAS) -> OpenTransaction
     with connection.cursor() as cursor:
         found = backend_for(connection).oldest_open_transaction(cursor)
     return OpenTransaction(**found) if found is not None else None
+
+
+@dataclass(frozen=True)
+class LogAhead:
+    """The log's order is ahead of the database's transaction counter: events are ordered by
+    their writing transaction's id (see eventstore.backends.postgresql), and a server that
+    counts from below the newest one treats the history as not yet committed and sorts new
+    events before it. Only restoring a dump into another server does this."""
+
+    newest_tx_id: int
+    next_tx_id: int
+
+    def __str__(self) -> str:
+        return (
+            f"the newest event's transaction id ({self.newest_tx_id}) is not below this"
+            f" server's next one ({self.next_tx_id}): the log was restored into another server,"
+            " so readers see none of it and new events sort before it; move the server's"
+            " counter past it with pg_resetwal (README, Operating it: Restoring)"
+        )
+
+
+def log_ahead_of_server(*, using: str = DEFAULT_DB_ALIAS) -> LogAhead | None:
+    """A LogAhead when the log's newest transaction id is not below the database's next one;
+    None when the order is sound (always on SQLite). Two cheap lookups (an index's end)."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        found = backend_for(connection).log_ahead_of_server(cursor)
+    return LogAhead(*found) if found is not None else None

@@ -70,6 +70,11 @@ class Backend(Protocol):
         eventstore.transactions.OpenTransaction; None when there is none, or the database has no
         open transactions that could hold the log's readers back."""
 
+    def log_ahead_of_server(self, cursor: Any) -> tuple[int, int] | None:
+        """(newest event's transaction id, the database's next one) when the log's order is
+        ahead of the database's transaction counter, which only a restore into another server
+        does; None when sound, or when the database orders the log otherwise."""
+
     def upsert(
         self,
         connection: Any,

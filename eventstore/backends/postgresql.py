@@ -233,6 +233,20 @@ def oldest_open_transaction(cursor: Any) -> dict[str, Any] | None:
     return dict(zip([column[0] for column in cursor.description], row, strict=True))
 
 
+def log_ahead_of_server(cursor: Any) -> tuple[int, int] | None:
+    """The newest event's transaction id and the server's next one, when the first is not below
+    the second (a log restored into a server whose counter is behind the one that wrote it)."""
+    # Every event this statement can see was written by a finished transaction, below the
+    # snapshot's xmax, or by the caller's own (a test's, a command's), below its id + 1.
+    cursor.execute(
+        "SELECT (SELECT max(tx_id) FROM eventstore_event),"
+        " GREATEST(pg_snapshot_xmax(pg_current_snapshot())::text::bigint,"
+        "  pg_current_xact_id_if_assigned()::text::bigint + 1)"
+    )
+    newest, following = cursor.fetchone()
+    return (newest, following) if newest is not None and newest >= following else None
+
+
 def _lock_key(key: str) -> int:
     # crc32 is stable across processes (unlike hash()); shift it into PostgreSQL's signed int4.
     value = zlib.crc32(key.encode())

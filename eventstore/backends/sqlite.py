@@ -104,6 +104,11 @@ def oldest_open_transaction(cursor: Any) -> dict[str, Any] | None:
     return None
 
 
+def log_ahead_of_server(cursor: Any) -> tuple[int, int] | None:
+    """None: SQLite orders the log by position alone (every tx_id is 0), and the file carries it."""
+    return None
+
+
 def upsert(
     connection: Any,
     *,

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import socket
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from carts.application.commands import CreateCart
+from carts.application.handler import Context, handle
+from eventstore.transactions import log_ahead_of_server
 from projections.models import ProjectionShard, ProjectionState
 from projections.registry import names as projection_names
 from projections.selectors import FAILING, projection_statuses
+from tests.tampering import tamper
 
 
 def closed_port() -> int:
@@ -41,7 +47,7 @@ def test_readyz_is_ready_when_the_database_answers_and_no_projection_fails(db) -
     assert body == {
         "status": "ready",
         "failing": [],
-        "checks": {"database": "ok", "projections": "ok"},
+        "checks": {"database": "ok", "log_order": "ok", "projections": "ok"},
     }
 
 
@@ -54,7 +60,7 @@ def test_readyz_names_the_database_when_it_does_not_answer(db, monkeypatch) -> N
         patch.setattr(connection, "cursor", refuse)
         status, body = readiness()
     assert status == 503
-    assert body["failing"] == ["database", "projections"]
+    assert body["failing"] == ["database", "log_order", "projections"]
     assert body["checks"]["database"] == "the database does not answer (OperationalError)"
     # A driver's message names hosts and users: the public probe does not repeat it.
     assert "db.internal" not in str(body) and "shop" not in str(body)
@@ -148,4 +154,29 @@ def test_readyz_judges_a_projection_as_its_status_does_without_reading_the_log(
     assert (status == 503, "projections" in body["failing"]) == (unready, unready)
     statuses = {s.name: s.state for s in projection_statuses()}
     assert (statuses[name] == FAILING) == unready
-    assert [q["sql"] for q in queries if "eventstore_event" in q["sql"]] == []
+    # No count and no scan of the log (the log-order check reads one end of an index).
+    over_the_log = [q["sql"] for q in queries if "eventstore_event" in q["sql"]]
+    assert [sql for sql in over_the_log if "COUNT(" in sql.upper()] == []
+
+
+@pytest.mark.postgres
+def test_a_log_ahead_of_the_servers_transaction_counter_is_unready_and_fails_verification(
+    db, meta
+) -> None:
+    # A dump of a busier server restored here: its events' transaction ids are beyond this
+    # server's counter (made so by rewriting one event's tx_id, guards lifted).
+    handle(CreateCart(), Context.system(meta))
+    assert log_ahead_of_server() is None
+    assert readiness()[0] == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
+        following = cursor.fetchone()[0]
+    tamper("UPDATE eventstore_event SET tx_id = %s", [following + 1_000_000])
+
+    ahead = log_ahead_of_server()
+    assert ahead is not None and ahead.newest_tx_id == following + 1_000_000
+    status, body = readiness()
+    assert (status, body["failing"]) == (503, ["log_order"])
+    assert "restored into another server" in body["checks"]["log_order"]
+    with pytest.raises(CommandError, match="pg_resetwal"):
+        call_command("verify_events", stdout=StringIO(), stderr=StringIO())

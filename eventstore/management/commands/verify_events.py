@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from eventstore import breaches
 from eventstore.seal_check import SealReport, verify_seals
 from eventstore.snapshots import bad_snapshots
+from eventstore.transactions import log_ahead_of_server
 from eventstore.verify import verify_all, verify_stream
 
 
@@ -17,7 +18,9 @@ def anchor(text: str) -> tuple[int, str]:
 
 
 class Command(BaseCommand):
-    """Check every stream's chain, every seal over the log and every snapshot.
+    """Check every stream's chain, every seal over the log and every snapshot, and that the
+    log's order is not ahead of the database's transaction counter (a restore into another
+    PostgreSQL server).
 
     Fails (non-zero exit) on any sign of tampering, and records each broken stream as a breach,
     so that its cart is flagged where it is shown and refuses commands.
@@ -45,6 +48,11 @@ class Command(BaseCommand):
             for _, problem in bad_snapshots():
                 self.stderr.write(f"BROKEN {problem}")
                 found.append(("", problem))
+            # Every chain may be intact and the log still unreadable in this server.
+            ahead = log_ahead_of_server()
+            if ahead is not None:
+                self.stderr.write(f"BROKEN {ahead}")
+                found.append(("", str(ahead)))
         breaches.record((s, p) for s, p in found if s)
         if found:
             stream_id, problem = found[0]
