@@ -38,6 +38,7 @@ from typing import Any
 from uuid import UUID
 
 import rules
+from django.core.exceptions import PermissionDenied
 
 from carts.application import repository
 from carts.domain import errors
@@ -295,6 +296,13 @@ class Refused(Exception):
     def __init__(self, action: Action) -> None:
         self.action = action
         super().__init__(REFUSALS[action])
+
+    def as_permission_denied(self) -> PermissionDenied:
+        """Django's 403, carrying this refusal's message for the person refused (the 403 page
+        shows an ``explanation``; see config.error_pages)."""
+        denied = PermissionDenied(str(self))
+        denied.explanation = str(self)  # type: ignore[attr-defined]
+        return denied
 
 
 REFUSALS = {

@@ -13,7 +13,6 @@ from uuid import UUID
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -115,7 +114,7 @@ def require_cart_access(request: HttpRequest, cart_id: UUID, action: access.Acti
     except errors.CartNotFound:
         raise Http404(f"no cart {cart_id}") from None
     except access.Refused as refused:
-        raise PermissionDenied(str(refused)) from None
+        raise refused.as_permission_denied() from None
 
 
 def cart_steps(request: HttpRequest, cart_id: UUID) -> list[TimelineStep]:
@@ -188,7 +187,7 @@ def forget_customer(request: HttpRequest, cart_id: UUID) -> HttpResponse:
             context=command_context(request, source="admin"),
         )
     except access.Refused as refused:
-        raise PermissionDenied(str(refused)) from None
+        raise refused.as_permission_denied() from None
     except errors.CartError as refused:
         messages.error(request, f"Refused, nothing was recorded: {refused.message}")
     else:

@@ -6,7 +6,6 @@ import unicodedata
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -31,7 +30,7 @@ def run_command(request: HttpRequest, command: Command, *, done: str = "") -> Co
     except errors.CartNotFound:
         raise Http404("No such cart.") from None
     except access.Refused as refused:
-        raise PermissionDenied(str(refused)) from None
+        raise refused.as_permission_denied() from None
     except errors.CartError as exc:
         refused_with(request, exc)
         return None
@@ -69,7 +68,7 @@ def require_access(request: HttpRequest, cart_id: UUID, action: access.Action) -
     except errors.CartNotFound:
         raise Http404("No such cart.") from None
     except access.Refused as refused:
-        raise PermissionDenied(str(refused)) from None
+        raise refused.as_permission_denied() from None
 
 
 def cart_or_404(request: HttpRequest, cart_id: UUID, action: access.Action) -> Cart:
@@ -83,7 +82,7 @@ def cart_or_404(request: HttpRequest, cart_id: UUID, action: access.Action) -> C
     except errors.CartNotFound:
         raise Http404("No such cart.") from None
     except access.Refused as refused:
-        raise PermissionDenied(str(refused)) from None
+        raise refused.as_permission_denied() from None
 
 
 def back(request: HttpRequest, default: str) -> HttpResponseRedirect:
