@@ -25,9 +25,12 @@ OFFSETS = (100_000, 100_400, 730_000, 1_000_000, 1_999_999)
 
 
 def record_close_steps(owner_id: str) -> UUID:
-    """Five steps of a cart in two seconds (the catalog fixture's products), an hour ago."""
+    """Five steps of a cart in two seconds of one minute (the catalog fixture's products), about
+    an hour ago."""
     cart_id = uuid4()
-    second = timezone.now().replace(microsecond=0) - timedelta(hours=1)
+    # Ten seconds into a minute, so that the two seconds never straddle two minutes (a test
+    # asks for the minute of the first step and expects all five).
+    second = (timezone.now() - timedelta(hours=1)).replace(second=10, microsecond=0)
     commands: tuple[Command, ...] = (
         CreateCart(owner_id=owner_id, cart_id=cart_id),
         AddItem(cart_id=cart_id, sku="TEA-001", quantity=1),
