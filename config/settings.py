@@ -324,10 +324,23 @@ PROJECTIONS_REBUILD_STALE_SECONDS = float(
 )
 # Shards per projection (projections.shards): "4" for every projection, or JSON per projection,
 # e.g. '{"cart_summaries": 4}'; a new count takes effect with the projection's next rebuild.
-_shards = os.environ.get("PROJECTIONS_SHARDS", "1").strip()
-PROJECTIONS_SHARDS: int | dict[str, int] = (
-    json.loads(_shards) if _shards.startswith("{") else int(_shards)
-)
+def _projection_shards(text: str) -> int | dict[str, int]:
+    """PROJECTIONS_SHARDS read: a whole number, or a JSON object of whole numbers (the counts'
+    range and the projections' names are checked as the projections app starts)."""
+    try:
+        value = json.loads(text) if text.startswith("{") else int(text)
+    except ValueError:
+        value = None
+    counts = value.values() if isinstance(value, dict) else [value]
+    if not all(type(count) is int for count in counts):
+        raise ImproperlyConfigured(
+            f"PROJECTIONS_SHARDS must be a whole number such as 4, or JSON such as"
+            f' {{"cart_summaries": 4}}; not {text!r}'
+        )
+    return value  # type: ignore[return-value]
+
+
+PROJECTIONS_SHARDS = _projection_shards(os.environ.get("PROJECTIONS_SHARDS", "1").strip())
 # Failed attempts after which the runner parks an event itself (0: only staff decide).
 PROJECTIONS_PARK_AFTER_ATTEMPTS = int(os.environ.get("PROJECTIONS_PARK_AFTER_ATTEMPTS", "5"))
 

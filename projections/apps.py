@@ -10,8 +10,10 @@ class ProjectionsConfig(AppConfig):
 
     def ready(self) -> None:
         from eventstore.signals import events_committed
+        from projections.shards import check_shard_setting
         from projections.tasks import enqueue_catch_up
         from projections.webhooks.tasks import enqueue_delivery
 
         events_committed.connect(enqueue_catch_up, dispatch_uid="projections.enqueue_catch_up")
         events_committed.connect(enqueue_delivery, dispatch_uid="projections.enqueue_delivery")
+        check_shard_setting()

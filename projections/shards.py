@@ -9,9 +9,11 @@ new split while readers keep the old one (see projections.rebuild).
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from eventstore.partitions import MAX_SIZE, Partition
+from projections.registry import names
 from projections.state import ProjectionShard, ProjectionState
 
 
@@ -23,6 +25,25 @@ def configured_shards(name: str) -> int:
     if not 1 <= count <= MAX_SIZE:
         raise ValueError(f"PROJECTIONS_SHARDS for {name} must be 1 to {MAX_SIZE}, not {count}")
     return count
+
+
+def check_shard_setting() -> None:
+    """Raise ImproperlyConfigured unless PROJECTIONS_SHARDS names only projections that exist
+    and gives each a count of 1 to MAX_SIZE; run as the app starts, so that a process with a
+    bad setting refuses to start instead of failing the pages and probes that read it."""
+    setting = getattr(settings, "PROJECTIONS_SHARDS", 1)
+    known = names()
+    unknown = sorted(set(setting) - set(known)) if isinstance(setting, dict) else []
+    if unknown:
+        raise ImproperlyConfigured(
+            f"PROJECTIONS_SHARDS names no projection {', '.join(map(repr, unknown))}; the"
+            f" projections are: {', '.join(known)}"
+        )
+    for name in known:
+        try:
+            configured_shards(name)
+        except (TypeError, ValueError) as error:
+            raise ImproperlyConfigured(str(error)) from None
 
 
 def live_lock(name: str, shard: int) -> str:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 from django.utils import timezone
 
 from carts.application.commands import ChangeQuantity, CheckOut, RemoveItem
 from carts.application.handler import Context, handle
+from config.settings import _projection_shards
 from projections import rebuild as rebuilding
 from projections import runner
 from projections.registry import names
 from projections.selectors import projection_statuses
+from projections.shards import check_shard_setting
 from projections.state import ProjectionShard, ProjectionState
 from tests.checkout_details import DETAILS
 from tests.projections.conftest import active_rows
@@ -118,3 +122,36 @@ def test_a_stalled_rebuild_shard_is_resumed_from_its_checkpoint_and_switched(
 
 def _state(name: str) -> str:
     return {s.name: s for s in projection_statuses()}[name].state
+
+
+@pytest.mark.parametrize(
+    "text", ["abc", "[2]", "2.5", '{"cart_summaries": 2.5}', '{"cart_summaries": "2"}', "{bad"]
+)
+def test_a_shard_setting_that_is_no_whole_number_is_refused_naming_the_variable(text) -> None:
+    with pytest.raises(ImproperlyConfigured, match="PROJECTIONS_SHARDS must be a whole number"):
+        _projection_shards(text)
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        (0, "PROJECTIONS_SHARDS for cart_summaries must be 1 to 64, not 0"),
+        (65, "must be 1 to 64, not 65"),
+        ({"daily_funnel": -1}, "PROJECTIONS_SHARDS for daily_funnel must be 1 to 64"),
+        ({"nope": 2}, "PROJECTIONS_SHARDS names no projection 'nope'; the projections are"),
+    ],
+)
+def test_a_shard_setting_out_of_range_or_naming_no_projection_stops_the_start(
+    settings, setting, message
+) -> None:
+    settings.PROJECTIONS_SHARDS = setting
+    with pytest.raises(ImproperlyConfigured, match=re.escape(message)):
+        check_shard_setting()
+
+
+def test_good_shard_settings_pass(settings) -> None:
+    for setting in (1, 64, {"cart_summaries": 4}, {}):
+        settings.PROJECTIONS_SHARDS = setting
+        check_shard_setting()
+    assert _projection_shards('{"cart_summaries": 4}') == {"cart_summaries": 4}
+    assert _projection_shards("3") == 3
