@@ -242,10 +242,17 @@ SHOP_SHIPS_TO = [
 CART_ABANDON_AFTER = timedelta(hours=float(os.environ.get("CART_ABANDON_AFTER_HOURS", "24")))
 
 # --- E-mail (order confirmations) -------------------------------------------------------------
-# The console backend prints each message, so `make run` shows the confirmation it would send;
-# tests use Django's in-memory backend whatever this says. Production sets the SMTP backend
-# (django.core.mail.backends.smtp.EmailBackend) and the EMAIL_HOST... variables below.
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Under DEBUG the console backend prints each message, so `make run` shows the confirmation it
+# would send. Without DEBUG (`make up`, production not yet given a mail server) each message is
+# written to a file in var/mail/ instead: printed by a Celery worker it became a log line with
+# the customer's name and address. Tests use Django's in-memory backend whatever this says.
+# Production sets the SMTP backend (django.core.mail.backends.smtp.EmailBackend) and the
+# EMAIL_HOST... variables below.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends." + ("console.EmailBackend" if DEBUG else "filebased.EmailBackend"),
+)
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Ledger Shop <orders@ledger-shop.test>")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
@@ -322,6 +329,8 @@ PROJECTIONS_REPORTING_CURRENCY = os.environ.get("PROJECTIONS_REPORTING_CURRENCY"
 PROJECTIONS_REBUILD_STALE_SECONDS = float(
     os.environ.get("PROJECTIONS_REBUILD_STALE_SECONDS", "120")
 )
+
+
 # Shards per projection (projections.shards): "4" for every projection, or JSON per projection,
 # e.g. '{"cart_summaries": 4}'; a new count takes effect with the projection's next rebuild.
 def _projection_shards(text: str) -> int | dict[str, int]:

@@ -53,7 +53,7 @@ def production_settings(**environment: str) -> dict[str, Any]:
         "SECURE_SSL_REDIRECT", "SECURE_PROXY_SSL_HEADER", "SECURE_HSTS_SECONDS",
         "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY",
         "SESSION_COOKIE_SAMESITE", "CSRF_COOKIE_SECURE", "CSRF_COOKIE_HTTPONLY",
-        "CSRF_COOKIE_SAMESITE", "STORAGES",
+        "CSRF_COOKIE_SAMESITE", "STORAGES", "EMAIL_BACKEND", "EMAIL_FILE_PATH",
     ]  # fmt: skip
     code = (
         "import json, config.settings as s; "
@@ -94,6 +94,16 @@ def test_outside_debug_cookies_are_secure_http_only_and_same_site() -> None:
     assert found["SECURE_SSL_REDIRECT"] is True
     assert found["SECURE_HSTS_SECONDS"] == 31536000
     assert found["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+
+
+def test_outside_debug_mail_without_a_server_goes_to_files_never_to_a_log() -> None:
+    # The console backend, printed by a Celery worker, put a customer's name and address in
+    # the log.
+    found = production_settings()
+    assert found["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
+    assert found["EMAIL_FILE_PATH"].endswith("/var/mail")
+    smtp = "django.core.mail.backends.smtp.EmailBackend"
+    assert production_settings(EMAIL_BACKEND=smtp)["EMAIL_BACKEND"] == smtp
 
 
 def test_static_files_are_served_from_the_collected_manifest_outside_debug() -> None:
