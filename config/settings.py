@@ -37,6 +37,12 @@ if not SECRET_KEY:
             "(e.g. the output of: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
         )
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
+# Earlier keys, comma-separated, still accepted for what they signed (sessions, password reset
+# links) and still deriving the seal and master keys that were derived from them: rotate by
+# setting the new SECRET_KEY and listing the old one here (README, "Rotating keys").
+SECRET_KEY_FALLBACKS = [
+    key.strip() for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if key.strip()
+]
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 ]

@@ -54,6 +54,7 @@ def production_settings(**environment: str) -> dict[str, Any]:
         "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY",
         "SESSION_COOKIE_SAMESITE", "CSRF_COOKIE_SECURE", "CSRF_COOKIE_HTTPONLY",
         "CSRF_COOKIE_SAMESITE", "STORAGES", "EMAIL_BACKEND", "EMAIL_FILE_PATH",
+        "SECRET_KEY_FALLBACKS",
     ]  # fmt: skip
     code = (
         "import json, config.settings as s; "
@@ -104,6 +105,12 @@ def test_outside_debug_mail_without_a_server_goes_to_files_never_to_a_log() -> N
     assert found["EMAIL_FILE_PATH"].endswith("/var/mail")
     smtp = "django.core.mail.backends.smtp.EmailBackend"
     assert production_settings(EMAIL_BACKEND=smtp)["EMAIL_BACKEND"] == smtp
+
+
+def test_earlier_secret_keys_are_read_from_the_environment_for_a_rotation() -> None:
+    assert production_settings()["SECRET_KEY_FALLBACKS"] == []
+    rotating = production_settings(SECRET_KEY_FALLBACKS="old-key-1, old-key-2")
+    assert rotating["SECRET_KEY_FALLBACKS"] == ["old-key-1", "old-key-2"]
 
 
 def test_static_files_are_served_from_the_collected_manifest_outside_debug() -> None:
