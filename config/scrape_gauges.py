@@ -8,6 +8,7 @@ answering it, never on the command path; wrap a read shared by several gauges in
 
 from __future__ import annotations
 
+from eventstore import transactions
 from observability.scrape import ScrapeGauges, once_per_scrape
 from projections import selectors
 
@@ -20,6 +21,7 @@ STATES = (
 )
 
 _statuses = once_per_scrape(selectors.projection_statuses)
+oldest_open_transaction = once_per_scrape(transactions.oldest_open_transaction)
 
 
 def projection_lag_events() -> dict[tuple[str, ...], float]:
@@ -41,6 +43,32 @@ def projection_state() -> dict[tuple[str, ...], float]:
     }
 
 
+def projection_held() -> dict[tuple[str, ...], float]:
+    """Failing shards, parked and skipped events of each projection."""
+    return {
+        (status.name, kind): float(count)
+        for status in _statuses()
+        for kind, count in (
+            ("failing_shards", status.failing_shards),
+            ("parked", status.parked),
+            ("skipped", status.skipped),
+        )
+    }
+
+
+def oldest_open_transaction_seconds() -> float:
+    """Age of the oldest transaction another session holds open in the database (0 when none);
+    the log's readers wait for it (eventstore.transactions)."""
+    found = oldest_open_transaction()
+    return found.age_seconds if found is not None else 0.0
+
+
+def oldest_open_transaction_holds_log() -> float:
+    """1 when the oldest open transaction holds the log's readers back (it has written), else 0."""
+    found = oldest_open_transaction()
+    return float(found is not None and found.holds_log_back)
+
+
 gauges = ScrapeGauges()
 gauges.add(
     "ledger_projection_lag_events",
@@ -59,4 +87,20 @@ gauges.add(
     "1 for the projection's current state (live, catching_up, rebuilding, stalled, failing).",
     projection_state,
     labels=("projection", "state"),
+)
+gauges.add(
+    "ledger_projection_held",
+    "Failing shards, parked and skipped events of the projection (kind).",
+    projection_held,
+    labels=("projection", "kind"),
+)
+gauges.add(
+    "ledger_oldest_open_transaction_seconds",
+    "Age of the oldest transaction another session holds open (0 when none).",
+    oldest_open_transaction_seconds,
+)
+gauges.add(
+    "ledger_oldest_open_transaction_holds_log",
+    "1 when the oldest open transaction has written, so the log's readers wait for it.",
+    oldest_open_transaction_holds_log,
 )

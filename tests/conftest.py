@@ -5,10 +5,13 @@ from __future__ import annotations
 import copy
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from urllib.parse import urlsplit
 
+import psycopg
 import pytest
 import pytest_django.fixtures
 import redis
@@ -183,3 +186,29 @@ def nats_url() -> str:
             pytest.fail(f"NATS at {NATS_URL} is required in CI: {problem}")
         pytest.skip(f"no NATS at {NATS_URL}: {problem}")
     return NATS_URL
+
+
+@pytest.fixture
+def other_session(db) -> Iterator[Callable[..., tuple[int, datetime]]]:
+    """Open sessions of their own on the test database, as psql or another process would; each
+    runs ``statements`` in a transaction left open, and answers (its pid, when it began)."""
+    opened: list[psycopg.Connection[Any]] = []
+
+    def open_one(*statements: str, application_name: str = "ledger-test") -> tuple[int, datetime]:
+        params = connection.settings_dict
+        session = psycopg.connect(
+            host=params["HOST"],
+            port=params["PORT"] or 5432,
+            user=params["USER"],
+            dbname=params["NAME"],
+            application_name=application_name,
+        )
+        opened.append(session)
+        for statement in statements:
+            session.execute(statement)
+        pid, began = session.execute("SELECT pg_backend_pid(), now()").fetchone()  # type: ignore[misc]
+        return pid, began
+
+    yield open_one
+    for session in opened:
+        session.close()

@@ -3,11 +3,6 @@ that keep one from staying open for long (config/settings.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import datetime
-from typing import Any
-
-import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -15,32 +10,6 @@ from django.db import connection
 from eventstore.transactions import oldest_open_transaction
 
 postgres = pytest.mark.postgres
-
-
-@pytest.fixture
-def other_session(db) -> Iterator[Callable[..., tuple[int, datetime]]]:
-    """Open sessions of their own on the test database, as psql or another process would; each
-    runs ``statements`` in a transaction left open, and answers (its pid, when it began)."""
-    opened: list[psycopg.Connection[Any]] = []
-
-    def open_one(*statements: str, application_name: str = "ledger-test") -> tuple[int, datetime]:
-        params = connection.settings_dict
-        session = psycopg.connect(
-            host=params["HOST"],
-            port=params["PORT"] or 5432,
-            user=params["USER"],
-            dbname=params["NAME"],
-            application_name=application_name,
-        )
-        opened.append(session)
-        for statement in statements:
-            session.execute(statement)
-        pid, began = session.execute("SELECT pg_backend_pid(), now()").fetchone()  # type: ignore[misc]
-        return pid, began
-
-    yield open_one
-    for session in opened:
-        session.close()
 
 
 @postgres

@@ -72,13 +72,13 @@ def test_a_projection_behind_the_log_shows_its_lag_in_events(client, catalog, me
 
 @pytest.mark.django_db
 def test_a_gauge_added_to_the_config_list_is_served(client):
-    gauges.add("ledger_oldest_open_transaction_seconds", "Age of the oldest.", lambda: 4.25)
+    gauges.add("ledger_example_queue_length", "Length of the example queue.", lambda: 4.25)
     try:
         text = metrics(client).content.decode()
     finally:
-        gauges.remove("ledger_oldest_open_transaction_seconds")
-    assert "# HELP ledger_oldest_open_transaction_seconds Age of the oldest." in text
-    assert "ledger_oldest_open_transaction_seconds 4.25" in text
+        gauges.remove("ledger_example_queue_length")
+    assert "# HELP ledger_example_queue_length Length of the example queue." in text
+    assert "ledger_example_queue_length 4.25" in text
 
 
 @pytest.mark.parametrize("remote", ["127.0.0.1", "::1", "::ffff:127.0.0.1"])
@@ -171,3 +171,38 @@ def test_a_missing_multiprocess_directory_is_made_when_the_metrics_are_defined(t
     )
     text = render(multiprocess_dir=str(directory)).decode()
     assert 'ledger_commands_total{command="cart_add_item",error="",outcome="accepted"} 1.0' in text
+
+
+@pytest.mark.django_db
+def test_failing_shards_parked_and_skipped_events_are_counted_per_projection(client):
+    name = projection_statuses()[0].name
+    state = ensure_state(name)
+    ProjectionShard.objects.filter(name=name, generation=state.active_generation).update(
+        last_error="ValueError at #7", failed_position=7
+    )
+    text = metrics(client).content.decode()
+    assert f'ledger_projection_held{{kind="failing_shards",projection="{name}"}} 1.0' in text
+    assert f'ledger_projection_held{{kind="parked",projection="{name}"}} 0.0' in text
+    assert f'ledger_projection_held{{kind="skipped",projection="{name}"}} 0.0' in text
+
+
+@pytest.mark.django_db
+def test_without_another_open_transaction_its_age_is_zero(client):
+    text = metrics(client).content.decode()
+    assert "ledger_oldest_open_transaction_seconds 0.0" in text
+    assert "ledger_oldest_open_transaction_holds_log 0.0" in text
+
+
+@pytest.mark.postgres
+def test_a_session_left_in_a_transaction_shows_its_age_and_that_it_holds_the_log(
+    client, other_session
+):
+    other_session("SELECT pg_current_xact_id()", "SELECT pg_sleep(0.05)")
+    text = metrics(client).content.decode()
+    age = next(
+        float(line.split()[-1])
+        for line in text.splitlines()
+        if line.startswith("ledger_oldest_open_transaction_seconds ")
+    )
+    assert age > 0
+    assert "ledger_oldest_open_transaction_holds_log 1.0" in text
