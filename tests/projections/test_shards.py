@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
+from io import StringIO
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
@@ -80,6 +84,39 @@ def test_a_new_shard_count_takes_effect_with_the_next_rebuild(new_cart, meta, pr
         assert sorted(shards.values_list("generation", "shard")) == [
             (state.active_generation, k) for k in range(3)
         ]
+
+
+def test_the_status_command_says_what_is_configured_and_shows_each_shard(new_cart, project):
+    new_cart({"TEA-001": 1})
+    project()
+    with override_settings(PROJECTIONS_SHARDS={"cart_summaries": 2}):
+        out = StringIO()
+        call_command("projections", "status", stdout=out)
+        assert "  2 shards configured: they take effect with the next rebuild" in out.getvalue()
+        rebuilding.rebuild("cart_summaries")
+        out = StringIO()
+        call_command("projections", "status", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].split() == [
+        "projection", "state", "position", "head", "lag", "lag", "s", "shards", "failing",
+        "parked", "skipped",
+    ]  # fmt: skip
+    shard_lines = [line for line in lines if line.startswith("  shard ")]
+    assert [line.split(":")[0] for line in shard_lines] == ["  shard 0", "  shard 1"]
+    assert all(", lag 0 events (0.0 s), checkpoint " in line for line in shard_lines)
+    assert "configured" not in out.getvalue()
+
+
+def test_the_status_columns_stay_apart_however_wide_the_numbers(project) -> None:
+    project()
+    wide = replace(projection_statuses()[0], lag_events=8000, lag_seconds=28837179.4)
+    with mock.patch(
+        "projections.management.commands.projections.projection_statuses", return_value=[wide]
+    ):
+        out = StringIO()
+        call_command("projections", "status", stdout=out)
+    row = out.getvalue().splitlines()[1].split()
+    assert row[4:6] == ["8000", "28837179.4"]
 
 
 def test_lag_is_counted_per_shard_and_in_seconds_from_the_oldest_waiting_event(new_cart, project):

@@ -11,7 +11,12 @@ from projections import rebuild as rebuilding
 from projections import runner
 from projections.registry import UnknownProjection, names, projector_class
 from projections.routing import primary_reads
-from projections.selectors import ProjectionStatus, RebuildProgress, projection_statuses
+from projections.selectors import (
+    ProjectionStatus,
+    RebuildProgress,
+    ShardStatus,
+    projection_statuses,
+)
 
 
 class Command(BaseCommand):
@@ -58,13 +63,20 @@ class Command(BaseCommand):
         return [name or ""]
 
     def _status(self) -> None:
-        header = (
-            f"{'projection':<18}{'state':<13}{'position':>10}{'head':>10}{'lag':>8}{'lag s':>10}"
-            f"{'shards':>8}{'failing':>9}{'parked':>8}{'skipped':>9}"
-        )
-        self.stdout.write(header)
-        for status in projection_statuses():
-            self.stdout.write(_status_line(status))
+        statuses = projection_statuses()
+        rows = [STATUS_COLUMNS, *(_status_cells(status) for status in statuses)]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(STATUS_COLUMNS))]
+        self.stdout.write(_aligned(STATUS_COLUMNS, widths))
+        for status, cells in zip(statuses, rows[1:], strict=True):
+            self.stdout.write(_aligned(cells, widths))
+            if status.configured_shards != status.shard_count:
+                self.stdout.write(
+                    f"  {status.configured_shards} shards configured: they take effect with"
+                    " the next rebuild"
+                )
+            if len(status.shards) > 1:
+                for shard in status.shards:
+                    self.stdout.write(_shard_line(shard))
             if status.rebuild is not None:
                 self.stdout.write(_rebuild_line(status.rebuild))
             if status.last_error:
@@ -107,12 +119,37 @@ def _rebuild_line(rebuild: RebuildProgress) -> str:
     return line
 
 
-def _status_line(status: ProjectionStatus) -> str:
+STATUS_COLUMNS: tuple[str, ...] = ("projection", "state", "position", "head", "lag", "lag s")
+STATUS_COLUMNS += ("shards", "failing", "parked", "skipped")
+
+
+def _status_cells(status: ProjectionStatus) -> tuple[str, ...]:
     state = status.state
     if status.rebuild_progress is not None:
         state += f" {status.rebuild_progress:.0%}"
+    numbers = (status.position, status.head_position, status.lag_events)
     return (
-        f"{status.name:<18}{state:<13}{status.position:>10}{status.head_position:>10}"
-        f"{status.lag_events:>8}{status.lag_seconds:>10.1f}{status.shard_count:>8}"
-        f"{status.failing_shards:>9}{status.parked:>8}{status.skipped:>9}"
+        status.name,
+        state,
+        *map(str, numbers),
+        f"{status.lag_seconds:.1f}",
+        *map(str, (status.shard_count, status.failing_shards, status.parked, status.skipped)),
     )
+
+
+def _aligned(cells: tuple[str, ...], widths: list[int]) -> str:
+    """Two spaces between columns; names and states to the left, numbers to the right."""
+    return "  ".join(
+        cell.ljust(width) if i < 2 else cell.rjust(width)
+        for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+    ).rstrip()
+
+
+def _shard_line(shard: ShardStatus) -> str:
+    line = (
+        f"  shard {shard.shard}: read to #{shard.position}, lag {shard.lag_events} events"
+        f" ({shard.lag_seconds:.1f} s), checkpoint {shard.checkpoint or '(start)'}"
+    )
+    if shard.failed_position is not None:
+        line += f"; failing at #{shard.failed_position} ({shard.retry_count} attempts)"
+    return line
