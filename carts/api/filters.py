@@ -92,8 +92,15 @@ class TotalOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, direction + self.unique)
 
 
+# The lookups of a filter bounding its column from below, and from above.
+LOWER_BOUNDS = frozenset({"gte", "gt"})
+UPPER_BOUNDS = frozenset({"lte", "lt"})
+
+
 class StrictFilterSet(django_filters.FilterSet):
-    """A filter set that refuses a filter given empty (a client bug, not 'no filter')."""
+    """A filter set that refuses a filter given empty (a client bug, not 'no filter'), and a
+    range whose lower bound lies beyond its upper one (day_from after day_to, price_min over
+    price_max), which no row could match. Equal bounds are a range too."""
 
     def is_valid(self) -> bool:
         valid = super().is_valid()
@@ -101,7 +108,38 @@ class StrictFilterSet(django_filters.FilterSet):
             if name in self.data and not self.data.get(name):
                 self.form.add_error(name, "Give a value, or leave the parameter out.")
                 valid = False
-        return valid
+        return self._refuse_inverted_ranges() and valid
+
+    @classmethod
+    def bound_pairs(cls) -> list[tuple[str, str]]:
+        """Every (lower, upper) pair of filters bounding the same column, found from their
+        lookups, so a range added later is checked without being declared here."""
+        filters = cls.base_filters.items()
+        return [
+            (low, high)
+            for low, lower in filters
+            if lower.lookup_expr in LOWER_BOUNDS
+            for high, upper in filters
+            if upper.lookup_expr in UPPER_BOUNDS and upper.field_name == lower.field_name
+        ]
+
+    def _refuse_inverted_ranges(self) -> bool:
+        cleaned = getattr(self.form, "cleaned_data", {})
+        inverted = [
+            (low, high)
+            for low, high in self.bound_pairs()
+            if cleaned.get(low) is not None
+            and cleaned.get(high) is not None
+            and cleaned[low] > cleaned[high]
+        ]
+        for low, high in inverted:
+            message = (
+                f"The range is inverted: {low}={self.data[low]} lies beyond"
+                f" {high}={self.data[high]}, so no row could match; give {low} at most {high}."
+            )
+            for name in (low, high):
+                self.form.add_error(name, message)
+        return not inverted
 
 
 class EventFeedFilter(StrictFilterSet):
