@@ -95,6 +95,8 @@ class TotalOrderingFilter(django_filters.OrderingFilter):
 # The lookups of a filter bounding its column from below, and from above.
 LOWER_BOUNDS = frozenset({"gte", "gt"})
 UPPER_BOUNDS = frozenset({"lte", "lt"})
+# How the refusal of a lower bound beyond its upper one begins (each bound is valid alone).
+INVERTED_RANGE = "The range is inverted"
 
 
 class StrictFilterSet(django_filters.FilterSet):
@@ -134,7 +136,7 @@ class StrictFilterSet(django_filters.FilterSet):
         ]
         for low, high in inverted:
             message = (
-                f"The range is inverted: {low}={self.data[low]} lies beyond"
+                f"{INVERTED_RANGE}: {low}={self.data[low]} lies beyond"
                 f" {high}={self.data[high]}, so no row could match; give {low} at most {high}."
             )
             for name in (low, high):
@@ -155,7 +157,9 @@ class EventFeedFilter(StrictFilterSet):
         field_name="metadata__actor", help_text="Who wrote it, e.g. user:2 or system."
     )
     recorded_after = UtcDateTimeFilter(
-        field_name="recorded_at", lookup_expr="gte", help_text="Recorded at or after (ISO 8601)."
+        field_name="recorded_at",
+        lookup_expr="gte",
+        help_text="Recorded at or after (ISO 8601); not after recorded_before.",
     )
     recorded_before = UtcDateTimeFilter(
         field_name="recorded_at", lookup_expr="lt", help_text="Recorded before (ISO 8601)."
@@ -201,12 +205,16 @@ class CartSummaryFilter(StrictFilterSet):
     owner_id = django_filters.CharFilter(help_text="e.g. user:2")
     currency = CurrencyFilter(help_text="ISO 4217 code, e.g. EUR")
     updated_after = UtcDateTimeFilter(
-        field_name="last_activity_at", lookup_expr="gte", help_text="Last activity at or after."
+        field_name="last_activity_at",
+        lookup_expr="gte",
+        help_text="Last activity at or after; not after updated_before.",
     )
     updated_before = UtcDateTimeFilter(
         field_name="last_activity_at", lookup_expr="lt", help_text="Last activity before."
     )
-    total_min = django_filters.NumberFilter(field_name="total", lookup_expr="gte")
+    total_min = django_filters.NumberFilter(
+        field_name="total", lookup_expr="gte", help_text="Total at least; at most total_max."
+    )
     total_max = django_filters.NumberFilter(field_name="total", lookup_expr="lte")
     search = django_filters.CharFilter(
         field_name="cart_id",
@@ -245,7 +253,11 @@ class ProductActivityFilter(StrictFilterSet):
 class DailyFunnelFilter(StrictFilterSet):
     """The daily funnel over a range of days."""
 
-    day_from = django_filters.DateFilter(field_name="day", lookup_expr="gte")
+    day_from = django_filters.DateFilter(
+        field_name="day",
+        lookup_expr="gte",
+        help_text="From this day (YYYY-MM-DD); not after day_to.",
+    )
     day_to = django_filters.DateFilter(field_name="day", lookup_expr="lte")
 
     class Meta:
@@ -269,7 +281,11 @@ class ProductFilter(StrictFilterSet):
         help_text="true: on sale now; false: retired.",
     )
     price_min = django_filters.NumberFilter(
-        field_name="price", lookup_expr="gte", min_value=0, max_value=MAX_PRICE
+        field_name="price",
+        lookup_expr="gte",
+        min_value=0,
+        max_value=MAX_PRICE,
+        help_text="Price at least; at most price_max.",
     )
     price_max = django_filters.NumberFilter(
         field_name="price", lookup_expr="lte", min_value=0, max_value=MAX_PRICE
