@@ -92,8 +92,17 @@ class TotalOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, direction + self.unique)
 
 
+# The lookups of a filter bounding its column from below, and from above.
+LOWER_BOUNDS = frozenset({"gte", "gt"})
+UPPER_BOUNDS = frozenset({"lte", "lt"})
+# How the refusal of a lower bound beyond its upper one begins (each bound is valid alone).
+INVERTED_RANGE = "The range is inverted"
+
+
 class StrictFilterSet(django_filters.FilterSet):
-    """A filter set that refuses a filter given empty (a client bug, not 'no filter')."""
+    """A filter set that refuses a filter given empty (a client bug, not 'no filter'), and a
+    range whose lower bound lies beyond its upper one (day_from after day_to, price_min over
+    price_max), which no row could match. Equal bounds are a range too."""
 
     def is_valid(self) -> bool:
         valid = super().is_valid()
@@ -101,7 +110,38 @@ class StrictFilterSet(django_filters.FilterSet):
             if name in self.data and not self.data.get(name):
                 self.form.add_error(name, "Give a value, or leave the parameter out.")
                 valid = False
-        return valid
+        return self._refuse_inverted_ranges() and valid
+
+    @classmethod
+    def bound_pairs(cls) -> list[tuple[str, str]]:
+        """Every (lower, upper) pair of filters bounding the same column, found from their
+        lookups, so a range added later is checked without being declared here."""
+        filters = cls.base_filters.items()
+        return [
+            (low, high)
+            for low, lower in filters
+            if lower.lookup_expr in LOWER_BOUNDS
+            for high, upper in filters
+            if upper.lookup_expr in UPPER_BOUNDS and upper.field_name == lower.field_name
+        ]
+
+    def _refuse_inverted_ranges(self) -> bool:
+        cleaned = getattr(self.form, "cleaned_data", {})
+        inverted = [
+            (low, high)
+            for low, high in self.bound_pairs()
+            if cleaned.get(low) is not None
+            and cleaned.get(high) is not None
+            and cleaned[low] > cleaned[high]
+        ]
+        for low, high in inverted:
+            message = (
+                f"{INVERTED_RANGE}: {low}={self.data[low]} lies beyond"
+                f" {high}={self.data[high]}, so no row could match; give {low} at most {high}."
+            )
+            for name in (low, high):
+                self.form.add_error(name, message)
+        return not inverted
 
 
 class EventFeedFilter(StrictFilterSet):
@@ -117,7 +157,9 @@ class EventFeedFilter(StrictFilterSet):
         field_name="metadata__actor", help_text="Who wrote it, e.g. user:2 or system."
     )
     recorded_after = UtcDateTimeFilter(
-        field_name="recorded_at", lookup_expr="gte", help_text="Recorded at or after (ISO 8601)."
+        field_name="recorded_at",
+        lookup_expr="gte",
+        help_text="Recorded at or after (ISO 8601); not after recorded_before.",
     )
     recorded_before = UtcDateTimeFilter(
         field_name="recorded_at", lookup_expr="lt", help_text="Recorded before (ISO 8601)."
@@ -163,12 +205,16 @@ class CartSummaryFilter(StrictFilterSet):
     owner_id = django_filters.CharFilter(help_text="e.g. user:2")
     currency = CurrencyFilter(help_text="ISO 4217 code, e.g. EUR")
     updated_after = UtcDateTimeFilter(
-        field_name="last_activity_at", lookup_expr="gte", help_text="Last activity at or after."
+        field_name="last_activity_at",
+        lookup_expr="gte",
+        help_text="Last activity at or after; not after updated_before.",
     )
     updated_before = UtcDateTimeFilter(
         field_name="last_activity_at", lookup_expr="lt", help_text="Last activity before."
     )
-    total_min = django_filters.NumberFilter(field_name="total", lookup_expr="gte")
+    total_min = django_filters.NumberFilter(
+        field_name="total", lookup_expr="gte", help_text="Total at least; at most total_max."
+    )
     total_max = django_filters.NumberFilter(field_name="total", lookup_expr="lte")
     search = django_filters.CharFilter(
         field_name="cart_id",
@@ -207,7 +253,11 @@ class ProductActivityFilter(StrictFilterSet):
 class DailyFunnelFilter(StrictFilterSet):
     """The daily funnel over a range of days."""
 
-    day_from = django_filters.DateFilter(field_name="day", lookup_expr="gte")
+    day_from = django_filters.DateFilter(
+        field_name="day",
+        lookup_expr="gte",
+        help_text="From this day (YYYY-MM-DD); not after day_to.",
+    )
     day_to = django_filters.DateFilter(field_name="day", lookup_expr="lte")
 
     class Meta:
@@ -231,7 +281,11 @@ class ProductFilter(StrictFilterSet):
         help_text="true: on sale now; false: retired.",
     )
     price_min = django_filters.NumberFilter(
-        field_name="price", lookup_expr="gte", min_value=0, max_value=MAX_PRICE
+        field_name="price",
+        lookup_expr="gte",
+        min_value=0,
+        max_value=MAX_PRICE,
+        help_text="Price at least; at most price_max.",
     )
     price_max = django_filters.NumberFilter(
         field_name="price", lookup_expr="lte", min_value=0, max_value=MAX_PRICE

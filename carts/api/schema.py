@@ -15,14 +15,14 @@ from carts.api.serializers import CartSerializer, ProblemSerializer
 from carts.web import request_ids
 
 _PROBLEM_TEXT = {
-    400: "Malformed JSON, unknown fields, wrong types or bad headers.",
+    400: "Malformed JSON (or a member named twice), unknown fields, wrong types or bad headers.",
     401: "No or invalid credentials.",
     403: "Signed in, but not allowed (or CSRF token missing for a session).",
     404: "No such cart, or not yours.",
     409: "The cart's state forbids the command now (e.g. not open).",
     412: "If-Match names a version that is no longer current.",
     413: "The request body is too large.",
-    415: "The body is not JSON.",
+    415: "The body is not JSON, or names a charset other than utf-8.",
     422: "A cart rule refused the command, or an Idempotency-Key was reused for another request.",
     429: "Too many commands; retry after the Retry-After header's seconds.",
 }

@@ -5,8 +5,11 @@ parameter that takes one value is refused when repeated. Nothing is written."""
 
 from __future__ import annotations
 
+import django_filters
 import pytest
 
+from carts.api import urls
+from carts.api.filters import UtcDateTimeFilter
 from tests.carts.api.conftest import CHECKOUT, problem_of
 from tests.carts.api.test_lists import project
 
@@ -129,3 +132,50 @@ def test_status_may_repeat_to_take_several_statuses(as_staff, as_owner, new_cart
     assert response.status_code == 200, response.content
     listed = {row.get("cart_id") or row.get("id") for row in response.json()["results"]}
     assert {str(bought), str(kept)} <= listed
+
+
+# A lower bound beyond the upper one, by the filter's type: a value each side of the range.
+INVERTED = {
+    django_filters.DateFilter: ("9999-12-31", "0001-01-01"),
+    UtcDateTimeFilter: ("2026-03-01T10:00:00+01:00", "2026-03-01T08:59:59Z"),
+    django_filters.NumberFilter: ("10.00", "9.99"),
+}
+
+
+def _ranges() -> list[tuple[str, str, str, tuple[str, str]]]:
+    """(path, lower, upper, (a value above, one below)) for every pair of bounds of every API
+    list that filters."""
+    return [
+        (f"/api/{pattern.pattern}", low, high, INVERTED[type(filters.base_filters[low])])
+        for pattern in urls.urlpatterns
+        if (filters := getattr(getattr(pattern.callback, "cls", None), "filterset_class", None))
+        for low, high in filters.bound_pairs()
+    ]
+
+
+def test_every_pair_of_bounds_is_found():
+    assert {(low, high) for _, low, high, _ in _ranges()} == {
+        ("recorded_after", "recorded_before"),
+        ("updated_after", "updated_before"),
+        ("total_min", "total_max"),
+        ("day_from", "day_to"),
+        ("price_min", "price_max"),
+    }
+
+
+@pytest.mark.parametrize(("url", "low", "high", "values"), _ranges())
+def test_an_inverted_range_is_refused_naming_both_bounds(
+    as_staff, a_cart, event_count, url, low, high, values
+):
+    above, below = values
+    body = refused(as_staff, event_count, url, {low: above, high: below})
+    assert body["code"] == "invalid_query_parameter"
+    assert set(body["errors"]) == {low, high}
+    assert low in body["detail"] and high in body["detail"]
+    assert "inverted" in body["errors"][low][0]
+
+
+@pytest.mark.parametrize(("url", "low", "high", "values"), _ranges())
+def test_a_range_whose_bounds_are_equal_is_answered(as_staff, a_cart, url, low, high, values):
+    response = as_staff.get(url, {low: values[0], high: values[0]})
+    assert response.status_code == 200, response.content
