@@ -114,7 +114,8 @@ def readiness_checks() -> dict[str, Callable[[], None]]:
     if settings.NATS_URL:
         checks["nats"] = nats_answers
     checks["log_order"] = log_order_sound
-    checks["projections"] = no_projection_failing
+    if settings.HEALTH_READY_NEEDS_PROJECTIONS:
+        checks["projections"] = no_projection_failing
     return checks
 
 

@@ -559,6 +559,10 @@ AXES_USERNAME_CALLABLE = "config.login_username.username_of"
 
 # /readyz (config.health): how long one probe waits for the broker or NATS to answer (seconds).
 HEALTH_PROBE_TIMEOUT_SECONDS = float(os.environ.get("HEALTH_PROBE_TIMEOUT_SECONDS", "2"))
+# Whether /readyz counts a failing projection as not ready. On by default; a load balancer that
+# takes every web process out on an unready answer would turn one poison event into an outage
+# of the whole shop, while commands still work: there, set 0 and alert on the metrics instead.
+HEALTH_READY_NEEDS_PROJECTIONS = env_bool("HEALTH_READY_NEEDS_PROJECTIONS", True)
 
 # No personal data or secret in any log line: a filter on every handler (config.log_redaction).
 LOGGING = attach_redaction(LOGGING)

@@ -80,6 +80,18 @@ def test_readyz_names_a_failing_projection(db) -> None:
     assert body["checks"]["database"] == "ok"
 
 
+def test_readyz_may_leave_projections_out_where_an_unready_shop_is_taken_down(db, settings):
+    settings.HEALTH_READY_NEEDS_PROJECTIONS = False
+    failing = projection_names()[0]
+    state = ProjectionState.objects.create(name=failing)
+    ProjectionShard.objects.create(
+        name=failing, generation=state.active_generation, shard=0, last_error="ValueError at 7"
+    )
+    status, body = readiness()
+    assert (status, body["failing"]) == (200, [])
+    assert "projections" not in body["checks"]
+
+
 def test_readyz_names_the_broker_when_its_port_is_closed(db, settings) -> None:
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port()}/0"
     status, body = readiness()
