@@ -34,22 +34,28 @@ def parked(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def decide(request: HttpRequest) -> HttpResponse:
-    """Retry, skip (with a reason) or park the event a shard failed on."""
+    """Retry, skip (with a reason) or park the event a shard failed on, as the form saw it
+    (its position): a shard that fails on another event now is refused."""
     require(request, OPERATE_PERMISSION)
     name, action = request.POST.get("name", ""), request.POST.get("action", "")
     reason = request.POST.get("reason", "")
     try:
         shard = int(request.POST.get("shard", ""))
+        position = int(request.POST.get("position", ""))
         if name not in names() or action not in ACTIONS:
             raise decisions.DecisionRefused(f"no projection {name!r} or no action {action!r}")
         if action == "retry":
-            decisions.retry(name, shard, actor=_actor(request), reason=reason)
+            decisions.retry(name, shard, position=position, actor=_actor(request), reason=reason)
         elif action == "skip":
-            decisions.skip(name, shard, actor=_actor(request), reason=reason)
+            decisions.skip(name, shard, position=position, actor=_actor(request), reason=reason)
         else:
-            decisions.park(name, shard, actor=_actor(request), reason=reason)
+            decisions.park(name, shard, position=position, actor=_actor(request), reason=reason)
     except ValueError:
-        messages.error(request, "The shard must be a number; nothing was decided.")
+        messages.error(
+            request,
+            "The shard and the position of the event it fails on must be numbers "
+            "(reload the dashboard); nothing was decided.",
+        )
     except decisions.DecisionRefused as refused:
         messages.error(request, f"Nothing was decided: {refused}")
     else:
@@ -70,7 +76,9 @@ def replay(request: HttpRequest) -> HttpResponse:
         if request.POST.get("action") == "skip":
             done = decisions.skip_parked(name, event_id, actor=_actor(request), reason=reason)
         else:
-            done = decisions.replay(name, stream_id, actor=_actor(request), reason=reason)
+            done = decisions.replay(
+                name, stream_id, actor=_actor(request), reason=reason, event_id=event_id
+            )
     except (decisions.DecisionRefused, ValueError) as refused:
         messages.error(request, f"Nothing was replayed: {refused}")
     else:

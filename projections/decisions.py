@@ -4,6 +4,11 @@ Every decision is written down (projections.state.ProjectionDecision: who, when,
 event) in the same transaction as its effect, under the lock of the shard it concerns, so a
 running catch-up sees either none of it or all of it.
 
+A decision names the event the caller saw (a failing shard's position, a parked event's id)
+and is checked against it under that lock: a form that went stale while someone else decided,
+or a new event failed, is refused and changes nothing, rather than deciding about an event
+nobody looked at. Every refusal is DecisionRefused, whose message says why.
+
 Skipping loses the event's effect for good, so it is allowed only for projections whose rows
 each belong to one stream (``Projector.may_skip``): one cart's summary misses the change, every
 other cart's stays exact. Projections that add up many streams into shared rows (the daily
@@ -45,11 +50,14 @@ class Replayed:
     failed: str = ""
 
 
-def retry(name: str, shard: int, *, actor: str, reason: str = "") -> None:
-    """Let the failing shard try its event again at once (its backoff is cleared)."""
+def retry(name: str, shard: int, *, position: int, actor: str, reason: str = "") -> None:
+    """Let the failing shard try its event again at once (its backoff is cleared).
+
+    ``position`` is that of the event the caller saw the shard fail on; raises DecisionRefused
+    when the shard no longer fails on it."""
     reason = _checked_reason(reason)
     with _shard(name, shard) as row:
-        event = _failing_event(row)
+        event = _failing_event(row, position)
         row.next_retry_at = None
         row.save(update_fields=["next_retry_at", "updated_at"])
         record_decision(
@@ -63,13 +71,14 @@ def retry(name: str, shard: int, *, actor: str, reason: str = "") -> None:
         )
 
 
-def skip(name: str, shard: int, *, actor: str, reason: str) -> None:
-    """Pass over the shard's failing event for good; raises DecisionRefused without a reason
-    or for a projection that may not skip."""
+def skip(name: str, shard: int, *, position: int, actor: str, reason: str) -> None:
+    """Pass over the shard's failing event (at ``position``, as the caller saw it) for good;
+    raises DecisionRefused without a reason, for a projection that may not skip, or when the
+    shard no longer fails on that event."""
     _require_skippable(name)
     reason = _required_reason(reason)
     with _shard(name, shard) as row:
-        event = _failing_event(row)
+        event = _failing_event(row, position)
         holds = Holds.load(name, row.generation, shard)
         holds.park([event], failed=True, error=row.last_error, status=ParkedEvent.SKIPPED)
         record_decision(
@@ -84,12 +93,13 @@ def skip(name: str, shard: int, *, actor: str, reason: str) -> None:
         _clear(row)
 
 
-def park(name: str, shard: int, *, actor: str, reason: str = "") -> None:
-    """Park the shard's failing event (and, as they come, its stream's later events) so the
-    shard goes on with every other stream."""
+def park(name: str, shard: int, *, position: int, actor: str, reason: str = "") -> None:
+    """Park the shard's failing event (at ``position``, as the caller saw it) and, as they come,
+    its stream's later events, so the shard goes on with every other stream; raises
+    DecisionRefused when the shard no longer fails on that event."""
     reason = _checked_reason(reason)
     with _shard(name, shard) as row:
-        event = _failing_event(row)
+        event = _failing_event(row, position)
         holds = Holds.load(name, row.generation, shard)
         park_failure(
             holds, Failure(event, RuntimeError(row.last_error)), actor=actor, reason=reason
@@ -97,15 +107,23 @@ def park(name: str, shard: int, *, actor: str, reason: str = "") -> None:
         _clear(row)
 
 
-def replay(name: str, stream_id: str, *, actor: str, reason: str = "") -> Replayed:
+def replay(
+    name: str, stream_id: str, *, actor: str, reason: str = "", event_id: str = ""
+) -> Replayed:
     """Apply the parked events of one stream in their order; one that fails again stays
-    parked with its new error, and so do the ones after it."""
+    parked with its new error, and so do the ones after it.
+
+    ``event_id``, when given, is the parked event the caller saw: raises DecisionRefused when it
+    was skipped or replayed meanwhile, as when the stream has nothing parked."""
     reason = _checked_reason(reason)
     if not stream_id or len(stream_id) > 200:
         raise DecisionRefused("name the stream whose parked events to replay")
+    seen = _checked_event_id(event_id) if event_id else None
     state = ensure_state(name)
     shard = _shard_of(stream_id, state.shard_count)
     with _shard(name, shard) as row:
+        # Read under the lock that skip_parked takes too, so what a concurrent skip decided is
+        # either all seen here (the event is no longer parked) or not begun.
         parked = list(
             ParkedEvent.objects.filter(
                 projection=name,
@@ -114,6 +132,8 @@ def replay(name: str, stream_id: str, *, actor: str, reason: str = "") -> Replay
                 status=ParkedEvent.PARKED,
             ).order_by("version")
         )
+        if seen is not None and seen not in {str(p.event_id) for p in parked}:
+            raise DecisionRefused(_no_longer_parked(name, row.generation, seen))
         if not parked:
             raise DecisionRefused(f"{name} has no parked event of stream {stream_id!r}")
         events = _events_of(stream_id, {p.event_id for p in parked})
@@ -141,20 +161,28 @@ def replay(name: str, stream_id: str, *, actor: str, reason: str = "") -> Replay
 
 
 def skip_parked(name: str, event_id: str, *, actor: str, reason: str) -> Replayed:
-    """Skip a parked event for good, then replay what its stream held behind it."""
+    """Skip a parked event for good, then replay what its stream held behind it; raises
+    DecisionRefused when the event is not parked (never was, or was skipped or replayed)."""
     _require_skippable(name)
     reason = _required_reason(reason)
-    try:
-        event_id = str(UUID(str(event_id)))
-    except ValueError:
-        raise DecisionRefused(f"{str(event_id)[:60]!r} is not an event id (a UUID)") from None
+    event_id = _checked_event_id(event_id)
+    state = ensure_state(name)
     row = ParkedEvent.objects.filter(
-        projection=name, event_id=event_id, status=ParkedEvent.PARKED
+        projection=name, generation=state.active_generation, event_id=event_id
     ).first()
     if row is None:
-        raise DecisionRefused(f"{name} has no parked event {event_id}")
-    with _shard(name, row.shard):
-        ParkedEvent.objects.filter(pk=row.pk).update(status=ParkedEvent.SKIPPED)
+        raise DecisionRefused(
+            f"{name} has no parked event {event_id}: it was replayed already, or never parked"
+        )
+    with _shard(name, row.shard) as shard:
+        # Whether it is still parked is decided here, under the shard's lock that replay takes
+        # too, by the row count of a conditional update: of two skips, or a skip and a replay,
+        # at the same moment, one does it and the other is refused and records nothing.
+        skipped = ParkedEvent.objects.filter(
+            pk=row.pk, generation=shard.generation, status=ParkedEvent.PARKED
+        ).update(status=ParkedEvent.SKIPPED)
+        if not skipped:
+            raise DecisionRefused(_no_longer_parked(name, row.generation, event_id))
         [event] = _events_of(row.stream_id, {row.event_id})
         record_decision(
             name,
@@ -175,6 +203,18 @@ def skip_parked(name: str, event_id: str, *, actor: str, reason: str) -> Replaye
     return Replayed(0)
 
 
+def _no_longer_parked(name: str, generation: int, event_id: str) -> str:
+    """Why a parked event the caller saw cannot be decided about any more."""
+    row = ParkedEvent.objects.filter(
+        projection=name, generation=generation, event_id=event_id
+    ).first()
+    if row is None:
+        return f"event {event_id} of {name} is no longer parked: it was already replayed"
+    if row.status == ParkedEvent.SKIPPED:
+        return f"event {event_id} of {name} is no longer parked: it was already skipped"
+    return f"event {event_id} of {name} has moved on; look again"
+
+
 @contextmanager
 def _shard(name: str, shard: int) -> Iterator[ProjectionShard]:
     """The active generation's shard row, under its live lock, in a transaction."""
@@ -190,15 +230,27 @@ def _shard(name: str, shard: int) -> Iterator[ProjectionShard]:
         yield row
 
 
-def _failing_event(row: ProjectionShard) -> RecordedEvent:
-    """The event the shard failed on: the next one after its checkpoint."""
-    if row.failed_position is None:
-        raise DecisionRefused(f"shard {row.shard} of {row.name} is not failing: nothing to decide")
+def _failing_event(row: ProjectionShard, seen: int) -> RecordedEvent:
+    """The event the shard failed on (the next one after its checkpoint), which must be the one
+    at ``seen``, the position the caller saw: under the shard's lock, so it stays so until the
+    decision commits."""
+    if row.failed_position != seen:
+        now = "not failing now" if row.failed_position is None else f"now #{row.failed_position}"
+        raise DecisionRefused(
+            f"shard {row.shard} of {row.name} no longer fails on #{seen} ({now}): look again"
+        )
     state = ensure_state(row.name)
     page = read_all(row.checkpoint, limit=1, partition=Partition(row.shard, state.shard_count))
     if not page.events or page.events[0].position != row.failed_position:
         raise DecisionRefused(f"shard {row.shard} of {row.name} has moved on; look again")
     return page.events[0]
+
+
+def _checked_event_id(event_id: str) -> str:
+    try:
+        return str(UUID(str(event_id)))
+    except ValueError:
+        raise DecisionRefused(f"{str(event_id)[:60]!r} is not an event id (a UUID)") from None
 
 
 def _clear(row: ProjectionShard) -> None:

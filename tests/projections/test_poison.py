@@ -43,6 +43,12 @@ def _shard(name: str) -> ProjectionShard:
     return ProjectionShard.objects.get(name=name, shard=0)
 
 
+def _failing_position(name: str) -> int:
+    position = _shard(name).failed_position
+    assert position is not None
+    return position
+
+
 def _status(name: str):  # type: ignore[no-untyped-def]
     return {s.name: s for s in projection_statuses()}[name]
 
@@ -111,16 +117,17 @@ def test_staff_skip_with_a_reason_where_rows_belong_to_one_cart_only(
     poison.add(_last_event_id(bad))
     project()
     failing = _shard("product_activity")
+    at = _failing_position("cart_summaries")
     before = event_count()
 
     with pytest.raises(decisions.DecisionRefused, match="park it instead"):
-        decisions.skip("product_activity", 0, actor="user:1 staff", reason="bad data")
+        decisions.skip("product_activity", 0, position=at, actor="user:1 staff", reason="bad")
     with pytest.raises(decisions.DecisionRefused, match="reason is required"):
-        decisions.skip("cart_summaries", 0, actor="user:1 staff", reason="  ")
+        decisions.skip("cart_summaries", 0, position=at, actor="user:1 staff", reason="  ")
     assert _shard("product_activity").failed_position == failing.failed_position
     assert not ProjectionDecision.objects.exists()
 
-    decisions.skip("cart_summaries", 0, actor="user:1 staff", reason="test data")
+    decisions.skip("cart_summaries", 0, position=at, actor="user:1 staff", reason="test data")
     handle(AddItem(cart_id=bad, sku="MUG-001", quantity=2), Context.system(meta))
     project()
 
@@ -143,7 +150,8 @@ def test_a_rebuild_parks_again_what_the_live_model_parked_and_stops_on_anything_
     bad = new_cart({"TEA-001": 1})
     poison.add(_last_event_id(bad))
     project()
-    decisions.park("cart_summaries", 0, actor="user:1 staff", reason="look later")
+    at = _failing_position("cart_summaries")
+    decisions.park("cart_summaries", 0, position=at, actor="user:1 staff", reason="look later")
     project()
 
     rebuilding.rebuild("cart_summaries")
@@ -167,29 +175,36 @@ def test_staff_decide_from_the_dashboard_and_the_decision_names_them(
     dashboard = admin_client.get(reverse("admin:projections_dashboard")).content.decode()
     assert 'value="park"' in dashboard and "Shard 0, event #" in dashboard
 
+    at = _failing_position("daily_funnel")
     refused = admin_client.post(
         reverse("admin:projections_decide"),
-        {"name": "daily_funnel", "shard": "0", "action": "skip", "reason": "x"},
+        {"name": "daily_funnel", "shard": "0", "position": at, "action": "skip", "reason": "x"},
         follow=True,
     )
     assert "park it instead" in refused.content.decode()
     admin_client.post(
         reverse("admin:projections_decide"),
-        {"name": "daily_funnel", "shard": "zero", "action": "park"},
+        {"name": "daily_funnel", "shard": "zero", "position": at, "action": "park"},
     )
     assert not ProjectionDecision.objects.exists()
 
     admin_client.post(
         reverse("admin:projections_decide"),
-        {"name": "daily_funnel", "shard": "0", "action": "park", "reason": "bug #12"},
+        {
+            "name": "daily_funnel",
+            "shard": "0",
+            "position": at,
+            "action": "park",
+            "reason": "bug 12",
+        },
     )
 
     decision = ProjectionDecision.objects.get()
-    assert (decision.action, decision.reason) == ("park", "bug #12")
+    assert (decision.action, decision.reason) == ("park", "bug 12")
     assert decision.actor == f"user:{admin_user.pk} {admin_user.get_username()}"
     assert _status("daily_funnel").state != "failing"
     parked_page = admin_client.get(reverse("admin:projections_parked")).content.decode()
-    assert "bug #12" in parked_page and f"cart-{bad}" in parked_page
+    assert "bug 12" in parked_page and f"cart-{bad}" in parked_page
 
 
 def test_staff_who_may_only_view_projections_cannot_decide(client, new_cart, project):
@@ -230,9 +245,10 @@ def test_a_parked_write_is_not_counted_as_projected(new_cart, meta, project, poi
     [
         ("skip_parked", {"event_id": "not-a-uuid", "reason": "r"}, "not an event id"),
         ("skip_parked", {"event_id": "", "reason": "r"}, "not an event id"),
-        ("park", {"shard": 0, "reason": "\u202egnikcab"}, "plain text"),
-        ("park", {"shard": 0, "reason": "x" * 2001}, "at most 2000"),
+        ("park", {"shard": 0, "position": 1, "reason": "\u202egnikcab"}, "plain text"),
+        ("park", {"shard": 0, "position": 1, "reason": "x" * 2001}, "at most 2000"),
         ("replay", {"stream_id": "s" * 201, "reason": ""}, "name the stream"),
+        ("replay", {"stream_id": "cart-1", "event_id": "no", "reason": ""}, "not an event id"),
     ],
 )
 def test_decisions_with_malformed_input_are_refused_and_change_nothing(
