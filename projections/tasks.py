@@ -162,29 +162,51 @@ def enqueue_catch_up(**kwargs: object) -> None:
         _enqueue_seal()
     else:
         waker.wake()
+        slow_waker.wake()
+
+
+def flush_wakes(timeout: float = 5.0) -> bool:
+    """Wait until both wakers have served every wake so far; False when ``timeout`` ran out."""
+    return all(each.flush(timeout) for each in (waker, slow_waker))
 
 
 def _wake_projections() -> None:
-    """Enqueue a catch-up of every shard that has none queued, and a seal if none is."""
+    """Enqueue a catch-up of every shard woken at once that has none queued."""
+    _wake([name for name in names() if not projector_class(name).wake_every_seconds])
+
+
+def _wake_slowly() -> None:
+    """Enqueue a catch-up of every shard woken slowly that has none queued, and a seal if none
+    is (one seal per burst of commits: a seal per event would make the seal table as long as
+    the log)."""
+    _wake([name for name in names() if projector_class(name).wake_every_seconds], seal=True)
+
+
+def _wake(selected: list[str], *, seal: bool = False) -> None:
     counts = _shard_counts()
-    wanted = [(name, shard) for name in names() for shard in range(counts[name])]
-    claimed = _claim_all([*wanted, SEAL])
+    wanted = [(name, shard) for name in selected for shard in range(counts[name])]
+    claimed = _claim_all([*wanted, SEAL] if seal else wanted)
     for name, shard in wanted:
         if claimed[(name, shard)]:
-            # A lingering run stays pending (and so gathers the commits) until it starts.
-            linger = projector_class(name).linger_seconds
-            options = {"countdown": linger} if linger else {}
-            _enqueue(kwargs={"name": name, "shard": shard}, **options)
-    if claimed[SEAL]:
-        # One seal per burst of commits, not one per commit (a seal per event would make the
-        # seal table as long as the log); after a second, so that a burst is one seal.
-        _enqueue_seal(countdown=SEAL_LINGER_SECONDS)
+            _enqueue(kwargs={"name": name, "shard": shard})
+    if seal and claimed[SEAL]:
+        _enqueue_seal()
 
 
 # Projections are woken at most 50 times a second per process: under steady load, asking
 # Redis after nearly every commit cost the commands a quarter of their throughput, for no
 # fresher read models.
 waker = Waker(_wake_projections, name="projections-waker", pause=0.02)
+# The cross-cart analytics and the seal at most once a second (Projector.wake_every_seconds):
+# woken as often as the lists, their runs filled the worker and the lists waited behind them
+# (bench B8). A pause on this side, not a countdown on the task: a message held by a worker
+# for its ETA is unacknowledged, and a worker losing its broker with one in hand crashed in
+# kombu's restore (tests/faults/test_broker_down.py).
+slow_waker = Waker(
+    _wake_slowly,
+    name="projections-slow-waker",
+    pause=max(projector_class(name).wake_every_seconds for name in names()),
+)
 
 
 def _enqueue(**options: Any) -> None:
@@ -194,10 +216,9 @@ def _enqueue(**options: Any) -> None:
         logger.warning("could not enqueue a catch-up; the periodic one will do", exc_info=True)
 
 
-def _enqueue_seal(countdown: float = 0.0) -> None:
+def _enqueue_seal() -> None:
     try:
-        options: dict[str, Any] = {"countdown": countdown} if countdown else {}
-        seal.apply_async(retry=False, **options)
+        seal.apply_async(retry=False)
     except Exception:
         logger.warning("could not enqueue sealing; the periodic one will do", exc_info=True)
 
@@ -230,8 +251,6 @@ def forget_shard_counts(**kwargs: object) -> None:
 
 # The pending flag of the seal task, next to those of every (projection, shard).
 SEAL = ("eventstore.seal", 0)
-# Seconds a seal waits after the commit that woke it (see Projector.linger_seconds).
-SEAL_LINGER_SECONDS = 1.0
 
 
 def pending_key(name: str, shard: int) -> str:
