@@ -84,6 +84,6 @@ def require(request: HttpRequest, permission: str) -> None:
     """Raise PermissionDenied naming ``permission`` unless the user has it; the 403 page shows
     the name (config.error_pages shows an exception's ``explanation`` only)."""
     if not request.user.has_perm(permission):
-        denied = PermissionDenied(f"this page needs the {permission!r} permission")
+        denied = PermissionDenied(f"This page needs the {permission!r} permission.")
         denied.explanation = str(denied)  # type: ignore[attr-defined]
         raise denied

@@ -92,7 +92,7 @@ def test_the_status_command_says_what_is_configured_and_shows_each_shard(new_car
     with override_settings(PROJECTIONS_SHARDS={"cart_summaries": 2}):
         out = StringIO()
         call_command("projections", "status", stdout=out)
-        assert "  2 shards configured: they take effect with the next rebuild" in out.getvalue()
+        assert "  2 shards configured: from the next rebuild on" in out.getvalue()
         rebuilding.rebuild("cart_summaries")
         out = StringIO()
         call_command("projections", "status", stdout=out)

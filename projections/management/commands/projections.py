@@ -70,9 +70,10 @@ class Command(BaseCommand):
         for status, cells in zip(statuses, rows[1:], strict=True):
             self.stdout.write(_aligned(cells, widths))
             if status.configured_shards != status.shard_count:
+                configured = status.configured_shards
                 self.stdout.write(
-                    f"  {status.configured_shards} shards configured: they take effect with"
-                    " the next rebuild"
+                    f"  {configured} shard{'s' if configured != 1 else ''} configured: from the"
+                    " next rebuild on"
                 )
             if len(status.shards) > 1:
                 for shard in status.shards:

@@ -157,7 +157,7 @@ def test_an_auditor_who_may_only_read_cannot_act_and_writes_nothing(
     ]:
         response = auditor_client.post(reverse(f"admin:carts_cart_{name}", args=[busy_cart]), data)
         assert response.status_code == 403
-        assert "needs the &#x27;act on cart&#x27; permission (an operator)" in (
+        assert "needs the &#x27;act on cart&#x27; permission (an operator).</p>" in (
             response.content.decode()
         )  # the page says why
     assert event_count() == before
