@@ -6,9 +6,11 @@ DEBUG on. Production sets DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY, DEBUG=0 a
 
 import json
 import os
+import re
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -342,8 +344,16 @@ PROJECTIONS_REBUILD_STALE_SECONDS = float(
 def _projection_shards(text: str) -> int | dict[str, int]:
     """PROJECTIONS_SHARDS read: a whole number, or a JSON object of whole numbers (the counts'
     range and the projections' names are checked as the projections app starts)."""
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any] | None:
+        named = dict(pairs)
+        return named if len(named) == len(pairs) else None  # a projection named twice
+
     try:
-        value = json.loads(text) if text.startswith("{") else int(text)
+        if text.startswith("{"):
+            value = json.loads(text, object_pairs_hook=unique)
+        else:  # ASCII digits only: int() would also take "2_0" and other scripts' digits
+            value = int(text) if re.fullmatch(r"[0-9]+", text) else None
     except ValueError:
         value = None
     counts = value.values() if isinstance(value, dict) else [value]

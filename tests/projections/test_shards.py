@@ -162,7 +162,11 @@ def _state(name: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "text", ["abc", "[2]", "2.5", '{"cart_summaries": 2.5}', '{"cart_summaries": "2"}', "{bad"]
+    "text",
+    [
+        *("abc", "[2]", "2.5", '{"cart_summaries": 2.5}', '{"cart_summaries": "2"}', "{bad"),
+        *("2_0", "\u0663", "+2", '{"cart_summaries": 2, "cart_summaries": 5}', "", "true"),
+    ],
 )
 def test_a_shard_setting_that_is_no_whole_number_is_refused_naming_the_variable(text) -> None:
     with pytest.raises(ImproperlyConfigured, match="PROJECTIONS_SHARDS must be a whole number"):
