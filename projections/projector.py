@@ -39,12 +39,6 @@ class Projector:
     # Whether staff may skip an event for good (projections.decisions): only where every row
     # belongs to one stream, so that skipping leaves every other stream's rows exact.
     may_skip: ClassVar[bool] = False
-    # The least seconds between two wakes of this projection by one process after commits;
-    # the commits meanwhile share one run. 0 (at once) for read models shoppers and
-    # integrations read right after writing; the cross-cart analytics take a second, which
-    # leaves the workers to the lists (bench B8: woken after every burst of commits, the
-    # analytics' runs filled the worker and the list waited behind them).
-    wake_every_seconds: ClassVar[float] = 0.0
     _handlers: ClassVar[dict[type, str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -16,7 +16,7 @@ from django.dispatch import receiver
 from eventstore import seals
 from projections import rebuild as rebuilding
 from projections import runner
-from projections.registry import names, projector_class
+from projections.registry import names
 from projections.selectors import behind_committed_events
 from projections.shards import configured_shards, ensure_state
 from projections.state import ProjectionState
@@ -162,51 +162,34 @@ def enqueue_catch_up(**kwargs: object) -> None:
         _enqueue_seal()
     else:
         waker.wake()
-        slow_waker.wake()
 
 
 def flush_wakes(timeout: float = 5.0) -> bool:
-    """Wait until both wakers have served every wake so far; False when ``timeout`` ran out."""
-    return all(each.flush(timeout) for each in (waker, slow_waker))
+    """Wait until every wake so far has been served; False when ``timeout`` ran out."""
+    return waker.flush(timeout)
 
 
 def _wake_projections() -> None:
-    """Enqueue a catch-up of every shard woken at once that has none queued."""
-    _wake([name for name in names() if not projector_class(name).wake_every_seconds])
-
-
-def _wake_slowly() -> None:
-    """Enqueue a catch-up of every shard woken slowly that has none queued, and a seal if none
-    is (one seal per burst of commits: a seal per event would make the seal table as long as
-    the log)."""
-    _wake([name for name in names() if projector_class(name).wake_every_seconds], seal=True)
-
-
-def _wake(selected: list[str], *, seal: bool = False) -> None:
+    """Enqueue a catch-up of every shard that has none queued, and a seal if none is."""
     counts = _shard_counts()
-    wanted = [(name, shard) for name in selected for shard in range(counts[name])]
-    claimed = _claim_all([*wanted, SEAL] if seal else wanted)
+    wanted = [(name, shard) for name in names() for shard in range(counts[name])]
+    claimed = _claim_all([*wanted, SEAL])
     for name, shard in wanted:
         if claimed[(name, shard)]:
             _enqueue(kwargs={"name": name, "shard": shard})
-    if seal and claimed[SEAL]:
+    if claimed[SEAL]:
+        # One seal per burst of commits, not one per commit (a seal per event would make the
+        # seal table as long as the log).
         _enqueue_seal()
 
 
 # Projections are woken at most 50 times a second per process: under steady load, asking
 # Redis after nearly every commit cost the commands a quarter of their throughput, for no
-# fresher read models.
+# fresher read models. Waking the cross-cart analytics and the seal less often (a countdown
+# on their tasks, or a slower waker of their own) brought bench B8 to its target, and made a
+# worker that lost its broker with their messages in hand crash in kombu's restore of
+# unacknowledged messages, never to catch up again (tests/faults/test_broker_down.py).
 waker = Waker(_wake_projections, name="projections-waker", pause=0.02)
-# The cross-cart analytics and the seal at most once a second (Projector.wake_every_seconds):
-# woken as often as the lists, their runs filled the worker and the lists waited behind them
-# (bench B8). A pause on this side, not a countdown on the task: a message held by a worker
-# for its ETA is unacknowledged, and a worker losing its broker with one in hand crashed in
-# kombu's restore (tests/faults/test_broker_down.py).
-slow_waker = Waker(
-    _wake_slowly,
-    name="projections-slow-waker",
-    pause=max(projector_class(name).wake_every_seconds for name in names()),
-)
 
 
 def _enqueue(**options: Any) -> None:

@@ -40,7 +40,6 @@ class DailyFunnels(Projector):
     """
 
     name = "daily_funnel"
-    wake_every_seconds = 1.0  # staff analytics: a second behind is fresh enough
     tables = (DailyFunnel, DailyRevenue, FunnelCart)
 
     def __init__(self, generation: int) -> None:

@@ -26,7 +26,6 @@ class ProductActivities(Projector):
     """
 
     name = "product_activity"
-    wake_every_seconds = 1.0  # staff analytics: a second behind is fresh enough
     tables = (ProductActivity,)
 
     def __init__(self, generation: int) -> None:

@@ -1,6 +1,5 @@
 import logging
 import threading
-import time
 from contextlib import contextmanager
 from unittest import mock
 from uuid import uuid4
@@ -148,8 +147,7 @@ def each_shard(shards, **extra):  # type: ignore[no-untyped-def]
 
 
 def woken(shards):  # type: ignore[no-untyped-def]
-    """The catch-up enqueues a commit's wake makes for ``shards``, in a stable order (the lists
-    and the analytics are woken by two threads: see projections.tasks.slow_waker)."""
+    """The catch-up enqueues a commit's wake makes for ``shards``, in a stable order."""
     return sorted(
         (mock.call(retry=False, kwargs={"name": name, "shard": shard}) for name, shard in shards),
         key=repr,
@@ -254,23 +252,6 @@ def test_a_redis_that_cannot_be_reached_still_tries_to_enqueue(
         committed(django_capture_on_commit_callbacks, new_cart)
     assert in_order(enqueued.call_args_list) == woken(ONE_SHARD_EACH)
     assert event_count() == 1
-
-
-def test_the_analytics_are_woken_at_most_once_a_second_however_many_commits(
-    new_cart, django_capture_on_commit_callbacks
-):
-    with sent_to("amqp://guest@127.0.0.1:5672//") as enqueued:
-        for _ in range(5):  # further apart than the lists' pause, within the analytics'
-            with django_capture_on_commit_callbacks(execute=True):
-                new_cart()
-            assert tasks.waker.flush()
-            time.sleep(0.05)
-        assert tasks.flush_wakes()
-    woken_names = [call.kwargs["kwargs"]["name"] for call in enqueued.call_args_list]
-    assert woken_names.count("cart_summaries") == 5
-    # At once (unless a pause from before is still running) and once after the second.
-    assert 1 <= woken_names.count("product_activity") <= 2
-    assert 1 <= woken_names.count("daily_funnel") <= 2
 
 
 def test_the_caller_never_waits_for_the_broker(new_cart, django_capture_on_commit_callbacks):
