@@ -116,7 +116,7 @@ def failing_projections() -> list[str]:
     stopped at an event, or the last rebuild failed), in registry order.
 
     Two small queries and none over the log, for a probe asked every few seconds (/readyz);
-    projection_statuses counts the log and every shard's lag.
+    projection_statuses counts every shard's lag (and the log, while a rebuild runs).
     """
     states = {state.name: state for state in ProjectionState.objects.all()}
     stopped = {

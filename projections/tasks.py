@@ -164,11 +164,6 @@ def enqueue_catch_up(**kwargs: object) -> None:
         waker.wake()
 
 
-def flush_wakes(timeout: float = 5.0) -> bool:
-    """Wait until every wake so far has been served; False when ``timeout`` ran out."""
-    return waker.flush(timeout)
-
-
 def _wake_projections() -> None:
     """Enqueue a catch-up of every shard that has none queued, and a seal if none is."""
     counts = _shard_counts()

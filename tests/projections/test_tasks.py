@@ -146,18 +146,6 @@ def each_shard(shards, **extra):  # type: ignore[no-untyped-def]
     ]
 
 
-def woken(shards):  # type: ignore[no-untyped-def]
-    """The catch-up enqueues a commit's wake makes for ``shards``, in a stable order."""
-    return sorted(
-        (mock.call(retry=False, kwargs={"name": name, "shard": shard}) for name, shard in shards),
-        key=repr,
-    )
-
-
-def in_order(calls):  # type: ignore[no-untyped-def]
-    return sorted(calls, key=repr)
-
-
 def test_commits_coalesce_into_one_queued_catch_up_per_shard_until_it_starts(
     redis_broker, new_cart, django_capture_on_commit_callbacks
 ):
@@ -165,7 +153,7 @@ def test_commits_coalesce_into_one_queued_catch_up_per_shard_until_it_starts(
     with enqueues() as (enqueued, sealed):
         committed(capture, lambda: new_cart({"TEA-001": 1}))
         committed(capture, new_cart)
-    assert in_order(enqueued.call_args_list) == woken(EVERY_SHARD)
+    assert enqueued.call_args_list == each_shard(EVERY_SHARD)
     sealed.assert_called_once_with(retry=False)
     for key in [tasks.pending_key(*s) for s in [*EVERY_SHARD, tasks.SEAL]]:
         assert redis_broker.get(key) == b"1"
@@ -179,7 +167,7 @@ def test_commits_coalesce_into_one_queued_catch_up_per_shard_until_it_starts(
     assert redis_broker.get(tasks.pending_key("cart_summaries", 0)) == b"1"
     with enqueues() as (enqueued_again, sealed_again):
         committed(capture, new_cart)
-    assert in_order(enqueued_again.call_args_list) == woken([("cart_summaries", 1)])
+    assert enqueued_again.call_args_list == each_shard([("cart_summaries", 1)])
     sealed_again.assert_not_called()
 
     # The seal clears its flag as it starts, so the next commit enqueues another seal.
@@ -194,7 +182,7 @@ def committed(capture, make):  # type: ignore[no-untyped-def]
     """Run ``make`` as if its transaction committed, then wait for the waker to act on it."""
     with capture(execute=True):
         make()
-    assert tasks.flush_wakes()
+    assert tasks.waker.flush()
 
 
 def test_only_a_shards_own_catch_up_clears_its_flag(redis_broker, db):
@@ -241,7 +229,7 @@ def test_without_redis_as_broker_every_wake_enqueues(new_cart, django_capture_on
     with sent_to("amqp://guest@127.0.0.1:5672//") as enqueued:
         committed(django_capture_on_commit_callbacks, new_cart)
         committed(django_capture_on_commit_callbacks, new_cart)
-    assert in_order(enqueued.call_args_list) == in_order(woken(ONE_SHARD_EACH) * 2)
+    assert enqueued.call_args_list == each_shard(ONE_SHARD_EACH) * 2
 
 
 def test_a_redis_that_cannot_be_reached_still_tries_to_enqueue(
@@ -250,7 +238,7 @@ def test_a_redis_that_cannot_be_reached_still_tries_to_enqueue(
     # Nothing listens on port 1 of this machine: the flags cannot be set, so publish as before.
     with sent_to("redis://127.0.0.1:1/0") as enqueued:
         committed(django_capture_on_commit_callbacks, new_cart)
-    assert in_order(enqueued.call_args_list) == woken(ONE_SHARD_EACH)
+    assert enqueued.call_args_list == each_shard(ONE_SHARD_EACH)
     assert event_count() == 1
 
 
@@ -261,10 +249,10 @@ def test_the_caller_never_waits_for_the_broker(new_cart, django_capture_on_commi
         with django_capture_on_commit_callbacks(execute=True):
             new_cart()
         # The commit hook returned although the publish is still blocked.
-        assert not tasks.flush_wakes(timeout=0.2)
+        assert not tasks.waker.flush(timeout=0.2)
         release.set()
-        assert tasks.flush_wakes()
-    assert in_order(enqueued.call_args_list) == woken(ONE_SHARD_EACH)
+        assert tasks.waker.flush()
+    assert enqueued.call_args_list == each_shard(ONE_SHARD_EACH)
 
 
 def test_a_commit_seals_what_it_wrote_with_the_catch_up(
