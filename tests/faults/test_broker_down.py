@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from io import StringIO
 from pathlib import Path
 
@@ -25,28 +26,25 @@ from rest_framework.authtoken.models import Token
 
 from carts.tasks import enqueue_order_confirmation
 from config.celery import app
+from projections.tasks import seal
+from tests.celery_settings import celery_settings
 from tests.checkout_details import DETAILS_FIELDS
-from tests.faults.processes import Processes, free_port
+from tests.faults.processes import Processes, free_port, wait_until
 from tests.faults.read_models import read_model_rows, wait_until_caught_up
 
 pytestmark = pytest.mark.faults
 
 
+def publishing_to(broker_url: str) -> AbstractContextManager[None]:
+    """This process publishes its tasks to ``broker_url`` (sent, not run here) meanwhile."""
+    return celery_settings(broker_url=broker_url, task_always_eager=False)
+
+
 @pytest.fixture
 def broker_away() -> Iterator[None]:
-    """This process publishes to a port nothing listens on (tasks are sent, not run here)."""
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    app.conf.update(broker_url=f"redis://127.0.0.1:{free_port()}/0", task_always_eager=False)
-    _forget_connections()
-    yield
-    app.conf.update(saved)
-    _forget_connections()
-
-
-def _forget_connections() -> None:
-    # The app caches its broker connection pool; drop it so the changed broker_url is used.
-    app._pool = None  # type: ignore[attr-defined]
-    app.amqp._producer_pool = None  # type: ignore[attr-defined]
+    """This process publishes to a port nothing listens on."""
+    with publishing_to(f"redis://127.0.0.1:{free_port()}/0"):
+        yield
 
 
 def shop_a_little(api: httpx.Client, *, carts: int) -> int:
@@ -139,3 +137,43 @@ def test_commands_succeed_while_the_broker_is_down_and_read_models_catch_up_comp
     call_command("projections", "rebuild", "--all")
     assert read_model_rows() == incremental
     call_command("verify_events", stdout=StringIO())  # raises CommandError on any breach
+
+
+@pytest.mark.postgres
+@pytest.mark.celery_worker
+def test_a_worker_that_loses_its_broker_holding_an_unacknowledged_message_reconnects(
+    processes: Processes, redis_server_binary
+):
+    # A message with a countdown stays with the worker, unacknowledged, until it is due. When
+    # the broker went away meanwhile, kombu 5.7.0 crashed the worker as it closed the channel
+    # ("Unrecoverable error: AttributeError"), and nothing consumed the queue any more.
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    broker = processes.redis_server(port)
+    env = {"CELERY_BROKER_URL": url, "LOG_LEVEL": "WARNING"}
+    worker = processes.celery(
+        "worker", "--pool=solo", "--without-gossip", "--without-mingle", env=env
+    )
+    client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1)
+    with publishing_to(url):
+        seal.apply_async(retry=False, countdown=600)
+    # kombu's Redis transport keeps what a worker holds unacknowledged in the "unacked" hash.
+    wait_until(lambda: client.hlen("unacked") == 1, seconds=30, what="the message held")
+
+    broker.stop()
+    wait_until(
+        lambda: "Connection to broker lost" in worker.log.read_text() or not worker.alive(),
+        seconds=30,
+        what="the worker noticing",
+    )
+    processes.redis_server(port)
+    with publishing_to(url):
+        seal.apply_async(retry=False)
+    queue = app.conf.task_default_queue
+    wait_until(
+        lambda: client.llen(queue) == 0 or not worker.alive(),
+        seconds=60,
+        what="the worker taking the next message",
+    )
+    assert worker.alive(), worker.output()
+    assert "Unrecoverable error" not in worker.log.read_text()

@@ -15,12 +15,12 @@ from django.db.models import QuerySet
 from carts.application.commands import AddItem, CreateCart
 from carts.application.handler import Context, handle
 from carts.models import Product
-from config.celery import app
 from eventstore.metadata import Metadata
 from projections import runner, tasks
 from projections.models import ProjectionShard, ProjectionState
 from projections.registry import names, projector_class
 from projections.shards import ensure_state
+from tests.celery_settings import celery_settings
 
 
 @pytest.fixture(autouse=True)
@@ -91,14 +91,12 @@ def redis_queue(redis_url: str) -> Iterator[redis.Redis]:
     """Tasks are sent (not run) to a real Redis, on a queue of this test's own, so the pending
     flags (named after the queue) are this test's alone; yields the Redis, cleaned up after."""
     queue = f"projections-test-{uuid.uuid4().hex[:12]}"
-    saved = {
-        key: app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")
-    }
-    app.conf.update(broker_url=redis_url, task_always_eager=False, task_default_queue=queue)
     store = redis.Redis.from_url(redis_url)
     try:
-        yield store
+        with celery_settings(
+            broker_url=redis_url, task_always_eager=False, task_default_queue=queue
+        ):
+            yield store
     finally:
-        app.conf.update(saved)
         if keys := list(store.scan_iter(match=f"*{queue}*")):
             store.delete(*keys)

@@ -27,6 +27,7 @@ from observability.logs import correlation
 from projections import tasks
 from projections.models import ProjectionState
 from projections.selectors import cart_summaries, wait_for_position
+from tests.celery_settings import celery_settings
 
 pytestmark = [pytest.mark.postgres, pytest.mark.celery_worker]
 
@@ -38,22 +39,10 @@ DEADLINE = 60
 def queue(redis_url: str) -> Iterator[str]:
     """A queue of this test's own, sent to by this process, so no other worker takes our tasks."""
     name = f"projections-test-{uuid.uuid4().hex[:12]}"
-    saved = {
-        key: app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")
-    }
-    app.conf.update(broker_url=redis_url, task_always_eager=False, task_default_queue=name)
-    _forget_connections()
-    yield name
-    app.conf.update(saved)
-    _forget_connections()
+    with celery_settings(broker_url=redis_url, task_always_eager=False, task_default_queue=name):
+        yield name
     client = redis.Redis.from_url(redis_url)
     client.delete(name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
-
-
-def _forget_connections() -> None:
-    # The app caches its broker connection pool; drop it so the changed broker_url is used.
-    app._pool = None  # type: ignore[attr-defined]
-    app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from eventstore.partitions import Partition
 from projections import tasks
 from projections.registry import names
 from projections.selectors import cart_summaries
+from tests.celery_settings import celery_settings
 
 
 def test_appending_runs_a_catch_up_once_the_transaction_commits(
@@ -69,9 +70,7 @@ def test_a_shard_whose_catch_up_leaves_committed_events_unread_looks_again_once(
     new_cart()
     stream_id = Event.objects.latest("position").stream_id
     behind = next(k for k in range(2) if Partition(k, 2).holds(stream_id))
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
+    with celery_settings(task_always_eager=False):
         # As if an older transaction elsewhere kept the new events from being read yet.
         with (
             mock.patch("projections.runner.catch_up", return_value=0),
@@ -83,8 +82,6 @@ def test_a_shard_whose_catch_up_leaves_committed_events_unread_looks_again_once(
         project()
         with mock.patch.object(tasks.catch_up, "apply_async") as not_enqueued:
             tasks.catch_up("cart_summaries", shard=behind)
-    finally:
-        app.conf.task_always_eager = eager
     # Only the shard that holds the cart's stream is behind; the other one has nothing to read.
     enqueued.assert_called_once_with(
         retry=False,
@@ -114,18 +111,12 @@ def redis_broker(redis_url, settings):
     same name in every test process, and runs on one machine share the Redis.
     """
     settings.PROJECTIONS_SHARDS = SPLIT
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    saved["task_default_queue"] = app.conf.task_default_queue
-    app.conf.update(
-        broker_url=redis_url, task_always_eager=False, task_default_queue=f"test-{uuid4()}"
-    )
     flags = redis.Redis.from_url(redis_url)
-    try:
+    queue = f"test-{uuid4()}"
+    with celery_settings(broker_url=redis_url, task_always_eager=False, task_default_queue=queue):
         flags.delete(*pending_flags())
         yield flags
         flags.delete(*pending_flags())
-    finally:
-        app.conf.update(saved)
 
 
 @contextmanager
@@ -213,13 +204,14 @@ def test_the_periodic_catch_up_hands_out_one_task_per_shard_not_already_queued(r
 @contextmanager
 def sent_to(broker_url):  # type: ignore[no-untyped-def]
     """Commits made inside publish to this broker; yields the mocked catch-up publisher."""
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    app.conf.update(broker_url=broker_url, task_always_eager=False)
-    try:
-        with enqueues() as (enqueued, _):
-            yield enqueued
-    finally:
-        app.conf.update(saved)
+    with (
+        celery_settings(broker_url=broker_url, task_always_eager=False),
+        enqueues() as (
+            enqueued,
+            _,
+        ),
+    ):
+        yield enqueued
 
 
 ONE_SHARD_EACH = [(name, 0) for name in ("cart_summaries", "product_activity", "daily_funnel")]
