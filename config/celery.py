@@ -5,7 +5,13 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import after_setup_logger, after_setup_task_logger, worker_init
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    task_postrun,
+    task_prerun,
+    worker_init,
+)
 
 from config.log_redaction import RedactingFilter
 
@@ -32,3 +38,16 @@ def _read_the_primary(**kwargs: Any) -> None:
     from projections.routing import read_primary_in_this_process
 
     read_primary_in_this_process()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_old_connections(task: Any = None, **kwargs: Any) -> None:
+    """Around each task on a worker, what Django does around each request: close a database
+    connection that failed or is older than CONN_MAX_AGE, and keep the others (see
+    CELERY_DB_REUSE_MAX). Not for a task run in-process (eagerly), maybe inside a transaction."""
+    if task is None or getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -287,6 +287,13 @@ CELERY_TASK_ACKS_LATE = True
 # share one Redis keep their tasks apart by naming their own.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connections before and after every task unless
+# CELERY_DB_REUSE_MAX is set: each catch-up then paid for a new PostgreSQL session (a backend
+# process, authentication, cold catalog caches), about half of its time under load (bench B8).
+# Workers keep their connections as gunicorn does instead: config.celery closes them around
+# each task as Django does around a request, once failed or older than CONN_MAX_AGE. The
+# fixup's own count (a close every this many tasks) stays behind that.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -1,0 +1,52 @@
+"""A Celery worker keeps its database connection from task to task, as gunicorn does from
+request to request, and closes it once it has failed (config.celery, CELERY_DB_REUSE_MAX)."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from celery.fixups.django import DjangoWorkerFixup
+from celery.signals import task_postrun, task_prerun
+from django.db import connection
+
+from config.celery import app
+from projections.tasks import seal
+
+
+def run_on_a_worker() -> None:
+    """What a worker does around one task (not the task itself): Celery's Django fixup, which
+    closed the connections before and after every task, and the signals both handlers get."""
+    fixup = DjangoWorkerFixup(app)
+    task_prerun.send(sender=seal, task_id="t", task=seal, args=(), kwargs={})
+    fixup.on_task_prerun(sender=seal)
+    task_postrun.send(sender=seal, task_id="t", task=seal, args=(), kwargs={}, retval=0)
+    fixup.on_task_postrun(sender=seal)
+
+
+def test_a_worker_keeps_its_database_connection_from_task_to_task(committed_db):
+    connection.ensure_connection()
+    before = connection.connection
+    for _ in range(3):
+        run_on_a_worker()
+    assert connection.connection is before
+
+
+@pytest.mark.postgres
+def test_a_connection_that_failed_is_closed_after_the_task_and_opened_afresh(committed_db):
+    connection.ensure_connection()
+    before = connection.connection
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    params = connection.settings_dict
+    with psycopg.connect(  # as a server restart or an operator would
+        host=params["HOST"], port=params["PORT"] or 5432, user=params["USER"], dbname=params["NAME"]
+    ) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    with pytest.raises(Exception), connection.cursor() as cursor:  # noqa: B017 (the driver's)
+        cursor.execute("SELECT 1")
+    run_on_a_worker()
+    assert connection.connection is None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    assert connection.connection is not before
