@@ -16,7 +16,7 @@ from django.dispatch import receiver
 from eventstore import seals
 from projections import rebuild as rebuilding
 from projections import runner
-from projections.registry import names
+from projections.registry import names, projector_class
 from projections.selectors import behind_committed_events
 from projections.shards import configured_shards, ensure_state
 from projections.state import ProjectionState
@@ -171,19 +171,22 @@ def _wake_projections() -> None:
     claimed = _claim_all([*wanted, SEAL])
     for name, shard in wanted:
         if claimed[(name, shard)]:
-            _enqueue(kwargs={"name": name, "shard": shard})
+            # A lingering run stays pending (and so gathers the commits) until it starts.
+            linger = projector_class(name).linger_seconds
+            options = {"countdown": linger} if linger else {}
+            _enqueue(kwargs={"name": name, "shard": shard}, **options)
     if claimed[SEAL]:
         # One seal per burst of commits, not one per commit (a seal per event would make the
-        # seal table as long as the log).
-        _enqueue_seal()
+        # seal table as long as the log); after a second, so that a burst is one seal.
+        _enqueue_seal(countdown=SEAL_LINGER_SECONDS)
 
 
 # Projections are woken at most 50 times a second per process: under steady load, asking
 # Redis after nearly every commit cost the commands a quarter of their throughput, for no
-# fresher read models. Waking the cross-cart analytics and the seal less often (a countdown
-# on their tasks, or a slower waker of their own) brought bench B8 to its target, and made a
-# worker that lost its broker with their messages in hand crash in kombu's restore of
-# unacknowledged messages, never to catch up again (tests/faults/test_broker_down.py).
+# fresher read models. The analytics and the seal linger a second on top (a countdown), so
+# their runs do not keep the lists waiting in the one queue (bench B8). The worker holds a
+# lingering message unacknowledged until it is due; kombu 5.7.0 crashed a worker that lost
+# its broker meanwhile, hence the pin below 5.7 (tests/faults/test_broker_down.py).
 waker = Waker(_wake_projections, name="projections-waker", pause=0.02)
 
 
@@ -194,9 +197,10 @@ def _enqueue(**options: Any) -> None:
         logger.warning("could not enqueue a catch-up; the periodic one will do", exc_info=True)
 
 
-def _enqueue_seal() -> None:
+def _enqueue_seal(countdown: float = 0.0) -> None:
     try:
-        seal.apply_async(retry=False)
+        options: dict[str, Any] = {"countdown": countdown} if countdown else {}
+        seal.apply_async(retry=False, **options)
     except Exception:
         logger.warning("could not enqueue sealing; the periodic one will do", exc_info=True)
 
@@ -215,6 +219,7 @@ def _shard_counts() -> dict[str, int]:
             active = dict(ProjectionState.objects.values_list("name", "shard_count"))
         except DatabaseError:
             active = {}  # the periodic hand-out wakes what this misses
+            connection.close()  # this thread's: no request ends to close it once it failed
         counts = {n: max(configured_shards(n), active.get(n, 1)) for n in names()}
         _counts = (time.monotonic(), counts)
     return counts
@@ -229,6 +234,8 @@ def forget_shard_counts(**kwargs: object) -> None:
 
 # The pending flag of the seal task, next to those of every (projection, shard).
 SEAL = ("eventstore.seal", 0)
+# Seconds a seal waits after the commit that woke it (see Projector.linger_seconds).
+SEAL_LINGER_SECONDS = 1.0
 
 
 def pending_key(name: str, shard: int) -> str:

@@ -40,6 +40,7 @@ class DailyFunnels(Projector):
     """
 
     name = "daily_funnel"
+    linger_seconds = 1.0  # staff analytics: a second behind is fresh enough
     tables = (DailyFunnel, DailyRevenue, FunnelCart)
 
     def __init__(self, generation: int) -> None:

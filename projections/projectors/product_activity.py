@@ -26,6 +26,7 @@ class ProductActivities(Projector):
     """
 
     name = "product_activity"
+    linger_seconds = 1.0  # staff analytics: a second behind is fresh enough
     tables = (ProductActivity,)
 
     def __init__(self, generation: int) -> None:

@@ -11,12 +11,16 @@ for a lost message and the clock that drives retries.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from uuid import UUID
 
 from celery import shared_task
 from django.conf import settings
+from django.db import DatabaseError, connection
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from projections.tasks import claim_pending, clear_pending
@@ -79,13 +83,43 @@ def enqueue_delivery(**kwargs: object) -> None:
 def _wake_deliveries() -> None:
     # Commits coalesce as the projections' catch-ups do: one delivery run queued at a time.
     # Without that every web process queued up to 20 a second, found no subscription due, and
-    # held the projections' catch-ups up behind them in the same queue (bench B8).
-    if not claim_pending(*PENDING):
+    # held the projections' catch-ups up behind them in the same queue (bench B8). A shop
+    # without an active subscription queues none at all.
+    if not _subscribed() or not claim_pending(*PENDING):
         return
     try:
         deliver.apply_async(retry=False)
     except Exception:
         logger.warning("could not enqueue webhook delivery; the periodic run will", exc_info=True)
+
+
+# Whether any subscription is active, as read at the monotonic time noted; read afresh after
+# SUBSCRIBED_SECONDS, or at once when this process changes a subscription. A subscription
+# made in another process is woken for within that time (and by beat meanwhile).
+_active: tuple[float, bool] = (0.0, False)
+SUBSCRIBED_SECONDS = 5.0
+
+
+def _subscribed() -> bool:
+    global _active
+    read_at, active = _active
+    if not read_at or time.monotonic() - read_at > SUBSCRIBED_SECONDS:
+        try:
+            status = WebhookSubscription.Status.ACTIVE
+            active = WebhookSubscription.objects.filter(status=status).exists()
+        except DatabaseError:
+            active = True  # let the delivery run find out
+            connection.close()  # this thread's: no request ends to close it once it failed
+        _active = (time.monotonic(), active)
+    return active
+
+
+@receiver(post_save, sender=WebhookSubscription)
+@receiver(post_delete, sender=WebhookSubscription)
+def forget_subscribed(**kwargs: object) -> None:
+    """Look the active subscriptions up afresh at the next wake."""
+    global _active
+    _active = (0.0, False)
 
 
 # The pending flag of the delivery run (projections.tasks.claim_pending).

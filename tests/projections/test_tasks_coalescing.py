@@ -7,6 +7,9 @@ from unittest import mock
 
 from projections import tasks
 from projections.webhooks import tasks as webhook_tasks
+from projections.webhooks.models import WebhookSubscription
+
+TARGET = "https://receiver.example/hooks"
 
 
 def _run_while_a_commit_queues_the_next(redis_queue, *, commit_meanwhile: bool) -> mock.Mock:
@@ -42,7 +45,24 @@ def test_a_run_whose_next_run_is_queued_already_asks_for_no_follow_up(
     )
 
 
+def test_without_an_active_subscription_a_commit_queues_no_delivery_run(redis_queue, db):
+    subscription = WebhookSubscription.objects.create(target_url=TARGET)
+    subscription.status = WebhookSubscription.Status.PAUSED
+    subscription.save()
+    with mock.patch.object(webhook_tasks.deliver, "apply_async") as enqueued:
+        webhook_tasks._wake_deliveries()
+    enqueued.assert_not_called()
+
+    # Resuming it is seen at the next wake in this process (other processes within seconds).
+    subscription.status = WebhookSubscription.Status.ACTIVE
+    subscription.save()
+    with mock.patch.object(webhook_tasks.deliver, "apply_async") as enqueued:
+        webhook_tasks._wake_deliveries()
+    enqueued.assert_called_once_with(retry=False)
+
+
 def test_commits_coalesce_into_one_queued_delivery_run_until_it_starts(redis_queue, db):
+    WebhookSubscription.objects.create(target_url=TARGET)
     with mock.patch.object(webhook_tasks.deliver, "apply_async") as enqueued:
         for _ in range(3):
             webhook_tasks._wake_deliveries()
