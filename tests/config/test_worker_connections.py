@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from celery.fixups.django import DjangoWorkerFixup
+from celery.fixups.django import DjangoWorkerFixup  # type: ignore[attr-defined]  # not in the stubs
 from celery.signals import task_postrun, task_prerun
 from django.db import connection
 
