@@ -12,6 +12,7 @@ from uuid import UUID
 
 from celery import Task, shared_task
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 
 from carts.application.commands import Abandon
@@ -46,17 +47,21 @@ def send_order_confirmation(self: Task, cart_id: str) -> bool:  # type: ignore[t
     """E-mail the confirmation of the order ``cart_id`` (a UUID string); whether one was sent.
 
     See carts.web.order_mail. A mail server that cannot be reached is tried again
-    after 1, 2, 4, ... minutes by a worker; run in-process (no broker), the request that placed
-    the order does not wait for retries: the failure is logged. A task delivered twice (acks
-    late, a worker lost mid-send) may send the message twice.
+    after 1, 2, 4, ... minutes by a worker, a database error (the order is read before the
+    message goes, never after) after 5, 10, 20, ... seconds; run in-process (no broker), the
+    request that placed the order does not wait for retries: the failure is logged. A task
+    delivered twice (acks late, a worker lost mid-send) may send the message twice.
     """
     try:
         return order_mail.send_order_confirmation(UUID(cart_id))
-    except (smtplib.SMTPException, OSError) as exc:
+    except (smtplib.SMTPException, OSError, DatabaseError) as exc:
         if self.request.is_eager:
             logger.warning("could not send the order confirmation of cart %s: %s", cart_id, exc)
             return False
-        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
+        # A database that went away (a restart, a fail-over) is back in seconds, a mail server
+        # that refuses maybe in minutes.
+        pause = 5 if isinstance(exc, DatabaseError) else 60
+        raise self.retry(exc=exc, countdown=pause * 2**self.request.retries) from exc
 
 
 def enqueue_order_confirmation(*, cart_id: UUID, **kwargs: Any) -> None:

@@ -1,5 +1,6 @@
 """A Celery worker keeps its database connection from task to task, as gunicorn does from
-request to request, and closes it once it has failed (config.celery, CELERY_DB_REUSE_MAX)."""
+request to request, checks it before a task uses it, and closes it once it has failed
+(config.celery, CELERY_DB_REUSE_MAX)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import psycopg
 import pytest
 from celery.fixups.django import DjangoWorkerFixup  # type: ignore[attr-defined]  # not in the stubs
 from celery.signals import task_postrun, task_prerun
-from django.db import connection
+from django.db import connection, connections
 
-from config.celery import app
+from config.celery import app, check_connections_before_use
 from projections.tasks import seal
 
 
@@ -49,4 +50,48 @@ def test_a_connection_that_failed_is_closed_after_the_task_and_opened_afresh(com
     assert connection.connection is None
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
+    assert connection.connection is not before
+
+
+@pytest.fixture
+def health_checked():
+    """The connections checked before use, as a worker's are from its start; as before after."""
+    saved = {
+        alias: (
+            connections[alias].settings_dict.get("CONN_HEALTH_CHECKS", False),
+            connections[alias].health_check_enabled,  # type: ignore[attr-defined]
+        )
+        for alias in connections
+    }
+    check_connections_before_use()
+    yield
+    for alias, (setting, enabled) in saved.items():
+        connections[alias].settings_dict["CONN_HEALTH_CHECKS"] = setting
+        connections[alias].health_check_enabled = enabled  # type: ignore[attr-defined]
+
+
+def terminate_this_session() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    params = connection.settings_dict
+    with psycopg.connect(  # as a server restart or an operator would
+        host=params["HOST"], port=params["PORT"] or 5432, user=params["USER"], dbname=params["NAME"]
+    ) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@pytest.mark.postgres
+def test_a_connection_that_died_between_tasks_is_replaced_before_the_next_task_uses_it(
+    committed_db, health_checked
+):
+    # Without the check the next task failed on it: an order confirmation was lost that way.
+    connection.ensure_connection()
+    before = connection.connection
+    run_on_a_worker()
+    terminate_this_session()
+    task_prerun.send(sender=seal, task_id="t", task=seal, args=(), kwargs={})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
     assert connection.connection is not before

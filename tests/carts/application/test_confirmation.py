@@ -163,3 +163,31 @@ def test_a_mail_server_that_is_down_does_not_fail_the_checkout_nor_keep_it_waiti
     # In-process (no broker) nothing retries while the shopper waits; a worker would.
     assert DownMailServer.attempts == 1
     assert f"could not send the order confirmation of cart {cart_id}" in caplog.text
+
+
+def test_on_a_worker_a_database_error_is_retried_in_seconds_and_a_mail_server_in_minutes(
+    cart_id, monkeypatch
+):
+    # A worker's database connection that died (a restart, a fail-over) loses no confirmation.
+    from celery.exceptions import Retry
+    from django.db import OperationalError
+
+    asked: list[float] = []
+
+    def retry(exc: Exception, countdown: float) -> Retry:
+        asked.append(countdown)
+        return Retry(exc=exc)
+
+    monkeypatch.setattr(tasks.send_order_confirmation, "retry", retry)
+    for failure in (
+        OperationalError("the connection is closed"),
+        smtplib.SMTPConnectError(421, b""),
+    ):
+
+        def failing(cart: UUID, failure: Exception = failure) -> bool:
+            raise failure
+
+        monkeypatch.setattr(tasks.order_mail, "send_order_confirmation", failing)
+        with pytest.raises(Retry):
+            tasks.send_order_confirmation(str(cart_id))  # called as a worker calls it
+    assert asked == [5, 60]
