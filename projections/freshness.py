@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 from django.db import DEFAULT_DB_ALIAS
 
-from projections import selectors
+from projections import selectors, tasks
 from projections.routing import primary_reads, read_models_alias
 
 
@@ -33,6 +33,8 @@ def reading_at_least(
     if position is None:
         yield None
         return
+    if not all(selectors.projection_includes(name, position) for name in names):
+        tasks.hurry(names)  # the analytics would otherwise linger a second of the wait
     if selectors.wait_for_position(position, names=names, timeout=timeout):
         yield True
         return

@@ -205,6 +205,23 @@ def _enqueue_seal(countdown: float = 0.0) -> None:
         logger.warning("could not enqueue sealing; the periodic one will do", exc_info=True)
 
 
+def hurry(names: list[str]) -> None:
+    """Ask now for a catch-up of the lingering projections among ``names``, because a reader
+    waits for them (``?min_position=``), instead of after their linger; at most once a second
+    per shard, however many readers wait. Nothing to do without a broker (the catch-up ran at
+    the commit), nor for projections woken at once."""
+    if catch_up.app.conf.task_always_eager:
+        return
+    counts = _shard_counts()
+    lingering = [name for name in names if projector_class(name).linger_seconds]
+    wanted = [(f"{name}:hurried", shard) for name in lingering for shard in range(counts[name])]
+    for (flag, shard), claimed in _claim_all(wanted, seconds=HURRY_SECONDS).items():
+        if claimed:
+            _enqueue(kwargs={"name": flag.removesuffix(":hurried"), "shard": shard})
+
+
+HURRY_SECONDS = 1.0
+
 _counts: tuple[float, dict[str, int]] = (0.0, {})
 COUNTS_SECONDS = 10
 
@@ -272,8 +289,11 @@ def claim_pending(name: str, shard: int) -> bool:
     return _claim_all([(name, shard)])[(name, shard)]
 
 
-def _claim_all(wanted: list[tuple[str, int]]) -> dict[tuple[str, int], bool]:
-    """Set the pending flags of ``wanted`` in one round trip; which of them this caller set.
+def _claim_all(
+    wanted: list[tuple[str, int]], *, seconds: float = PENDING_SECONDS
+) -> dict[tuple[str, int], bool]:
+    """Set the pending flags of ``wanted`` (for ``seconds`` at most) in one round trip; which of
+    them this caller set.
 
     Celery's own deduplication does not fit: a lock held until the task ends (celery-once and
     the like) would drop the commits that land while it runs, which the running task may miss.
@@ -284,7 +304,7 @@ def _claim_all(wanted: list[tuple[str, int]]) -> dict[tuple[str, int], bool]:
     try:
         with store.pipeline(transaction=False) as pipe:
             for name, shard in wanted:
-                pipe.set(pending_key(name, shard), "1", nx=True, ex=PENDING_SECONDS)
+                pipe.set(pending_key(name, shard), "1", nx=True, px=int(seconds * 1000))
             return {key: bool(done) for key, done in zip(wanted, pipe.execute(), strict=True)}
     except redis.RedisError:
         return dict.fromkeys(wanted, True)  # _enqueue reports a broker that cannot be reached

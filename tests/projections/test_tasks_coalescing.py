@@ -73,3 +73,32 @@ def test_commits_coalesce_into_one_queued_delivery_run_until_it_starts(redis_que
         webhook_tasks._wake_deliveries()
         webhook_tasks._wake_deliveries()
     enqueued_again.assert_called_once_with(retry=False)
+
+
+def test_a_reader_waiting_for_the_analytics_asks_for_their_catch_up_now_once_a_second(
+    redis_queue, db
+):
+    # They linger a second after a commit; a ?min_position= read would spend half its wait on it.
+    with mock.patch.object(tasks.catch_up, "apply_async") as enqueued:
+        tasks.hurry(["cart_summaries", "product_activity", "daily_funnel"])
+        tasks.hurry(["product_activity"])  # another reader in the same second
+    assert enqueued.call_args_list == [
+        mock.call(retry=False, kwargs={"name": "product_activity", "shard": 0}),
+        mock.call(retry=False, kwargs={"name": "daily_funnel", "shard": 0}),
+    ]
+    assert 0 < redis_queue.pttl(tasks.pending_key("product_activity:hurried", 0)) <= 1000
+
+
+def test_a_min_position_read_hurries_only_what_has_not_got_there(db, monkeypatch):
+    from projections import freshness, selectors
+
+    asked: list[list[str]] = []
+    monkeypatch.setattr(tasks, "hurry", asked.append)
+    monkeypatch.setattr(selectors, "projection_includes", lambda name, position: True)
+    with freshness.reading_at_least(5, names=["daily_funnel"], timeout=0.1) as included:
+        assert included is True
+    assert asked == []
+    monkeypatch.setattr(selectors, "projection_includes", lambda name, position: False)
+    with freshness.reading_at_least(5, names=["daily_funnel"], timeout=0.1) as included:
+        assert included is False
+    assert asked == [["daily_funnel"]]
