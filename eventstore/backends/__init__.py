@@ -48,6 +48,12 @@ class Backend(Protocol):
         only rows of streams in ``partition`` (member, size: hash modulo size is member).
         """
 
+    def select_readable_head(self, cursor: Any) -> None:
+        """Run, on ``cursor``, the query for the last event select_log_page can hand out now,
+        as one row (tx_id, position), or no row when it can hand out none. Bounded as the log
+        page is, so a reader starting just after it misses no event committed later.
+        """
+
     def guard_statements(self, tables: Sequence[str]) -> list[str]:
         """The DDL that makes ``tables`` refuse UPDATE and DELETE (and TRUNCATE where it can)."""
 

@@ -44,7 +44,7 @@ vendor: Final = "postgresql"
 # finished transaction + 1", so transactions that began after it are running yet not in its
 # list: those below our own id are enumerated too (they are few: all are still running), so that
 # one of another database does not hold back our own rows.
-_LOG_PAGE = (
+_HORIZON = (
     "WITH snapshot AS MATERIALIZED (SELECT pg_current_snapshot() AS s,"
     "  pg_current_xact_id_if_assigned()::text::bigint AS own),"
     " elsewhere AS MATERIALIZED (SELECT l.transactionid AS x FROM pg_locks l"
@@ -61,9 +61,20 @@ _LOG_PAGE = (
     "   (SELECT 1 FROM elsewhere e WHERE e.x = r.x::text::xid8::xid)),"
     "  (SELECT GREATEST(pg_snapshot_xmax(s)::text::bigint, own) FROM snapshot)) AS h,"
     "  (SELECT own FROM snapshot) AS own)"
-    f" {SELECT_EVENTS} WHERE (tx_id, position) > (%s, %s)"
-    " AND tx_id < (SELECT CASE WHEN own = h THEN h + 1 ELSE h END FROM horizon)"
+)
+# The rows below the horizon, the reader's own among them once it has reached it (see above):
+# what read_all may hand out. A condition on tx_id alone, for the (tx_id, position) index.
+_BELOW_HORIZON = "tx_id < (SELECT CASE WHEN own = h THEN h + 1 ELSE h END FROM horizon)"
+_LOG_PAGE = (
+    f"{_HORIZON} {SELECT_EVENTS} WHERE (tx_id, position) > (%s, %s)"
+    f" AND {_BELOW_HORIZON}"
     " {partition} ORDER BY tx_id, position LIMIT %s"
+)
+# The last row a page can hand out now: the greatest (tx_id, position) below the same horizon,
+# read backwards along the (tx_id, position) index.
+_READABLE_HEAD = (
+    f"{_HORIZON} SELECT tx_id, position FROM eventstore_event WHERE {_BELOW_HORIZON}"
+    " ORDER BY tx_id DESC, position DESC LIMIT 1"
 )
 # eventstore.partitions.stream_hash in SQL: MD5's first 32 bits; bit(32) casts to bigint
 # unsigned, as Python's int(hex, 16) reads them.
@@ -119,18 +130,29 @@ def select_log_page(
 ) -> None:
     """Run the horizon-bounded page query of the global log (see _LOG_PAGE) on ``cursor``,
     only of the streams in ``partition`` (member, size) when given."""
-    if cursor.db.in_atomic_block:
-        # pg_stat_activity is read once per transaction and then served from a cached copy:
-        # inside a long transaction (a projection batch, a test) a transaction of another
-        # database begun since would not be seen as "elsewhere" and would hold the horizon
-        # back for nothing. Dropping the cached copy first makes every read look afresh.
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
+    _see_activity_afresh(cursor)
     if partition is None:
         cursor.execute(_LOG_PAGE.format(partition=""), [tx_id, position, limit])
         return
     member, size = partition
     query = _LOG_PAGE.format(partition=_PARTITION)
     cursor.execute(query, [tx_id, position, size, member, limit])
+
+
+def select_readable_head(cursor: Any) -> None:
+    """Run, on ``cursor``, the query for the (tx_id, position) of the last event read_all can
+    hand out now: the greatest below the horizon (see _LOG_PAGE); no row when there is none."""
+    _see_activity_afresh(cursor)
+    cursor.execute(_READABLE_HEAD)
+
+
+def _see_activity_afresh(cursor: Any) -> None:
+    if cursor.db.in_atomic_block:
+        # pg_stat_activity is read once per transaction and then served from a cached copy:
+        # inside a long transaction (a projection batch, a test) a transaction of another
+        # database begun since would not be seen as "elsewhere" and would hold the horizon
+        # back for nothing. Dropping the cached copy first makes every read look afresh.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
 
 
 def guard_statements(tables: Sequence[str]) -> list[str]:

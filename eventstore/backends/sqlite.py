@@ -23,6 +23,10 @@ _LOG_PAGE = (
     f"{SELECT_EVENTS} WHERE (tx_id, position) > (%s, %s) {{partition}}"
     " ORDER BY tx_id, position LIMIT %s"
 )
+# Every committed event is readable, so the last one readable is the newest.
+_READABLE_HEAD = (
+    "SELECT tx_id, position FROM eventstore_event ORDER BY tx_id DESC, position DESC LIMIT 1"
+)
 # eventstore.partitions.stream_hash, registered on every connection (eventstore.apps).
 STREAM_HASH = SQLITE_FUNCTION + "({column})"
 _PARTITION = f"AND {STREAM_HASH.format(column='stream_id')} %% %s = %s"
@@ -47,6 +51,12 @@ def select_log_page(
         return
     member, size = partition
     cursor.execute(_LOG_PAGE.format(partition=_PARTITION), [tx_id, position, size, member, limit])
+
+
+def select_readable_head(cursor: Any) -> None:
+    """Run, on ``cursor``, the query for the (tx_id, position) of the newest event (the last one
+    read_all can hand out, see _LOG_PAGE); no row when the log is empty."""
+    cursor.execute(_READABLE_HEAD)
 
 
 def guard_statements(tables: Sequence[str]) -> list[str]:

@@ -7,16 +7,27 @@ These tests use real processes and committed transactions, so they run on Postgr
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import time
 from collections import Counter
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
 
 from eventstore.errors import ConcurrencyError
 from eventstore.metadata import Metadata
 from eventstore.models import Event
-from eventstore.store import ANY, NO_STREAM, START, RawEvent, append, read_all, read_stream
+from eventstore.store import (
+    ANY,
+    NO_STREAM,
+    START,
+    RawEvent,
+    append,
+    checkpoint_covers,
+    head_checkpoint,
+    read_all,
+    read_stream,
+)
 
 pytestmark = [pytest.mark.postgres]
 
@@ -160,3 +171,39 @@ def test_an_older_open_transaction_of_this_database_holds_the_reader_back(db):
         other.rollback()
         other.close()
     assert [e.stream_id for e in read_all().events] == ["held-back"]
+
+
+def _append_and_hold(stream: str, appended: threading.Event, release: threading.Event) -> None:
+    """Append one event to ``stream`` in a transaction left open until ``release`` is set."""
+    try:
+        with transaction.atomic():
+            append(
+                stream, [RawEvent("test.Written", {})], expected_version=NO_STREAM, metadata=META
+            )
+            appended.set()
+            release.wait(timeout=60)
+    finally:
+        connections.close_all()
+
+
+def test_the_head_stops_below_a_transaction_still_writing_so_a_reader_from_it_misses_nothing(
+    committed_db,
+):
+    appended, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_append_and_hold, args=("held", appended, release))
+    holder.start()
+    try:
+        assert appended.wait(timeout=30), "the holding transaction did not append"
+        # Committed after the held transaction began, so its transaction id is the greater:
+        # the newest committed event, yet read_all may not hand it out while "held" is open.
+        later = append(
+            "later", [RawEvent("test.Written", {})], expected_version=NO_STREAM, metadata=META
+        )
+        head = head_checkpoint()
+        assert head != later.events[-1].checkpoint
+        assert not checkpoint_covers(head, later.last_position)
+    finally:
+        release.set()
+        holder.join(timeout=60)
+    # A reader starting at that head (a new webhook subscription) gets the held event too.
+    assert [e.stream_id for e in read_all(head).events] == ["held", "later"]

@@ -83,8 +83,9 @@ class WebhookCollectionView(WebhookView):
 
     @extend_schema(
         summary="Subscribe to events",
-        description="Deliveries start with the next event committed (replay for history). The"
-        " answer holds the signing secret, shown here and on rotation only.",
+        description="Deliveries start with the next event committed, perhaps with a few"
+        " committed just before (replay for history). The answer holds the signing secret,"
+        " shown here and on rotation only.",
         tags=TAGS,
         request=SubscriptionInput,
         responses={201: SubscriptionWithSecretSerializer} | problems(*CHANGE_ERRORS),

@@ -1,12 +1,13 @@
 """Webhooks on PostgreSQL while carts are written and several runners deliver at once: every
-event reaches the receiver exactly once (no failures, so no retries), in log order."""
+event reaches the receiver exactly once (no failures, so no retries), in log order; and a
+subscription made while a cart is being written gets that cart's events."""
 
 from __future__ import annotations
 
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from carts.application.commands import AddItem, CreateCart
 from carts.application.handler import Context, handle
@@ -60,3 +61,36 @@ def test_runners_racing_each_other_and_the_writers_deliver_every_event_once_in_o
     assert len(logged) == WRITERS * CARTS_PER_WRITER * 3
     assert receiver.delivered_ids() == logged
     assert len(receiver.received) == len(logged)
+
+
+def _create_cart_and_hold(appended: threading.Event, release: threading.Event) -> None:
+    """Create a cart in a transaction left open until ``release`` is set."""
+    try:
+        with transaction.atomic():
+            context = Context.system(Metadata(actor="user:held", source="system"))
+            handle(CreateCart(owner_id="user:held"), context)
+            appended.set()
+            release.wait(timeout=60)
+    finally:
+        connection.close()
+
+
+def test_a_subscription_made_while_a_cart_is_being_written_delivers_its_events(shelf, receiver):
+    appended, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_create_cart_and_hold, args=(appended, release))
+    holder.start()
+    try:
+        assert appended.wait(timeout=30), "the holding transaction did not write"
+        # A cart committed meanwhile is the newest committed event, but the held one (an older
+        # transaction) will sort before it once committed.
+        context = Context.system(Metadata(actor="user:later", source="system"))
+        handle(CreateCart(owner_id="user:later"), context)
+        sub = subscriptions.create(Changes(target_url=receiver.url), created_by="user:1")
+    finally:
+        release.set()
+        holder.join(timeout=60)
+    delivery.deliver(sub.pk)
+    held = [e for e in read_all("").events if e.metadata["actor"] == "user:held"]
+    assert held, "the held cart was not committed"
+    delivered = receiver.delivered_ids()
+    assert all(str(event.event_id) in delivered for event in held)
