@@ -32,20 +32,6 @@ def redact_worker_logs(logger: logging.Logger, **kwargs: Any) -> None:
 
 
 @worker_init.connect
-def check_connections_before_use(**kwargs: Any) -> None:
-    """Workers check a kept database connection before each task uses it (Django's
-    CONN_HEALTH_CHECKS: one ``SELECT 1`` per task), and replace one that died between tasks (a
-    database restart or fail-over, an idle connection dropped on the way) instead of failing
-    the task with it. Set here for the worker's process and the pool's, forked after this."""
-    from django.db import connections
-
-    for alias in connections:
-        connection = connections[alias]
-        connection.settings_dict["CONN_HEALTH_CHECKS"] = True
-        connection.health_check_enabled = True  # type: ignore[attr-defined]  # read at connect
-
-
-@worker_init.connect
 def _read_the_primary(**kwargs: Any) -> None:
     """Workers build the read models, so they never read them from a replica (the pool's
     processes are forked after this and keep it)."""
@@ -58,8 +44,9 @@ def _read_the_primary(**kwargs: Any) -> None:
 @task_postrun.connect
 def _close_old_connections(task: Any = None, **kwargs: Any) -> None:
     """Around each task on a worker, what Django does around each request: close a database
-    connection that failed or is older than CONN_MAX_AGE, and keep the others (see
-    CELERY_DB_REUSE_MAX). Not for a task run in-process (eagerly), maybe inside a transaction."""
+    connection that failed or is older than CONN_MAX_AGE, keep the others (see
+    CELERY_DB_REUSE_MAX), and check a kept one before the task uses it (CONN_HEALTH_CHECKS,
+    config.settings). Not for a task run in-process (eagerly), maybe inside a transaction."""
     if task is None or getattr(task.request, "is_eager", False):
         return
     from django.db import close_old_connections

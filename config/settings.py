@@ -146,8 +146,14 @@ def _session_settings() -> str:
 
 def _database(url: str) -> dj_database_url.DBConfig:
     """One DATABASES entry for ``url``, with the options its engine needs."""
+    # A kept connection is checked (``SELECT 1``) before each request or task first uses it,
+    # and replaced if it died in between (a database restart, a fail-over, an idle connection
+    # dropped on the way): without the check, each web thread and worker answered one 503 or
+    # failed one task per dead connection, minutes after the database was back.
     database = dj_database_url.parse(
-        url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", _CONN_MAX_AGE))
+        url,
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", _CONN_MAX_AGE)),
+        conn_health_checks=True,
     )
     if database["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers (the shop, projections) proceed while one writer appends; the timeout
@@ -466,13 +472,29 @@ API_FEED_MAX_WAIT_SECONDS = int(os.environ.get("API_FEED_MAX_WAIT_SECONDS", "30"
 API_FEED_POLL_SECONDS = float(os.environ.get("API_FEED_POLL_SECONDS", "0.25"))
 # The cache holds the API's throttle counts. Several web processes must share them, so
 # production points CACHE_URL at Redis; unset, each process keeps its own (fine for one).
-if os.environ.get("CACHE_URL"):
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["CACHE_URL"],
-        }
+
+
+def redis_cache(url: str) -> dict[str, object]:
+    """The CACHES entry of the Redis at ``url``.
+
+    A Redis that is away must not fail the commands (README, "Operating it"): each cache call
+    gives up after a quarter of a second, is logged (DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS) and
+    reads as a miss, so the throttles let the request through and count again once it is back.
+    """
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": 0.25,
+            "SOCKET_TIMEOUT": 0.25,
+        },
     }
+
+
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+if os.environ.get("CACHE_URL"):
+    CACHES = {"default": redis_cache(os.environ["CACHE_URL"])}
 # How long an Idempotency-Key's first answer is kept for retries (pruned hourly by beat).
 API_IDEMPOTENCY_KEEP_HOURS = float(os.environ.get("API_IDEMPOTENCY_KEEP_HOURS", "24"))
 SPECTACULAR_SETTINGS = {

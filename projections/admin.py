@@ -6,13 +6,15 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from projections import tasks
 from projections.admin_views import rebuild_running_message
 from projections.models import ProjectionState
 from projections.rebuild import is_running
+from projections.routing import primary_reads
 from projections.selectors import ProjectionStatus, projection_statuses
 
 
@@ -23,6 +25,15 @@ class ProjectionStateAdmin(admin.ModelAdmin):
     list_display = ["name", "state", "position", "head", "lag_events", "lag_seconds", "error"]
     readonly_fields = [field.name for field in ProjectionState._meta.fields]
     actions = ["rebuild", "catch_up"]
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        # The runners' own progress, as the dashboard shows it, not a replica's copy; and the
+        # actions (run inside this view) judge a running rebuild by it too.
+        with primary_reads():
+            response = super().changelist_view(request, extra_context)
+            if isinstance(response, TemplateResponse):
+                response.render()
+        return response
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProjectionState]:
         # Computed once per page rather than once per cell: lag takes a count per projection.
@@ -62,22 +73,30 @@ class ProjectionStateAdmin(admin.ModelAdmin):
     @admin.action(description="Rebuild selected projections (readers keep the current model)")
     def rebuild(self, request: HttpRequest, queryset: QuerySet[ProjectionState]) -> None:
         now = timezone.now()
+        if not queryset:
+            self.message_user(request, "No projection selected; nothing was requested.")
         for state in queryset:
             if is_running(state, now):
                 self.message_user(request, rebuild_running_message(state.name), messages.ERROR)
-                continue
-            tasks.rebuild.delay(state.name)
-            self.message_user(
-                request,
-                f"Rebuild requested for {state.name}; status shows its progress.",
-                messages.INFO,
-            )
+            elif tasks.ask(tasks.rebuild, state.name):
+                self.message_user(
+                    request,
+                    f"Rebuild requested for {state.name}; status shows its progress.",
+                    messages.INFO,
+                )
+            else:
+                message = f"Rebuild of {state.name}: {tasks.BROKER_AWAY}; try again later."
+                self.message_user(request, message, messages.ERROR)
 
     @admin.action(description="Catch up selected projections now")
     def catch_up(self, request: HttpRequest, queryset: QuerySet[ProjectionState]) -> None:
-        for state in queryset:
-            tasks.catch_up.delay(state.name, retry_now=True)
-        self.message_user(request, "Catch-up requested.", messages.INFO)
+        if not queryset:
+            self.message_user(request, "No projection selected; nothing was requested.")
+        elif all([tasks.ask(tasks.catch_up, state.name, retry_now=True) for state in queryset]):
+            self.message_user(request, "Catch-up requested.", messages.INFO)
+        else:
+            message = f"Catch-up: {tasks.BROKER_AWAY}; the periodic catch-up runs it later."
+            self.message_user(request, message, messages.WARNING)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -59,8 +59,15 @@ def decide(request: HttpRequest) -> HttpResponse:
     except decisions.DecisionRefused as refused:
         messages.error(request, f"Nothing was decided: {refused}")
     else:
-        tasks.catch_up.delay(name, retry_now=True, shard=shard)
-        messages.success(request, f"{action.capitalize()} of {name} shard {shard} recorded.")
+        done = f"{action.capitalize()} of {name} shard {shard} recorded"
+        if tasks.ask(tasks.catch_up, name, retry_now=True, shard=shard):
+            messages.success(request, f"{done}.")
+        else:
+            messages.warning(
+                request,
+                f"{done}, but {tasks.BROKER_AWAY}: the shard goes on at the periodic catch-up "
+                "once the broker is back.",
+            )
     return HttpResponseRedirect(reverse("admin:projections_dashboard"))
 
 

@@ -50,8 +50,14 @@ def catch_up(request: HttpRequest) -> HttpResponse:
     if name and name not in names():
         messages.error(request, f"There is no projection {name!r}; nothing was enqueued.")
     else:
-        tasks.catch_up.delay(name or None)
-        messages.success(request, f"Catch-up of {name or 'every projection'} enqueued.")
+        if tasks.ask(tasks.catch_up, name or None):
+            messages.success(request, f"Catch-up of {name or 'every projection'} enqueued.")
+        else:
+            messages.warning(
+                request,
+                f"Catch-up of {name or 'every projection'}: {tasks.BROKER_AWAY}; the periodic "
+                "catch-up runs it once the broker is back.",
+            )
     return HttpResponseRedirect(reverse("admin:projections_dashboard"))
 
 
@@ -65,10 +71,13 @@ def rebuild(request: HttpRequest) -> HttpResponse:
     elif running_rebuild(name):
         messages.error(request, rebuild_running_message(name))
     else:
-        tasks.rebuild.delay(name)
-        messages.success(
-            request, f"Rebuild of {name} enqueued; readers keep the current model until it is done."
-        )
+        if tasks.ask(tasks.rebuild, name):
+            messages.success(
+                request,
+                f"Rebuild of {name} enqueued; readers keep the current model until it is done.",
+            )
+        else:
+            messages.error(request, f"Rebuild of {name}: {tasks.BROKER_AWAY}; try again later.")
     return HttpResponseRedirect(reverse("admin:projections_dashboard"))
 
 

@@ -190,6 +190,22 @@ def _wake_projections() -> None:
 waker = Waker(_wake_projections, name="projections-waker", pause=0.02)
 
 
+def ask(task: Any, *args: Any, **kwargs: Any) -> bool:
+    """Enqueue ``task`` with ``args`` and ``kwargs`` for staff (run here and now without a
+    broker); False, logged, when the broker cannot be reached, so that the page can say so
+    instead of failing after what it already did (a decision recorded) is done."""
+    try:
+        task.apply_async(args, kwargs, retry=False)
+    except Exception:
+        logger.warning("could not enqueue %s", task.name, exc_info=True)
+        return False
+    return True
+
+
+# What staff are told when ask() returned False.
+BROKER_AWAY = "the task broker cannot be reached, so nothing was enqueued"
+
+
 def _enqueue(**options: Any) -> None:
     try:
         catch_up.apply_async(retry=False, **options)

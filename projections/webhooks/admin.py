@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from eventstore.checkpoints import checkpoint_position
 from eventstore.registry import registry
+from projections.tasks import BROKER_AWAY, ask
 from projections.webhooks import subscriptions, tasks
 from projections.webhooks.models import WebhookDelivery, WebhookSubscription
 from projections.webhooks.subscriptions import Changes, InvalidSubscription
@@ -158,6 +159,10 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Redeliver the selected events now (same webhook-id)")
     def redeliver(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
-        for each in queryset:
-            tasks.redeliver.delay(each.pk)
-        self.message_user(request, f"Redelivery asked for at {timezone.now():%H:%M:%S}.")
+        if not queryset:
+            self.message_user(request, "No delivery selected; nothing was asked for.")
+        elif all([ask(tasks.redeliver, each.pk) for each in queryset]):
+            self.message_user(request, f"Redelivery asked for at {timezone.now():%H:%M:%S}.")
+        else:
+            message = f"Redelivery: {BROKER_AWAY}; try again later."
+            self.message_user(request, message, messages.ERROR)

@@ -1,6 +1,6 @@
 """A Celery worker keeps its database connection from task to task, as gunicorn does from
-request to request, checks it before a task uses it, and closes it once it has failed
-(config.celery, CELERY_DB_REUSE_MAX)."""
+request to request, checks it before a task (or a request) uses it, and closes it once it has
+failed (config.celery, CELERY_DB_REUSE_MAX, CONN_HEALTH_CHECKS)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import psycopg
 import pytest
 from celery.fixups.django import DjangoWorkerFixup  # type: ignore[attr-defined]  # not in the stubs
 from celery.signals import task_postrun, task_prerun
-from django.db import connection, connections
+from django.db import close_old_connections, connection, connections
 
-from config.celery import app, check_connections_before_use
+from config.celery import app
 from projections.tasks import seal
 
 
@@ -53,23 +53,6 @@ def test_a_connection_that_failed_is_closed_after_the_task_and_opened_afresh(com
     assert connection.connection is not before
 
 
-@pytest.fixture
-def health_checked():
-    """The connections checked before use, as a worker's are from its start; as before after."""
-    saved = {
-        alias: (
-            connections[alias].settings_dict.get("CONN_HEALTH_CHECKS", False),
-            connections[alias].health_check_enabled,  # type: ignore[attr-defined]
-        )
-        for alias in connections
-    }
-    check_connections_before_use()
-    yield
-    for alias, (setting, enabled) in saved.items():
-        connections[alias].settings_dict["CONN_HEALTH_CHECKS"] = setting
-        connections[alias].health_check_enabled = enabled  # type: ignore[attr-defined]
-
-
 def terminate_this_session() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
@@ -83,7 +66,7 @@ def terminate_this_session() -> None:
 
 @pytest.mark.postgres
 def test_a_connection_that_died_between_tasks_is_replaced_before_the_next_task_uses_it(
-    committed_db, health_checked
+    committed_db,
 ):
     # Without the check the next task failed on it: an order confirmation was lost that way.
     connection.ensure_connection()
@@ -95,3 +78,23 @@ def test_a_connection_that_died_between_tasks_is_replaced_before_the_next_task_u
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
     assert connection.connection is not before
+
+
+@pytest.mark.postgres
+def test_a_web_processs_connection_that_died_between_requests_is_replaced_before_use(
+    committed_db,
+):
+    # Each web thread answered one 503 per dead kept connection, minutes after a restart.
+    connection.ensure_connection()
+    before = connection.connection
+    close_old_connections()  # the end of one request
+    terminate_this_session()
+    close_old_connections()  # the start of the next (request_started)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+    assert connection.connection is not before
+
+
+def test_every_database_connection_is_checked_before_use():
+    assert all(connections[alias].settings_dict["CONN_HEALTH_CHECKS"] for alias in connections)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from unittest import mock
 
@@ -19,6 +20,8 @@ from projections import rebuild as rebuilding
 from projections import tasks
 from projections.models import ProjectionShard, ProjectionState
 from projections.registry import names
+from tests.celery_settings import celery_settings
+from tests.faults.processes import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -150,16 +153,16 @@ def test_a_quiet_dashboard_does_not_refresh_itself(
 def test_the_catch_up_button_enqueues_the_catch_up_task(
     admin_client: Client, posted: dict[str, str], expected: str | None
 ) -> None:
-    with mock.patch.object(tasks.catch_up, "delay") as delay:
+    with mock.patch.object(tasks.catch_up, "apply_async") as delay:
         response = admin_client.post(reverse("admin:projections_catch_up"), posted, follow=True)
-    delay.assert_called_once_with(expected)
+    delay.assert_called_once_with((expected,), {}, retry=False)
     assert any("enqueued" in str(m) for m in response.context["messages"])
 
 
 def test_the_rebuild_button_enqueues_the_rebuild_task(admin_client: Client) -> None:
-    with mock.patch.object(tasks.rebuild, "delay") as delay:
+    with mock.patch.object(tasks.rebuild, "apply_async") as delay:
         admin_client.post(reverse("admin:projections_rebuild"), {"name": "product_activity"})
-    delay.assert_called_once_with("product_activity")
+    delay.assert_called_once_with(("product_activity",), {}, retry=False)
 
 
 @pytest.mark.parametrize("button", ["admin:projections_catch_up", "admin:projections_rebuild"])
@@ -167,8 +170,8 @@ def test_an_unknown_projection_name_enqueues_nothing_and_says_so(
     admin_client: Client, button: str
 ) -> None:
     with (
-        mock.patch.object(tasks.catch_up, "delay") as catch_up,
-        mock.patch.object(tasks.rebuild, "delay") as rebuild,
+        mock.patch.object(tasks.catch_up, "apply_async") as catch_up,
+        mock.patch.object(tasks.rebuild, "apply_async") as rebuild,
     ):
         response = admin_client.post(reverse(button), {"name": "nope"}, follow=True)
     catch_up.assert_not_called()
@@ -180,8 +183,8 @@ def test_staff_who_may_only_look_see_no_buttons_and_cannot_post(watcher_client: 
     page = watcher_client.get(reverse(DASHBOARD)).content.decode()
     assert reverse("admin:projections_rebuild") not in page
     with (
-        mock.patch.object(tasks.catch_up, "delay") as catch_up,
-        mock.patch.object(tasks.rebuild, "delay") as rebuild,
+        mock.patch.object(tasks.catch_up, "apply_async") as catch_up,
+        mock.patch.object(tasks.rebuild, "apply_async") as rebuild,
     ):
         refused = watcher_client.post(reverse("admin:projections_catch_up"))
         assert refused.status_code == 403
@@ -195,7 +198,7 @@ def test_staff_who_may_only_look_see_no_buttons_and_cannot_post(watcher_client: 
 
 
 def test_the_buttons_take_only_posts(admin_client: Client) -> None:
-    with mock.patch.object(tasks.rebuild, "delay") as rebuild:
+    with mock.patch.object(tasks.rebuild, "apply_async") as rebuild:
         response = admin_client.get(reverse("admin:projections_rebuild"), {"name": "daily_funnel"})
     assert response.status_code == 405
     rebuild.assert_not_called()
@@ -253,7 +256,7 @@ def test_a_second_rebuild_while_one_runs_is_refused_and_changes_nothing(
 ) -> None:
     before_state = running_rebuild_of("cart_summaries", heartbeat_age=timedelta(seconds=1))
     before = event_count()
-    with mock.patch.object(tasks.rebuild, "delay") as delay:
+    with mock.patch.object(tasks.rebuild, "apply_async") as delay:
         response = admin_client.post(
             reverse("admin:projections_rebuild"), {"name": "cart_summaries"}, follow=True
         )
@@ -269,13 +272,13 @@ def test_the_rebuild_action_refuses_a_projection_whose_rebuild_runs(
     admin_client: Client, carts_projected: None
 ) -> None:
     running_rebuild_of("cart_summaries", heartbeat_age=timedelta(seconds=1))
-    with mock.patch.object(tasks.rebuild, "delay") as delay:
+    with mock.patch.object(tasks.rebuild, "apply_async") as delay:
         response = admin_client.post(
             "/admin/projections/projectionstate/",
             {"action": "rebuild", "_selected_action": ["cart_summaries", "daily_funnel"]},
             follow=True,
         )
-    delay.assert_called_once_with("daily_funnel")
+    delay.assert_called_once_with(("daily_funnel",), {}, retry=False)
     assert "A rebuild of cart_summaries is already running" in response.content.decode()
 
 
@@ -284,9 +287,9 @@ def test_a_stalled_rebuild_may_be_taken_over_from_the_dashboard(
 ) -> None:
     settings.PROJECTIONS_REBUILD_STALE_SECONDS = 60
     running_rebuild_of("cart_summaries", heartbeat_age=timedelta(seconds=61))
-    with mock.patch.object(tasks.rebuild, "delay") as delay:
+    with mock.patch.object(tasks.rebuild, "apply_async") as delay:
         admin_client.post(reverse("admin:projections_rebuild"), {"name": "cart_summaries"})
-    delay.assert_called_once_with("cart_summaries")
+    delay.assert_called_once_with(("cart_summaries",), {}, retry=False)
 
 
 def test_a_rebuild_task_arriving_while_one_runs_leaves_the_running_one_alone(
@@ -296,3 +299,40 @@ def test_a_rebuild_task_arriving_while_one_runs_leaves_the_running_one_alone(
     before_state = running_rebuild_of("cart_summaries", heartbeat_age=timedelta(seconds=1))
     assert tasks.rebuild("cart_summaries") == 0
     assert rebuild_fields("cart_summaries") == before_state
+
+
+@pytest.fixture
+def broker_away() -> Iterator[None]:
+    with celery_settings(broker_url=f"redis://127.0.0.1:{free_port()}/0", task_always_eager=False):
+        yield
+
+
+@pytest.mark.parametrize(
+    ("button", "says"),
+    [
+        ("admin:projections_catch_up", "the periodic catch-up runs it once the broker is back"),
+        ("admin:projections_rebuild", "try again later"),
+    ],
+)
+def test_a_button_pressed_while_the_broker_is_away_says_nothing_was_enqueued(
+    admin_client: Client, broker_away: None, button: str, says: str
+) -> None:
+    response = admin_client.post(reverse(button), {"name": "daily_funnel"}, follow=True)
+    assert response.status_code == 200
+    [message] = [str(m) for m in response.context["messages"]]
+    assert "the task broker cannot be reached, so nothing was enqueued" in message
+    assert says in message
+
+
+@pytest.mark.parametrize("action", ["rebuild", "catch_up"])
+def test_the_actions_say_when_the_broker_is_away_or_nothing_was_selected(
+    admin_client: Client, carts_projected: None, broker_away: None, action: str
+) -> None:
+    page = "/admin/projections/projectionstate/"
+    away = admin_client.post(
+        page, {"action": action, "_selected_action": ["daily_funnel"]}, follow=True
+    )
+    assert away.status_code == 200
+    assert "the task broker cannot be reached" in away.content.decode()
+    nothing = admin_client.post(page, {"action": action, "_selected_action": ["abc"]}, follow=True)
+    assert "No projection selected; nothing was requested." in nothing.content.decode()

@@ -20,6 +20,8 @@ from projections import decisions, locks, runner
 from projections.holds import Holds
 from projections.shards import ensure_state, live_lock
 from projections.state import ParkedEvent, ProjectionDecision, ProjectionShard
+from tests.celery_settings import celery_settings
+from tests.faults.processes import free_port
 from tests.projections.test_poison import poison  # noqa: F401  (a fixture)
 
 SUMMARIES = "cart_summaries"
@@ -261,3 +263,27 @@ def _until_waiting_for_advisory_locks(count: int) -> None:
                 return
             cursor.execute("SELECT pg_sleep(0.01)")
     raise AssertionError(f"{count} decisions never waited for the shard's lock")
+
+
+@pytest.mark.django_db
+def test_a_decision_made_while_the_broker_is_away_is_recorded_and_the_page_says_so(
+    admin_client,
+    new_cart,
+    project,
+    poison,  # noqa: F811
+):
+    _poison_last_event(poison, new_cart({"TEA-001": 1}))
+    project()
+    failing = _failing_at()
+    form = {"name": SUMMARIES, "shard": "0", "position": str(failing), "action": "park"}
+
+    with celery_settings(broker_url=f"redis://127.0.0.1:{free_port()}/0", task_always_eager=False):
+        response = admin_client.post(
+            reverse("admin:projections_decide"), {**form, "reason": "look later"}, follow=True
+        )
+
+    assert response.status_code == 200
+    [message] = [str(m) for m in response.context["messages"]]
+    assert "Park of cart_summaries shard 0 recorded, but the task broker cannot be" in message
+    assert "the periodic catch-up" in message
+    assert _decided() == [("park", failing)]

@@ -9,9 +9,11 @@ import redis
 from django.core.cache import cache
 
 from carts.application import repository
+from config.settings import redis_cache
 from eventstore.models import Event
 from eventstore.store import read_stream
 from tests.carts.api.conftest import CHECKOUT, give_details, problem_of
+from tests.faults.processes import free_port
 
 
 def test_create_cart_answers_201_with_location_etag_and_position(
@@ -256,9 +258,7 @@ def test_with_a_redis_cache_throttle_counts_are_shared_by_every_process(
 ):
     from rest_framework.throttling import ScopedRateThrottle
 
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
-    }
+    settings.CACHES = {"default": redis_cache(redis_url)}  # as CACHE_URL sets it
     cache.clear()
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"cart_commands": "1/minute"})
     assert as_owner.post("/api/carts/", {}, format="json").status_code == 201
@@ -270,6 +270,22 @@ def test_with_a_redis_cache_throttle_counts_are_shared_by_every_process(
     assert counted
     assert event_count() == before
     cache.clear()
+
+
+def test_commands_go_on_when_the_throttles_redis_is_away(
+    as_owner, new_cart, monkeypatch, event_count, settings, caplog
+):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    settings.CACHES = {"default": redis_cache(f"redis://127.0.0.1:{free_port()}/0")}
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"cart_commands": "1/minute"})
+    before = event_count()
+
+    # Nothing counts while Redis is away, so the limit cannot refuse either.
+    assert as_owner.post("/api/carts/", {}, format="json").status_code == 201
+    assert as_owner.post("/api/carts/", {}, format="json").status_code == 201
+    assert event_count() == before + 2
+    assert "Exception ignored" in caplog.text  # django-redis says what it let pass
 
 
 @pytest.mark.parametrize("reason", ["customer\nasked", "\u202ederetsa", "\x1b[2Jgone", "x" * 201])
