@@ -28,6 +28,8 @@ class Holds:
     passed: set[UUID] = field(default_factory=set)
     # stream id -> the lowest version of it that is parked: later versions are held too.
     parked_from: dict[str, int] = field(default_factory=dict)
+    # Streams with an event skipped for good: their rows already lack a change.
+    skipped_streams: set[str] = field(default_factory=set)
 
     @classmethod
     def load(cls, projection: str, generation: int, shard: int) -> Holds:
@@ -38,6 +40,8 @@ class Holds:
         ).values_list("event_id", "stream_id", "version", "status")
         for event_id, stream_id, version, status in rows:
             holds.passed.add(event_id)
+            if status == ParkedEvent.SKIPPED:
+                holds.skipped_streams.add(stream_id)
             if status == ParkedEvent.PARKED:
                 first = holds.parked_from.get(stream_id, version)
                 holds.parked_from[stream_id] = min(first, version)
@@ -51,6 +55,12 @@ class Holds:
         """Whether ``event`` must wait behind a parked event of its stream."""
         first = self.parked_from.get(event.stream_id)
         return first is not None and event.version > first
+
+    def lacks_a_skipped_event(self, event: RecordedEvent) -> bool:
+        """Whether an event of ``event``'s stream was skipped: a later one that fails (a line
+        removed that the skipped event added) fails because of the skip, so it is parked at
+        once rather than retried, and the shard does not stop for it."""
+        return event.stream_id in self.skipped_streams
 
     def hold(self, events: Iterable[RecordedEvent]) -> None:
         """Record ``events`` as held behind their streams' parked events."""
@@ -86,6 +96,8 @@ class Holds:
         ParkedEvent.objects.bulk_create(rows, ignore_conflicts=True)
         for row in rows:
             self.passed.add(row.event_id)
+            if status == ParkedEvent.SKIPPED:
+                self.skipped_streams.add(row.stream_id)
             if status == ParkedEvent.PARKED:
                 first = self.parked_from.get(row.stream_id, row.version)
                 self.parked_from[row.stream_id] = min(first, row.version)

@@ -14,7 +14,8 @@ A shard whose heartbeat is older than ``stale_after()`` was killed or hangs: res
 killed rebuild is finished, never shown as running forever. A new rebuild takes over from a
 stalled one; one that fails leaves its half-built generation unreferenced for the next to
 delete. Events skipped by staff stay skipped; an event parked in the live model that fails
-again is parked again, any other failure stops the rebuild (RebuildFailed).
+again is parked again, and so is a failing event of a stream with a skipped event; any other
+failure stops the rebuild (RebuildFailed).
 """
 
 from __future__ import annotations
@@ -321,7 +322,8 @@ def _advance(state: ProjectionState, row: ProjectionShard, batch_size: int) -> i
     events = page.events
     applied = apply_events(projector, row.generation, events, holds)
     while applied.failure is not None:
-        if not _parked_in_live_model(state, applied.failure.event):
+        failed = applied.failure.event
+        if not (holds.lacks_a_skipped_event(failed) or _parked_in_live_model(state, failed)):
             raise _Stopped(applied.failure)
         holds.park([applied.failure.event], failed=True, error=applied.failure.describe())
         rest = events[applied.count + 1 :]

@@ -108,7 +108,11 @@ def _live_batch(name: str, shard: int, *, retry_now: bool, batch_size: int) -> t
         holds = Holds.load(name, state.active_generation, shard)
         applied = apply_events(projector_class(name), state.active_generation, page.events, holds)
         done, parked = applied.count, False
-        if applied.failure is not None and _park_due(row, applied.failure):
+        if applied.failure is not None and holds.lacks_a_skipped_event(applied.failure.event):
+            park_failure(holds, applied.failure, actor="system", reason=AFTER_A_SKIP)
+            done, parked = done + 1, True
+            _clear_failure(row)
+        elif applied.failure is not None and _park_due(row, applied.failure):
             park_failure(holds, applied.failure, actor="system", reason=_auto_reason())
             done, parked = done + 1, True
             _clear_failure(row)
@@ -241,6 +245,9 @@ def _park_due(row: ProjectionShard, failure: Failure) -> bool:
     limit = park_after_attempts()
     attempts = row.retry_count + 1 if row.failed_position == failure.event.position else 1
     return bool(limit) and attempts >= limit
+
+
+AFTER_A_SKIP = "an earlier event of its stream was skipped, which this one may need"
 
 
 def _auto_reason() -> str:

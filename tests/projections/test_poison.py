@@ -9,7 +9,7 @@ from unittest import mock
 import pytest
 from django.test import override_settings
 
-from carts.application.commands import AddItem
+from carts.application.commands import AddItem, RemoveItem
 from carts.application.handler import Context, handle
 from projections import decisions
 from projections import rebuild as rebuilding
@@ -263,3 +263,38 @@ def test_decisions_with_malformed_input_are_refused_and_change_nothing(
 
     assert not ProjectionDecision.objects.exists()
     assert _shard("cart_summaries").failed_position is not None
+
+
+@override_settings(PROJECTIONS_PARK_AFTER_ATTEMPTS=0)  # staff decide: no retries count here
+def test_a_later_event_that_fails_for_want_of_a_skipped_one_is_parked_and_the_shard_goes_on(
+    new_cart, meta, project, poison
+):
+    cart = new_cart({"TEA-001": 1})
+    poison.add(_last_event_id(cart))
+    project()
+    decisions.skip(
+        "cart_summaries",
+        0,
+        position=_failing_position("cart_summaries"),
+        actor="user:1 staff",
+        reason="a bad line",
+    )
+    poison.clear()  # the bug fixed; the skipped line never reached the summary
+    project()
+    handle(RemoveItem(cart_id=cart, sku="TEA-001"), Context.system(meta))
+    other = new_cart({"MUG-001": 3})
+
+    project()
+
+    assert _shard("cart_summaries").failed_position is None  # the shard did not stop
+    assert cart_summaries().get(cart_id=other).units == 3
+    parked = ParkedEvent.objects.get(projection="cart_summaries", status=ParkedEvent.PARKED)
+    assert (str(parked.event_id), parked.failed) == (_last_event_id(cart), True)
+    decision = ProjectionDecision.objects.filter(projection="cart_summaries").latest("id")
+    assert (decision.action, decision.actor) == ("park", "system")
+    assert decision.reason == "an earlier event of its stream was skipped, which this one may need"
+    # A rebuild parks it again instead of stopping, and keeps the skip.
+    rebuilding.rebuild("cart_summaries")
+    status = _status("cart_summaries")
+    assert (status.state, status.skipped, status.parked) == ("live", 1, 1)
+    assert cart_summaries().get(cart_id=other).units == 3
