@@ -30,6 +30,27 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: str, *, minimum: int = 0) -> int:
+    """The whole number (ASCII digits) in environment variable ``name``, at least ``minimum``;
+    ImproperlyConfigured naming the variable otherwise, so that a process refuses to start
+    instead of failing later with a bare ValueError."""
+    text = os.environ.get(name, default).strip()
+    if not re.fullmatch(r"-?[0-9]+", text) or int(text) < minimum:
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number of at least {minimum}; not {text!r}"
+        )
+    return int(text)
+
+
+def env_float(name: str, default: str, *, minimum: float = 0.0) -> float:
+    """The decimal number (ASCII digits, such as 2 or 0.25) in environment variable ``name``, at
+    least ``minimum``; ImproperlyConfigured naming the variable otherwise."""
+    text = os.environ.get(name, default).strip()
+    if not re.fullmatch(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)", text) or float(text) < minimum:
+        raise ImproperlyConfigured(f"{name} must be a number of at least {minimum:g}; not {text!r}")
+    return float(text)
+
+
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -123,8 +144,8 @@ _CONN_MAX_AGE = "0" if "runserver" in sys.argv else "60"
 
 # Seconds after which the server ends a session left idle inside a transaction (0: never), and
 # any statement (0: none); see _session_settings.
-DB_IDLE_IN_TRANSACTION_TIMEOUT = float(os.environ.get("DB_IDLE_IN_TRANSACTION_TIMEOUT", "60"))
-DB_STATEMENT_TIMEOUT = float(os.environ.get("DB_STATEMENT_TIMEOUT", "0"))
+DB_IDLE_IN_TRANSACTION_TIMEOUT = env_float("DB_IDLE_IN_TRANSACTION_TIMEOUT", "60")
+DB_STATEMENT_TIMEOUT = env_float("DB_STATEMENT_TIMEOUT", "0")
 
 
 def _session_settings() -> str:
@@ -152,7 +173,7 @@ def _database(url: str) -> dj_database_url.DBConfig:
     # failed one task per dead connection, minutes after the database was back.
     database = dj_database_url.parse(
         url,
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", _CONN_MAX_AGE)),
+        conn_max_age=env_int("CONN_MAX_AGE", _CONN_MAX_AGE),
         conn_health_checks=True,
     )
     if database["ENGINE"] == "django.db.backends.sqlite3":
@@ -225,7 +246,7 @@ STORAGES = {
 
 # --- Event store ---------------------------------------------------------------------------
 # A snapshot of an aggregate is cached every this many events; 0 turns snapshots off.
-EVENTSTORE_SNAPSHOT_EVERY = int(os.environ.get("EVENTSTORE_SNAPSHOT_EVERY", "50"))
+EVENTSTORE_SNAPSHOT_EVERY = env_int("EVENTSTORE_SNAPSHOT_EVERY", "50")
 # Seals and snapshots are authenticated with HMAC under this key, which must never be stored
 # in the database (see README, "What the audit trail guarantees"). Unset, a key derived from
 # SECRET_KEY is used. To rotate, set the new key and list the old one in the fallbacks.
@@ -253,7 +274,7 @@ EVENTSTORE_OPEN_TRANSACTION_WARN_SECONDS = float(
 SHOP_SHIPS_TO = [
     code.strip().upper() for code in os.environ.get("SHOP_SHIPS_TO", "").split(",") if code.strip()
 ]
-CART_ABANDON_AFTER = timedelta(hours=float(os.environ.get("CART_ABANDON_AFTER_HOURS", "24")))
+CART_ABANDON_AFTER = timedelta(hours=env_float("CART_ABANDON_AFTER_HOURS", "24"))
 
 # --- E-mail (order confirmations) -------------------------------------------------------------
 # Under DEBUG the console backend prints each message, so `make run` shows the confirmation it
@@ -269,13 +290,13 @@ EMAIL_BACKEND = os.environ.get(
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Ledger Shop <orders@ledger-shop.test>")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_PORT = env_int("EMAIL_PORT", "25")
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 # Seconds a connection to the mail server may block; the confirmation task retries after it.
-EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", "10")
 
 # --- Celery ----------------------------------------------------------------------------------
 # Without a broker, tasks run in-process so `make run` needs nothing but Python. Even then
@@ -313,12 +334,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
 CELERY_BEAT_SCHEDULE = {
     "projections-catch-up": {
         "task": "projections.catch_up",
-        "schedule": timedelta(seconds=float(os.environ.get("PROJECTIONS_CATCH_UP_SECONDS", "10"))),
+        "schedule": timedelta(seconds=env_float("PROJECTIONS_CATCH_UP_SECONDS", "10")),
         "options": {"expires": 60},
     },
     "eventstore-seal": {
         "task": "eventstore.seal",
-        "schedule": timedelta(seconds=float(os.environ.get("EVENTSTORE_SEAL_SECONDS", "10"))),
+        "schedule": timedelta(seconds=env_float("EVENTSTORE_SEAL_SECONDS", "10")),
         "options": {"expires": 60},
     },
     "carts-abandon-idle": {
@@ -328,7 +349,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "webhooks-deliver": {
         "task": "webhooks.deliver",
-        "schedule": timedelta(seconds=float(os.environ.get("WEBHOOKS_DELIVER_SECONDS", "5"))),
+        "schedule": timedelta(seconds=env_float("WEBHOOKS_DELIVER_SECONDS", "5")),
         "options": {"expires": 30},
     },
     "webhooks-prune-log": {
@@ -380,14 +401,14 @@ def _projection_shards(text: str) -> int | dict[str, int]:
 
 PROJECTIONS_SHARDS = _projection_shards(os.environ.get("PROJECTIONS_SHARDS", "1").strip())
 # Failed attempts after which the runner parks an event itself (0: only staff decide).
-PROJECTIONS_PARK_AFTER_ATTEMPTS = int(os.environ.get("PROJECTIONS_PARK_AFTER_ATTEMPTS", "5"))
+PROJECTIONS_PARK_AFTER_ATTEMPTS = env_int("PROJECTIONS_PARK_AFTER_ATTEMPTS", "5")
 
 # --- Webhooks (projections.webhooks; README, "Webhooks") -------------------------------------
 # Seconds to connect, and to wait for each read or write, per request.
-WEBHOOKS_CONNECT_TIMEOUT = float(os.environ.get("WEBHOOKS_CONNECT_TIMEOUT", "5"))
-WEBHOOKS_READ_TIMEOUT = float(os.environ.get("WEBHOOKS_READ_TIMEOUT", "10"))
+WEBHOOKS_CONNECT_TIMEOUT = env_float("WEBHOOKS_CONNECT_TIMEOUT", "5")
+WEBHOOKS_READ_TIMEOUT = env_float("WEBHOOKS_READ_TIMEOUT", "10")
 # At most this much of a receiver's answer is read (its content is not used).
-WEBHOOKS_MAX_RESPONSE_BYTES = int(os.environ.get("WEBHOOKS_MAX_RESPONSE_BYTES", "65536"))
+WEBHOOKS_MAX_RESPONSE_BYTES = env_int("WEBHOOKS_MAX_RESPONSE_BYTES", "65536")
 # Seconds to wait after the 1st, 2nd, ... failed attempt at an event; when they run out the
 # event is marked failed and the subscription paused. Default: Standard Webhooks' schedule.
 WEBHOOKS_RETRY_SCHEDULE = [
@@ -397,11 +418,11 @@ WEBHOOKS_RETRY_SCHEDULE = [
     )
 ]
 # Each wait is spread by up to this fraction either way.
-WEBHOOKS_RETRY_JITTER = float(os.environ.get("WEBHOOKS_RETRY_JITTER", "0.2"))
+WEBHOOKS_RETRY_JITTER = env_float("WEBHOOKS_RETRY_JITTER", "0.2")
 # After a secret is rotated, the previous one still signs (a second signature) this long.
-WEBHOOKS_SECRET_OVERLAP_HOURS = float(os.environ.get("WEBHOOKS_SECRET_OVERLAP_HOURS", "24"))
+WEBHOOKS_SECRET_OVERLAP_HOURS = env_float("WEBHOOKS_SECRET_OVERLAP_HOURS", "24")
 # Delivery log rows older than this are pruned hourly by beat.
-WEBHOOKS_LOG_KEEP_DAYS = float(os.environ.get("WEBHOOKS_LOG_KEEP_DAYS", "30"))
+WEBHOOKS_LOG_KEEP_DAYS = env_float("WEBHOOKS_LOG_KEEP_DAYS", "30")
 # Networks (CIDR) webhooks may be sent to besides public addresses, e.g. "127.0.0.1/32" for a
 # receiver on this machine, or "10.0.0.0/8" for one inside the private network.
 WEBHOOKS_ALLOWED_NETWORKS = [
@@ -415,13 +436,13 @@ NATS_SUBJECT_PREFIX = os.environ.get("NATS_SUBJECT_PREFIX", "ledger")
 # The JetStream stream, created if missing; its retention and de-duplication window (seconds;
 # a max age of 0 and max bytes of -1 mean unlimited).
 NATS_STREAM = os.environ.get("NATS_STREAM", "LEDGER_EVENTS")
-NATS_MAX_AGE_SECONDS = float(os.environ.get("NATS_MAX_AGE_SECONDS", str(7 * 24 * 3600)))
-NATS_MAX_BYTES = int(os.environ.get("NATS_MAX_BYTES", "-1"))
-NATS_DUPLICATE_WINDOW_SECONDS = float(os.environ.get("NATS_DUPLICATE_WINDOW_SECONDS", "600"))
+NATS_MAX_AGE_SECONDS = env_float("NATS_MAX_AGE_SECONDS", str(7 * 24 * 3600))
+NATS_MAX_BYTES = env_int("NATS_MAX_BYTES", "-1", minimum=-1)
+NATS_DUPLICATE_WINDOW_SECONDS = env_float("NATS_DUPLICATE_WINDOW_SECONDS", "600")
 # Events read and published per batch; the checkpoint moves once per acknowledged batch.
-RELAY_BATCH_SIZE = int(os.environ.get("RELAY_BATCH_SIZE", "500"))
+RELAY_BATCH_SIZE = env_int("RELAY_BATCH_SIZE", "500")
 # How often an idle relay looks for new events (seconds).
-RELAY_POLL_SECONDS = float(os.environ.get("RELAY_POLL_SECONDS", "0.5"))
+RELAY_POLL_SECONDS = env_float("RELAY_POLL_SECONDS", "0.5")
 
 # --- Metrics, logs and traces (observability/; README, "Metrics and logs") ---------------------
 # One line per record on stderr: JSON (with the request's correlation id, and trace id while
@@ -462,14 +483,14 @@ REST_FRAMEWORK = {
     },
 }
 # Bodies of API requests larger than this are refused with 413 before they are parsed.
-API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(16 * 1024)))
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", str(16 * 1024))
 # How long a read-model query with ?min_position= waits for the projection to catch up.
-API_MIN_POSITION_WAIT_SECONDS = float(os.environ.get("API_MIN_POSITION_WAIT_SECONDS", "2.0"))
+API_MIN_POSITION_WAIT_SECONDS = env_float("API_MIN_POSITION_WAIT_SECONDS", "2.0")
 # GET /api/events/?wait=: the longest a request may wait for a new event (seconds), and how often
 # a waiting request looks for events appended by other processes (ones appended by its own
 # process wake it at once).
-API_FEED_MAX_WAIT_SECONDS = int(os.environ.get("API_FEED_MAX_WAIT_SECONDS", "30"))
-API_FEED_POLL_SECONDS = float(os.environ.get("API_FEED_POLL_SECONDS", "0.25"))
+API_FEED_MAX_WAIT_SECONDS = env_int("API_FEED_MAX_WAIT_SECONDS", "30")
+API_FEED_POLL_SECONDS = env_float("API_FEED_POLL_SECONDS", "0.25")
 # The cache holds the API's throttle counts. Several web processes must share them, so
 # production points CACHE_URL at Redis; unset, each process keeps its own (fine for one).
 
@@ -496,7 +517,7 @@ DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 if os.environ.get("CACHE_URL"):
     CACHES = {"default": redis_cache(os.environ["CACHE_URL"])}
 # How long an Idempotency-Key's first answer is kept for retries (pruned hourly by beat).
-API_IDEMPOTENCY_KEEP_HOURS = float(os.environ.get("API_IDEMPOTENCY_KEEP_HOURS", "24"))
+API_IDEMPOTENCY_KEEP_HOURS = env_float("API_IDEMPOTENCY_KEEP_HOURS", "24")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Ledger Shop API",
     "DESCRIPTION": (
@@ -546,7 +567,7 @@ if _proxy_value.strip():
     )
 # HSTS is a promise browsers keep for its whole age: off until HTTPS works everywhere, then set
 # SECURE_HSTS_SECONDS (a year: 31536000). It covers subdomains unless told otherwise.
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", "0")
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 
@@ -587,8 +608,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", "5")
+AXES_COOLOFF_TIME = timedelta(minutes=env_float("LOGIN_COOLOFF_MINUTES", "15"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True
@@ -597,7 +618,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_CALLABLE = "config.login_username.username_of"
 
 # /readyz (config.health): how long one probe waits for the broker or NATS to answer (seconds).
-HEALTH_PROBE_TIMEOUT_SECONDS = float(os.environ.get("HEALTH_PROBE_TIMEOUT_SECONDS", "2"))
+HEALTH_PROBE_TIMEOUT_SECONDS = env_float("HEALTH_PROBE_TIMEOUT_SECONDS", "2")
 # Whether /readyz counts a failing projection as not ready. On by default; a load balancer that
 # takes every web process out on an unready answer would turn one poison event into an outage
 # of the whole shop, while commands still work: there, set 0 and alert on the metrics instead.

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from projections import decisions, tasks
-from projections.admin_views import OPERATE_PERMISSION, VIEW_PERMISSION, require
+from projections.admin_views import OPERATE_PERMISSION, VIEW_PERMISSION, require, skippable
 from projections.registry import names
 from projections.state import ParkedEvent, ProjectionDecision
 
@@ -28,6 +28,7 @@ def parked(request: HttpRequest) -> HttpResponse:
         "held": ParkedEvent.objects.filter(failed=False).count(),
         "decisions": ProjectionDecision.objects.all()[:200],
         "can_operate": request.user.has_perm(OPERATE_PERMISSION),
+        "skippable": skippable(),
     }
     return TemplateResponse(request, "admin/projections/parked.html", context)
 

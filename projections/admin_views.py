@@ -16,12 +16,21 @@ from django.views.decorators.http import require_POST
 from eventstore.transactions import oldest_open_transaction
 from projections import tasks
 from projections.rebuild import running_rebuild
-from projections.registry import names
+from projections.registry import names, projector_class
 from projections.routing import primary_reads
 from projections.selectors import REBUILDING, projection_statuses
+from projections.state import ProjectionDecision
 
 VIEW_PERMISSION = "projections.view_projectionstate"
 OPERATE_PERMISSION = "projections.change_projectionstate"
+
+
+RECENT_DECISIONS = 10
+
+
+def skippable() -> set[str]:
+    """The projections whose failing events staff may skip (Projector.may_skip)."""
+    return {name for name in names() if projector_class(name).may_skip}
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -29,11 +38,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     require(request, VIEW_PERMISSION)
     with primary_reads():  # the runners' own progress, not a replica's copy of it
         statuses = projection_statuses()
+        recent = list(ProjectionDecision.objects.all()[:RECENT_DECISIONS])
     context = {
         **admin.site.each_context(request),
         "title": "Projections",
         "statuses": statuses,
         "can_operate": request.user.has_perm(OPERATE_PERMISSION),
+        "skippable": skippable(),
+        "decisions": recent,
         # What holds every projection back on PostgreSQL (eventstore.transactions).
         "oldest_transaction": oldest_open_transaction(),
         # Reload while a rebuild runs so its progress moves without anyone pressing a key.

@@ -94,6 +94,8 @@ class ProjectionStatus:
     shard_count: int = 1
     configured_shards: int = 1
     failing_shards: int = 0
+    # The last rebuild's failure (the live model untouched); cleared by a rebuild that succeeds.
+    rebuild_error: str = ""
     parked: int = 0
     skipped: int = 0
 
@@ -173,6 +175,7 @@ def _status(
         shard_count=state.shard_count,
         configured_shards=configured_shards(name),
         failing_shards=len(failing),
+        rebuild_error=state.rebuild_error,
         parked=held.get((name, ParkedEvent.PARKED), 0),
         skipped=held.get((name, ParkedEvent.SKIPPED), 0),
     )

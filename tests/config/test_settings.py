@@ -1,10 +1,13 @@
-"""Settings built from the environment: the PostgreSQL session settings of every connection."""
+"""Settings built from the environment: the PostgreSQL session settings of every connection,
+and numbers refused with a message naming the variable."""
 
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from config import settings as project_settings
+from config.settings import env_float, env_int
 
 
 @pytest.mark.parametrize(
@@ -33,3 +36,27 @@ def test_every_postgresql_database_gets_the_session_settings_and_sqlite_none():
     assert primary["OPTIONS"].get("options", "") == replica["OPTIONS"].get("options", "")
     assert primary["OPTIONS"].get("options", "") == expected
     assert "options" not in local["OPTIONS"]
+
+
+@pytest.mark.parametrize("text", ["abc", "-1", "2.5", "2_0", "\u0662", "", "1e3"])
+def test_a_count_that_is_no_whole_number_of_at_least_zero_is_refused_naming_it(monkeypatch, text):
+    monkeypatch.setenv("PROJECTIONS_PARK_AFTER_ATTEMPTS", text)
+    with pytest.raises(ImproperlyConfigured, match="PROJECTIONS_PARK_AFTER_ATTEMPTS must be a"):
+        env_int("PROJECTIONS_PARK_AFTER_ATTEMPTS", "5")
+
+
+@pytest.mark.parametrize("text", ["abc", "-1", "nan", "inf", "1_0", "", "2,5"])
+def test_a_duration_that_is_no_number_of_at_least_zero_is_refused_naming_it(monkeypatch, text):
+    monkeypatch.setenv("API_MIN_POSITION_WAIT_SECONDS", text)
+    with pytest.raises(ImproperlyConfigured, match="API_MIN_POSITION_WAIT_SECONDS must be a"):
+        env_float("API_MIN_POSITION_WAIT_SECONDS", "2.0")
+
+
+def test_numbers_in_the_environment_are_read_and_defaults_apply(monkeypatch):
+    monkeypatch.setenv("RELAY_POLL_SECONDS", " 0.25 ")
+    monkeypatch.setenv("NATS_MAX_BYTES", "-1")
+    monkeypatch.delenv("RELAY_BATCH_SIZE", raising=False)
+    assert env_float("RELAY_POLL_SECONDS", "0.5") == 0.25
+    assert env_int("NATS_MAX_BYTES", "0", minimum=-1) == -1
+    assert env_int("RELAY_BATCH_SIZE", "500") == 500
+    assert env_float("X_UNSET_FOR_THE_TEST", ".5") == 0.5

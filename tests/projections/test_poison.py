@@ -22,6 +22,7 @@ from tests.projections.conftest import active_rows
 pytestmark = pytest.mark.django_db
 
 POISONED: set[str] = set()
+ANALYTICS = ("daily_funnel", "product_activity")  # the dashboard's order after cart_summaries
 
 
 @pytest.fixture
@@ -164,6 +165,31 @@ def test_a_rebuild_parks_again_what_the_live_model_parked_and_stops_on_anything_
     assert projector_class("cart_summaries").may_skip
 
 
+def test_a_failed_rebuild_says_the_live_model_is_untouched_and_how_to_clear_it(
+    new_cart, project, poison, admin_client
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.urls import reverse
+
+    project()
+    bad = new_cart({"TEA-001": 1})
+    poison.add(_last_event_id(bad))
+    with pytest.raises(rebuilding.RebuildFailed):
+        rebuilding.rebuild("cart_summaries")
+
+    page = admin_client.get(reverse("admin:projections_dashboard")).content.decode()
+    assert "The last rebuild failed: cart.ItemAdded at #" in page
+    assert "The live model is untouched" in page
+    out = StringIO()
+    call_command("projections", "status", stdout=out)
+    assert "the last rebuild failed (the live model is untouched)" in out.getvalue()
+    poison.clear()
+    rebuilding.rebuild("cart_summaries")  # a rebuild that succeeds clears it
+    assert _status("cart_summaries").rebuild_error == ""
+
+
 def test_staff_decide_from_the_dashboard_and_the_decision_names_them(
     admin_client, admin_user, new_cart, project, poison
 ):
@@ -298,3 +324,34 @@ def test_a_later_event_that_fails_for_want_of_a_skipped_one_is_parked_and_the_sh
     status = _status("cart_summaries")
     assert (status.state, status.skipped, status.parked) == ("live", 1, 1)
     assert cart_summaries().get(cart_id=other).units == 3
+
+
+def test_the_dashboard_lists_recent_decisions_and_offers_skip_only_where_it_is_allowed(
+    new_cart, project, poison, client
+):
+    from django.contrib.auth.models import User
+    from django.urls import reverse
+
+    cart = new_cart({"TEA-001": 1})
+    poison.add(_last_event_id(cart))
+    project()
+    client.force_login(User.objects.create_superuser("root", password="x"))
+    page = client.get(reverse("admin:projections_dashboard")).content.decode()
+    forms = page.split('class="decide"')[1:]
+    # Every projection fails on the event; only the one kept per cart may skip it.
+    assert len(forms) == 3
+    skip = '<button type="submit" name="action" value="skip"'
+    offered = [skip in form.split("</form>")[0] for form in forms]
+    assert offered == [name == "cart_summaries" for name in ("cart_summaries", *ANALYTICS)]
+    decisions.park(
+        "daily_funnel",
+        0,
+        position=_failing_position("daily_funnel"),
+        actor="user:1 staff",
+        reason="look at it tomorrow",
+    )
+    page = client.get(reverse("admin:projections_dashboard")).content.decode()
+    assert "Recent decisions" in page
+    assert "look at it tomorrow" in page.split("Recent decisions")[1]
+    parked = client.get(reverse("admin:projections_parked")).content.decode()
+    assert skip not in parked  # only daily_funnel's event is parked, and it may not skip

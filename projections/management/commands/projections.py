@@ -80,8 +80,10 @@ class Command(BaseCommand):
                     self.stdout.write(_shard_line(shard))
             if status.rebuild is not None:
                 self.stdout.write(_rebuild_line(status.rebuild))
-            if status.last_error:
+            if status.last_error and status.last_error != status.rebuild_error:
                 self.stdout.write(self.style.ERROR(f"  {status.last_error}"))
+            if status.rebuild_error:
+                self.stdout.write(self.style.ERROR(f"  {REBUILD_FAILED}: {status.rebuild_error}"))
         self._oldest_transaction()
 
     def _oldest_transaction(self) -> None:
@@ -110,6 +112,13 @@ class Command(BaseCommand):
                 self.stdout.write(f"{name}: {read} events so far")
 
         return report
+
+
+# What a failed rebuild means, and the way out of it (the dashboard says the same).
+REBUILD_FAILED = (
+    "the last rebuild failed (the live model is untouched); fix the cause or park the event "
+    "in the live model, then rebuild again to clear this"
+)
 
 
 def _rebuild_line(rebuild: RebuildProgress) -> str:
