@@ -15,7 +15,7 @@ from projections.admin_views import OPERATE_PERMISSION, VIEW_PERMISSION, require
 from projections.registry import names
 from projections.state import ParkedEvent, ProjectionDecision
 
-ACTIONS = {"retry", "skip", "park"}
+ACTIONS = ("retry", "skip", "park")
 
 
 def parked(request: HttpRequest) -> HttpResponse:
@@ -43,8 +43,12 @@ def decide(request: HttpRequest) -> HttpResponse:
     try:
         shard = int(request.POST.get("shard", ""))
         position = int(request.POST.get("position", ""))
-        if name not in names() or action not in ACTIONS:
-            raise decisions.DecisionRefused(f"no projection {name!r} or no action {action!r}")
+        if name not in names():
+            raise decisions.DecisionRefused(f"there is no projection {name!r}")
+        if action not in ACTIONS:
+            raise decisions.DecisionRefused(
+                f"there is no action {action!r} (one of: {', '.join(ACTIONS)})"
+            )
         if action == "retry":
             decisions.retry(name, shard, position=position, actor=_actor(request), reason=reason)
         elif action == "skip":

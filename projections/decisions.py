@@ -101,9 +101,8 @@ def park(name: str, shard: int, *, position: int, actor: str, reason: str = "") 
     with _shard(name, shard) as row:
         event = _failing_event(row, position)
         holds = Holds.load(name, row.generation, shard)
-        park_failure(
-            holds, Failure(event, RuntimeError(row.last_error)), actor=actor, reason=reason
-        )
+        failure = Failure(event, RuntimeError(row.last_error), described=row.last_error)
+        park_failure(holds, failure, actor=actor, reason=reason)
         _clear(row)
 
 
@@ -209,7 +208,7 @@ def _no_longer_parked(name: str, generation: int, event_id: str) -> str:
         projection=name, generation=generation, event_id=event_id
     ).first()
     if row is None:
-        return f"event {event_id} of {name} is no longer parked: it was already replayed"
+        return f"event {event_id} of {name} is not parked: it was replayed already, or never parked"
     if row.status == ParkedEvent.SKIPPED:
         return f"event {event_id} of {name} is no longer parked: it was already skipped"
     return f"event {event_id} of {name} has moved on; look again"
@@ -234,10 +233,16 @@ def _failing_event(row: ProjectionShard, seen: int) -> RecordedEvent:
     """The event the shard failed on (the next one after its checkpoint), which must be the one
     at ``seen``, the position the caller saw: under the shard's lock, so it stays so until the
     decision commits."""
-    if row.failed_position != seen:
-        now = "not failing now" if row.failed_position is None else f"now #{row.failed_position}"
+    if seen < 1:
+        raise DecisionRefused(f"#{seen} is no event position (positions start at 1)")
+    if row.failed_position is None:
         raise DecisionRefused(
-            f"shard {row.shard} of {row.name} no longer fails on #{seen} ({now}): look again"
+            f"shard {row.shard} of {row.name} fails on no event now (not on #{seen}): look again"
+        )
+    if row.failed_position != seen:
+        raise DecisionRefused(
+            f"shard {row.shard} of {row.name} no longer fails on #{seen} "
+            f"(now #{row.failed_position}): look again"
         )
     state = ensure_state(row.name)
     page = read_all(row.checkpoint, limit=1, partition=Partition(row.shard, state.shard_count))

@@ -45,8 +45,12 @@ class Failure:
 
     event: RecordedEvent
     error: BaseException
+    # The description recorded when the failure happened, for a decision made later from it.
+    described: str = ""
 
     def describe(self) -> str:
+        if self.described:
+            return self.described
         return f"{self.event.event_type} at #{self.event.position}: {self.error!r}"[:2000]
 
 

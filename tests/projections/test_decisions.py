@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 from unittest import mock
+from uuid import uuid4
 
 import pytest
 from django.db import connection, connections, transaction
@@ -104,7 +105,9 @@ def test_a_decision_about_a_shard_that_no_longer_fails_is_refused(two_poisoned_c
     poison.clear()
     runner.catch_up(SUMMARIES, retry_now=True)
 
-    with pytest.raises(decisions.DecisionRefused, match=rf"#{now} \(not failing now\)"):
+    with pytest.raises(
+        decisions.DecisionRefused, match=rf"fails on no event now \(not on #{now}\)"
+    ):
         decisions.park(SUMMARIES, 0, position=now, actor=STAFF)
     assert _decided() == [("park", stale), ("retry", now)]
 
@@ -191,7 +194,7 @@ def test_a_skip_while_the_event_is_replayed_is_refused_and_the_replay_stands(
 
     with (
         _while_waiting_for_the_lock(replay),
-        pytest.raises(decisions.DecisionRefused, match="it was already replayed"),
+        pytest.raises(decisions.DecisionRefused, match="it was replayed already, or never parked"),
     ):
         decisions.skip_parked(SUMMARIES, event_id, actor=STAFF, reason="bad data")
 
@@ -286,4 +289,27 @@ def test_a_decision_made_while_the_broker_is_away_is_recorded_and_the_page_says_
     [message] = [str(m) for m in response.context["messages"]]
     assert "Park of cart_summaries shard 0 recorded, but the task broker cannot be" in message
     assert "the periodic catch-up" in message
+    assert _decided() == [("park", failing)]
+
+
+@pytest.mark.django_db
+def test_decisions_about_no_real_event_say_what_is_wrong(admin_client, new_cart, project, poison):  # noqa: F811
+    _poison_last_event(poison, new_cart({"TEA-001": 1}))
+    project()
+    failing = _failing_at()
+    with pytest.raises(decisions.DecisionRefused, match="#-5 is no event position"):
+        decisions.park(SUMMARIES, 0, position=-5, actor=STAFF)
+    with pytest.raises(decisions.DecisionRefused, match="is not parked: it was replayed already"):
+        decisions.replay(SUMMARIES, "cart-x", actor=STAFF, event_id=str(uuid4()))
+    form = {"name": SUMMARIES, "shard": "0", "position": str(failing), "action": "explode"}
+    page = admin_client.post(reverse("admin:projections_decide"), form, follow=True)
+    assert (
+        "there is no action &#x27;explode&#x27; (one of: retry, skip, park)"
+        in page.content.decode()
+    )
+    decisions.park(SUMMARIES, 0, position=failing, actor=STAFF)
+    parked = ParkedEvent.objects.get(projection=SUMMARIES)
+    assert (
+        parked.error == f"cart.ItemAdded at #{failing}: ValueError('cannot project cart.ItemAdded')"
+    )
     assert _decided() == [("park", failing)]
