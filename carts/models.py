@@ -198,3 +198,25 @@ class OrderNumber(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class OrderConfirmation(models.Model):
+    """Where the confirmation e-mail of one placed order stands (carts.tasks).
+
+    The checkout's CartCheckedOut in the log is what asks for it; this row says it is settled
+    (sent, nothing to send, or withheld) or when it is next due. The periodic sweep asks again
+    for every checkout of the last ORDER_CONFIRMATION_SWEEP_HOURS that is not settled and is
+    overdue: a task lost with the broker's queue, or never queued, is sent after all. No
+    personal data: the address is read from the cart when the message is sent.
+    """
+
+    SENT, NOTHING, WITHHELD = "sent", "nothing to send", "withheld"
+
+    cart_id = models.UUIDField(primary_key=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    outcome = models.CharField(max_length=500, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"confirmation of cart {self.cart_id}: {self.outcome or 'due'}"

@@ -357,12 +357,23 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=1),
         "options": {"expires": 1800},
     },
+    "carts-sweep-order-confirmations": {
+        "task": "carts.sweep_order_confirmations",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
+    },
     "carts-prune-idempotency-records": {
         "task": "carts.prune_idempotency_records",
         "schedule": timedelta(hours=1),
         "options": {"expires": 1800},
     },
 }
+
+# Order confirmations (carts.tasks): one not settled this many minutes after its checkout (or
+# after its last retry was due) is asked for again by the sweep, for checkouts of the last
+# ORDER_CONFIRMATION_SWEEP_HOURS.
+ORDER_CONFIRMATION_GRACE_MINUTES = env_float("ORDER_CONFIRMATION_GRACE_MINUTES", "5")
+ORDER_CONFIRMATION_SWEEP_HOURS = env_float("ORDER_CONFIRMATION_SWEEP_HOURS", "24")
 
 # --- Projections -----------------------------------------------------------------------------
 # DailyFunnel.revenue and average_order_value are in this currency; others are kept apart.

@@ -19,12 +19,14 @@ from uuid import UUID
 
 from django.db import transaction
 from django.dispatch import Signal
+from django.utils import timezone
 
 from carts.application import order_numbers, selectors
 from carts.application.checkout_details import country_name, is_erased
 from carts.domain.cart import Cart
 from carts.domain.events import CartCheckedOut
 from carts.domain.values import CheckoutDetails
+from carts.models import OrderConfirmation
 
 order_placed = Signal()
 """Sent after the commit of a checkout, with ``cart_id`` (UUID): ask for its confirmation."""
@@ -68,10 +70,16 @@ def after_checkout(cart_id: UUID, recorded: Iterable[Any]) -> None:
     """Send :data:`order_placed` for ``cart_id`` once the current transaction commits, if
     ``recorded`` (the events a command wrote) holds its checkout. Outside a transaction the
     events are committed already, and it is sent at once."""
-    if _withheld.get():
+    if not any(isinstance(event, CartCheckedOut) for event in recorded):
         return
-    if any(isinstance(event, CartCheckedOut) for event in recorded):
-        transaction.on_commit(lambda: order_placed.send(sender=after_checkout, cart_id=cart_id))
+    if _withheld.get():
+        # Settled as withheld, in the checkout's transaction, so the sweep leaves it alone.
+        OrderConfirmation.objects.update_or_create(
+            cart_id=cart_id,
+            defaults={"settled_at": timezone.now(), "outcome": OrderConfirmation.WITHHELD},
+        )
+        return
+    transaction.on_commit(lambda: order_placed.send(sender=after_checkout, cart_id=cart_id))
 
 
 @contextmanager

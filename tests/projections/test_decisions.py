@@ -297,6 +297,7 @@ def test_decisions_about_no_real_event_say_what_is_wrong(admin_client, new_cart,
     _poison_last_event(poison, new_cart({"TEA-001": 1}))
     project()
     failing = _failing_at()
+    assert failing is not None
     with pytest.raises(decisions.DecisionRefused, match="#-5 is no event position"):
         decisions.park(SUMMARIES, 0, position=-5, actor=STAFF)
     with pytest.raises(decisions.DecisionRefused, match="is not parked: it was replayed already"):
