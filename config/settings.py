@@ -42,6 +42,26 @@ def env_int(name: str, default: str, *, minimum: int = 0) -> int:
     return int(text)
 
 
+def env_floats(name: str, default: str) -> list[float]:
+    """Comma-separated numbers of at least 0 (such as 5,300,1800), at least one; see env_float."""
+    text = os.environ.get(name, default)
+    parts = [part.strip() for part in text.split(",")]
+    if not all(re.fullmatch(r"[0-9]+\.?[0-9]*|\.[0-9]+", part) for part in parts):
+        raise ImproperlyConfigured(
+            f"{name} must be numbers of at least 0 separated by commas; not {text!r}"
+        )
+    return [float(part) for part in parts]
+
+
+def env_rate(name: str, default: str) -> str:
+    """A throttle rate as Django REST framework reads it: requests per second, minute, hour or
+    day, such as 120/minute."""
+    text = os.environ.get(name, default).strip()
+    if not re.fullmatch(r"[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)", text):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 120/minute; not {text!r}")
+    return text
+
+
 def env_float(name: str, default: str, *, minimum: float = 0.0) -> float:
     """The decimal number (ASCII digits, such as 2 or 0.25) in environment variable ``name``, at
     least ``minimum``; ImproperlyConfigured naming the variable otherwise."""
@@ -189,10 +209,10 @@ def _database(url: str) -> dj_database_url.DBConfig:
     # times: the command path repeats the same handful of queries, and planning them anew
     # cost more than running them. Behind a pooler that cannot keep prepared statements
     # (PgBouncer before 1.21 in transaction mode), set DATABASE_PREPARE_THRESHOLD to "".
-    threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5")
+    threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5").strip()
     database["OPTIONS"] = {
         "server_side_binding": True,
-        "prepare_threshold": int(threshold) if threshold else None,
+        "prepare_threshold": env_int("DATABASE_PREPARE_THRESHOLD", "5") if threshold else None,
     }
     if options := _session_settings():
         database["OPTIONS"]["options"] = options
@@ -265,8 +285,8 @@ PERSONAL_DATA_KEYS = [
 
 # The projections dashboard and `projections status` warn about a transaction open this long
 # (seconds): it holds the global log's readers back (eventstore.transactions).
-EVENTSTORE_OPEN_TRANSACTION_WARN_SECONDS = float(
-    os.environ.get("EVENTSTORE_OPEN_TRANSACTION_WARN_SECONDS", "30")
+EVENTSTORE_OPEN_TRANSACTION_WARN_SECONDS = env_float(
+    "EVENTSTORE_OPEN_TRANSACTION_WARN_SECONDS", "30"
 )
 
 # --- Carts -----------------------------------------------------------------------------------
@@ -379,9 +399,7 @@ ORDER_CONFIRMATION_SWEEP_HOURS = env_float("ORDER_CONFIRMATION_SWEEP_HOURS", "24
 # DailyFunnel.revenue and average_order_value are in this currency; others are kept apart.
 PROJECTIONS_REPORTING_CURRENCY = os.environ.get("PROJECTIONS_REPORTING_CURRENCY", "EUR")
 # A rebuild without a heartbeat for this long is shown as stalled (its process is gone).
-PROJECTIONS_REBUILD_STALE_SECONDS = float(
-    os.environ.get("PROJECTIONS_REBUILD_STALE_SECONDS", "120")
-)
+PROJECTIONS_REBUILD_STALE_SECONDS = env_float("PROJECTIONS_REBUILD_STALE_SECONDS", "120", minimum=1)
 
 
 # Shards per projection (projections.shards): "4" for every projection, or JSON per projection,
@@ -422,12 +440,7 @@ WEBHOOKS_READ_TIMEOUT = env_float("WEBHOOKS_READ_TIMEOUT", "10")
 WEBHOOKS_MAX_RESPONSE_BYTES = env_int("WEBHOOKS_MAX_RESPONSE_BYTES", "65536")
 # Seconds to wait after the 1st, 2nd, ... failed attempt at an event; when they run out the
 # event is marked failed and the subscription paused. Default: Standard Webhooks' schedule.
-WEBHOOKS_RETRY_SCHEDULE = [
-    float(s)
-    for s in os.environ.get("WEBHOOKS_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000").split(
-        ","
-    )
-]
+WEBHOOKS_RETRY_SCHEDULE = env_floats("WEBHOOKS_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000")
 # Each wait is spread by up to this fraction either way.
 WEBHOOKS_RETRY_JITTER = env_float("WEBHOOKS_RETRY_JITTER", "0.2")
 # After a secret is rotated, the previous one still signs (a second signature) this long.
@@ -490,7 +503,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "carts.api.errors.problem_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
-        "cart_commands": os.environ.get("API_COMMAND_RATE", "120/minute"),
+        "cart_commands": env_rate("API_COMMAND_RATE", "120/minute"),
     },
 }
 # Bodies of API requests larger than this are refused with 413 before they are parsed.

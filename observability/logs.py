@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -76,6 +77,38 @@ class CorrelationFilter(logging.Filter):
         return True
 
 
+class RepeatFilter(logging.Filter):
+    """Lets one record with a traceback through per ``seconds`` for the same logger, message
+    and exception type; the next one let through says how many like it were left out
+    (``repeated``). A dependency that is down (Redis, the broker) otherwise logs the same
+    traceback at every request or commit: hundreds of lines a second. Records without a
+    traceback all pass. (The standard library has no such filter, nor has python-json-logger.)
+    """
+
+    def __init__(self, seconds: float = 10.0) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self._seen: dict[tuple[str, str, str], tuple[float, int]] = {}
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.exc_info or record.exc_info[0] is None:
+            return True
+        key = (record.name, str(record.msg), record.exc_info[0].__name__)
+        with self._lock:
+            shown_at, left_out = self._seen.get(key, (0.0, 0))
+            if record.created - shown_at < self.seconds:
+                self._seen[key] = (shown_at, left_out + 1)
+                return False
+            self._seen[key] = (record.created, 0)
+            if len(self._seen) > 1000:  # keys are templates, so few; bound it all the same
+                self._seen = {key: self._seen[key]}
+        if left_out:
+            record.repeated = left_out
+            record.msg = f"{record.msg} ({left_out} more like it in the last {self.seconds:g} s)"
+        return True
+
+
 class JsonFormatter(pythonjsonlogger.json.JsonFormatter):
     """One JSON object per record: time, level, logger, message, correlation_id, extras."""
 
@@ -108,13 +141,16 @@ def logging_config(log_format: str, level: str) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"correlation": {"()": "observability.logs.CorrelationFilter"}},
+        "filters": {
+            "correlation": {"()": "observability.logs.CorrelationFilter"},
+            "repeats": {"()": "observability.logs.RepeatFilter"},
+        },
         "formatters": {log_format: formatters[log_format]},
         "handlers": {
             "console": {
                 "class": "logging.StreamHandler",
                 "formatter": log_format,
-                "filters": ["correlation"],
+                "filters": ["repeats", "correlation"],
             }
         },
         "root": {"handlers": ["console"], "level": level},

@@ -115,7 +115,8 @@ def projection_statuses(names: list[str] | None = None) -> list[ProjectionStatus
 
 def failing_projections() -> list[str]:
     """The names of the projections whose state is failing (a shard of the active generation
-    stopped at an event, or the last rebuild failed), in registry order.
+    stopped at an event), in registry order. A failed rebuild is not one: the live model it
+    left alone serves on (ProjectionStatus.rebuild_error says what stopped it).
 
     Two small queries and none over the log, for a probe asked every few seconds (/readyz);
     projection_statuses counts every shard's lag (and the log, while a rebuild runs).
@@ -130,8 +131,7 @@ def failing_projections() -> list[str]:
     return [
         name
         for name in projection_names()
-        if (state := states.get(name)) is not None
-        and ((name, state.active_generation) in stopped or bool(state.rebuild_error))
+        if (state := states.get(name)) is not None and (name, state.active_generation) in stopped
     ]
 
 
@@ -166,7 +166,7 @@ def _status(
         head_position=head,
         lag_events=lag_events,
         lag_seconds=max((u.seconds(now) for u in unread), default=0.0),
-        last_error=failing[0].last_error if failing else state.rebuild_error,
+        last_error=failing[0].last_error if failing else "",
         failed_position=min((s.failed_position or 0 for s in failing), default=None),
         updated_at=max((r.updated_at for r in rows.values()), default=state.updated_at),
         rebuild_progress=rebuild.fraction if rebuild is not None else None,
@@ -250,7 +250,7 @@ def _rebuild_progress(state: ProjectionState, total: int, now: datetime) -> Rebu
 def _state_name(
     state: ProjectionState, failing: bool, lag_events: int, rebuild: RebuildProgress | None
 ) -> str:
-    if failing or state.rebuild_error:
+    if failing:  # not a failed rebuild: the live model it left alone serves on
         return FAILING
     if rebuild is not None:
         return STALLED if rebuild.stalled else REBUILDING

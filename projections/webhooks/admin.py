@@ -104,25 +104,31 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
             saved = subscriptions.create(changes, created_by=f"user:{request.user.pk}")
         obj.pk, obj.secret, obj.checkpoint = saved.pk, saved.secret, saved.checkpoint
 
-    @admin.action(description="Pause selected subscriptions")
+    @admin.action(description="Pause selected subscriptions", permissions=["change"])
     def pause(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:
         for sub in queryset:
             subscriptions.update(sub.pk, Changes(active=False))
         self.message_user(request, "Paused.", messages.INFO)
 
-    @admin.action(description="Resume selected subscriptions (retry the stopped event now)")
+    @admin.action(
+        description="Resume selected subscriptions (retry the stopped event now)",
+        permissions=["change"],
+    )
     def resume(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:
         for sub in queryset:
             subscriptions.resume(sub.pk)
         self.message_user(request, "Resumed.", messages.INFO)
 
-    @admin.action(description="Rotate the secret (the old one signs too during the overlap)")
+    @admin.action(
+        description="Rotate the secret (the old one signs too during the overlap)",
+        permissions=["change"],
+    )
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:
         for sub in queryset:
             subscriptions.rotate_secret(sub.pk)
         self.message_user(request, "New secrets made; open a subscription to copy its secret.")
 
-    @admin.action(description="Replay from the checkpoint given below")
+    @admin.action(description="Replay from the checkpoint given below", permissions=["change"])
     def replay(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:
         checkpoint = request.POST.get("checkpoint", "").strip()
         try:
@@ -157,7 +163,17 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def short_error(self, obj: WebhookDelivery) -> str:
         return obj.error[:120]
 
-    @admin.action(description="Redeliver the selected events now (same webhook-id)")
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the record of what was sent
+
+    def has_redeliver_permission(self, request: HttpRequest) -> bool:
+        """Redelivering is operating a subscription: it needs the right to change one."""
+        meta = WebhookSubscription._meta
+        return request.user.has_perm(f"{meta.app_label}.change_{meta.model_name}")
+
+    @admin.action(
+        description="Redeliver the selected events now (same webhook-id)", permissions=["redeliver"]
+    )
     def redeliver(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
         if not queryset:
             self.message_user(request, "No delivery selected; nothing was asked for.")

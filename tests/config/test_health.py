@@ -149,7 +149,7 @@ def test_probes_answer_head_and_refuse_changes(db, path: str) -> None:
 
 @pytest.mark.parametrize(
     ("stopped_generation", "rebuild_error", "unready"),
-    [(0, "", False), (1, "", True), (None, "RebuildFailed: no such day", True)],
+    [(0, "", False), (1, "", True), (None, "RebuildFailed: no such day", False)],
     ids=["an-old-generation-stopped", "the-active-one-stopped", "the-rebuild-failed"],
 )
 def test_readyz_judges_a_projection_as_its_status_does_without_reading_the_log(

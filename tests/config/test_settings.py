@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from config import settings as project_settings
-from config.settings import env_float, env_int
+from config.settings import env_float, env_floats, env_int, env_rate
 
 
 @pytest.mark.parametrize(
@@ -60,3 +60,25 @@ def test_numbers_in_the_environment_are_read_and_defaults_apply(monkeypatch):
     assert env_int("NATS_MAX_BYTES", "0", minimum=-1) == -1
     assert env_int("RELAY_BATCH_SIZE", "500") == 500
     assert env_float("X_UNSET_FOR_THE_TEST", ".5") == 0.5
+
+
+@pytest.mark.parametrize("text", ["lots", "120", "120/fortnight", "-1/minute", "1.5/s", ""])
+def test_a_throttle_rate_drf_cannot_read_is_refused_at_start(monkeypatch, text):
+    # It used to start, then answer 500 to every throttled command.
+    monkeypatch.setenv("API_COMMAND_RATE", text)
+    with pytest.raises(ImproperlyConfigured, match="API_COMMAND_RATE must be a rate such as"):
+        env_rate("API_COMMAND_RATE", "120/minute")
+
+
+@pytest.mark.parametrize("text", ["", "5,,300", "-5,300", "nan", "5;300"])
+def test_a_retry_schedule_that_is_not_numbers_is_refused_at_start(monkeypatch, text):
+    monkeypatch.setenv("WEBHOOKS_RETRY_SCHEDULE", text)
+    with pytest.raises(ImproperlyConfigured, match="WEBHOOKS_RETRY_SCHEDULE must be numbers"):
+        env_floats("WEBHOOKS_RETRY_SCHEDULE", "5")
+
+
+def test_rates_and_schedules_that_are_right_are_read(monkeypatch):
+    monkeypatch.setenv("API_COMMAND_RATE", " 30/min ")
+    monkeypatch.setenv("WEBHOOKS_RETRY_SCHEDULE", "5, 300,1800")
+    assert env_rate("API_COMMAND_RATE", "120/minute") == "30/min"
+    assert env_floats("WEBHOOKS_RETRY_SCHEDULE", "5") == [5.0, 300.0, 1800.0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import logging.config
+import sys
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from django.test import Client
 
 from carts.application import repository
 from eventstore.models import Event
-from observability.logs import correlation, log_format
+from observability.logs import RepeatFilter, correlation, log_format
 from tests.observability.conftest import records
 
 logger = logging.getLogger("tests.observability")
@@ -110,3 +111,27 @@ def test_the_log_format_is_text_under_debug_and_json_otherwise_unless_set(given,
 def test_an_unknown_log_format_is_refused_with_the_accepted_ones():
     with pytest.raises(ValueError, match="LOG_FORMAT must be one of json, text, not 'xml'"):
         log_format("xml", debug=False)
+
+
+def _failure(created: float, message: str = "Exception ignored") -> logging.LogRecord:
+    try:
+        raise ConnectionError("Redis away")
+    except ConnectionError:
+        record = logging.LogRecord(
+            "django_redis.cache", logging.ERROR, __file__, 1, message, None, sys.exc_info()
+        )
+    record.created = created
+    return record
+
+
+def test_the_same_traceback_is_logged_once_per_ten_seconds_with_a_count_of_the_rest():
+    repeats = RepeatFilter(seconds=10)
+    first, again, other = _failure(100.0), _failure(101.0), _failure(101.5, "another message")
+    plain = logging.LogRecord("x", logging.WARNING, __file__, 1, "no traceback", None, None)
+    assert repeats.filter(first)
+    assert not repeats.filter(again)
+    assert repeats.filter(other)  # another message is another key
+    assert repeats.filter(plain) and repeats.filter(plain)
+    later = _failure(110.5)
+    assert repeats.filter(later)
+    assert later.getMessage() == "Exception ignored (1 more like it in the last 10 s)"

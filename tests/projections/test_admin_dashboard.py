@@ -336,3 +336,22 @@ def test_the_actions_say_when_the_broker_is_away_or_nothing_was_selected(
     assert "the task broker cannot be reached" in away.content.decode()
     nothing = admin_client.post(page, {"action": action, "_selected_action": ["abc"]}, follow=True)
     assert "No projection selected; nothing was requested." in nothing.content.decode()
+
+
+@pytest.mark.parametrize("action", ["rebuild", "catch_up"])
+def test_staff_who_may_only_look_cannot_run_the_actions_either(
+    watcher_client: Client, carts_projected: None, action: str
+) -> None:
+    with (
+        mock.patch.object(tasks.catch_up, "apply_async") as catch_up,
+        mock.patch.object(tasks.rebuild, "apply_async") as rebuild,
+    ):
+        page = watcher_client.post(
+            "/admin/projections/projectionstate/",
+            {"action": action, "_selected_action": ["cart_summaries"]},
+            follow=True,
+        )
+    assert page.status_code == 200
+    catch_up.assert_not_called()
+    rebuild.assert_not_called()
+    assert f'value="{action}"' not in page.content.decode()  # not offered

@@ -55,6 +55,7 @@ def test_the_beat_schedule_names_registered_tasks():
         "eventstore.seal",
         "carts.abandon_idle_carts",
         "carts.prune_idempotency_records",
+        "carts.sweep_order_confirmations",
         "webhooks.deliver",
         "webhooks.prune_log",
     }

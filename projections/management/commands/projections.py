@@ -116,8 +116,8 @@ class Command(BaseCommand):
 
 # What a failed rebuild means, and the way out of it (the dashboard says the same).
 REBUILD_FAILED = (
-    "the last rebuild failed (the live model is untouched); fix the cause or park the event "
-    "in the live model, then rebuild again to clear this"
+    "the last rebuild failed (the live model is untouched and serves on); fix the cause, then "
+    "rebuild again to clear this"
 )
 
 
