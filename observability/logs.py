@@ -91,6 +91,11 @@ class RepeatFilter(logging.Filter):
         self._seen: dict[tuple[str, str, str], tuple[float, int]] = {}
         self._lock = threading.Lock()
 
+    def forget(self) -> None:
+        """Let the next of every traceback through (tests)."""
+        with self._lock:
+            self._seen = {}
+
     def filter(self, record: logging.LogRecord) -> bool:
         if not record.exc_info or record.exc_info[0] is None:
             return True

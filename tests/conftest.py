@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 import os
 import socket
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from carts.models import DiscountCode, Product
 from eventstore import immutability, personal
 from eventstore.metadata import Metadata
 from eventstore.models import Event
+from observability.logs import RepeatFilter
 from projections import routing
 
 _databases_for_test = pytest_django.fixtures._get_databases_for_test
@@ -137,6 +139,16 @@ def _no_data_key_outlives_its_test():
     and a later test of the same person would encrypt with a key that no longer exists."""
     yield
     personal.forget_cached_keys()
+
+
+@pytest.fixture(autouse=True)
+def _each_test_logs_its_own_tracebacks() -> None:
+    """The log's repeat filter (observability.logs.RepeatFilter) forgets what earlier tests
+    logged: a test that looks for a traceback in the log must find its own."""
+    for handler in logging.getLogger().handlers:
+        for each in handler.filters:
+            if isinstance(each, RepeatFilter):
+                each.forget()
 
 
 @pytest.fixture(autouse=True)

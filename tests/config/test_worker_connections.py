@@ -25,6 +25,7 @@ def run_on_a_worker() -> None:
 
 
 def test_a_worker_keeps_its_database_connection_from_task_to_task(committed_db):
+    connection.close()  # not one an earlier test broke
     connection.ensure_connection()
     before = connection.connection
     for _ in range(3):
