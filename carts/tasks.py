@@ -126,14 +126,15 @@ def sweep_order_confirmations(*, now: datetime | None = None) -> int:
         overdue += [cart_id for cart_id in carts if cart_id not in waiting]
         if len(overdue) >= SWEEP_BATCH:
             break
-    for cart_id in overdue[:SWEEP_BATCH]:
+    overdue = overdue[:SWEEP_BATCH]
+    for cart_id in overdue:
         OrderConfirmation.objects.update_or_create(
             cart_id=cart_id, defaults={"due_at": now + _grace()}
         )
         enqueue_order_confirmation(cart_id=cart_id)
     if overdue:
-        logger.warning("asked again for %s overdue order confirmations", len(overdue[:SWEEP_BATCH]))
-    return len(overdue[:SWEEP_BATCH])
+        logger.warning("asked again for %s overdue order confirmations", len(overdue))
+    return len(overdue)
 
 
 def _chunks(items: Iterator[str], size: int) -> Iterator[list[str]]:

@@ -112,12 +112,9 @@ def _live_batch(name: str, shard: int, *, retry_now: bool, batch_size: int) -> t
         holds = Holds.load(name, state.active_generation, shard)
         applied = apply_events(projector_class(name), state.active_generation, page.events, holds)
         done, parked = applied.count, False
-        if applied.failure is not None and holds.lacks_a_skipped_event(applied.failure.event):
-            park_failure(holds, applied.failure, actor="system", reason=AFTER_A_SKIP)
-            done, parked = done + 1, True
-            _clear_failure(row)
-        elif applied.failure is not None and _park_due(row, applied.failure):
-            park_failure(holds, applied.failure, actor="system", reason=_auto_reason())
+        why = _park_now(row, holds, applied.failure) if applied.failure is not None else ""
+        if applied.failure is not None and why:
+            park_failure(holds, applied.failure, actor="system", reason=why)
             done, parked = done + 1, True
             _clear_failure(row)
         elif applied.failure is not None:
@@ -252,6 +249,13 @@ def _park_due(row: ProjectionShard, failure: Failure) -> bool:
 
 
 AFTER_A_SKIP = "an earlier event of its stream was skipped, which this one may need"
+
+
+def _park_now(row: ProjectionShard, holds: Holds, failure: Failure) -> str:
+    """Why the runner parks ``failure`` itself now, or "" to retry it later."""
+    if holds.lacks_a_skipped_event(failure.event):
+        return AFTER_A_SKIP
+    return _auto_reason() if _park_due(row, failure) else ""
 
 
 def _auto_reason() -> str:
